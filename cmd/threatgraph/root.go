@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/threatgraph/threatgraph/config"
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// app is what every command shares: configuration, logger, output.
+type app struct {
+	v       *viper.Viper
+	cfg     config.Config
+	logger  *slog.Logger
+	out     io.Writer
+	errOut  io.Writer
+	cfgFile string
+}
+
+// Exit codes: 1 for an operational failure, 2 for bad input or usage, 3 for
+// a store held by another process.
+const (
+	exitFailure  = 1
+	exitBadInput = 2
+	exitLocked   = 3
+)
+
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	var se schema.Errors
+	var fe *schema.FieldError
+	var ue usageError
+	switch {
+	case errors.Is(err, graph.ErrLocked):
+		return exitLocked
+	case errors.As(err, &se), errors.As(err, &fe), errors.As(err, &ue):
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+func newRootCmd(out, errOut io.Writer) *cobra.Command {
+	a := &app{v: viper.New(), out: out, errOut: errOut}
+	root := &cobra.Command{
+		Use:   "threatgraph",
+		Short: "A knowledge graph of armed groups, attacks, warnings and claims, every fact with its source",
+		Long: `threatgraph keeps armed groups, the people around them, the places they strike, their
+attacks, the warnings before and the claims after, as a graph in which every fact carries the
+source that stated it. Sources that disagree are kept side by side.
+
+Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > threatgraph.yaml > defaults.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(a.v, a.cfgFile)
+			if err != nil {
+				return usageError{err}
+			}
+			a.cfg = cfg
+			a.logger = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: level(cfg.Log.Level)}))
+			return nil
+		},
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.cfgFile, "config", "", "configuration file (default ./threatgraph.yaml if present)")
+	pf.String("store", "", "store path (config store.path; default ./threatgraph.db)")
+	pf.String("backend", "", "store backend: bolt, memstore or postgres (config store.backend)")
+	pf.String("format", "", "output format: table, json or csv (config format)")
+	pf.String("log-level", "", "log level: debug, info, warn, error (config log.level)")
+	for flag, key := range map[string]string{"store": "store.path", "backend": "store.backend", "format": "format", "log-level": "log.level"} {
+		_ = a.v.BindPFlag(key, pf.Lookup(flag))
+	}
+	root.AddCommand(
+		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newStatsCmd(a),
+		newShowCmd(a), newSearchCmd(a), newConfigCmd(a),
+	)
+	return root
+}
+
+func level(s string) slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(s)))
+	return l
+}
+
+// openStore opens the configured store.
+func (a *app) openStore(ctx context.Context) (*graph.Store, error) {
+	return graph.Open(ctx, graph.Options{Backend: a.cfg.Store.Backend, Path: a.cfg.Store.Path, NoSync: a.cfg.Store.NoSync}, a.logger)
+}
+
+// withStore runs fn with the store open and closes it, reporting both errors.
+func (a *app) withStore(ctx context.Context, fn func(*graph.Store) error) (err error) {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close()) }()
+	return fn(s)
+}
+
+func (a *app) json(v any) error {
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }

@@ -1,0 +1,262 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// ErrNotFound reports that no entity has the id, name or alias.
+var ErrNotFound = errors.New("no entity with that id, name or alias")
+
+// An AmbiguousError lists the entities that share a name or alias.
+type AmbiguousError struct {
+	Text    string
+	Matches []Match
+}
+
+func (e *AmbiguousError) Error() string {
+	ids := make([]string, len(e.Matches))
+	for i, m := range e.Matches {
+		ids[i] = m.ID + " (" + m.Kind + ")"
+	}
+	return fmt.Sprintf("%q names %d entities: %s; use an id", e.Text, len(e.Matches), strings.Join(ids, ", "))
+}
+
+// A Match is an entity found by id, name or alias.
+type Match struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Matched string `json:"matched,omitempty"` // the name or alias that matched
+}
+
+// Resolve finds the entity that text names: an id, or a name or alias
+// compared case- and accent-insensitively.
+func Resolve(ctx context.Context, qs cgraph.QuadStore, text string) (Match, error) {
+	text = strings.TrimSpace(text)
+	if k, name, err := kindAndName(ctx, qs, text); err != nil {
+		return Match{}, err
+	} else if k != "" {
+		return Match{ID: text, Kind: k, Name: name}, nil
+	}
+	ms, err := byKey(ctx, qs, schema.NameKey(text))
+	if err != nil {
+		return Match{}, err
+	}
+	switch len(ms) {
+	case 0:
+		return Match{}, fmt.Errorf("%q: %w", text, ErrNotFound)
+	case 1:
+		return ms[0], nil
+	}
+	return Match{}, &AmbiguousError{Text: text, Matches: ms}
+}
+
+// byKey returns the entities with a name or alias whose key is k.
+func byKey(ctx context.Context, qs cgraph.QuadStore, k string) ([]Match, error) {
+	seen := map[string]bool{}
+	var out []Match
+	err := iterate(ctx, qs, quad.Object, quad.String(k), func(q quad.Quad) error {
+		if p, _ := q.Predicate.(quad.IRI); string(p) != schema.KeyIRI {
+			return nil
+		}
+		id := string(labelIRI(q.Subject))
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		kind, name, err := kindAndName(ctx, qs, id)
+		if err != nil {
+			return err
+		}
+		out = append(out, Match{ID: id, Kind: kind, Name: name})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
+
+// kindAndName returns an entity's kind and display name ("" when id is not
+// an entity). The display name is the most-attested name, ties broken by
+// the smallest string, so it is stable.
+func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, name string, err error) {
+	names := map[string]int{}
+	err = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+		switch string(labelIRI(q.Predicate)) {
+		case schema.TypeIRI:
+			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
+				kind = string(k)
+			}
+		case "tg:name":
+			names[fmt.Sprint(valueOf(q.Object).Value)]++
+		}
+		return nil
+	})
+	best := -1
+	for n, c := range names {
+		if c > best || (c == best && n < name) {
+			name, best = n, c
+		}
+	}
+	if name == "" {
+		name = id
+	}
+	return kind, name, err
+}
+
+// A Card is everything the store says about one entity.
+type Card struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Name      string   `json:"name"`
+	Facts     []Fact   `json:"facts"`
+	Incoming  []Fact   `json:"incoming"`  // relations that point at the entity
+	Contested []string `json:"contested"` // predicates on which sources disagree
+	Sources   []string `json:"sources"`   // every source that says anything about it
+}
+
+// A Fact is one predicate and value with every source that states it.
+type Fact struct {
+	Predicate string     `json:"predicate"`
+	Subject   string     `json:"subject,omitempty"` // for incoming relations: the entity that points here
+	Value     Value      `json:"value"`
+	ValueName string     `json:"value_name,omitempty"` // display name of an entity value
+	Contested bool       `json:"contested"`            // another source gives another value for this single-valued predicate
+	Evidence  []Evidence `json:"evidence"`
+}
+
+// Show returns the card of the entity that text names.
+func Show(ctx context.Context, qs cgraph.QuadStore, text string) (*Card, error) {
+	m, err := Resolve(ctx, qs, text)
+	if err != nil {
+		return nil, err
+	}
+	card := &Card{ID: m.ID, Kind: m.Kind, Name: m.Name, Facts: []Fact{}, Incoming: []Fact{}, Contested: []string{}}
+	ev := newEvidenceCache(qs)
+	names := map[string]string{}
+	nameOf := func(id string) (string, error) {
+		if n, ok := names[id]; ok {
+			return n, nil
+		}
+		_, n, err := kindAndName(ctx, qs, id)
+		names[id] = n
+		return n, err
+	}
+	sources := map[string]bool{}
+	collect := func(d quad.Direction, dst *[]Fact) error {
+		idx := map[string]int{}
+		err := iterate(ctx, qs, d, quad.IRI(m.ID), func(q quad.Quad) error {
+			p := string(labelIRI(q.Predicate))
+			if p == schema.KeyIRI || p == schema.TypeIRI && d == quad.Subject {
+				return nil
+			}
+			if d == quad.Object && schema.LookupIRI(p) == nil {
+				return nil
+			}
+			var k string
+			f := Fact{Predicate: predName(q.Predicate)}
+			if d == quad.Subject {
+				f.Value = valueOf(q.Object)
+				k = p + "\x00" + key(q.Object)
+			} else {
+				f.Subject = string(labelIRI(q.Subject))
+				f.Value = Value{"entity", f.Subject}
+				k = p + "\x00" + f.Subject
+			}
+			e, err := ev.of(ctx, q.Label)
+			if err != nil {
+				return err
+			}
+			sources[e.Source] = true
+			i, ok := idx[k]
+			if !ok {
+				i = len(*dst)
+				idx[k] = i
+				*dst = append(*dst, f)
+			}
+			(*dst)[i].Evidence = append((*dst)[i].Evidence, e)
+			return nil
+		})
+		return err
+	}
+	if err := collect(quad.Subject, &card.Facts); err != nil {
+		return nil, err
+	}
+	if err := collect(quad.Object, &card.Incoming); err != nil {
+		return nil, err
+	}
+	for _, fs := range [][]Fact{card.Facts, card.Incoming} {
+		for i := range fs {
+			sortEvidence(fs[i].Evidence)
+			if fs[i].Value.Type == "entity" {
+				n, err := nameOf(fs[i].Value.Value.(string))
+				if err != nil {
+					return nil, err
+				}
+				fs[i].ValueName = n
+			}
+		}
+	}
+	// Contested: a single-valued predicate with several values.
+	count := map[string]int{}
+	for _, f := range card.Facts {
+		if p := schema.Lookup(f.Predicate); p != nil && !p.Multi {
+			count[f.Predicate]++
+		}
+	}
+	for i, f := range card.Facts {
+		if count[f.Predicate] > 1 {
+			card.Facts[i].Contested = true
+		}
+	}
+	for p, n := range count {
+		if n > 1 {
+			card.Contested = append(card.Contested, p)
+		}
+	}
+	sort.Strings(card.Contested)
+	sortFacts(card.Facts)
+	sortFacts(card.Incoming)
+	for s := range sources {
+		card.Sources = append(card.Sources, s)
+	}
+	sort.Strings(card.Sources)
+	return card, nil
+}
+
+// sortFacts orders facts by vocabulary order (name first), then value.
+func sortFacts(fs []Fact) {
+	order := map[string]int{}
+	for i, p := range schema.Predicates() {
+		order[p.Name] = i + 1
+	}
+	order["name"] = -2
+	order["alias"] = -1
+	rank := func(p string) int {
+		if r, ok := order[p]; ok {
+			return r
+		}
+		return 1 << 20
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if rank(a.Predicate) != rank(b.Predicate) {
+			return rank(a.Predicate) < rank(b.Predicate)
+		}
+		if a.Predicate != b.Predicate {
+			return a.Predicate < b.Predicate
+		}
+		if a.Subject != b.Subject {
+			return a.Subject < b.Subject
+		}
+		return fmt.Sprint(a.Value.Value) < fmt.Sprint(b.Value.Value)
+	})
+}

@@ -1,0 +1,276 @@
+package query
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// Stats counts what the store holds.
+type Stats struct {
+	Quads     int64          `json:"quads"`     // every quad, including evidence and lookup keys
+	Entities  int            `json:"entities"`  // entities with a kind
+	ByKind    map[string]int `json:"by_kind"`   // entities per kind (every kind listed, zero included)
+	Facts     int            `json:"facts"`     // attributes and relations stated by a source (kinds, evidence and derived quads excluded)
+	Relations int            `json:"relations"` // facts that link two entities
+	Sources   int            `json:"sources"`   // distinct sources that state facts
+	Quotes    int            `json:"quotes"`    // distinct evidence quotes
+	Contested int            `json:"contested"` // subject and single-valued predicate pairs on which sources disagree
+	BySource  []SourceCount  `json:"by_source"` // facts per source, most first
+}
+
+// SourceCount is how many facts one source states.
+type SourceCount struct {
+	Source string `json:"source"`
+	Facts  int    `json:"facts"`
+}
+
+// A Disagreement is one subject and single-valued predicate with several values.
+type Disagreement struct {
+	Subject   string      `json:"subject"`
+	Name      string      `json:"name"`
+	Predicate string      `json:"predicate"`
+	Values    []Statement `json:"values"`
+}
+
+// A Statement is one value with the sources that give it.
+type Statement struct {
+	Value    Value      `json:"value"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// scan reads every quad once and gathers what Stats and Contested need.
+type scan struct {
+	quads     int64
+	kinds     map[string]string
+	facts     int
+	relations int
+	bySource  map[string]int
+	quotes    int
+	single    map[[2]string]map[string][]quad.Quad // subject, predicate -> object key -> quads
+}
+
+func scanAll(ctx context.Context, qs cgraph.QuadStore) (*scan, error) {
+	s := &scan{kinds: map[string]string{}, bySource: map[string]int{}, single: map[[2]string]map[string][]quad.Quad{}}
+	err := all(ctx, qs, func(q quad.Quad) error {
+		s.quads++
+		p := string(labelIRI(q.Predicate))
+		switch p {
+		case schema.TypeIRI:
+			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
+				s.kinds[string(labelIRI(q.Subject))] = string(k)
+			}
+			return nil
+		case schema.QuoteIRI:
+			s.quotes++
+			return nil
+		case schema.StatedInIRI:
+			return nil
+		}
+		pred := schema.LookupIRI(p)
+		if pred != nil && pred.Derived {
+			return nil
+		}
+		s.facts++
+		if _, ok := q.Object.(quad.IRI); ok && (pred == nil || pred.Relation()) {
+			s.relations++
+		}
+		s.bySource[schema.SourceOf(string(labelIRI(q.Label)))]++
+		if pred != nil && !pred.Multi {
+			k := [2]string{string(labelIRI(q.Subject)), pred.Name}
+			m := s.single[k]
+			if m == nil {
+				m = map[string][]quad.Quad{}
+				s.single[k] = m
+			}
+			m[key(q.Object)] = append(m[key(q.Object)], q)
+		}
+		return nil
+	})
+	return s, err
+}
+
+// GetStats counts entities by kind, facts, sources and contested facts. It
+// reads every quad once.
+func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
+	s, err := scanAll(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	st := &Stats{Quads: s.quads, ByKind: map[string]int{}, Facts: s.facts, Relations: s.relations, Quotes: s.quotes, BySource: []SourceCount{}}
+	for _, k := range schema.Kinds {
+		st.ByKind[string(k)] = 0
+	}
+	for _, k := range s.kinds {
+		st.ByKind[k]++
+		st.Entities++
+	}
+	for src, n := range s.bySource {
+		st.BySource = append(st.BySource, SourceCount{src, n})
+	}
+	sort.Slice(st.BySource, func(i, j int) bool {
+		a, b := st.BySource[i], st.BySource[j]
+		if a.Facts != b.Facts {
+			return a.Facts > b.Facts
+		}
+		return a.Source < b.Source
+	})
+	st.Sources = len(st.BySource)
+	for _, m := range s.single {
+		if len(m) > 1 {
+			st.Contested++
+		}
+	}
+	return st, nil
+}
+
+// Contested lists every subject and single-valued predicate on which the
+// sources disagree, each value with its sources and evidence, ordered by
+// subject and predicate.
+func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error) {
+	s, err := scanAll(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	ev := newEvidenceCache(qs)
+	out := []Disagreement{}
+	for k, m := range s.single {
+		if len(m) < 2 {
+			continue
+		}
+		_, name, err := kindAndName(ctx, qs, k[0])
+		if err != nil {
+			return nil, err
+		}
+		d := Disagreement{Subject: k[0], Name: name, Predicate: k[1]}
+		for _, qsv := range m {
+			st := Statement{Value: valueOf(qsv[0].Object)}
+			for _, q := range qsv {
+				e, err := ev.of(ctx, q.Label)
+				if err != nil {
+					return nil, err
+				}
+				st.Evidence = append(st.Evidence, e)
+			}
+			sortEvidence(st.Evidence)
+			d.Values = append(d.Values, st)
+		}
+		sort.Slice(d.Values, func(i, j int) bool { return lessValue(d.Values[i].Value, d.Values[j].Value) })
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Predicate < out[j].Predicate
+	})
+	return out, nil
+}
+
+func lessValue(a, b Value) bool {
+	if x, ok := a.Value.(int64); ok {
+		if y, ok := b.Value.(int64); ok {
+			return x < y
+		}
+	}
+	if x, ok := a.Value.(float64); ok {
+		if y, ok := b.Value.(float64); ok {
+			return x < y
+		}
+	}
+	return strings.Compare(a.String(), b.String()) < 0
+}
+
+// Search returns the entities whose name or alias contains text (compared
+// by schema.NameKey), exact matches first, then prefixes, then the rest,
+// each group by id.
+func Search(ctx context.Context, qs cgraph.QuadStore, text string, limit int) ([]Match, error) {
+	want := schema.NameKey(text)
+	if want == "" {
+		return []Match{}, nil
+	}
+	type hit struct {
+		rank    int
+		matched string
+	}
+	hits := map[string]hit{}
+	keyPred, err := qs.ValueOf(quad.IRI(schema.KeyIRI))
+	if err != nil {
+		return nil, err
+	}
+	if keyPred == nil {
+		return []Match{}, nil
+	}
+	it := qs.QuadIterator(quad.Predicate, keyPred).Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			return nil, err
+		}
+		k, _ := q.Object.(quad.String)
+		ks := string(k)
+		rank := -1
+		switch {
+		case ks == want:
+			rank = 0
+		case strings.HasPrefix(ks, want):
+			rank = 1
+		case strings.Contains(ks, want):
+			rank = 2
+		}
+		if rank < 0 {
+			continue
+		}
+		id := string(labelIRI(q.Subject))
+		if h, ok := hits[id]; !ok || rank < h.rank || rank == h.rank && ks < h.matched {
+			hits[id] = hit{rank, ks}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(hits))
+	for id := range hits {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := hits[ids[i]], hits[ids[j]]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		return ids[i] < ids[j]
+	})
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	out := make([]Match, 0, len(ids))
+	for _, id := range ids {
+		kind, name, err := kindAndName(ctx, qs, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Match{ID: id, Kind: kind, Name: name, Matched: matchedText(ctx, qs, id, hits[id].matched)})
+	}
+	return out, nil
+}
+
+// matchedText returns the name or alias as written whose key is k.
+func matchedText(ctx context.Context, qs cgraph.QuadStore, id, k string) string {
+	found := k
+	_ = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+		p := string(labelIRI(q.Predicate))
+		if p == "tg:name" || p == "tg:alias" {
+			if s, ok := q.Object.(quad.String); ok && schema.NameKey(string(s)) == k {
+				found = string(s)
+			}
+		}
+		return nil
+	})
+	return found
+}

@@ -1,0 +1,161 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// Value is a fact's object as the JSON answers carry it.
+type Value struct {
+	Type  string `json:"type"`  // entity, string, integer, number, boolean, date
+	Value any    `json:"value"` // string, int64, float64 or bool; the id for an entity; the canonical interval for a date
+}
+
+func (v Value) String() string { return fmt.Sprint(v.Value) }
+
+func valueOf(v quad.Value) Value {
+	switch x := v.(type) {
+	case quad.IRI:
+		return Value{"entity", string(x)}
+	case quad.String:
+		return Value{"string", string(x)}
+	case quad.Int:
+		return Value{"integer", int64(x)}
+	case quad.Float:
+		return Value{"number", float64(x)}
+	case quad.Bool:
+		return Value{"boolean", bool(x)}
+	case quad.TypedString:
+		if x.Type == "tg:date" {
+			return Value{"date", string(x.Value)}
+		}
+		return Value{"string", string(x.Value)}
+	case quad.LangString:
+		return Value{"string", string(x.Value)}
+	case nil:
+		return Value{"string", ""}
+	}
+	return Value{"string", v.String()}
+}
+
+func key(v quad.Value) string {
+	if v == nil {
+		return ""
+	}
+	return v.String()
+}
+
+// iterate calls fn for every quad that has v in direction d.
+func iterate(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
+	ref, err := qs.ValueOf(v)
+	if err != nil {
+		return fmt.Errorf("looking up %v: %v", v, err)
+	}
+	if ref == nil {
+		return nil
+	}
+	it := qs.QuadIterator(d, ref).Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			return fmt.Errorf("reading quad: %v", err)
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("iterating quads of %v: %v", v, err)
+	}
+	return ctx.Err()
+}
+
+// all calls fn for every quad in the store.
+func all(ctx context.Context, qs cgraph.QuadStore, fn func(quad.Quad) error) error {
+	it := qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			return fmt.Errorf("reading quad: %v", err)
+		}
+		if !q.IsValid() {
+			continue
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("iterating quads: %v", err)
+	}
+	return ctx.Err()
+}
+
+// Evidence is one source's support for a fact.
+type Evidence struct {
+	Source string `json:"source"`
+	Quote  string `json:"quote,omitempty"`
+}
+
+// evidenceCache resolves labels to sources and quotes.
+type evidenceCache struct {
+	qs     cgraph.QuadStore
+	quotes map[string]string
+}
+
+func newEvidenceCache(qs cgraph.QuadStore) *evidenceCache {
+	return &evidenceCache{qs: qs, quotes: map[string]string{}}
+}
+
+func (c *evidenceCache) of(ctx context.Context, label quad.Value) (Evidence, error) {
+	l := string(labelIRI(label))
+	ev := Evidence{Source: schema.SourceOf(l)}
+	if ev.Source == l {
+		return ev, nil
+	}
+	if q, ok := c.quotes[l]; ok {
+		ev.Quote = q
+		return ev, nil
+	}
+	err := iterate(ctx, c.qs, quad.Subject, quad.IRI(l), func(q quad.Quad) error {
+		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
+			ev.Quote = fmt.Sprint(valueOf(q.Object).Value)
+		}
+		return nil
+	})
+	c.quotes[l] = ev.Quote
+	return ev, err
+}
+
+func labelIRI(v quad.Value) quad.IRI {
+	switch x := v.(type) {
+	case quad.IRI:
+		return x
+	case nil:
+		return ""
+	}
+	return quad.IRI(v.String())
+}
+
+func sortEvidence(evs []Evidence) {
+	sort.Slice(evs, func(i, j int) bool {
+		if evs[i].Source != evs[j].Source {
+			return evs[i].Source < evs[j].Source
+		}
+		return evs[i].Quote < evs[j].Quote
+	})
+}
+
+func predName(p quad.Value) string {
+	s := string(labelIRI(p))
+	return strings.TrimPrefix(s, "tg:")
+}

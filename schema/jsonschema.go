@@ -1,0 +1,130 @@
+package schema
+
+import (
+	"encoding/json"
+)
+
+// SchemaID is the $id of the native format's JSON Schema.
+const SchemaID = "https://threatgraph.dev/schema/format-1.json"
+
+// FormatVersion is the value the optional "format" field must have.
+const FormatVersion = "threatgraph/1"
+
+// JSONSchema returns the JSON Schema (draft 2020-12) of the native format,
+// generated from the vocabulary. docs/format.schema.json is this document;
+// a test keeps the two equal.
+func JSONSchema() []byte {
+	idPattern := `^[^:\s<>"{}|\\^#]+:[^\s<>"{}|\\^#]+$`
+	id := map[string]any{"type": "string", "pattern": idPattern}
+	preds := map[string]any{}
+	for _, p := range Predicates() {
+		if p.Derived {
+			continue
+		}
+		v := valueSchema(p, id)
+		if p.Multi {
+			v = map[string]any{"anyOf": []any{v, map[string]any{"type": "array", "items": v, "minItems": 1}}}
+		}
+		v["description"] = p.Doc
+		preds[p.Name] = v
+	}
+	kinds := make([]any, len(Kinds))
+	for i, k := range Kinds {
+		kinds[i] = string(k)
+	}
+	with := func(extra map[string]any) map[string]any {
+		props := map[string]any{}
+		for k, v := range preds {
+			props[k] = v
+		}
+		for k, v := range extra {
+			props[k] = v
+		}
+		return props
+	}
+	quote := map[string]any{"type": "string", "minLength": 1, "description": "shortest exact words of the source that support the facts"}
+	factGroup := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"minProperties":        1,
+		"properties": with(map[string]any{
+			"source": id,
+			"quote":  quote,
+			"note":   map[string]any{"type": "string"},
+		}),
+	}
+	entity := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"id", "kind"},
+		"properties": with(map[string]any{
+			"id":     id,
+			"kind":   map[string]any{"enum": kinds},
+			"source": id,
+			"quote":  quote,
+			"facts":  map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/factGroup"}},
+		}),
+	}
+	sourceEntity := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"id"},
+		"properties": with(map[string]any{
+			"id":   id,
+			"kind": map[string]any{"const": "Source"},
+		}),
+	}
+	doc := map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  SchemaID,
+		"title":                "threatgraph native format",
+		"type":                 "object",
+		"additionalProperties": false,
+		"minProperties":        1,
+		"properties": map[string]any{
+			"format":   map[string]any{"const": FormatVersion},
+			"source":   id,
+			"sources":  map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/source"}},
+			"entities": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/entity"}},
+		},
+		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic(err) // static data: cannot fail
+	}
+	return append(b, '\n')
+}
+
+func valueSchema(p *Predicate, id map[string]any) map[string]any {
+	switch p.Type {
+	case Entity:
+		return map[string]any{"type": "string", "pattern": id["pattern"]}
+	case Count:
+		return map[string]any{"type": "integer", "minimum": 0}
+	case Float:
+		s := map[string]any{"type": "number"}
+		if p.Min != p.Max {
+			s["minimum"], s["maximum"] = p.Min, p.Max
+		}
+		return s
+	case Date:
+		return map[string]any{"anyOf": []any{
+			map[string]any{"type": "string", "minLength": 4},
+			map[string]any{"type": "integer", "minimum": 1, "maximum": 9999},
+			map[string]any{"type": "object", "additionalProperties": false, "required": []any{"text", "value"},
+				"properties": map[string]any{"text": map[string]any{"type": "string", "minLength": 1}, "value": map[string]any{"type": "string", "minLength": 4}}},
+		}}
+	case Bool:
+		return map[string]any{"type": "boolean"}
+	case Enum:
+		vals := make([]any, len(p.Enum))
+		for i, e := range p.Enum {
+			vals[i] = e
+		}
+		return map[string]any{"enum": vals}
+	case URL:
+		return map[string]any{"type": "string", "pattern": "^https?://\\S+$"}
+	}
+	return map[string]any{"type": "string", "minLength": 1}
+}
