@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -59,17 +60,20 @@ func Load(v *viper.Viper, file string) (Config, error) {
 	v.SetEnvPrefix("threatgraph")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
+	if file == "" {
+		// Look for threatgraph.yaml or .yml only: viper's own search would
+		// also take a file named just "threatgraph", such as the binary.
+		for _, name := range []string{"threatgraph.yaml", "threatgraph.yml"} {
+			if _, err := os.Stat(name); err == nil {
+				file = name
+				break
+			}
+		}
+	}
 	if file != "" {
 		v.SetConfigFile(file)
-	} else {
-		v.SetConfigName("threatgraph")
-		v.SetConfigType("yaml")
-		v.AddConfigPath(".")
-	}
-	if err := v.ReadInConfig(); err != nil {
-		var notFound viper.ConfigFileNotFoundError
-		if file != "" || !errors.As(err, &notFound) {
-			return Config{}, fmt.Errorf("reading config %s: %w", orDefault(file), err)
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("reading config %s: %w", file, err)
 		}
 	}
 	var cfg Config

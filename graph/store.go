@@ -77,7 +77,11 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 			return nil, fmt.Errorf("initialising postgres store: %v", err)
 		}
 	}
-	qs, err := cgraph.NewQuadStore(opts.Backend, opts.Path, copts)
+	addr := opts.Path
+	if !cgraph.IsPersistent(opts.Backend) {
+		addr = "" // memstore takes no address
+	}
+	qs, err := cgraph.NewQuadStore(opts.Backend, addr, copts)
 	if err != nil {
 		s.lock.release()
 		return nil, fmt.Errorf("opening store %s: %v", opts.Path, err)

@@ -161,6 +161,9 @@ func dedupe(qs []quad.Quad) []quad.Quad {
 // skip it repeats until no record refers to a rejected one.
 func link(ctx context.Context, t Target, files []*File, skip bool) error {
 	live := func(f *File, r *Record) bool { return len(f.FileErrs) == 0 && len(r.Errs) == 0 }
+	// In strict mode nothing is written anyway: a record with a problem still
+	// declares its id, so that its problem is not echoed by every reference.
+	declares := func(f *File, r *Record) bool { return !skip || live(f, r) }
 	// Ask the store about every id defined or referenced, once.
 	idset := map[string]bool{}
 	for _, f := range files {
@@ -190,7 +193,7 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 		defs := map[string]def{}
 		for _, f := range files {
 			for _, r := range f.Records {
-				if !live(f, r) {
+				if !declares(f, r) {
 					continue
 				}
 				for _, d := range r.Defines {

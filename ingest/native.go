@@ -137,11 +137,12 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 		rec.Errs.Addf(d.file, n.Line, where, "is a %s (expected a mapping with id and kind)", nodeKind(n))
 		return
 	}
+	d.duplicateKeys(rec, where, n)
 	var id string
 	var kind schema.Kind
 	top := &factGroup{line: n.Line, field: where}
 	var facts *yaml.Node
-	idLine, kindSeen := n.Line, false
+	kindLine, kindSeen := n.Line, false
 	if list == "sources" {
 		kind, kindSeen = schema.Source, true
 	}
@@ -154,7 +155,10 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 				rec.Errs.Add(d.file, v.Line, field, err)
 				continue
 			}
-			id, idLine = v.Value, v.Line
+			id = v.Value
+			if !kindSeen || list == "sources" {
+				kindLine = v.Line
+			}
 		case "kind":
 			kk, ok := schema.ParseKind(v.Value)
 			if !ok || v.Kind != yaml.ScalarNode {
@@ -165,7 +169,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 				rec.Errs.Addf(d.file, v.Line, field, "%s in sources (expected Source, or move it to entities)", kk)
 				continue
 			}
-			kind, kindSeen = kk, true
+			kind, kindSeen, kindLine = kk, true, v.Line
 		case "source":
 			if err := checkIDNode(v); err != nil {
 				rec.Errs.Add(d.file, v.Line, field, err)
@@ -202,7 +206,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 		}
 		return
 	}
-	rec.Defines = append(rec.Defines, Def{ID: id, Kind: kind, Line: idLine})
+	rec.Defines = append(rec.Defines, Def{ID: id, Kind: kind, Line: kindLine})
 	if kind == schema.Source {
 		top.source = id // a source's attributes are its own statements
 	}
@@ -250,6 +254,20 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 	}
 }
 
+// duplicateKeys reports every key that appears twice in a mapping: YAML
+// and JSON parsers silently keep the last, which would drop a fact.
+func (d *decoder) duplicateKeys(rec *Record, where string, n *yaml.Node) {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, ok := seen[k.Value]; ok {
+			rec.Errs.Addf(d.file, k.Line, where+"."+k.Value, "duplicate field (first at line %d; expected each field once: use a list for several values)", first)
+			continue
+		}
+		seen[k.Value] = k.Line
+	}
+}
+
 func hasKey(n *yaml.Node, key string) bool {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
@@ -280,6 +298,7 @@ func (d *decoder) factGroup(rec *Record, where string, n *yaml.Node, source stri
 		rec.Errs.Addf(d.file, n.Line, where, "is a %s (expected a mapping with source, quote and predicates)", nodeKind(n))
 		return nil
 	}
+	d.duplicateKeys(rec, where, n)
 	g := &factGroup{line: n.Line, field: where, source: source}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]

@@ -29,18 +29,42 @@ func readTree(name string, data []byte, isJSON bool) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &lineError{0, "file has no content (expected a mapping with sources and entities)"}
 		}
-		return nil, yamlError(err)
+		return nil, yamlError(err, data)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &lineError{extra.Line, "a second YAML document (expected one document per file)"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(err)
+		return nil, yamlError(err, data)
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		if err := checkShape(doc.Content[0], 0); err != nil {
+			return nil, err
+		}
 		return doc.Content[0], nil
 	}
 	return nil, &lineError{doc.Line, "file has no content (expected a mapping with sources and entities)"}
+}
+
+// maxDepth bounds nesting: the format needs five levels; a deeper file is
+// a mistake or an attack on the parser's stack.
+const maxDepth = 32
+
+// checkShape refuses YAML aliases (a recursive alias never ends, and the
+// format has no use for them) and nesting deeper than maxDepth.
+func checkShape(n *yaml.Node, depth int) error {
+	if depth > maxDepth {
+		return &lineError{n.Line, fmt.Sprintf("nesting deeper than %d levels (expected sources and entities with facts)", maxDepth)}
+	}
+	if n.Kind == yaml.AliasNode {
+		return &lineError{n.Line, fmt.Sprintf("YAML alias *%s: anchors and aliases are not supported (expected plain values)", n.Value)}
+	}
+	for _, c := range n.Content {
+		if err := checkShape(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lineError is a problem at a line of a file; the caller adds the file.
@@ -73,8 +97,12 @@ func checkText(data []byte) error {
 	return nil
 }
 
-// yamlError extracts the line from a yaml.v3 error ("yaml: line 7: ...").
-func yamlError(err error) error {
+// yamlError turns a yaml.v3 error ("yaml: line 7: ...") into a lineError.
+// yaml.v3 often reports the line where the enclosing collection began, or
+// none, so the line is found again: the first line at which the text, cut
+// there, stops parsing (a binary search; cutting a valid YAML document at a
+// line end almost always leaves a valid one).
+func yamlError(err error, data []byte) error {
 	msg := err.Error()
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -89,7 +117,35 @@ func yamlError(err error) error {
 			}
 		}
 	}
+	if l := firstBadLine(data); l > 0 {
+		line = l
+	}
 	return &lineError{line, "YAML syntax: " + msg}
+}
+
+func firstBadLine(data []byte) int {
+	starts := lineStarts(data)
+	bad := func(n int) bool { // do the first n lines fail to parse?
+		end := len(data)
+		if n < len(starts) {
+			end = starts[n]
+		}
+		var v yaml.Node
+		return yaml.Unmarshal(data[:end], &v) != nil
+	}
+	lo, hi := 1, len(starts)
+	if !bad(hi) {
+		return 0
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if bad(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // jsonTree decodes JSON into a yaml.Node tree carrying line numbers.
@@ -101,6 +157,7 @@ func jsonTree(data []byte) (*yaml.Node, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var parse func() (*yaml.Node, error)
+	depth := 0
 	wrap := func(err error) error {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -125,6 +182,10 @@ func jsonTree(data []byte) (*yaml.Node, error) {
 		line := lineAt(off)
 		switch t := tok.(type) {
 		case json.Delim:
+			if depth++; depth > maxDepth {
+				return nil, &lineError{line, fmt.Sprintf("nesting deeper than %d levels (expected sources and entities with facts)", maxDepth)}
+			}
+			defer func() { depth-- }()
 			switch t {
 			case '{':
 				n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line}

@@ -67,6 +67,21 @@ func parseLine(text string) (q quad.Quad, ok bool, err error) {
 	if q.Label == nil {
 		return quad.Quad{}, false, fmt.Errorf("no label: every fact needs its source as the fourth term (expected <subject> <predicate> object <source> .)")
 	}
+	if !isNode(q.Subject) {
+		return quad.Quad{}, false, fmt.Errorf("subject %s is not an IRI or blank node (expected <subject> <predicate> object <source> .)", q.Subject)
+	}
+	if p, ok := q.Predicate.(quad.IRI); !ok || p == "" {
+		return quad.Quad{}, false, fmt.Errorf("predicate %s is not an IRI (expected <subject> <predicate> object <source> .)", q.Predicate)
+	}
+	switch o := q.Object.(type) {
+	case quad.IRI, quad.BNode:
+		if !isNode(o) {
+			return quad.Quad{}, false, fmt.Errorf("object %s is an empty IRI (expected an IRI, a blank node or a literal)", q.Object)
+		}
+	}
+	if !isNode(q.Label) {
+		return quad.Quad{}, false, fmt.Errorf("label %s is not an IRI (expected the source, as <source:...>)", q.Label)
+	}
 	return q, true, nil
 }
 
@@ -149,4 +164,16 @@ func checkQuad(rec *Record, q quad.Quad) {
 			}
 		}
 	}
+}
+
+// isNode reports whether v may stand as a subject or label: a non-empty IRI
+// or a blank node.
+func isNode(v quad.Value) bool {
+	switch x := v.(type) {
+	case quad.IRI:
+		return x != ""
+	case quad.BNode:
+		return x != ""
+	}
+	return false
 }

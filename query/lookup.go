@@ -129,6 +129,7 @@ type Fact struct {
 	Subject   string     `json:"subject,omitempty"` // for incoming relations: the entity that points here
 	Value     Value      `json:"value"`
 	ValueName string     `json:"value_name,omitempty"` // display name of an entity value
+	AsWritten string     `json:"as_written,omitempty"` // for a date: the text as the source wrote it
 	Contested bool       `json:"contested"`            // another source gives another value for this single-valued predicate
 	Evidence  []Evidence `json:"evidence"`
 }
@@ -205,20 +206,21 @@ func Show(ctx context.Context, qs cgraph.QuadStore, text string) (*Card, error) 
 			}
 		}
 	}
-	// Contested: a single-valued predicate with several values.
-	count := map[string]int{}
+	card.Facts = foldDateText(card.Facts)
+	// Contested: a single-valued predicate with values that conflict.
+	values := map[string][]Value{}
 	for _, f := range card.Facts {
 		if p := schema.Lookup(f.Predicate); p != nil && !p.Multi {
-			count[f.Predicate]++
+			values[f.Predicate] = append(values[f.Predicate], f.Value)
 		}
 	}
 	for i, f := range card.Facts {
-		if count[f.Predicate] > 1 {
+		if Conflict(values[f.Predicate]) {
 			card.Facts[i].Contested = true
 		}
 	}
-	for p, n := range count {
-		if n > 1 {
+	for p, vs := range values {
+		if Conflict(vs) {
 			card.Contested = append(card.Contested, p)
 		}
 	}
@@ -259,4 +261,63 @@ func sortFacts(fs []Fact) {
 		}
 		return fmt.Sprint(a.Value.Value) < fmt.Sprint(b.Value.Value)
 	})
+}
+
+// foldDateText moves each derived "<date>Text" fact onto the date fact that
+// the same statement supports, so a date reads "2024-03-01/2024-03-10 (early
+// March)" instead of two lines.
+func foldDateText(fs []Fact) []Fact {
+	out := fs[:0]
+	texts := map[string]string{} // date predicate + label key -> text
+	evKey := func(evs []Evidence) string {
+		var b strings.Builder
+		for _, e := range evs {
+			b.WriteString(e.Source + "\x00" + e.Quote + "\x00")
+		}
+		return b.String()
+	}
+	for _, f := range fs {
+		if base, ok := strings.CutSuffix(f.Predicate, "Text"); ok {
+			if p := schema.Lookup(f.Predicate); p != nil && p.Derived {
+				sortEvidence(f.Evidence)
+				texts[base+"\x00"+evKey(f.Evidence)] = f.Value.String()
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	for i := range out {
+		if out[i].Value.Type == "date" {
+			sortEvidence(out[i].Evidence)
+			out[i].AsWritten = texts[out[i].Predicate+"\x00"+evKey(out[i].Evidence)]
+		}
+	}
+	return out
+}
+
+// Conflict reports whether values of one single-valued predicate disagree.
+// Dates disagree only when two of their intervals cannot both be right (they
+// do not overlap): "2021" and "August 2021" are the same event told with
+// less and more precision, "2014" and "2015" are not. Other values disagree
+// when they differ.
+func Conflict(vs []Value) bool {
+	for i := range vs {
+		for j := i + 1; j < len(vs); j++ {
+			a, b := vs[i], vs[j]
+			if a.Type == "date" && b.Type == "date" {
+				x, errX := schema.ParseDate(a.String())
+				y, errY := schema.ParseDate(b.String())
+				if errX == nil && errY == nil {
+					if !x.Overlaps(y) {
+						return true
+					}
+					continue
+				}
+			}
+			if a != b {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -40,8 +40,9 @@ type Disagreement struct {
 
 // A Statement is one value with the sources that give it.
 type Statement struct {
-	Value    Value      `json:"value"`
-	Evidence []Evidence `json:"evidence"`
+	Value     Value      `json:"value"`
+	ValueName string     `json:"value_name,omitempty"` // display name of an entity value
+	Evidence  []Evidence `json:"evidence"`
 }
 
 // scan reads every quad once and gathers what Stats and Contested need.
@@ -122,7 +123,7 @@ func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
 	})
 	st.Sources = len(st.BySource)
 	for _, m := range s.single {
-		if len(m) > 1 {
+		if conflicting(m) {
 			st.Contested++
 		}
 	}
@@ -140,7 +141,7 @@ func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error)
 	ev := newEvidenceCache(qs)
 	out := []Disagreement{}
 	for k, m := range s.single {
-		if len(m) < 2 {
+		if !conflicting(m) {
 			continue
 		}
 		_, name, err := kindAndName(ctx, qs, k[0])
@@ -150,6 +151,11 @@ func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error)
 		d := Disagreement{Subject: k[0], Name: name, Predicate: k[1]}
 		for _, qsv := range m {
 			st := Statement{Value: valueOf(qsv[0].Object)}
+			if st.Value.Type == "entity" {
+				if _, st.ValueName, err = kindAndName(ctx, qs, st.Value.String()); err != nil {
+					return nil, err
+				}
+			}
 			for _, q := range qsv {
 				e, err := ev.of(ctx, q.Label)
 				if err != nil {
@@ -273,4 +279,15 @@ func matchedText(ctx context.Context, qs cgraph.QuadStore, id, k string) string 
 		return nil
 	})
 	return found
+}
+
+func conflicting(m map[string][]quad.Quad) bool {
+	if len(m) < 2 {
+		return false
+	}
+	vs := make([]Value, 0, len(m))
+	for _, qs := range m {
+		vs = append(vs, valueOf(qs[0].Object))
+	}
+	return Conflict(vs)
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 )
 
@@ -89,11 +90,14 @@ func JSONSchema() []byte {
 		},
 		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity},
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		panic(err) // static data: cannot fail
 	}
-	return append(b, '\n')
+	return buf.Bytes()
 }
 
 func valueSchema(p *Predicate, id map[string]any) map[string]any {

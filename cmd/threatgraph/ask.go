@@ -67,10 +67,10 @@ func newShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID|NAME|ALIAS",
 		Short: "Show every fact about an entity, with its sources and evidence; contested values are marked",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd.Context(), func(s *graph.Store) error {
-				card, err := query.Show(cmd.Context(), s.QuadStore(), args[0])
+				card, err := query.Show(cmd.Context(), s.QuadStore(), strings.Join(args, " "))
 				if err != nil {
 					return err
 				}
@@ -122,6 +122,9 @@ func (a *app) printCard(c *query.Card) {
 		val := f.Value.String()
 		if f.ValueName != "" && f.ValueName != val {
 			val = fmt.Sprintf("%s (%s)", f.ValueName, val)
+		}
+		if f.AsWritten != "" {
+			val = fmt.Sprintf("%s (as written: %q)", val, f.AsWritten)
 		}
 		if subject {
 			a.printf("%s %s --%s--> this\n", mark, val, f.Predicate)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +57,11 @@ No file, no server, no setup. Running it again adds nothing.`,
 				for _, d := range dis {
 					a.printf("  %s  %s:\n", d.Name, d.Predicate)
 					for _, v := range d.Values {
-						a.printf("    %-12v %s\n", v.Value.Value, sourceList(v.Evidence))
+						val := v.Value.String()
+						if v.ValueName != "" {
+							val = v.ValueName
+						}
+						a.printf("    %-22s %s\n", val, sourceList(v.Evidence))
 					}
 				}
 				a.printf("\nTry: threatgraph show ISIS-K | threatgraph show %q | threatgraph search khorasan\n", "Crocus City Hall attack")
@@ -66,13 +71,13 @@ No file, no server, no setup. Running it again adds nothing.`,
 	}
 }
 
+// sourceList names each source once, in order.
 func sourceList(evs []query.Evidence) string {
-	s := ""
-	for i, e := range evs {
-		if i > 0 {
-			s += ", "
+	var out []string
+	for _, e := range evs {
+		if len(out) == 0 || out[len(out)-1] != e.Source {
+			out = append(out, e.Source)
 		}
-		s += e.Source
 	}
-	return s
+	return strings.Join(out, ", ")
 }

@@ -1,0 +1,15 @@
+package cytoscape_test
+
+import (
+	"io"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query/export/cytoscape"
+	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
+)
+
+// BenchmarkEncode: see exporttest.Bench.
+func BenchmarkEncode(b *testing.B) {
+	exporttest.Bench(b, func(w io.Writer, keys []export.Key) export.Encoder { return cytoscape.NewEncoder(w, keys) })
+}

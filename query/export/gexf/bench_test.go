@@ -1,0 +1,15 @@
+package gexf_test
+
+import (
+	"io"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query/export/gexf"
+	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
+)
+
+// BenchmarkEncode: see exporttest.Bench.
+func BenchmarkEncode(b *testing.B) {
+	exporttest.Bench(b, func(w io.Writer, keys []export.Key) export.Encoder { return gexf.NewEncoder(w, keys) })
+}

@@ -1,0 +1,358 @@
+package gexf
+
+import (
+	"io"
+	"time"
+
+	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query/export/internal/enc"
+)
+
+const header = `<?xml version="1.0" encoding="UTF-8"?>
+<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">
+  <meta>
+    <creator>threatgraph</creator>
+`
+
+const (
+	stateStart = iota // nothing written
+	stateNodes        // header written, <nodes> open
+	stateEdges        // <edges> open
+	stateClosed
+)
+
+// special holds, per domain, the index in the row of the keys that become XML
+// attributes of the element instead of <attvalue>s (-1 if not declared).
+type special struct {
+	label, start, end, weight int
+}
+
+// An Encoder writes one GEXF 1.2 document to a stream. It implements
+// export.Encoder; see that interface for the calling contract.
+type Encoder struct {
+	w     *enc.Writer
+	s     *enc.Schema
+	sp    [3]special
+	state int
+	err   error
+}
+
+var _ export.Encoder = (*Encoder)(nil)
+
+// NewEncoder returns an Encoder that writes to w with the given keys, checked
+// by export.CheckKeys. If the keys are invalid, nothing is written and every
+// method returns the *export.KeyError. Output is buffered; call Close to
+// flush it.
+func NewEncoder(w io.Writer, keys []export.Key) *Encoder {
+	e := &Encoder{w: enc.NewWriter(w)}
+	e.s, e.err = enc.NewSchema(keys)
+	if e.err != nil {
+		return e
+	}
+	for _, d := range []export.Domain{export.Node, export.Edge} {
+		sp := special{-1, -1, -1, -1}
+		if i, ok := e.s.Has(d, "label", export.String); ok {
+			sp.label = i
+		} else if i, ok := e.s.Has(d, "predicate", export.String); ok && d == export.Edge {
+			sp.label = i
+		}
+		if i, ok := e.s.Has(d, "start", export.String); ok {
+			sp.start = i
+		}
+		if i, ok := e.s.Has(d, "end", export.String); ok {
+			sp.end = i
+		}
+		if i, ok := e.s.Has(d, "weight", export.Double); ok && d == export.Edge {
+			sp.weight = i
+		}
+		e.sp[d] = sp
+	}
+	return e
+}
+
+func (e *Encoder) dynamic() bool {
+	for _, sp := range e.sp[export.Node:] {
+		if sp.start >= 0 || sp.end >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// open writes the document up to <nodes>, with graph-level data, if any, as
+// "name=value" lines in the description.
+func (e *Encoder) open(graph []export.Attr) {
+	e.w.WriteString(header)
+	first := true
+	for i, a := range graph {
+		if a.Kind() == 0 {
+			continue
+		}
+		if first {
+			e.w.WriteString("    <description>")
+			first = false
+		} else {
+			e.w.WriteString("; ")
+		}
+		e.w.WriteString(e.s.Keys[export.Graph][i].Name)
+		e.w.WriteByte('=')
+		if a.Kind() == export.String {
+			e.w.XMLText(a.StringValue())
+		} else {
+			e.w.Lexical(a)
+		}
+	}
+	if !first {
+		e.w.WriteString("</description>\n")
+	}
+	e.w.WriteString("  </meta>\n")
+	if e.dynamic() {
+		e.w.WriteString("  <graph mode=\"dynamic\" defaultedgetype=\"directed\" timeformat=\"date\">\n")
+	} else {
+		e.w.WriteString("  <graph mode=\"static\" defaultedgetype=\"directed\">\n")
+	}
+	for _, d := range []export.Domain{export.Node, export.Edge} {
+		sp := e.sp[d]
+		first := true
+		for i, k := range e.s.Keys[d] {
+			if i == sp.start || i == sp.end || i == sp.weight || i == sp.label && k.Name == "label" {
+				continue
+			}
+			if first {
+				e.w.WriteString("    <attributes class=\"")
+				e.w.WriteString(d.String())
+				e.w.WriteString("\" mode=\"static\">\n")
+				first = false
+			}
+			e.w.WriteString(`      <attribute id="`)
+			e.w.WriteString(e.s.IDs[d][i])
+			e.w.WriteString(`" title="`)
+			e.w.WriteString(k.Name)
+			e.w.WriteString(`" type="`)
+			e.w.WriteString(gexfType[k.Type])
+			e.w.WriteString("\"/>\n")
+		}
+		if !first {
+			e.w.WriteString("    </attributes>\n")
+		}
+	}
+	e.w.WriteString("    <nodes>\n")
+	e.state = stateNodes
+}
+
+var gexfType = [...]string{export.String: "string", export.Int: "integer", export.Double: "double", export.Boolean: "boolean"}
+
+// Graph writes graph-level data into the <meta> description. It may be
+// called once, before any node.
+func (e *Encoder) Graph(attrs ...export.Attr) error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.state != stateStart {
+		return e.fail(&export.ValueError{Domain: export.Graph, Err: export.ErrOrder})
+	}
+	row, err := e.s.Bind(export.Graph, "", attrs)
+	if err != nil {
+		return e.fail(err)
+	}
+	e.open(row)
+	return e.check()
+}
+
+// Node writes one node. A "label" string key becomes the node label; "start"
+// and "end" string keys become its time interval (see package doc).
+func (e *Encoder) Node(id string, attrs ...export.Attr) error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.state > stateNodes {
+		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrOrder})
+	}
+	if !export.ValidID(id) {
+		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrBadID})
+	}
+	row, err := e.s.Bind(export.Node, id, attrs)
+	if err != nil {
+		return e.fail(err)
+	}
+	start, end, err := e.interval(export.Node, id, row)
+	if err != nil {
+		return e.fail(err)
+	}
+	if e.state == stateStart {
+		e.open(nil)
+	}
+	e.w.WriteString(`      <node id="`)
+	e.w.WriteString(id)
+	e.element("node", export.Node, row, start, end)
+	return e.check()
+}
+
+// Edge writes one directed edge. A "label" string key (or else "predicate")
+// becomes the edge label, a "weight" double its weight, and "start" and "end"
+// its time interval. Ids must be unique and endpoints written nodes; the
+// encoder does not check either.
+func (e *Encoder) Edge(id, source, target string, attrs ...export.Attr) error {
+	if e.err != nil {
+		return e.err
+	}
+	for _, s := range [...]string{id, source, target} {
+		if !export.ValidID(s) {
+			return e.fail(&export.ValueError{Domain: export.Edge, ID: s, Err: export.ErrBadID})
+		}
+	}
+	row, err := e.s.Bind(export.Edge, id, attrs)
+	if err != nil {
+		return e.fail(err)
+	}
+	start, end, err := e.interval(export.Edge, id, row)
+	if err != nil {
+		return e.fail(err)
+	}
+	switch e.state {
+	case stateStart:
+		e.open(nil)
+		fallthrough
+	case stateNodes:
+		e.w.WriteString("    </nodes>\n    <edges>\n")
+		e.state = stateEdges
+	}
+	e.w.WriteString(`      <edge id="`)
+	e.w.WriteString(id)
+	e.w.WriteString(`" source="`)
+	e.w.WriteString(source)
+	e.w.WriteString(`" target="`)
+	e.w.WriteString(target)
+	e.element("edge", export.Edge, row, start, end)
+	return e.check()
+}
+
+// interval converts the start and end values of row to GEXF dates.
+func (e *Encoder) interval(d export.Domain, id string, row []export.Attr) (start, end string, err error) {
+	sp := e.sp[d]
+	if sp.start >= 0 && row[sp.start].Kind() != 0 {
+		if start, err = Date(row[sp.start].StringValue(), false); err != nil {
+			return "", "", &export.ValueError{Domain: d, ID: id, Attr: "start", Err: err}
+		}
+	}
+	if sp.end >= 0 && row[sp.end].Kind() != 0 {
+		if end, err = Date(row[sp.end].StringValue(), true); err != nil {
+			return "", "", &export.ValueError{Domain: d, ID: id, Attr: "end", Err: err}
+		}
+	}
+	if start != "" && end != "" && end < start {
+		return "", "", &export.ValueError{Domain: d, ID: id, Attr: "end", Err: export.ErrBadInterval}
+	}
+	return start, end, nil
+}
+
+// Date converts an ISO 8601 date of year, month or day precision, or an RFC
+// 3339 timestamp, to a GEXF date (YYYY-MM-DD): the first day of the period
+// for a start, the last for an end. Timestamps are truncated to their UTC date.
+func Date(s string, end bool) (string, error) {
+	layouts := [...]string{"2006", "2006-01", "2006-01-02"}
+	for i, l := range layouts {
+		if len(s) != len(l) {
+			continue
+		}
+		t, err := time.Parse(l, s)
+		if err != nil {
+			break
+		}
+		if end {
+			switch i {
+			case 0:
+				t = t.AddDate(1, 0, -1)
+			case 1:
+				t = t.AddDate(0, 1, -1)
+			}
+		}
+		return t.Format("2006-01-02"), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC().Format("2006-01-02"), nil
+	}
+	return "", export.ErrBadInterval
+}
+
+func (e *Encoder) element(tag string, d export.Domain, row []export.Attr, start, end string) {
+	sp := e.sp[d]
+	if sp.label >= 0 && row[sp.label].Kind() != 0 {
+		e.w.WriteString(`" label="`)
+		e.w.XMLAttr(row[sp.label].StringValue())
+	}
+	if sp.weight >= 0 && row[sp.weight].Kind() != 0 {
+		e.w.WriteString(`" weight="`)
+		e.w.Lexical(row[sp.weight])
+	}
+	if start != "" {
+		e.w.WriteString(`" start="`)
+		e.w.WriteString(start)
+	}
+	if end != "" {
+		e.w.WriteString(`" end="`)
+		e.w.WriteString(end)
+	}
+	n := 0
+	for i, a := range row {
+		if a.Kind() == 0 || i == sp.start || i == sp.end || i == sp.weight || i == sp.label && e.s.Keys[d][i].Name == "label" {
+			continue
+		}
+		if n == 0 {
+			e.w.WriteString("\">\n        <attvalues>\n")
+		}
+		n++
+		e.w.WriteString(`          <attvalue for="`)
+		e.w.WriteString(e.s.IDs[d][i])
+		e.w.WriteString(`" value="`)
+		if a.Kind() == export.String {
+			e.w.XMLAttr(a.StringValue())
+		} else {
+			e.w.Lexical(a)
+		}
+		e.w.WriteString("\"/>\n")
+	}
+	if n == 0 {
+		e.w.WriteString("\"/>\n")
+		return
+	}
+	e.w.WriteString("        </attvalues>\n      </")
+	e.w.WriteString(tag)
+	e.w.WriteString(">\n")
+}
+
+// Close ends the document and flushes it. It returns the first error of any
+// call, or of writing; it does not close the underlying writer.
+func (e *Encoder) Close() error {
+	if e.err != nil {
+		return e.err
+	}
+	switch e.state {
+	case stateStart:
+		e.open(nil)
+		fallthrough
+	case stateNodes:
+		e.w.WriteString("    </nodes>\n    <edges>\n")
+	}
+	e.w.WriteString("    </edges>\n  </graph>\n</gexf>\n")
+	if err := e.w.Flush(); err != nil {
+		return e.fail(err)
+	}
+	e.state = stateClosed
+	e.err = export.ErrClosed
+	return nil
+}
+
+func (e *Encoder) check() error {
+	if err := e.w.Err(); err != nil {
+		return e.fail(err)
+	}
+	return nil
+}
+
+func (e *Encoder) fail(err error) error {
+	if e.err == nil {
+		e.err = err
+	}
+	return e.err
+}
