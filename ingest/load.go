@@ -214,7 +214,7 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 		changed := false
 		for _, f := range files {
 			for _, r := range f.Records {
-				if !live(f, r) {
+				if !declares(f, r) {
 					continue
 				}
 				for _, ref := range r.Refs {

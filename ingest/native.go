@@ -175,7 +175,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 				rec.Errs.Add(d.file, v.Line, field, err)
 				continue
 			}
-			top.source = v.Value
+			top.source, top.line = v.Value, v.Line
 		case "quote":
 			q, err := quoteOf(v)
 			if err != nil {
@@ -244,7 +244,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 	}
 	rec.Quads = append(rec.Quads, quad.Make(quad.IRI(id), quad.IRI(schema.TypeIRI), quad.IRI(kind.IRI()), quad.IRI(typeLabel)))
 	if top.source != "" {
-		rec.addRef(top.source, n.Line, where+".source")
+		rec.addRef(top.source, top.line, where+".source")
 	} else if len(top.preds) > 0 {
 		rec.Errs.Addf(d.file, top.preds[0][0].Line, where, "facts on the entity itself but no source (expected source: on the entity or at the top of the file)")
 		return
@@ -308,7 +308,7 @@ func (d *decoder) factGroup(rec *Record, where string, n *yaml.Node, source stri
 				rec.Errs.Add(d.file, v.Line, where+".source", err)
 				return nil
 			}
-			g.source = v.Value
+			g.source, g.line = v.Value, v.Line
 		case "quote":
 			q, err := quoteOf(v)
 			if err != nil {
@@ -329,7 +329,7 @@ func (d *decoder) factGroup(rec *Record, where string, n *yaml.Node, source stri
 		rec.Errs.Addf(d.file, n.Line, where, "no facts (expected at least one predicate besides source and quote)")
 		return nil
 	}
-	rec.addRef(g.source, n.Line, where+".source")
+	rec.addRef(g.source, g.line, where+".source")
 	return g
 }
 

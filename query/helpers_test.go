@@ -1,0 +1,24 @@
+package query_test
+
+import (
+	"os"
+	"testing"
+)
+
+var tempDir string
+
+func osMkdirTemp() (string, error) { return tempDir, nil }
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tg-query-")
+	if err != nil {
+		panic(err)
+	}
+	tempDir = dir
+	code := m.Run()
+	if demo != nil {
+		demo.Close()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}

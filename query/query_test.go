@@ -1,0 +1,178 @@
+package query_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/builtin"
+	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+var (
+	once    sync.Once
+	demo    *graph.Store
+	demoErr error
+)
+
+// demoStore loads the built-in dataset into a real bolt store, once.
+func demoStore(t *testing.T) *graph.Store {
+	t.Helper()
+	once.Do(func() {
+		dir, err := osMkdirTemp()
+		if err != nil {
+			demoErr = err
+			return
+		}
+		demo, demoErr = graph.Open(context.Background(), graph.Options{Path: filepath.Join(dir, "db")}, nil)
+		if demoErr != nil {
+			return
+		}
+		files, err := builtin.Files()
+		if err != nil {
+			demoErr = err
+			return
+		}
+		var parsed []*ingest.File
+		for _, f := range files {
+			parsed = append(parsed, ingest.Parse(f.Name, f.Data))
+		}
+		_, demoErr = ingest.Load(context.Background(), demo, parsed, ingest.Options{})
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	return demo
+}
+
+func TestResolveAliases(t *testing.T) {
+	s := demoStore(t)
+	for _, name := range []string{"ISIS-K", "IS-K", "ISIL-K", "Islamic State Khorasan Province", "islamic state khorasan province", "isil‑k", "ÍSIS-K", "  IS-K ", "group:isis-k"} {
+		m, err := query.Resolve(t.Context(), s.QuadStore(), name)
+		if err != nil || m.ID != "group:isis-k" || m.Kind != "Group" {
+			t.Errorf("Resolve(%q) = %+v, %v; want group:isis-k", name, m, err)
+		}
+	}
+	if _, err := query.Resolve(t.Context(), s.QuadStore(), "Islamic State Kent"); !errors.Is(err, query.ErrNotFound) {
+		t.Errorf("Resolve(unknown) error = %v; want ErrNotFound", err)
+	}
+}
+
+func TestShowMarksDisagreement(t *testing.T) {
+	s := demoStore(t)
+	card, err := query.Show(t.Context(), s.QuadStore(), "Crocus City Hall attack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.ID != "attack:2024-03-22-crocus-city-hall" {
+		t.Fatalf("card for %s", card.ID)
+	}
+	wounded := map[int64][]string{}
+	for _, f := range card.Facts {
+		if f.Predicate == "wounded" {
+			if !f.Contested {
+				t.Errorf("wounded %v not marked contested", f.Value)
+			}
+			for _, e := range f.Evidence {
+				if e.Quote == "" {
+					t.Errorf("wounded %v from %s has no evidence", f.Value, e.Source)
+				}
+				wounded[f.Value.Value.(int64)] = append(wounded[f.Value.Value.(int64)], e.Source)
+			}
+		}
+		if f.Predicate == "killed" && f.Contested {
+			t.Errorf("killed marked contested though every source says 137")
+		}
+	}
+	if len(wounded[180]) == 0 || len(wounded[100]) == 0 {
+		t.Errorf("wounded figures = %v; want 180 (Reuters, Reason) and 100 (Slate) side by side", wounded)
+	}
+	if len(card.Contested) != 1 || card.Contested[0] != "wounded" {
+		t.Errorf("Contested = %v; want [wounded]", card.Contested)
+	}
+}
+
+func TestContestedAndStats(t *testing.T) {
+	s := demoStore(t)
+	dis, err := query.Contested(t.Context(), s.QuadStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, d := range dis {
+		found[d.Subject+" "+d.Predicate] = true
+		if len(d.Values) < 2 {
+			t.Errorf("%s %s: %d values", d.Subject, d.Predicate, len(d.Values))
+		}
+	}
+	for _, want := range []string{"group:taliban seizedPower", "group:isis-k founded", "attack:2024-03-22-crocus-city-hall wounded"} {
+		if !found[want] {
+			t.Errorf("Contested lacks %s", want)
+		}
+	}
+	// "2021" and "August 2021" agree; they must not be listed.
+	for k := range found {
+		if k == "attack:2021-08-kabul-airport-bombing date" {
+			t.Errorf("Kabul airport date listed as contested (year vs month of the same date)")
+		}
+	}
+	st, err := query.GetStats(t.Context(), s.QuadStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Contested != len(dis) {
+		t.Errorf("stats contested %d, Contested lists %d", st.Contested, len(dis))
+	}
+	for _, k := range schema.Kinds {
+		if st.ByKind[string(k)] == 0 {
+			t.Errorf("the built-in dataset has no %s", k)
+		}
+	}
+	if st.Sources < 6 || st.Quotes == 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestConflict(t *testing.T) {
+	d := func(s string) query.Value { return query.Value{Type: "date", Value: s} }
+	n := func(i int64) query.Value { return query.Value{Type: "integer", Value: i} }
+	for _, tt := range []struct {
+		vs   []query.Value
+		want bool
+	}{
+		{[]query.Value{d("2021"), d("2021-08")}, false},
+		{[]query.Value{d("2014-09-01/2014-12-31"), d("2015")}, true},
+		{[]query.Value{d("2024-03-22"), d("2024-03-22/2024-03-24")}, false},
+		{[]query.Value{n(137), n(137)}, false},
+		{[]query.Value{n(100), n(180)}, true},
+		{[]query.Value{d("2017"), d("2021"), d("2021-08")}, true},
+	} {
+		if got := query.Conflict(tt.vs); got != tt.want {
+			t.Errorf("Conflict(%v) = %v; want %v", tt.vs, got, tt.want)
+		}
+	}
+}
+
+func TestSearch(t *testing.T) {
+	s := demoStore(t)
+	ms, err := query.Search(t.Context(), s.QuadStore(), "khorasan", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, m := range ms {
+		ids[m.ID] = true
+	}
+	if !ids["group:isis-k"] {
+		t.Errorf("search khorasan = %v; want group:isis-k", ms)
+	}
+	ms, err = query.Search(t.Context(), s.QuadStore(), "ISIS-K", 0)
+	if err != nil || len(ms) == 0 || ms[0].ID != "group:isis-k" {
+		t.Errorf("search ISIS-K: exact match first; got %v, %v", ms, err)
+	}
+}
