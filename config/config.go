@@ -20,7 +20,7 @@ type Config struct {
 
 // Store selects and tunes the quad store.
 type Store struct {
-	Backend string `mapstructure:"backend" json:"backend" yaml:"backend"` // bolt, memstore or postgres
+	Backend string `mapstructure:"backend" json:"backend" yaml:"backend"` // bbolt, bolt, leveldb, memstore or postgres
 	Path    string `mapstructure:"path" json:"path" yaml:"path"`          // directory (bolt) or connection string (postgres)
 	NoSync  bool   `mapstructure:"nosync" json:"nosync" yaml:"nosync"`    // bolt: skip fsync per commit
 }
@@ -33,7 +33,7 @@ type Log struct {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Store:  Store{Backend: "bolt", Path: "./threatgraph.db"},
+		Store:  Store{Backend: "bbolt", Path: "./threatgraph.db"},
 		Log:    Log{Level: "warn"},
 		Format: "table",
 	}
@@ -104,8 +104,8 @@ func (e *ValidationError) Error() string {
 // Validate reports every invalid value.
 func (c Config) Validate() error {
 	var errs []error
-	if !slices.Contains([]string{"bolt", "memstore", "postgres"}, c.Store.Backend) {
-		errs = append(errs, &ValidationError{"store.backend", c.Store.Backend, "bolt, memstore or postgres"})
+	if !slices.Contains([]string{"bbolt", "bolt", "leveldb", "memstore", "postgres"}, c.Store.Backend) {
+		errs = append(errs, &ValidationError{"store.backend", c.Store.Backend, "bbolt, bolt, leveldb, memstore or postgres"})
 	}
 	if c.Store.Backend != "memstore" && strings.TrimSpace(c.Store.Path) == "" {
 		errs = append(errs, &ValidationError{"store.path", c.Store.Path, "a directory (bolt) or a connection string (postgres)"})

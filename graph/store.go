@@ -10,7 +10,9 @@ import (
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
-	_ "github.com/cayleygraph/cayley/graph/kv/bolt" // embedded default
+	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // embedded default
+	_ "github.com/cayleygraph/cayley/graph/kv/bolt"  // same files, archived library
+	_ "github.com/cayleygraph/cayley/graph/kv/leveldb"
 	_ "github.com/cayleygraph/cayley/graph/memstore"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // scale-out; a server arrives in a later issue
 	"github.com/cayleygraph/quad"
@@ -19,13 +21,13 @@ import (
 )
 
 // Backends lists the store backends threatgraph knows.
-var Backends = []string{"bolt", "memstore", "postgres"}
+var Backends = []string{"bbolt", "bolt", "leveldb", "memstore", "postgres"}
 
 // Options say which store to open and how.
 type Options struct {
-	Backend string // "bolt" (default), "memstore" or "postgres"
-	Path    string // directory for bolt, connection string for postgres, ignored by memstore
-	NoSync  bool   // bolt: do not fsync each commit (faster bulk loads; a crash may lose the last commits, never corrupt)
+	Backend string // "bbolt" (default), "bolt", "leveldb", "memstore" or "postgres"
+	Path    string // directory for the key-value stores, connection string for postgres, ignored by memstore
+	NoSync  bool   // bbolt, bolt: do not fsync each commit (a crash may lose the last commits)
 }
 
 // A Store is an open quad store. Writes are serialised; reads may run
@@ -34,6 +36,7 @@ type Store struct {
 	qs     cgraph.QuadStore
 	lock   *lockFile
 	opts   Options
+	copts  cgraph.Options
 	logger *slog.Logger
 }
 
@@ -44,13 +47,14 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Backend == "" {
-		opts.Backend = "bolt"
+		opts.Backend = "bbolt"
 	}
 	if !cgraph.IsRegistered(opts.Backend) {
 		return nil, fmt.Errorf("unknown store backend %q (expected one of %v)", opts.Backend, Backends)
 	}
 	s := &Store{opts: opts, logger: logger}
 	copts := cgraph.Options{}
+	s.copts = copts
 	persistent := cgraph.IsPersistent(opts.Backend) && opts.Backend != "postgres"
 	if persistent {
 		if opts.Path == "" {
@@ -82,6 +86,9 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 		addr = "" // memstore takes no address
 	}
 	qs, err := cgraph.NewQuadStore(opts.Backend, addr, copts)
+	if errors.Is(err, cgraph.ErrNotInitialized) && persistent {
+		err = fmt.Errorf("%v (is %s a %s store?)", err, opts.Path, opts.Backend)
+	}
 	if err != nil {
 		s.lock.release()
 		return nil, fmt.Errorf("opening store %s: %v", opts.Path, err)
@@ -90,9 +97,18 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 	return s, nil
 }
 
+// initialised reports whether dir holds a store's files.
 func initialised(dir string) bool {
-	_, err := os.Stat(dir + "/indexes.bolt")
-	return err == nil
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() != "LOCK" {
+			return true
+		}
+	}
+	return false
 }
 
 // QuadStore gives the query layer cayley's store.
@@ -139,6 +155,9 @@ func (s *Store) Write(ctx context.Context, qs []quad.Quad) (added int, err error
 	before, err := s.Count(ctx)
 	if err != nil {
 		return 0, err
+	}
+	if before == 0 && s.opts.Backend == "bbolt" && len(qs) >= bulkMin {
+		return s.bulkWrite(ctx, qs)
 	}
 	deltas := make([]cgraph.Delta, len(qs))
 	for i, q := range qs {
@@ -206,4 +225,24 @@ func (s *Store) kindOf(ctx context.Context, id string) (schema.Kind, bool, error
 		}
 	}
 	return "", false, it.Err()
+}
+
+// bulkWrite loads a large batch into an empty bbolt store with bulkLoad:
+// cayley's handle is closed, the file written in one transaction, and the
+// handle reopened.
+func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad) (int, error) {
+	if err := s.qs.Close(); err != nil {
+		return 0, fmt.Errorf("closing store for bulk load: %v", err)
+	}
+	n, err := bulkLoad(s.opts.Path, qs)
+	qstore, rerr := cgraph.NewQuadStore(s.opts.Backend, s.opts.Path, s.copts)
+	if rerr != nil {
+		return 0, errors.Join(err, fmt.Errorf("reopening store after bulk load: %v", rerr))
+	}
+	s.qs = qstore
+	if err != nil {
+		return 0, err
+	}
+	s.logger.InfoContext(ctx, "bulk loaded", "quads", n, "path", s.opts.Path)
+	return n, nil
 }

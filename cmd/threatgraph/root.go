@@ -78,7 +78,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.cfgFile, "config", "", "configuration file (default ./threatgraph.yaml if present)")
 	pf.String("store", "", "store path (config store.path; default ./threatgraph.db)")
-	pf.String("backend", "", "store backend: bolt, memstore or postgres (config store.backend)")
+	pf.String("backend", "", "store backend: bbolt (default), bolt, leveldb, memstore or postgres (config store.backend)")
 	pf.String("format", "", "output format: table, json or csv (config format)")
 	pf.String("log-level", "", "log level: debug, info, warn, error (config log.level)")
 	for flag, key := range map[string]string{"store": "store.path", "backend": "store.backend", "format": "format", "log-level": "log.level"} {

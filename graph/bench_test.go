@@ -1,0 +1,129 @@
+package graph_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/graph"
+)
+
+// synthetic returns n knowledge-graph-like quads: n/10 entities of the
+// design's kinds, each with a type, a name and relations to others and
+// literal attributes, spread over 200 sources (labels). Seeded: the same n
+// gives the same quads.
+func synthetic(n int) []quad.Quad {
+	r := rand.New(rand.NewPCG(1, 2))
+	kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
+	rels := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
+	attrs := []string{"alias", "description", "role", "attackType"}
+	entities := n / 10
+	id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:e%d", kinds[i%len(kinds)], i)) }
+	out := make([]quad.Quad, 0, n)
+	for i := 0; len(out) < n; i++ {
+		e := i % entities
+		src := quad.IRI(fmt.Sprintf("source:s%d", r.IntN(200)))
+		switch {
+		case i < entities:
+			out = append(out, quad.Make(id(e), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[e%len(kinds)]), src))
+		case i < 2*entities:
+			out = append(out, quad.Make(id(e), quad.IRI("tg:name"), quad.String(fmt.Sprintf("Entity %d", e)), src))
+		case r.IntN(2) == 0:
+			out = append(out, quad.Make(id(e), quad.IRI("tg:"+rels[r.IntN(len(rels))]), id(r.IntN(entities)), src))
+		case r.IntN(3) == 0:
+			out = append(out, quad.Make(id(e), quad.IRI("tg:killed"), quad.Int(r.IntN(300)), src))
+		default:
+			out = append(out, quad.Make(id(e), quad.IRI("tg:"+attrs[r.IntN(len(attrs))]), quad.String(fmt.Sprintf("value %d", r.IntN(n))), src))
+		}
+	}
+	return out
+}
+
+// BenchmarkLoad writes 1M synthetic quads into a new bbolt store and
+// reports quads/s and the peak heap:
+//   - bulk: one Write of all quads into the empty store (one transaction,
+//     the bulk path; what loading one large file does);
+//   - cayley/batch=N: cayley's own write path, N quads per transaction (a
+//     store that already holds data).
+//
+// go test ./graph -run '^$' -bench Load -benchtime 1x -count 3
+func BenchmarkLoad(b *testing.B) {
+	const n = 1_000_000
+	qs := synthetic(n)
+	distinct := map[quad.Quad]bool{}
+	for _, q := range qs {
+		distinct[q] = true
+	}
+	seed := quad.Make(quad.IRI("source:seed"), quad.IRI("rdf:type"), quad.IRI("tg:Source"), quad.IRI("source:seed"))
+	for _, c := range []struct {
+		name  string
+		batch int
+		seed  bool
+	}{{"bulk", n, false}, {"cayley/batch=10000", 10_000, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s, err := graph.Open(b.Context(), graph.Options{Path: filepath.Join(b.TempDir(), "db")}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.seed {
+					if _, err := s.Write(b.Context(), []quad.Quad{seed}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				peak := startPeak()
+				b.StartTimer()
+				start := time.Now()
+				added := 0
+				for i := 0; i < len(qs); i += c.batch {
+					k, err := s.Write(b.Context(), qs[i:min(i+c.batch, len(qs))])
+					if err != nil {
+						b.Fatal(err)
+					}
+					added += k
+				}
+				el := time.Since(start)
+				b.StopTimer()
+				if added != len(distinct) {
+					b.Fatalf("added %d quads; want %d", added, len(distinct))
+				}
+				b.ReportMetric(float64(n)/el.Seconds(), "quads/s")
+				b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// startPeak samples the heap every 5 ms until the returned func is called.
+func startPeak() func() uint64 {
+	done := make(chan struct{})
+	res := make(chan uint64)
+	go func() {
+		var peak uint64
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				res <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-res }
+}

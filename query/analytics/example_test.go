@@ -1,0 +1,57 @@
+package analytics_test
+
+import (
+	"fmt"
+
+	"github.com/threatgraph/threatgraph/query/analytics"
+)
+
+func ExampleTop() {
+	var b analytics.Builder
+	b.Node("group:isis-k", "Group")
+	b.Node("place:moscow", "Location")
+	b.AddEdge("attack:crocus", "group:isis-k", "perpetratedBy", 6)
+	b.AddEdge("attack:crocus", "place:moscow", "locatedIn", 9)
+	b.AddEdge("attack:kerman", "group:isis-k", "perpetratedBy", 4)
+	b.AddEdge("claim:amaq", "group:isis-k", "claimant", 2)
+	g := b.Build()
+
+	pr, err := analytics.PageRank(g, 0.85, analytics.Options{})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range analytics.Top(g, pr, 3) {
+		fmt.Printf("%-14s %.3f\n", s.Key, s.Value)
+	}
+	// Output:
+	// group:isis-k   0.414
+	// place:moscow   0.189
+	// attack:crocus  0.132
+}
+
+func ExampleKShortestPaths() {
+	var b analytics.Builder
+	b.AddEdge("attack:crocus", "group:isis-k", "perpetratedBy", 6)
+	b.AddEdge("claim:amaq", "attack:crocus", "claims", 3)
+	b.AddEdge("claim:amaq", "group:isis-k", "claimant", 2)
+	b.AddEdge("person:gunman", "attack:crocus", "suspectIn", 5)
+	g := b.Build()
+
+	s, _ := g.ID("person:gunman")
+	t, _ := g.ID("group:isis-k")
+	for _, p := range analytics.KShortestPaths(g, s, t, 2) {
+		fmt.Print(g.Key(p.Nodes[0]))
+		for i, e := range p.Edges {
+			edge := g.EdgeAt(e)
+			arrow := "-%s->"
+			if edge.From != p.Nodes[i] {
+				arrow = "<-%s-"
+			}
+			fmt.Printf(" "+arrow+" %s", g.Predicates()[edge.Predicate], g.Key(p.Nodes[i+1]))
+		}
+		fmt.Println()
+	}
+	// Output:
+	// person:gunman -suspectIn-> attack:crocus -perpetratedBy-> group:isis-k
+	// person:gunman -suspectIn-> attack:crocus <-claims- claim:amaq -claimant-> group:isis-k
+}
