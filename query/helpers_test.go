@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"context"
 	"os"
 	"testing"
 )
@@ -22,3 +23,7 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+type fakeCounter int64
+
+func (c fakeCounter) Count(context.Context) (int64, error) { return int64(c), nil }

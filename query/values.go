@@ -159,3 +159,13 @@ func predName(p quad.Value) string {
 	s := string(labelIRI(p))
 	return strings.TrimPrefix(s, "tg:")
 }
+
+// iterateValue calls fn with the string form of each value of pred on id.
+func iterateValue(ctx context.Context, qs cgraph.QuadStore, id, pred string, fn func(string)) error {
+	return iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+		if string(labelIRI(q.Predicate)) == pred {
+			fn(valueOf(q.Object).String())
+		}
+		return nil
+	})
+}

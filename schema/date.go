@@ -129,6 +129,12 @@ func ParseDate(s string) (Interval, error) {
 	return iv, nil
 }
 
+// Span returns the interval from start to end (inclusive days) with the
+// precision its bounds imply: a day, a whole month, a whole year, or a range.
+func Span(start, end time.Time) Interval {
+	return normalise(Interval{Start: start, End: end, Precision: Range})
+}
+
 // normalise gives a span that is exactly a day, month or year that precision.
 func normalise(iv Interval) Interval {
 	switch {

@@ -12,6 +12,8 @@ import (
 	"github.com/threatgraph/threatgraph/query"
 )
 
+const crocusID = "attack:2024-03-22-crocus-city-hall"
+
 func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
@@ -43,9 +45,39 @@ No file, no server, no setup. Running it again adds nothing.`,
 				if err != nil {
 					return err
 				}
+				v, err := a.view(ctx, s)
+				if err != nil {
+					return err
+				}
+				actors := []string{"Group", "Person", "Organization"}
+				pr, err := query.Centrality(ctx, v, query.CentralityOptions{Measure: "pagerank", Kinds: actors, Top: 5})
+				if err != nil {
+					return err
+				}
+				bw, err := query.Centrality(ctx, v, query.CentralityOptions{Measure: "betweenness", Kinds: actors, Top: 5})
+				if err != nil {
+					return err
+				}
+				pre, err := query.Preceded(ctx, s.QuadStore(), v, query.PrecededOptions{})
+				if err != nil {
+					return err
+				}
+				var crocus []query.AttackWarnings
+				for _, at := range pre.Attacks {
+					if at.Attack == crocusID {
+						crocus = append(crocus, at)
+					}
+				}
+				var casualties []query.Disagreement
+				for _, d := range dis {
+					if d.Predicate == "killed" || d.Predicate == "wounded" {
+						casualties = append(casualties, d)
+					}
+				}
 				t := rep.Totals()
 				if a.cfg.Format == "json" {
-					return a.json(map[string]any{"store": s.Path(), "load": rep, "stats": st, "contested": dis})
+					return a.json(map[string]any{"store": s.Path(), "load": rep, "stats": st, "top_pagerank": pr, "top_betweenness": bw,
+						"crocus_warnings": crocus, "contested_casualties": casualties, "contested": dis})
 				}
 				if t.Added == 0 {
 					a.printf("Built-in dataset already in %s: nothing added (%d quads checked).\n\n", s.Path(), t.Quads)
@@ -53,17 +85,23 @@ No file, no server, no setup. Running it again adds nothing.`,
 					a.printf("Loaded the built-in dataset into %s: %d files, %d quads added.\n\n", s.Path(), len(files), t.Added)
 				}
 				a.printStats(st)
-				a.printf("\nWhere the sources disagree (%d):\n", len(dis))
-				for _, d := range dis {
-					a.printf("  %s  %s:\n", d.Name, d.Predicate)
-					for _, v := range d.Values {
-						val := v.Value.String()
-						if v.ValueName != "" {
-							val = v.ValueName
-						}
-						a.printf("    %-22s %s\n", val, sourceList(v.Evidence))
+				a.printf("\n")
+				var rows [][]string
+				for i := range pr.Top {
+					b := ""
+					if i < len(bw.Top) {
+						b = fmt.Sprintf("%s (%.3f)", bw.Top[i].Name, bw.Top[i].Score)
 					}
+					rows = append(rows, []string{fmt.Sprintf("%d.", i+1), fmt.Sprintf("%s (%.3f)", pr.Top[i].Name, pr.Top[i].Score), b})
 				}
+				if err := a.table("TOP ACTORS\tBY PAGERANK\tBY BETWEENNESS", rows); err != nil {
+					return err
+				}
+				a.printf("\nWarnings that preceded the Crocus City Hall attack:\n")
+				a.printPreceded(&query.PrecededResult{WindowDays: pre.WindowDays, Attacks: crocus}, false)
+				a.printf("\nContested casualty figures:\n")
+				a.printContested(casualties)
+				a.printf("\n%d facts in all on which the sources disagree: threatgraph contested\n", len(dis))
 				a.printf("\nTry: threatgraph show ISIS-K | threatgraph show %q | threatgraph search khorasan\n", "Crocus City Hall attack")
 				return nil
 			})

@@ -87,6 +87,8 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	root.AddCommand(
 		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newStatsCmd(a),
 		newShowCmd(a), newSearchCmd(a), newConfigCmd(a),
+		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
+		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a),
 	)
 	return root
 }

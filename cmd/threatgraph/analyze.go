@@ -1,0 +1,430 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/query"
+)
+
+// view loads the analytics view of the store (from its snapshot when current).
+func (a *app) view(ctx context.Context, s *graph.Store) (*query.View, error) {
+	dir := ""
+	if s.Backend() != "memstore" && s.Backend() != "postgres" {
+		dir = s.Path()
+	}
+	start := time.Now()
+	v, err := query.LoadView(ctx, s.QuadStore(), s, dir)
+	if err != nil {
+		return nil, err
+	}
+	a.logger.DebugContext(ctx, "view ready", "nodes", len(v.Keys), "rows", len(v.Rows), "took", time.Since(start))
+	return v, nil
+}
+
+// filterFlags adds the belief-policy and window flags shared by the analytics verbs.
+func filterFlags(fs *pflag.FlagSet, f *query.Filter) {
+	fs.StringSliceVar(&f.Sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
+	fs.StringSliceVar(&f.ExcludeSources, "exclude-sources", nil, "leave out facts stated by these sources")
+	fs.StringSliceVar(&f.Predicates, "predicates", nil, "only these relations (e.g. perpetratedBy,locatedIn)")
+	fs.StringVar(&f.From, "from", "", "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, ...)")
+	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")
+}
+
+// analysis runs fn with the store and its view.
+func (a *app) analysis(cmd *cobra.Command, fn func(*graph.Store, *query.View) error) error {
+	return a.withStore(cmd.Context(), func(s *graph.Store) error {
+		v, err := a.view(cmd.Context(), s)
+		if err != nil {
+			return err
+		}
+		return fn(s, v)
+	})
+}
+
+func (a *app) csv(header []string, rows [][]string) error {
+	w := csv.NewWriter(a.out)
+	_ = w.Write(header)
+	for _, r := range rows {
+		_ = w.Write(r)
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (a *app) table(header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+func f6(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
+
+func newCentralityCmd(a *app) *cobra.Command {
+	var o query.CentralityOptions
+	cmd := &cobra.Command{
+		Use:   "centrality",
+		Short: "Rank entities by degree, betweenness, closeness, harmonic, PageRank, HITS or eigenvector centrality",
+		Long: `Rank entities by a centrality measure on the graph of entities and relations (literals and
+sources are not nodes; claims and warnings are). --kinds limits which entities are ranked, not
+the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, seeded) above.
+--stability reruns with each source left out in turn and shows how each top entity's rank moves.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				res, err := query.Centrality(cmd.Context(), v, o)
+				if err != nil {
+					return usageError{err}
+				}
+				var rows [][]string
+				for _, r := range res.Top {
+					row := []string{strconv.Itoa(r.Rank), r.Name, r.Kind, r.ID, f6(r.Score)}
+					if o.Stability {
+						row = append(row, fmt.Sprintf("%d-%d", r.MinRank, r.MaxRank), r.MostMovedBy)
+					}
+					rows = append(rows, row)
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(res)
+				case "csv":
+					h := []string{"rank", "name", "kind", "id", o.Measure}
+					if o.Stability {
+						h = append(h, "rank_range", "most_moved_by")
+					}
+					return a.csv(h, rows)
+				}
+				a.printf("%s (%s) on %d entities, %d relations\n\n", o.Measure, res.Method, res.Nodes, res.Edges)
+				h := "RANK\tNAME\tKIND\tID\tSCORE"
+				if o.Stability {
+					h += "\tRANK WITH ONE SOURCE LEFT OUT\tMOVED MOST BY DROPPING"
+				}
+				return a.table(h, rows)
+			})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.Measure, "measure", "pagerank", "degree, betweenness, closeness, harmonic, pagerank, hits, hubs or eigenvector")
+	fs.StringSliceVar(&o.Kinds, "kinds", nil, "rank only these kinds (e.g. Group,Person)")
+	fs.IntVar(&o.Top, "top", 10, "how many to list")
+	fs.BoolVar(&o.Stability, "stability", false, "rerun with each source left out and report rank movement")
+	filterFlags(fs, &o.Filter)
+	return cmd
+}
+
+func hopText(h query.Hop) string {
+	if h.Forward {
+		return fmt.Sprintf("%s --%s--> %s", h.FromName, h.Predicate, h.ToName)
+	}
+	return fmt.Sprintf("%s <--%s-- %s", h.FromName, h.Predicate, h.ToName)
+}
+
+func newPathCmd(a *app) *cobra.Command {
+	var k, depth int
+	var f query.Filter
+	cmd := &cobra.Command{
+		Use:   "path FROM TO",
+		Short: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				res, err := query.Paths(cmd.Context(), s.QuadStore(), v, args[0], args[1], k, depth, f)
+				if err != nil {
+					return err
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(res)
+				case "csv":
+					var rows [][]string
+					for i, p := range res.Paths {
+						for j, h := range p.Hops {
+							rows = append(rows, []string{strconv.Itoa(i + 1), strconv.Itoa(j + 1), h.From, h.Predicate, strconv.FormatBool(h.Forward), h.To, strings.Join(h.Sources, " ")})
+						}
+					}
+					return a.csv([]string{"path", "hop", "from", "predicate", "forward", "to", "sources"}, rows)
+				}
+				if len(res.Paths) == 0 {
+					a.printf("no path from %s to %s", res.From.Name, res.To.Name)
+					if depth > 0 {
+						a.printf(" within %d hops", depth)
+					}
+					a.printf("\n")
+					return nil
+				}
+				for i, p := range res.Paths {
+					a.printf("path %d (%d hops): %s to %s\n", i+1, p.Length, res.From.Name, res.To.Name)
+					for _, h := range p.Hops {
+						a.printf("  %s   [%s]\n", hopText(h), strings.Join(h.Sources, ", "))
+					}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVar(&k, "k", 1, "how many shortest paths (Yen)")
+	cmd.Flags().IntVar(&depth, "max-depth", 0, "longest path to report, in hops (0: any)")
+	filterFlags(cmd.Flags(), &f)
+	return cmd
+}
+
+func newNeighborsCmd(a *app) *cobra.Command {
+	var depth int
+	var f query.Filter
+	cmd := &cobra.Command{
+		Use:   "neighbors ID|NAME",
+		Short: "Entities within N hops, nearest first, with the relation that reaches each",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				m, ns, err := query.Neighbors(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "), depth, f)
+				if err != nil {
+					return err
+				}
+				var rows [][]string
+				for _, n := range ns {
+					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via)})
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(map[string]any{"entity": m, "depth": depth, "neighbors": ns})
+				case "csv":
+					return a.csv([]string{"distance", "name", "kind", "id", "via"}, rows)
+				}
+				a.printf("%s (%s): %d entities within %d hops\n\n", m.Name, m.ID, len(ns), depth)
+				return a.table("HOPS\tNAME\tKIND\tID\tVIA", rows)
+			})
+		},
+	}
+	cmd.Flags().IntVar(&depth, "depth", 1, "how many hops")
+	filterFlags(cmd.Flags(), &f)
+	return cmd
+}
+
+func newTimelineCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "timeline ID|NAME",
+		Short: "The entity's dates and the dated attacks, warnings and claims linked to it, in order",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				m, evs, err := query.Timeline(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "))
+				if err != nil {
+					return err
+				}
+				var rows [][]string
+				for _, e := range evs {
+					rows = append(rows, []string{e.Date, e.Name, e.Kind, e.Relation, strings.Join(e.Sources, " ")})
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(map[string]any{"entity": m, "events": evs})
+				case "csv":
+					return a.csv([]string{"date", "name", "kind", "relation", "sources"}, rows)
+				}
+				a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
+				return a.table("DATE\tNAME\tKIND\tRELATION\tSOURCES", rows)
+			})
+		},
+	}
+}
+
+func newContestedCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "contested",
+		Short: "Every fact on which sources disagree, values side by side with their sources",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+				dis, err := query.Contested(cmd.Context(), s.QuadStore())
+				if err != nil {
+					return err
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(dis)
+				case "csv":
+					var rows [][]string
+					for _, d := range dis {
+						for _, val := range d.Values {
+							for _, e := range val.Evidence {
+								rows = append(rows, []string{d.Subject, d.Name, d.Predicate, val.Value.String(), e.Source, e.Quote})
+							}
+						}
+					}
+					return a.csv([]string{"subject", "name", "predicate", "value", "source", "quote"}, rows)
+				}
+				a.printContested(dis)
+				return nil
+			})
+		},
+	}
+}
+
+func (a *app) printContested(dis []query.Disagreement) {
+	for _, d := range dis {
+		a.printf("%s (%s) %s:\n", d.Name, d.Subject, d.Predicate)
+		for _, val := range d.Values {
+			s := val.Value.String()
+			if val.ValueName != "" {
+				s = val.ValueName
+			}
+			a.printf("  %-24s %s\n", s, sourceList(val.Evidence))
+		}
+	}
+}
+
+func newPrecededCmd(a *app) *cobra.Command {
+	var o query.PrecededOptions
+	var window string
+	cmd := &cobra.Command{
+		Use:   "preceded",
+		Short: "For each attack, the warnings that preceded it, with certainty, lead time and the path that links them",
+		Long: `Match warnings to the attacks that followed them, by group (the warned-about group, its
+affiliates and parents) and by place (the attack's place lies within the warned place through
+partOf). A warning is certain to precede an attack when its dates end before the attack's begin,
+possible when they overlap. Lead times are intervals in days. Also lists the dated attacks no
+warning preceded and the warnings no matching attack followed within the window.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			days, err := parseDays(window)
+			if err != nil {
+				return usageError{err}
+			}
+			o.WindowDays = days
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				res, err := query.Preceded(cmd.Context(), s.QuadStore(), v, o)
+				if err != nil {
+					return err
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(res)
+				case "csv":
+					var rows [][]string
+					for _, at := range res.Attacks {
+						for _, w := range at.Warnings {
+							rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
+						}
+					}
+					return a.csv([]string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows)
+				}
+				a.printPreceded(res, true)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&window, "window", "90d", "how long before an attack a warning counts (e.g. 90d, 12w, 6m, 1y)")
+	cmd.Flags().StringVar(&o.Group, "group", "", "only attacks attributed to this group or its affiliates")
+	cmd.Flags().StringVar(&o.Place, "place", "", "only attacks within this place")
+	filterFlags(cmd.Flags(), &o.Filter)
+	return cmd
+}
+
+func parseDays(s string) (int, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	unit := 1
+	switch {
+	case strings.HasSuffix(s, "d"):
+		s = strings.TrimSuffix(s, "d")
+	case strings.HasSuffix(s, "w"):
+		s, unit = strings.TrimSuffix(s, "w"), 7
+	case strings.HasSuffix(s, "m"):
+		s, unit = strings.TrimSuffix(s, "m"), 30
+	case strings.HasSuffix(s, "y"):
+		s, unit = strings.TrimSuffix(s, "y"), 365
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)", s)
+	}
+	return n * unit, nil
+}
+
+func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
+	for _, at := range res.Attacks {
+		a.printf("%s (%s), %s\n", at.Name, at.Attack, at.Date)
+		for _, w := range at.Warnings {
+			a.printf("  %-9s %-12s before: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), w.WarningName, w.WarningDate)
+			if len(w.IssuedBy) > 0 {
+				a.printf(", by %s", strings.Join(w.IssuedBy, ", "))
+			}
+			if len(w.IssuedTo) > 0 {
+				a.printf(" to %s", strings.Join(w.IssuedTo, ", "))
+			}
+			a.printf("; matched by %s\n", strings.Join(w.MatchedBy, " and "))
+			for _, ev := range w.Evidence {
+				var parts []string
+				for _, h := range ev {
+					parts = append(parts, hopText(h))
+				}
+				a.printf("      %s\n", strings.Join(parts, "; "))
+			}
+		}
+	}
+	if !lists {
+		return
+	}
+	a.printf("\nDated attacks no warning preceded (within %d days): %d\n", res.WindowDays, len(res.Unwarned))
+	for _, m := range res.Unwarned {
+		a.printf("  %s (%s)\n", m.Name, m.ID)
+	}
+	a.printf("\nWarnings no matching attack followed within %d days: %d\n", res.WindowDays, len(res.Unfollowed))
+	for _, m := range res.Unfollowed {
+		a.printf("  %s (%s)\n", m.Name, m.ID)
+	}
+}
+
+func newCommunitiesCmd(a *app) *cobra.Command {
+	var project string
+	var f query.Filter
+	cmd := &cobra.Command{
+		Use:   "communities",
+		Short: "Louvain communities of the graph, or of groups linked through shared attacks, members and places (--project group)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
+				res, err := query.Communities(cmd.Context(), v, project, f)
+				if err != nil {
+					return usageError{err}
+				}
+				switch a.cfg.Format {
+				case "json":
+					return a.json(res)
+				case "csv":
+					var rows [][]string
+					for _, c := range res.Communities {
+						for _, m := range c.Members {
+							rows = append(rows, []string{strconv.Itoa(c.ID), m.ID, m.Kind, m.Name})
+						}
+					}
+					return a.csv([]string{"community", "id", "kind", "name"}, rows)
+				}
+				a.printf("%d communities (modularity %.3f), %d singletons left out\n", len(res.Communities), res.Modularity, res.Singletons)
+				for _, c := range res.Communities {
+					var names []string
+					for _, m := range c.Members {
+						names = append(names, m.Name)
+					}
+					a.printf("\n%d. %d members: %s\n", c.ID, c.Size, strings.Join(names, "; "))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&project, "project", "", "group: cluster groups linked through shared attacks, members and places")
+	filterFlags(cmd.Flags(), &f)
+	return cmd
+}

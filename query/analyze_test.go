@@ -1,0 +1,225 @@
+package query_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/query"
+)
+
+func demoView(t *testing.T) *query.View {
+	t.Helper()
+	s := demoStore(t)
+	v, err := query.LoadView(t.Context(), s.QuadStore(), s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestPrecededCrocus checks the answer the articles give: the US warnings to
+// Russia in early March and the 7 March public advisory preceded the 22
+// March attack by 12-21 and 15 days.
+func TestPrecededCrocus(t *testing.T) {
+	s := demoStore(t)
+	v := demoView(t)
+	res, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crocus *query.AttackWarnings
+	for i := range res.Attacks {
+		if res.Attacks[i].Attack == "attack:2024-03-22-crocus-city-hall" {
+			crocus = &res.Attacks[i]
+		}
+	}
+	if crocus == nil {
+		t.Fatalf("no warnings preceded the Crocus City Hall attack; got %v", res.Attacks)
+	}
+	want := map[string]struct {
+		lead      [2]int
+		certainty string
+	}{
+		"warning:2024-03-07-us-embassy-moscow-advisory": {[2]int{15, 15}, "certain"},
+	}
+	found := map[string]bool{}
+	for _, w := range crocus.Warnings {
+		if exp, ok := want[w.Warning]; ok {
+			found[w.Warning] = true
+			if w.LeadDays != exp.lead || w.Certainty != exp.certainty {
+				t.Errorf("%s: lead %v %s; want %v %s", w.Warning, w.LeadDays, w.Certainty, exp.lead, exp.certainty)
+			}
+			if len(w.Evidence) == 0 || !slices.Contains(w.MatchedBy, "place") {
+				t.Errorf("%s: matched by %v with %d evidence paths; want the place match (Moscow) with its path", w.Warning, w.MatchedBy, len(w.Evidence))
+			}
+		}
+		if w.LeadDays == [2]int{12, 21} && w.Certainty == "certain" {
+			found["early March"] = true
+		}
+	}
+	if !found["warning:2024-03-07-us-embassy-moscow-advisory"] || !found["early March"] {
+		t.Errorf("Crocus warnings %+v; want the 7 March advisory (15 days) and the early March warning (12-21 days)", crocus.Warnings)
+	}
+	// Within a 10-day window the early-March warnings no longer count.
+	res, err = query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range res.Attacks {
+		for _, w := range at.Warnings {
+			if w.LeadDays[0] > 10 {
+				t.Errorf("window 10d kept %s with lead %v", w.Warning, w.LeadDays)
+			}
+		}
+	}
+}
+
+// TestTajikistanPath: the Tajikistan-Crocus connection goes through the
+// arrested suspects.
+func TestTajikistanPath(t *testing.T) {
+	s := demoStore(t)
+	v := demoView(t)
+	res, err := query.Paths(t.Context(), s.QuadStore(), v, "Tajikistan", "Crocus City Hall attack", 5, 3, query.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaSuspect := false
+	for _, p := range res.Paths {
+		if p.Length > 3 {
+			t.Errorf("path of %d hops despite max depth 3", p.Length)
+		}
+		for _, h := range p.Hops {
+			if len(h.Sources) == 0 {
+				t.Errorf("hop %s -%s- %s has no sources", h.From, h.Predicate, h.To)
+			}
+		}
+		if p.Length == 2 && p.Hops[0].Predicate == "nationality" && !p.Hops[0].Forward && p.Hops[1].Predicate == "suspectIn" && p.Hops[1].Forward {
+			viaSuspect = true
+		}
+	}
+	if !viaSuspect {
+		t.Errorf("no path Tajikistan <-nationality- suspect -suspectIn-> attack among %+v", res.Paths)
+	}
+	// No path is an answer, not an error.
+	res, err = query.Paths(t.Context(), s.QuadStore(), v, "Tajikistan", "Crocus City Hall attack", 1, 0, query.Filter{Predicates: []string{"partOf"}})
+	if err != nil || len(res.Paths) != 0 {
+		t.Errorf("partOf-only path: %v, %v; want no path and no error", res.Paths, err)
+	}
+}
+
+func TestCentralityAndStability(t *testing.T) {
+	v := demoView(t)
+	for _, m := range query.Measures {
+		res, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: m, Kinds: []string{"Group"}, Top: 3})
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if len(res.Top) != 3 {
+			t.Fatalf("%s: %d results", m, len(res.Top))
+		}
+		for _, r := range res.Top {
+			if r.Kind != "Group" {
+				t.Errorf("%s: ranked a %s with --kinds Group", m, r.Kind)
+			}
+		}
+		if m == "betweenness" || m == "degree" || m == "pagerank" {
+			if res.Top[0].ID != "group:isis-k" {
+				t.Errorf("%s: top group %s; want group:isis-k", m, res.Top[0].ID)
+			}
+		}
+	}
+	res, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: "betweenness", Top: 5, Stability: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Top {
+		if r.MinRank < 1 || r.MinRank > r.Rank || r.MaxRank < r.Rank {
+			t.Errorf("%s rank %d range %d-%d", r.ID, r.Rank, r.MinRank, r.MaxRank)
+		}
+	}
+	// A belief policy changes the graph: without the NYT, fewer relations.
+	all, _ := v.Graph(query.Filter{})
+	noNYT, err := v.Graph(query.Filter{ExcludeSources: []string{"source:nyt-2024-03-25-schmitt"}})
+	if err != nil || noNYT.M() >= all.M() {
+		t.Errorf("excluding the NYT: %d edges of %d, %v", noNYT.M(), all.M(), err)
+	}
+	if _, err := v.Graph(query.Filter{Sources: []string{"source:nobody"}}); err == nil {
+		t.Errorf("unknown source accepted")
+	}
+	if _, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: "fame"}); err == nil {
+		t.Errorf("unknown measure accepted")
+	}
+}
+
+func TestCommunitiesAndTimeline(t *testing.T) {
+	s := demoStore(t)
+	v := demoView(t)
+	res, err := query.Communities(t.Context(), v, "group", query.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	together := false
+	for _, c := range res.Communities {
+		ids := map[string]bool{}
+		for _, m := range c.Members {
+			ids[m.ID] = true
+			if m.Kind != "Group" {
+				t.Errorf("group projection has a %s", m.Kind)
+			}
+		}
+		if ids["group:isis-k"] && ids["group:taliban"] {
+			together = true
+		}
+	}
+	if !together {
+		t.Errorf("ISIS-K and the Taliban (fighting each other in Afghanistan) should share a community: %+v", res.Communities)
+	}
+	_, evs, err := query.Timeline(t.Context(), s.QuadStore(), v, "ISIS-K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Start < evs[i-1].Start {
+			t.Errorf("timeline out of order at %d: %s after %s", i, evs[i].Start, evs[i-1].Start)
+		}
+	}
+	if len(evs) < 5 {
+		t.Errorf("ISIS-K timeline has %d events", len(evs))
+	}
+}
+
+func TestViewSnapshot(t *testing.T) {
+	s := demoStore(t)
+	dir := t.TempDir()
+	v1, err := query.LoadView(t.Context(), s.QuadStore(), s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(dir, "view.snapshot")
+	st1, err := os.Stat(snap)
+	if err != nil {
+		t.Fatalf("no snapshot written: %v", err)
+	}
+	v2, err := query.LoadView(t.Context(), s.QuadStore(), s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := os.Stat(snap)
+	if !st2.ModTime().Equal(st1.ModTime()) {
+		t.Errorf("current snapshot was rewritten")
+	}
+	if len(v2.Rows) != len(v1.Rows) || !slices.Equal(v1.Keys, v2.Keys) || v1.Quads != v2.Quads {
+		t.Errorf("snapshot view differs from the built one")
+	}
+	// A stale snapshot (another quad count) is rebuilt.
+	stale := fakeCounter(v1.Quads + 1)
+	v3, err := query.LoadView(t.Context(), s.QuadStore(), stale, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v3.Quads != v1.Quads {
+		t.Errorf("rebuilt view counts %d quads", v3.Quads)
+	}
+}

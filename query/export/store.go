@@ -1,0 +1,919 @@
+package export
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// SchemaVersion is the graph-level schema_version of store exports.
+const SchemaVersion = "threatgraph-export/1"
+
+// Options select what a store export holds. The zero Options export
+// everything.
+//
+// Kinds, the time window and the source policy define the graph; Around
+// then keeps the undirected Depth-hop neighbourhood of one entity inside
+// that graph. Edges are written only between written nodes.
+type Options struct {
+	Kinds          []schema.Kind // keep entities of these kinds (empty: all)
+	Around         string        // id, name or alias (query.Resolve) of the entity whose neighbourhood to keep
+	Depth          int           // hops from Around (0 keeps the entity alone)
+	From, To       string        // date expressions: keep dated entities (Attack, Warning, Claim) stated to overlap [From, To]; undated entities stay
+	Sources        []string      // belief policy: use only facts stated by these sources (ids such as source:bbc-2024-03-25-gardner)
+	ExcludeSources []string      // leave out the facts stated by these sources
+
+	// Scores holds node scores (centrality) by measure, then entity id.
+	// Each measure becomes a double node attribute of the same name.
+	Scores map[string]map[string]float64
+}
+
+// filtered reports whether any option removes something.
+func (o Options) filtered() bool {
+	return len(o.Kinds) > 0 || o.Around != "" || o.From != "" || o.To != "" || len(o.Sources) > 0 || len(o.ExcludeSources) > 0
+}
+
+// describe returns the filters as one deterministic line for graph metadata.
+func (o Options) describe() string {
+	var parts []string
+	if len(o.Kinds) > 0 {
+		ks := make([]string, len(o.Kinds))
+		for i, k := range o.Kinds {
+			ks[i] = string(k)
+		}
+		slices.Sort(ks)
+		parts = append(parts, "kinds="+strings.Join(slices.Compact(ks), ","))
+	}
+	if o.Around != "" {
+		parts = append(parts, "around="+o.Around, "depth="+strconv.Itoa(o.Depth))
+	}
+	if o.From != "" {
+		parts = append(parts, "from="+o.From)
+	}
+	if o.To != "" {
+		parts = append(parts, "to="+o.To)
+	}
+	if len(o.Sources) > 0 {
+		parts = append(parts, "sources="+strings.Join(sortedSet(o.Sources), ","))
+	}
+	if len(o.ExcludeSources) > 0 {
+		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(o.ExcludeSources), ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func sortedSet(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// An OptionError reports an option that cannot be applied: an unknown
+// source, a bad date, an --around entity that does not exist. Callers treat
+// it as bad input.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// Summary says what an export wrote.
+type Summary struct {
+	Nodes   int `json:"nodes"`             // entities written (graph formats, json)
+	Edges   int `json:"edges"`             // relation edges written (graph formats)
+	Quads   int `json:"quads"`             // quads written (nquads), or represented (json)
+	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies)
+}
+
+// An entity is a subject of an rdf:type tg:<Kind> quad.
+type entity struct {
+	iri  string
+	id   string // export id, ID(iri)
+	kind schema.Kind
+}
+
+// snapshot is the sorted entity list of a store and the filters applied to
+// it. It holds O(entities) memory: no facts, no edges.
+type snapshot struct {
+	qs    cgraph.QuadStore
+	ents  []entity // sorted by (id, iri)
+	byIRI []int32  // indexes into ents, sorted by iri
+	keep  []bool   // entities the export writes
+	allow func(label string) bool
+	quote *quoteCache
+}
+
+// index returns the position of the entity iri, or -1.
+func (s *snapshot) index(iri string) int {
+	i, ok := slices.BinarySearchFunc(s.byIRI, iri, func(j int32, iri string) int { return strings.Compare(s.ents[j].iri, iri) })
+	if !ok {
+		return -1
+	}
+	return int(s.byIRI[i])
+}
+
+// kept reports whether the entity iri is written.
+func (s *snapshot) kept(iri string) bool {
+	i := s.index(iri)
+	return i >= 0 && s.keep[i]
+}
+
+// newSnapshot collects the entities of the store and applies the filters.
+func newSnapshot(ctx context.Context, qs cgraph.QuadStore, o Options) (*snapshot, error) {
+	s := &snapshot{qs: qs, quote: newQuoteCache(qs)}
+	kinds := map[string]schema.Kind{}
+	for _, k := range schema.Kinds {
+		err := each(ctx, qs, quad.Object, quad.IRI(k.IRI()), func(q quad.Quad) error {
+			if iriOf(q.Predicate) != schema.TypeIRI {
+				return nil
+			}
+			sub, ok := q.Subject.(quad.IRI)
+			if !ok {
+				return nil
+			}
+			if old, ok := kinds[string(sub)]; !ok || k < old {
+				kinds[string(sub)] = k
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.ents = make([]entity, 0, len(kinds))
+	for iri, k := range kinds {
+		s.ents = append(s.ents, entity{iri: iri, id: ID(iri), kind: k})
+	}
+	clear(kinds)
+	slices.SortFunc(s.ents, func(a, b entity) int { return cmp.Or(strings.Compare(a.id, b.id), strings.Compare(a.iri, b.iri)) })
+	s.byIRI = make([]int32, len(s.ents))
+	for i := range s.byIRI {
+		s.byIRI[i] = int32(i)
+	}
+	slices.SortFunc(s.byIRI, func(a, b int32) int { return strings.Compare(s.ents[a].iri, s.ents[b].iri) })
+
+	allow, err := sourcePolicy(s.ents, o)
+	if err != nil {
+		return nil, err
+	}
+	s.allow = allow
+	s.keep = make([]bool, len(s.ents))
+	wantKind := map[schema.Kind]bool{}
+	for _, k := range o.Kinds {
+		wantKind[k] = true
+	}
+	for i, e := range s.ents {
+		s.keep[i] = len(wantKind) == 0 || wantKind[e.kind]
+	}
+	if err := s.applyFacts(ctx, o); err != nil {
+		return nil, err
+	}
+	if o.Around != "" {
+		if err := s.around(ctx, o.Around, o.Depth); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// sourcePolicy returns which labels the export uses (nil: all).
+func sourcePolicy(ents []entity, o Options) (func(string) bool, error) {
+	if len(o.Sources) == 0 && len(o.ExcludeSources) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, e := range ents {
+		if e.kind == schema.Source {
+			known[e.iri] = true
+		}
+	}
+	check := func(opt string, ids []string) (map[string]bool, error) {
+		set := map[string]bool{}
+		for _, id := range ids {
+			if !known[id] {
+				return nil, &OptionError{Option: opt, Err: fmt.Errorf("unknown source %q (expected the id of a Source in the store, such as source:bbc-2024-03-25-gardner)", id)}
+			}
+			set[id] = true
+		}
+		return set, nil
+	}
+	only, err := check("sources", o.Sources)
+	if err != nil {
+		return nil, err
+	}
+	except, err := check("exclude-sources", o.ExcludeSources)
+	if err != nil {
+		return nil, err
+	}
+	return func(label string) bool {
+		src := schema.SourceOf(label)
+		return (len(only) == 0 || only[src]) && !except[src]
+	}, nil
+}
+
+// allowed reports whether the export uses a fact with this label.
+func (s *snapshot) allowed(label quad.Value) bool {
+	return s.allow == nil || s.allow(iriOf(label))
+}
+
+// window parses From and To into a closed interval of days.
+func window(o Options) (lo, hi time.Time, err error) {
+	lo, hi = time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if o.From != "" {
+		iv, err := schema.ParseDate(o.From)
+		if err != nil {
+			return lo, hi, &OptionError{Option: "from", Err: err}
+		}
+		lo = iv.Start
+	}
+	if o.To != "" {
+		iv, err := schema.ParseDate(o.To)
+		if err != nil {
+			return lo, hi, &OptionError{Option: "to", Err: err}
+		}
+		hi = iv.End
+	}
+	if hi.Before(lo) {
+		return lo, hi, &OptionError{Option: "to", Err: fmt.Errorf("%s ends before --from %s starts", o.To, o.From)}
+	}
+	return lo, hi, nil
+}
+
+// applyFacts applies the filters that need each entity's facts: the time
+// window (dated kinds whose every stated date misses the window go), and
+// the source policy (an entity about which no used source states anything,
+// as subject or as a relation's object, goes). One pass over the out-quads
+// of the candidates; nothing when neither filter is set.
+func (s *snapshot) applyFacts(ctx context.Context, o Options) error {
+	timed := o.From != "" || o.To != ""
+	if !timed && s.allow == nil {
+		return nil
+	}
+	lo, hi, err := window(o)
+	if err != nil {
+		return err
+	}
+	var mentioned []bool
+	if s.allow != nil {
+		mentioned = make([]bool, len(s.ents))
+	}
+	inWindow := make([]bool, len(s.ents))
+	var buf []quad.Quad
+	for i, e := range s.ents {
+		inWindow[i] = true
+		if !s.keep[i] {
+			continue
+		}
+		buf, err = s.outQuads(ctx, e.iri, buf[:0])
+		if err != nil {
+			return err
+		}
+		dated, hit := false, false
+		for _, q := range buf {
+			if !s.allowed(q.Label) {
+				continue
+			}
+			if mentioned != nil {
+				mentioned[i] = true
+				if o, ok := q.Object.(quad.IRI); ok {
+					if p := schema.LookupIRI(iriOf(q.Predicate)); p != nil && p.Relation() {
+						if j := s.index(string(o)); j >= 0 {
+							mentioned[j] = true
+						}
+					}
+				}
+			}
+			if timed && iriOf(q.Predicate) == "tg:date" {
+				if iv, err := schema.ParseDate(literal(q.Object)); err == nil {
+					dated = true
+					hit = hit || !iv.End.Before(lo) && !iv.Start.After(hi)
+				}
+			}
+		}
+		inWindow[i] = !dated || hit
+	}
+	for i := range s.keep {
+		s.keep[i] = s.keep[i] && inWindow[i] && (mentioned == nil || mentioned[i])
+	}
+	return nil
+}
+
+// around keeps the undirected depth-hop neighbourhood of the entity that
+// text names, walking relations between kept entities.
+func (s *snapshot) around(ctx context.Context, text string, depth int) error {
+	m, err := query.Resolve(ctx, s.qs, text)
+	if err != nil {
+		return &OptionError{Option: "around", Err: err}
+	}
+	root := s.index(m.ID)
+	if root < 0 || !s.keep[root] {
+		return &OptionError{Option: "around", Err: fmt.Errorf("%s (%s) is left out by the other filters", m.ID, m.Kind)}
+	}
+	if depth < 0 {
+		return &OptionError{Option: "depth", Err: fmt.Errorf("%d is negative (expected 0 or more hops)", depth)}
+	}
+	seen := make([]bool, len(s.ents))
+	seen[root] = true
+	frontier := []int{root}
+	var buf []quad.Quad
+	for d := 0; d < depth && len(frontier) > 0; d++ {
+		var next []int
+		visit := func(iri quad.Value, pred, label quad.Value) {
+			if !s.allowed(label) {
+				return
+			}
+			if p := schema.LookupIRI(iriOf(pred)); p == nil || !p.Relation() {
+				return
+			}
+			if j := s.index(iriOf(iri)); j >= 0 && s.keep[j] && !seen[j] {
+				seen[j] = true
+				next = append(next, j)
+			}
+		}
+		for _, u := range frontier {
+			buf, err = s.outQuads(ctx, s.ents[u].iri, buf[:0])
+			if err != nil {
+				return err
+			}
+			for _, q := range buf {
+				visit(q.Object, q.Predicate, q.Label)
+			}
+			err := each(ctx, s.qs, quad.Object, quad.IRI(s.ents[u].iri), func(q quad.Quad) error {
+				visit(q.Subject, q.Predicate, q.Label)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		slices.Sort(next)
+		frontier = next
+	}
+	copy(s.keep, seen)
+	return nil
+}
+
+// outQuads appends the quads whose subject is iri, sorted by (predicate,
+// object, label) in their N-Quads spelling.
+func (s *snapshot) outQuads(ctx context.Context, iri string, buf []quad.Quad) ([]quad.Quad, error) {
+	err := each(ctx, s.qs, quad.Subject, quad.IRI(iri), func(q quad.Quad) error {
+		buf = append(buf, q)
+		return nil
+	})
+	slices.SortFunc(buf, cmpQuad)
+	return buf, err
+}
+
+func cmpQuad(a, b quad.Quad) int {
+	return cmp.Or(
+		strings.Compare(quad.StringOf(a.Predicate), quad.StringOf(b.Predicate)),
+		strings.Compare(quad.StringOf(a.Object), quad.StringOf(b.Object)),
+		strings.Compare(quad.StringOf(a.Label), quad.StringOf(b.Label)))
+}
+
+// each calls fn for every quad that has v in direction d.
+func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
+	ref, err := qs.ValueOf(v)
+	if err != nil {
+		return fmt.Errorf("looking up %v: %v", v, err)
+	}
+	if ref == nil {
+		return nil
+	}
+	it := qs.QuadIterator(d, ref).Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			return fmt.Errorf("reading quad: %v", err)
+		}
+		if !q.IsValid() {
+			continue
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("iterating quads of %v: %v", v, err)
+	}
+	return ctx.Err()
+}
+
+// iriOf returns the IRI text of v ("" for nil, the N-Quads text otherwise).
+func iriOf(v quad.Value) string {
+	switch x := v.(type) {
+	case quad.IRI:
+		return string(x)
+	case nil:
+		return ""
+	}
+	return v.String()
+}
+
+// literal returns the lexical form of a literal (an IRI's text for an IRI).
+func literal(v quad.Value) string {
+	switch x := v.(type) {
+	case quad.IRI:
+		return string(x)
+	case quad.String:
+		return string(x)
+	case quad.TypedString:
+		return string(x.Value)
+	case quad.LangString:
+		return string(x.Value)
+	case quad.Int:
+		return strconv.FormatInt(int64(x), 10)
+	case quad.Float:
+		return strconv.FormatFloat(float64(x), 'g', -1, 64)
+	case quad.Bool:
+		return strconv.FormatBool(bool(x))
+	case nil:
+		return ""
+	}
+	return v.String()
+}
+
+// valueOf gives a quad value in the shape query.Conflict compares.
+func valueOf(v quad.Value) query.Value {
+	switch x := v.(type) {
+	case quad.IRI:
+		return query.Value{Type: "entity", Value: string(x)}
+	case quad.Int:
+		return query.Value{Type: "integer", Value: int64(x)}
+	case quad.Float:
+		return query.Value{Type: "number", Value: float64(x)}
+	case quad.Bool:
+		return query.Value{Type: "boolean", Value: bool(x)}
+	case quad.TypedString:
+		if x.Type == "tg:date" {
+			return query.Value{Type: "date", Value: string(x.Value)}
+		}
+	}
+	return query.Value{Type: "string", Value: literal(v)}
+}
+
+// quoteCache resolves statement labels to their quotes. It is bounded, so
+// that memory does not grow with the store.
+type quoteCache struct {
+	qs cgraph.QuadStore
+	m  map[string]string
+}
+
+const quoteCacheMax = 4096
+
+func newQuoteCache(qs cgraph.QuadStore) *quoteCache {
+	return &quoteCache{qs: qs, m: map[string]string{}}
+}
+
+// of returns the quote of a statement label, "" for a plain source label.
+func (c *quoteCache) of(ctx context.Context, label string) (string, error) {
+	if !strings.Contains(label, schema.StatementSep) {
+		return "", nil
+	}
+	if q, ok := c.m[label]; ok {
+		return q, nil
+	}
+	var text string
+	err := each(ctx, c.qs, quad.Subject, quad.IRI(label), func(q quad.Quad) error {
+		if iriOf(q.Predicate) == schema.QuoteIRI && (text == "" || literal(q.Object) < text) {
+			text = literal(q.Object)
+		}
+		return nil
+	})
+	if len(c.m) >= quoteCacheMax {
+		clear(c.m)
+	}
+	c.m[label] = text
+	return text, err
+}
+
+// EdgeID returns the stable id of the edge subject -predicate-> object
+// (IRIs): "e-" and the first 16 hex digits of the SHA-256 of the three joined
+// by U+001F. It depends on nothing else, so an edge keeps its id when its
+// sources change.
+func EdgeID(subject, predicate, object string) string {
+	h := sha256.Sum256([]byte(subject + "\x1f" + predicate + "\x1f" + object))
+	return "e-" + hex.EncodeToString(h[:8])
+}
+
+// Node and edge attribute names that do not come from predicates.
+const (
+	attrLabel      = "label"
+	attrKind       = "kind"
+	attrIRI        = "iri"
+	attrAliases    = "aliases"
+	attrSources    = "sources"
+	attrContested  = "contested"
+	attrStart      = "start"
+	attrEnd        = "end"
+	attrPredicate  = "predicate"
+	attrProvenance = "provenance"
+	attrWeight     = "weight"
+	attrEvidence   = "evidence"
+	attrSchema     = "schema_version"
+	attrFilter     = "filter"
+)
+
+// attrName maps a predicate name to an attribute name ([a-z][a-z0-9_]*):
+// attackType becomes attack_type.
+func attrName(pred string) string {
+	var b strings.Builder
+	for i, r := range pred {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// literalPredicates returns the vocabulary's non-derived, non-relation
+// predicates other than name and alias: the ones written as node attributes.
+func literalPredicates() []*schema.Predicate {
+	var out []*schema.Predicate
+	for _, p := range schema.Predicates() {
+		if p.Derived || p.Relation() || p.Name == schema.NamePred || p.Name == schema.AliasPred {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Keys returns the keys of a graph export with the given score measures:
+// they come from the vocabulary, not from the data, so they can be declared
+// before the first node is read. For each literal predicate p (as attrName):
+//
+//   - counts (killed, wounded, ...): p, p_min, p_max (Figures, int);
+//   - lat, lon: double;
+//   - dates: p (JSON list of canonical intervals), p_start, p_end (ISO days:
+//     the earliest start and latest end stated), p_text (JSON list of the
+//     dates as written);
+//   - multi-valued strings: a JSON list;
+//   - other single-valued values: the most-attested value, as a string.
+//
+// Every node has label, kind, iri, sources and contested; dated entities
+// (Attack, Warning, Claim) have start and end (their date, through endDate),
+// which GEXF makes the node's interval. Edges have predicate, provenance,
+// weight and evidence.
+func Keys(measures []string) ([]Key, error) {
+	node := func(name string, t Type) Key { return Key{Name: name, Domain: Node, Type: t} }
+	keys := []Key{
+		{Name: attrSchema, Domain: Graph, Type: String},
+		{Name: attrFilter, Domain: Graph, Type: String},
+		node(attrLabel, String), node(attrKind, String), node(attrIRI, String), node(attrAliases, String),
+		node(attrSources, String), node(attrContested, String), node(attrStart, String), node(attrEnd, String),
+		{Name: attrPredicate, Domain: Edge, Type: String},
+		{Name: attrProvenance, Domain: Edge, Type: String},
+		{Name: attrWeight, Domain: Edge, Type: Double},
+		{Name: attrEvidence, Domain: Edge, Type: String},
+	}
+	for _, p := range literalPredicates() {
+		n := attrName(p.Name)
+		switch {
+		case p.Type == schema.Count && !p.Multi:
+			keys = append(keys, FigureKeys(n, Node, Int)...)
+		case p.Type == schema.Float && !p.Multi:
+			keys = append(keys, node(n, Double))
+		case p.Type == schema.Date:
+			keys = append(keys, node(n, String), node(n+"_start", String), node(n+"_end", String), node(n+"_text", String))
+		default:
+			keys = append(keys, node(n, String))
+		}
+	}
+	for _, m := range measures {
+		keys = append(keys, node(m, Double))
+	}
+	if err := CheckKeys(keys); err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) && ke.Err == ErrDuplicateKey {
+			return nil, &OptionError{Option: "with-centrality", Err: fmt.Errorf("%q collides with an attribute of the export", ke.Key.Name)}
+		}
+		return nil, err
+	}
+	return keys, nil
+}
+
+// WriteGraph streams the store's entity graph, filtered by o, to the encoder
+// that newEnc returns for the keys (see Keys): one node per entity, sorted by
+// id, then one edge per (subject, predicate, object) relation between written
+// nodes, sorted by (source, target, predicate). Each entity's quads are read
+// through the store's subject index and sorted locally, so memory holds the
+// entity list and one entity's facts, never the edges; the same store content
+// gives the same bytes whatever order it was loaded in.
+func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func([]Key) Encoder) (Summary, error) {
+	var sum Summary
+	measures := make([]string, 0, len(o.Scores))
+	for m := range o.Scores {
+		measures = append(measures, m)
+	}
+	slices.Sort(measures)
+	keys, err := Keys(measures)
+	if err != nil {
+		return sum, err
+	}
+	s, err := newSnapshot(ctx, qs, o)
+	if err != nil {
+		return sum, err
+	}
+	enc := newEnc(keys)
+	enc.Graph(Str(attrSchema, SchemaVersion), Str(attrFilter, o.describe()))
+	var buf []quad.Quad
+	var attrs []Attr
+	for i, e := range s.ents {
+		if !s.keep[i] {
+			continue
+		}
+		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+			return sum, err
+		}
+		attrs = s.nodeAttrs(e, buf, attrs[:0])
+		for _, m := range measures {
+			if v, ok := o.Scores[m][e.iri]; ok {
+				attrs = append(attrs, Float(m, v))
+			}
+		}
+		if err := enc.Node(e.id, attrs...); err != nil {
+			return sum, err
+		}
+		sum.Nodes++
+	}
+	var edges []edgeRow
+	for i, e := range s.ents {
+		if !s.keep[i] {
+			continue
+		}
+		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+			return sum, err
+		}
+		if edges, err = s.edgeRows(ctx, e, buf, edges[:0]); err != nil {
+			return sum, err
+		}
+		for _, r := range edges {
+			if err := enc.Edge(r.id, e.id, r.target, r.attrs...); err != nil {
+				return sum, err
+			}
+			sum.Edges++
+		}
+	}
+	return sum, enc.Close()
+}
+
+// nodeAttrs computes the attributes of one entity from its quads, sorted.
+func (s *snapshot) nodeAttrs(e entity, qs []quad.Quad, attrs []Attr) []Attr {
+	names := map[string]map[string]bool{} // name -> sources
+	var aliases []string
+	sources := map[string]bool{}
+	byPred := map[string][]*factVal{} // predicate name -> values, in quad order
+	for _, q := range qs {
+		if !s.allowed(q.Label) {
+			continue
+		}
+		src := ID(schema.SourceOf(iriOf(q.Label)))
+		sources[src] = true
+		pred := iriOf(q.Predicate)
+		p := schema.LookupIRI(pred)
+		if p == nil || p.Name == "key" {
+			continue
+		}
+		switch p.Name {
+		case schema.NamePred:
+			n := literal(q.Object)
+			if names[n] == nil {
+				names[n] = map[string]bool{}
+			}
+			names[n][src] = true
+			continue
+		case schema.AliasPred:
+			aliases = append(aliases, literal(q.Object))
+			continue
+		}
+		vs := byPred[p.Name]
+		var cur *factVal
+		for _, v := range vs {
+			if v.v == q.Object || quad.StringOf(v.v) == quad.StringOf(q.Object) {
+				cur = v
+				break
+			}
+		}
+		if cur == nil {
+			cur = &factVal{v: q.Object, sources: map[string]bool{}}
+			byPred[p.Name] = append(vs, cur)
+		}
+		cur.sources[src] = true
+	}
+	label, best := e.iri, 0
+	for n, srcs := range names {
+		if len(srcs) > best || len(srcs) == best && n < label {
+			label, best = n, len(srcs)
+		}
+	}
+	for n := range names {
+		if n != label {
+			aliases = append(aliases, n)
+		}
+	}
+	attrs = append(attrs, Str(attrLabel, label), Str(attrKind, string(e.kind)), Str(attrIRI, e.iri),
+		List(attrAliases, aliases...), List(attrSources, keysOf(sources)...))
+
+	var contested []string
+	for _, p := range schema.Predicates() {
+		vs := byPred[p.Name]
+		if len(vs) == 0 || p.Derived {
+			continue
+		}
+		if !p.Multi && len(vs) > 1 {
+			qv := make([]query.Value, len(vs))
+			for i, v := range vs {
+				qv[i] = valueOf(v.v)
+			}
+			if query.Conflict(qv) {
+				contested = append(contested, p.Name)
+			}
+		}
+		if p.Relation() {
+			continue
+		}
+		n := attrName(p.Name)
+		switch {
+		case p.Type == schema.Count && !p.Multi:
+			var figs []Figure
+			for _, v := range vs {
+				if x, ok := v.v.(quad.Int); ok {
+					figs = append(figs, Figure{Value: int64(x), Sources: keysOf(v.sources)})
+				}
+			}
+			attrs = append(attrs, Figures(n, figs...)...)
+		case p.Type == schema.Date:
+			var canon, texts []string
+			var lo, hi time.Time
+			for _, v := range vs {
+				c := literal(v.v)
+				canon = append(canon, c)
+				if iv, err := schema.ParseDate(c); err == nil {
+					if lo.IsZero() || iv.Start.Before(lo) {
+						lo = iv.Start
+					}
+					if hi.IsZero() || iv.End.After(hi) {
+						hi = iv.End
+					}
+				}
+			}
+			for _, t := range byPred[p.Name+"Text"] {
+				texts = append(texts, literal(t.v))
+			}
+			attrs = append(attrs, List(n, canon...))
+			if !lo.IsZero() {
+				attrs = append(attrs, Str(n+"_start", lo.Format(time.DateOnly)), Str(n+"_end", hi.Format(time.DateOnly)))
+			}
+			if len(texts) > 0 {
+				attrs = append(attrs, List(n+"_text", texts...))
+			}
+		case p.Multi:
+			ls := make([]string, len(vs))
+			for i, v := range vs {
+				ls[i] = literal(v.v)
+			}
+			attrs = append(attrs, List(n, ls...))
+		default:
+			// The most-attested value, ties to the smallest.
+			bv := vs[0]
+			for _, v := range vs[1:] {
+				if len(v.sources) > len(bv.sources) || len(v.sources) == len(bv.sources) && quad.StringOf(v.v) < quad.StringOf(bv.v) {
+					bv = v
+				}
+			}
+			if p.Type == schema.Float {
+				if f, ok := bv.v.(quad.Float); ok {
+					attrs = append(attrs, Float(n, float64(f)))
+				} else if x, ok := bv.v.(quad.Int); ok {
+					attrs = append(attrs, Float(n, float64(x)))
+				}
+			} else {
+				attrs = append(attrs, Str(n, literal(bv.v)))
+			}
+		}
+	}
+	attrs = append(attrs, List(attrContested, contested...))
+	// The element's interval: its date, through its end date.
+	if start, end, ok := interval(byPred["date"], byPred["endDate"]); ok {
+		attrs = append(attrs, Str(attrStart, start), Str(attrEnd, end))
+	}
+	return attrs
+}
+
+// interval returns the span from the earliest stated date to the latest end
+// of a date or end date.
+func interval(dates, ends []*factVal) (start, end string, ok bool) {
+	var lo, hi time.Time
+	for _, d := range dates {
+		if iv, err := schema.ParseDate(literal(d.v)); err == nil {
+			if lo.IsZero() || iv.Start.Before(lo) {
+				lo = iv.Start
+			}
+			if hi.IsZero() || iv.End.After(hi) {
+				hi = iv.End
+			}
+		}
+	}
+	if lo.IsZero() {
+		return "", "", false
+	}
+	for _, d := range ends {
+		if iv, err := schema.ParseDate(literal(d.v)); err == nil && iv.End.After(hi) {
+			hi = iv.End
+		}
+	}
+	return lo.Format(time.DateOnly), hi.Format(time.DateOnly), true
+}
+
+// A factVal is one value of a predicate with the sources that state it.
+type factVal struct {
+	v       quad.Value
+	sources map[string]bool
+}
+
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// An edgeRow is one edge of an entity, ready to write.
+type edgeRow struct {
+	id, target, pred string
+	attrs            []Attr
+}
+
+// edgeRows groups an entity's relation quads by (object, predicate) into
+// edges to written entities, sorted by (target, predicate, id).
+func (s *snapshot) edgeRows(ctx context.Context, e entity, qs []quad.Quad, rows []edgeRow) ([]edgeRow, error) {
+	// qs is sorted by (predicate, object, label): each (p, o) run is one edge.
+	for i := 0; i < len(qs); {
+		j := i
+		for j < len(qs) && quad.StringOf(qs[j].Predicate) == quad.StringOf(qs[i].Predicate) && quad.StringOf(qs[j].Object) == quad.StringOf(qs[i].Object) {
+			j++
+		}
+		run := qs[i:j]
+		i = j
+		pred := iriOf(run[0].Predicate)
+		p := schema.LookupIRI(pred)
+		obj, ok := run[0].Object.(quad.IRI)
+		if p == nil || !p.Relation() || !ok || !s.kept(string(obj)) {
+			continue
+		}
+		var prov, quotes []string
+		for _, q := range run {
+			if !s.allowed(q.Label) {
+				continue
+			}
+			l := iriOf(q.Label)
+			prov = append(prov, ID(schema.SourceOf(l)))
+			qt, err := s.quote.of(ctx, l)
+			if err != nil {
+				return rows, err
+			}
+			if qt != "" {
+				quotes = append(quotes, qt)
+			}
+		}
+		if len(prov) == 0 {
+			continue
+		}
+		slices.Sort(prov)
+		prov = slices.Compact(prov)
+		rows = append(rows, edgeRow{
+			id:     EdgeID(e.iri, pred, string(obj)),
+			target: ID(string(obj)),
+			pred:   p.Name,
+			attrs: []Attr{Str(attrPredicate, p.Name), List(attrProvenance, prov...),
+				Float(attrWeight, float64(len(prov))), List(attrEvidence, quotes...)},
+		})
+	}
+	slices.SortFunc(rows, func(a, b edgeRow) int {
+		return cmp.Or(strings.Compare(a.target, b.target), strings.Compare(a.pred, b.pred), strings.Compare(a.id, b.id))
+	})
+	return rows, nil
+}

@@ -1,0 +1,459 @@
+package query
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/query/analytics"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// A View is the analytics view of a store: entities as nodes (literals and
+// sources are not nodes; reified Claims and Warnings are), relations as rows
+// with their predicate and each supporting source. It is built by reading
+// every quad once, kept in a snapshot beside the store, and reused until the
+// store's quad count changes (the store only grows, so an unchanged count
+// means unchanged content). Graph builds the compact analytics graph for a
+// filter; Graph with the zero Filter is cached.
+type View struct {
+	Keys    []string // entity ids, sorted; a node's index is its id in every graph the view builds
+	Kinds   []string // by node
+	Names   []string // display names by node
+	Dates   []Dated  // dated entities (Attack, Warning, Claim, ...), by node
+	Sources []string // source ids, sorted
+	Preds   []string // relation predicates, sorted
+	Rows    []Row    // one per (subject, predicate, object, source), sorted
+	Quads   int64    // the store's quad count when the view was built
+
+	full *analytics.Graph
+}
+
+// A Row is one relation stated by one source.
+type Row struct {
+	S, O   int32
+	P      uint16
+	Source uint16
+}
+
+// Dated is a node's date as each source gives it.
+type Dated struct {
+	Node  int32
+	Dates []SourcedDate
+}
+
+// A SourcedDate is one source's date for an entity.
+type SourcedDate struct {
+	Start, End time.Time
+	Text       string // canonical interval
+	Source     uint16
+}
+
+// Filter selects what a graph holds: a belief policy (sources to use or to
+// leave out), predicates, and a time window for dated entities. Kinds are
+// applied to answers, not to the graph, so that paths through other kinds
+// still count.
+type Filter struct {
+	Sources        []string // use only these sources (empty: all)
+	ExcludeSources []string // leave these out
+	Predicates     []string // only these relations (empty: all)
+	From, To       string   // dated entities must overlap [From, To] (date expressions; empty: open)
+}
+
+// Zero reports whether the filter keeps everything.
+func (f Filter) Zero() bool {
+	return len(f.Sources) == 0 && len(f.ExcludeSources) == 0 && len(f.Predicates) == 0 && f.From == "" && f.To == ""
+}
+
+// Node returns the node id of an entity id.
+func (v *View) Node(id string) (int32, bool) {
+	i, ok := slices.BinarySearch(v.Keys, id)
+	return int32(i), ok
+}
+
+// Date returns the node's date: the intersection of the sources' intervals
+// where they overlap (the tightest date they agree on), else their hull;
+// ok is false for undated nodes.
+func (v *View) Date(n int32) (schema.Interval, bool) {
+	i, ok := slices.BinarySearchFunc(v.Dates, n, func(d Dated, n int32) int { return int(d.Node - n) })
+	if !ok || len(v.Dates[i].Dates) == 0 {
+		return schema.Interval{}, false
+	}
+	ds := v.Dates[i].Dates
+	lo, hi := ds[0].Start, ds[0].End
+	hullLo, hullHi := lo, hi
+	for _, d := range ds[1:] {
+		if d.Start.After(lo) {
+			lo = d.Start
+		}
+		if d.End.Before(hi) {
+			hi = d.End
+		}
+		if d.Start.Before(hullLo) {
+			hullLo = d.Start
+		}
+		if d.End.After(hullHi) {
+			hullHi = d.End
+		}
+	}
+	if hi.Before(lo) {
+		return schema.Span(hullLo, hullHi), true
+	}
+	return schema.Span(lo, hi), true
+}
+
+// sourceSet resolves a filter's source lists to a keep-set over v.Sources
+// (nil: keep all). Unknown sources are an error naming them.
+func (v *View) sourceSet(f Filter) ([]bool, error) {
+	if len(f.Sources) == 0 && len(f.ExcludeSources) == 0 {
+		return nil, nil
+	}
+	keep := make([]bool, len(v.Sources))
+	idx := func(s string) (int, error) {
+		i, ok := slices.BinarySearch(v.Sources, s)
+		if !ok {
+			return 0, fmt.Errorf("unknown source %q (expected one of the %d sources in the store, e.g. %s)", s, len(v.Sources), strings.Join(v.Sources[:min(3, len(v.Sources))], ", "))
+		}
+		return i, nil
+	}
+	if len(f.Sources) == 0 {
+		for i := range keep {
+			keep[i] = true
+		}
+	}
+	for _, s := range f.Sources {
+		i, err := idx(s)
+		if err != nil {
+			return nil, err
+		}
+		keep[i] = true
+	}
+	for _, s := range f.ExcludeSources {
+		i, err := idx(s)
+		if err != nil {
+			return nil, err
+		}
+		keep[i] = false
+	}
+	return keep, nil
+}
+
+// window returns which nodes a time window keeps (nil: all).
+func (v *View) window(f Filter) ([]bool, error) {
+	if f.From == "" && f.To == "" {
+		return nil, nil
+	}
+	lo, hi := time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if f.From != "" {
+		iv, err := schema.ParseDate(f.From)
+		if err != nil {
+			return nil, fmt.Errorf("from: %w", err)
+		}
+		lo = iv.Start
+	}
+	if f.To != "" {
+		iv, err := schema.ParseDate(f.To)
+		if err != nil {
+			return nil, fmt.Errorf("to: %w", err)
+		}
+		hi = iv.End
+	}
+	keep := make([]bool, len(v.Keys))
+	for i := range keep {
+		keep[i] = true
+	}
+	for _, d := range v.Dates {
+		if iv, ok := v.Date(d.Node); ok {
+			keep[d.Node] = !iv.End.Before(lo) && !iv.Start.After(hi)
+		}
+	}
+	return keep, nil
+}
+
+// Graph returns the analytics graph for the filter: every entity is a node
+// (node ids are the view's), each (subject, predicate, object) kept by the
+// filter is an edge weighted by its number of distinct supporting sources.
+func (v *View) Graph(f Filter) (*analytics.Graph, error) {
+	if f.Zero() && v.full != nil {
+		return v.full, nil
+	}
+	srcs, err := v.sourceSet(f)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := v.window(f)
+	if err != nil {
+		return nil, err
+	}
+	var preds []bool
+	if len(f.Predicates) > 0 {
+		preds = make([]bool, len(v.Preds))
+		for _, p := range f.Predicates {
+			i, ok := slices.BinarySearch(v.Preds, p)
+			if !ok {
+				return nil, fmt.Errorf("unknown predicate %q (expected a relation such as %s)", p, strings.Join(v.Preds[:min(4, len(v.Preds))], ", "))
+			}
+			preds[i] = true
+		}
+	}
+	var b analytics.Builder
+	for i, k := range v.Keys {
+		b.Node(k, v.Kinds[i])
+	}
+	// Rows are sorted by (S, P, O, Source): count sources per triple.
+	for i := 0; i < len(v.Rows); {
+		r := v.Rows[i]
+		j, n := i, 0
+		for ; j < len(v.Rows) && v.Rows[j].S == r.S && v.Rows[j].P == r.P && v.Rows[j].O == r.O; j++ {
+			if srcs == nil || srcs[v.Rows[j].Source] {
+				n++
+			}
+		}
+		i = j
+		if n == 0 || (preds != nil && !preds[r.P]) || (nodes != nil && (!nodes[r.S] || !nodes[r.O])) {
+			continue
+		}
+		b.Edge(r.S, r.O, v.Preds[r.P], uint16(min(n, 1<<16-1)))
+	}
+	g := b.Build()
+	if f.Zero() {
+		v.full = g
+	}
+	return g, nil
+}
+
+// RowSources returns the sources that state subject -p-> object.
+func (v *View) RowSources(s, o int32, p string) []string {
+	pi, ok := slices.BinarySearch(v.Preds, p)
+	if !ok {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(v.Rows, Row{S: s, P: uint16(pi), O: o}, cmpRow)
+	var out []string
+	for ; i < len(v.Rows) && v.Rows[i].S == s && v.Rows[i].P == uint16(pi) && v.Rows[i].O == o; i++ {
+		out = append(out, v.Sources[v.Rows[i].Source])
+	}
+	return out
+}
+
+func cmpRow(a, b Row) int {
+	switch {
+	case a.S != b.S:
+		return int(a.S - b.S)
+	case a.P != b.P:
+		return int(a.P) - int(b.P)
+	case a.O != b.O:
+		return int(a.O - b.O)
+	}
+	return int(a.Source) - int(b.Source)
+}
+
+// BuildView reads every quad of the store once and builds the view.
+func BuildView(ctx context.Context, qs cgraph.QuadStore) (*View, error) {
+	type rel struct{ s, p, o, src string }
+	kinds := map[string]string{}
+	names := map[string]map[string]int{}
+	type dated struct {
+		id, val, src string
+	}
+	var rels []rel
+	var dates []dated
+	var count int64
+	err := all(ctx, qs, func(q quad.Quad) error {
+		count++
+		p := string(labelIRI(q.Predicate))
+		s := string(labelIRI(q.Subject))
+		switch p {
+		case schema.TypeIRI:
+			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
+				kinds[s] = string(k)
+			}
+			return nil
+		case "tg:name":
+			if names[s] == nil {
+				names[s] = map[string]int{}
+			}
+			names[s][valueOf(q.Object).String()]++
+			return nil
+		case "tg:date":
+			dates = append(dates, dated{s, valueOf(q.Object).String(), schema.SourceOf(string(labelIRI(q.Label)))})
+			return nil
+		}
+		if o, ok := q.Object.(quad.IRI); ok {
+			if pr := schema.LookupIRI(p); pr != nil && !pr.Relation() {
+				return nil
+			}
+			if p == schema.StatedInIRI {
+				return nil
+			}
+			rels = append(rels, rel{s, strings.TrimPrefix(p, "tg:"), string(o), schema.SourceOf(string(labelIRI(q.Label)))})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Quads: count}
+	for id := range kinds {
+		v.Keys = append(v.Keys, id)
+	}
+	sort.Strings(v.Keys)
+	v.Kinds = make([]string, len(v.Keys))
+	v.Names = make([]string, len(v.Keys))
+	for i, id := range v.Keys {
+		v.Kinds[i] = kinds[id]
+		best, bestN := id, 0
+		for n, c := range names[id] {
+			if c > bestN || (c == bestN && n < best) {
+				best, bestN = n, c
+			}
+		}
+		v.Names[i] = best
+	}
+	srcSet, predSet := map[string]bool{}, map[string]bool{}
+	for _, r := range rels {
+		if _, ok := kinds[r.o]; ok {
+			srcSet[r.src], predSet[r.p] = true, true
+		}
+	}
+	for _, d := range dates {
+		srcSet[d.src] = true
+	}
+	for s := range srcSet {
+		v.Sources = append(v.Sources, s)
+	}
+	sort.Strings(v.Sources)
+	for p := range predSet {
+		v.Preds = append(v.Preds, p)
+	}
+	sort.Strings(v.Preds)
+	srcIdx := func(s string) uint16 { i, _ := slices.BinarySearch(v.Sources, s); return uint16(i) }
+	if len(v.Sources) > 1<<16 || len(v.Preds) > 1<<16 {
+		return nil, fmt.Errorf("view: %d sources and %d predicates exceed 65536", len(v.Sources), len(v.Preds))
+	}
+	for _, r := range rels {
+		s, ok1 := v.Node(r.s)
+		o, ok2 := v.Node(r.o)
+		if !ok1 || !ok2 {
+			continue // a link to something that is not an entity
+		}
+		p, _ := slices.BinarySearch(v.Preds, r.p)
+		v.Rows = append(v.Rows, Row{S: s, O: o, P: uint16(p), Source: srcIdx(r.src)})
+	}
+	slices.SortFunc(v.Rows, cmpRow)
+	v.Rows = slices.Compact(v.Rows)
+	byNode := map[int32]*Dated{}
+	for _, d := range dates {
+		n, ok := v.Node(d.id)
+		if !ok {
+			continue
+		}
+		iv, err := schema.ParseDate(d.val)
+		if err != nil {
+			continue
+		}
+		if byNode[n] == nil {
+			byNode[n] = &Dated{Node: n}
+		}
+		byNode[n].Dates = append(byNode[n].Dates, SourcedDate{Start: iv.Start, End: iv.End, Text: d.val, Source: srcIdx(d.src)})
+	}
+	for _, d := range byNode {
+		sort.Slice(d.Dates, func(i, j int) bool {
+			if d.Dates[i].Text != d.Dates[j].Text {
+				return d.Dates[i].Text < d.Dates[j].Text
+			}
+			return d.Dates[i].Source < d.Dates[j].Source
+		})
+		v.Dates = append(v.Dates, *d)
+	}
+	sort.Slice(v.Dates, func(i, j int) bool { return v.Dates[i].Node < v.Dates[j].Node })
+	return v, nil
+}
+
+// Counter reports the store's quad count, which tells whether a view is current.
+type Counter interface {
+	Count(ctx context.Context) (int64, error)
+}
+
+const snapshotName = "view.snapshot"
+
+// LoadView returns the view of the store: the snapshot in dir when it is
+// current, else a fresh build, saved to dir for the next call. An empty dir
+// (memstore) always builds.
+func LoadView(ctx context.Context, qs cgraph.QuadStore, c Counter, dir string) (*View, error) {
+	n, err := c.Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if v, err := readSnapshot(filepath.Join(dir, snapshotName)); err == nil && v.Quads == n {
+			return v, nil
+		}
+	}
+	v, err := BuildView(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if err := writeSnapshot(filepath.Join(dir, snapshotName), v); err != nil {
+			return v, fmt.Errorf("saving view snapshot: %w", err)
+		}
+	}
+	return v, nil
+}
+
+type snapshot struct {
+	Version int
+	View    *View
+}
+
+const snapshotVersion = 1
+
+func readSnapshot(path string) (*View, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var s snapshot
+	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&s); err != nil {
+		return nil, err
+	}
+	if s.Version != snapshotVersion || s.View == nil {
+		return nil, errors.New("snapshot version mismatch")
+	}
+	return s.View, nil
+}
+
+// writeSnapshot writes atomically: a temporary file renamed into place.
+func writeSnapshot(path string, v *View) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), snapshotName+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, View: v}); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
