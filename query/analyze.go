@@ -315,22 +315,30 @@ type Neighbor struct {
 	Via      Hop    `json:"via"` // the last hop that reaches it
 }
 
+// NeighborsResult answers "what is around X".
+type NeighborsResult struct {
+	Entity    Match      `json:"entity"`
+	Depth     int        `json:"depth"`
+	Neighbors []Neighbor `json:"neighbors"` // nearest first, then by id
+}
+
 // Neighbors lists the entities within depth hops (undirected), nearest first.
-func Neighbors(ctx context.Context, qs cgraph.QuadStore, v *View, id string, depth int, f Filter) (Match, []Neighbor, error) {
+func Neighbors(ctx context.Context, qs cgraph.QuadStore, v *View, id string, depth int, f Filter) (*NeighborsResult, error) {
 	m, err := Resolve(ctx, qs, id)
 	if err != nil {
-		return Match{}, nil, err
-	}
-	g, err := v.Graph(f)
-	if err != nil {
-		return m, nil, err
-	}
-	s, ok := v.Node(m.ID)
-	if !ok {
-		return m, []Neighbor{}, nil
+		return nil, err
 	}
 	if depth <= 0 {
 		depth = 1
+	}
+	res := &NeighborsResult{Entity: m, Depth: depth, Neighbors: []Neighbor{}}
+	g, err := v.Graph(f)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := v.Node(m.ID)
+	if !ok {
+		return res, nil
 	}
 	dist := map[int32]int{s: 0}
 	out := []Neighbor{}
@@ -358,7 +366,8 @@ func Neighbors(ctx context.Context, qs cgraph.QuadStore, v *View, id string, dep
 		}
 		return out[i].ID < out[j].ID
 	})
-	return m, out, nil
+	res.Neighbors = out
+	return res, nil
 }
 
 func neighborsOf(g *analytics.Graph, u int32) []int32 {
@@ -379,21 +388,28 @@ type TimelineEvent struct {
 	Sources  []string `json:"sources"`  // sources of the date
 }
 
+// TimelineResult answers "what happened around X, in order".
+type TimelineResult struct {
+	Entity Match           `json:"entity"`
+	Events []TimelineEvent `json:"events"`
+}
+
 // Timeline lists the subject's own dates and the dated entities one hop
 // away (attacks it carried out, warnings about it, claims of it), in order.
-func Timeline(ctx context.Context, qs cgraph.QuadStore, v *View, id string) (Match, []TimelineEvent, error) {
+func Timeline(ctx context.Context, qs cgraph.QuadStore, v *View, id string) (*TimelineResult, error) {
 	m, err := Resolve(ctx, qs, id)
 	if err != nil {
-		return Match{}, nil, err
+		return nil, err
 	}
 	out := []TimelineEvent{}
+	res := &TimelineResult{Entity: m, Events: out}
 	s, ok := v.Node(m.ID)
 	if !ok {
-		return m, out, nil
+		return res, nil
 	}
 	g, err := v.Graph(Filter{})
 	if err != nil {
-		return m, nil, err
+		return nil, err
 	}
 	add := func(n int32, rel string) {
 		iv, ok := v.Date(n)
@@ -425,5 +441,6 @@ func Timeline(ctx context.Context, qs cgraph.QuadStore, v *View, id string) (Mat
 		}
 		return out[i].ID < out[j].ID
 	})
-	return m, out, nil
+	res.Events = out
+	return res, nil
 }

@@ -176,10 +176,11 @@ func TestCommunitiesAndTimeline(t *testing.T) {
 	if !together {
 		t.Errorf("ISIS-K and the Taliban (fighting each other in Afghanistan) should share a community: %+v", res.Communities)
 	}
-	_, evs, err := query.Timeline(t.Context(), s.QuadStore(), v, "ISIS-K")
+	tl, err := query.Timeline(t.Context(), s.QuadStore(), v, "ISIS-K")
 	if err != nil {
 		t.Fatal(err)
 	}
+	evs := tl.Events
 	for i := 1; i < len(evs); i++ {
 		if evs[i].Start < evs[i-1].Start {
 			t.Errorf("timeline out of order at %d: %s after %s", i, evs[i].Start, evs[i-1].Start)

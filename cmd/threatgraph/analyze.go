@@ -189,17 +189,18 @@ func newNeighborsCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				m, ns, err := query.Neighbors(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "), depth, f)
+				res, err := query.Neighbors(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "), depth, f)
 				if err != nil {
 					return err
 				}
+				m, ns := res.Entity, res.Neighbors
 				var rows [][]string
 				for _, n := range ns {
 					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via)})
 				}
 				switch a.cfg.Format {
 				case "json":
-					return a.json(map[string]any{"entity": m, "depth": depth, "neighbors": ns})
+					return a.json(res)
 				case "csv":
 					return a.csv([]string{"distance", "name", "kind", "id", "via"}, rows)
 				}
@@ -220,17 +221,18 @@ func newTimelineCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				m, evs, err := query.Timeline(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "))
+				res, err := query.Timeline(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "))
 				if err != nil {
 					return err
 				}
+				m, evs := res.Entity, res.Events
 				var rows [][]string
 				for _, e := range evs {
 					rows = append(rows, []string{e.Date, e.Name, e.Kind, e.Relation, strings.Join(e.Sources, " ")})
 				}
 				switch a.cfg.Format {
 				case "json":
-					return a.json(map[string]any{"entity": m, "events": evs})
+					return a.json(res)
 				case "csv":
 					return a.csv([]string{"date", "name", "kind", "relation", "sources"}, rows)
 				}
