@@ -8,6 +8,9 @@ import (
 
 var tempDir string
 
+// cleanups run after all tests and benchmarks.
+var cleanups []func()
+
 func osMkdirTemp() (string, error) { return tempDir, nil }
 
 func TestMain(m *testing.M) {
@@ -21,6 +24,9 @@ func TestMain(m *testing.M) {
 		demo.Close()
 	}
 	os.RemoveAll(dir)
+	for _, c := range cleanups {
+		c()
+	}
 	os.Exit(code)
 }
 

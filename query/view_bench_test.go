@@ -1,0 +1,126 @@
+package query_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/query"
+)
+
+var (
+	bigOnce  sync.Once
+	bigStore *graph.Store
+	bigDir   string
+	bigErr   error
+)
+
+// bigGraphStore returns a bbolt store of a generated knowledge graph: 200k
+// entities, 1M relations among them (preferential attachment plus random
+// links), each relation stated by one of 200 sources.
+func bigGraphStore(b *testing.B) *graph.Store {
+	bigOnce.Do(func() {
+		const nodes, edges = 200_000, 1_000_000
+		r := rand.New(rand.NewPCG(7, 8))
+		kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
+		preds := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
+		id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
+		src := func() quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", r.IntN(200))) }
+		qs := make([]quad.Quad, 0, nodes+edges)
+		for i := range nodes {
+			qs = append(qs, quad.Make(id(i), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[i%len(kinds)]), src()))
+		}
+		targets := make([]int, 0, edges)
+		for len(qs) < nodes+edges {
+			s := r.IntN(nodes)
+			var o int
+			if len(targets) > 0 && r.IntN(2) == 0 {
+				o = targets[r.IntN(len(targets))]
+			} else {
+				o = r.IntN(nodes)
+			}
+			targets = append(targets, o)
+			qs = append(qs, quad.Make(id(s), quad.IRI("tg:"+preds[r.IntN(len(preds))]), id(o), src()))
+		}
+		bigDir, bigErr = os.MkdirTemp("", "tg-bigview-")
+		if bigErr != nil {
+			return
+		}
+		bigStore, bigErr = graph.Open(context.Background(), graph.Options{Path: filepath.Join(bigDir, "db")}, nil)
+		if bigErr != nil {
+			return
+		}
+		_, bigErr = bigStore.Write(context.Background(), qs)
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+	return bigStore
+}
+
+// BenchmarkView measures, on an on-disk store of 200k entities and 1M
+// relations: building the view by reading every quad through cayley
+// (build), loading it from its snapshot beside the store (snapshot, what
+// every analytics command does while the store is unchanged), and building
+// the compact analytics graph from the view (graph), with its bytes per
+// edge.
+//
+// go test ./query -run '^$' -bench View -benchtime 3x
+func BenchmarkView(b *testing.B) {
+	s := bigGraphStore(b)
+	dir := filepath.Join(bigDir, "db")
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := query.BuildView(b.Context(), s.QuadStore()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	v, err := query.LoadView(b.Context(), s.QuadStore(), s, dir) // writes the snapshot
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("snapshot", func(b *testing.B) {
+		for b.Loop() {
+			v2, err := query.LoadView(b.Context(), s.QuadStore(), s, dir)
+			if err != nil || len(v2.Rows) != len(v.Rows) {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("graph", func(b *testing.B) {
+		var g interface {
+			M() int
+			StructureBytes() int
+		}
+		for b.Loop() {
+			v2 := *v // a fresh view, no cached graph
+			gg, err := v2.Graph(query.Filter{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			g = gg
+		}
+		b.ReportMetric(float64(g.StructureBytes())/float64(g.M()), "bytes/edge")
+		b.ReportMetric(float64(g.M()), "edges")
+	})
+}
+
+
+func init() {
+	cleanups = append(cleanups, func() {
+		if bigStore != nil {
+			bigStore.Close()
+		}
+		if bigDir != "" {
+			os.RemoveAll(bigDir)
+		}
+	})
+}
