@@ -3,7 +3,12 @@ package query_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -174,5 +179,40 @@ func TestSearch(t *testing.T) {
 	ms, err = query.Search(t.Context(), s.QuadStore(), "ISIS-K", 0)
 	if err != nil || len(ms) == 0 || ms[0].ID != "group:isis-k" {
 		t.Errorf("search ISIS-K: exact match first; got %v, %v", ms, err)
+	}
+}
+
+// TestDatasetCounts keeps docs/dataset.md in step with what the built-in
+// dataset loads: the per-kind table and the stats block.
+func TestDatasetCounts(t *testing.T) {
+	s := demoStore(t)
+	st, err := query.GetStats(t.Context(), s.QuadStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile("../docs/dataset.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(md)
+	for _, k := range schema.Kinds {
+		row := fmt.Sprintf("| %s | %d |", k, st.ByKind[string(k)])
+		if !strings.Contains(doc, row) {
+			t.Errorf("docs/dataset.md lacks the row %q", row)
+		}
+		stat := regexp.MustCompile(`(?m)^  ` + string(k) + ` +` + strconv.Itoa(st.ByKind[string(k)]) + `$`)
+		if !stat.MatchString(doc) {
+			t.Errorf("docs/dataset.md stats block: %s is not %d", k, st.ByKind[string(k)])
+		}
+	}
+	for _, line := range []string{
+		fmt.Sprintf("Facts                  %d  (%d relations)", st.Facts, st.Relations),
+		fmt.Sprintf("Evidence quotes        %d", st.Quotes),
+		fmt.Sprintf("Contested facts        %d", st.Contested),
+		fmt.Sprintf("Quads                  %d", st.Quads),
+	} {
+		if !strings.Contains(doc, line) {
+			t.Errorf("docs/dataset.md lacks %q", line)
+		}
 	}
 }
