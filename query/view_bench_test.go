@@ -113,7 +113,6 @@ func BenchmarkView(b *testing.B) {
 	})
 }
 
-
 func init() {
 	cleanups = append(cleanups, func() {
 		if bigStore != nil {
