@@ -89,6 +89,7 @@ func byKey(ctx context.Context, qs cgraph.QuadStore, k string) ([]Match, error) 
 // the smallest string, so it is stable.
 func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, name string, err error) {
 	names := map[string]int{}
+	title := ""
 	err = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		switch string(labelIRI(q.Predicate)) {
 		case schema.TypeIRI:
@@ -97,9 +98,14 @@ func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, nam
 			}
 		case "tg:name":
 			names[fmt.Sprint(valueOf(q.Object).Value)]++
+		case "tg:title":
+			title = fmt.Sprint(valueOf(q.Object).Value)
 		}
 		return nil
 	})
+	if len(names) == 0 && title != "" {
+		names[title] = 1 // a source without a name goes by its title
+	}
 	best := -1
 	for n, c := range names {
 		if c > best || (c == best && n < name) {
