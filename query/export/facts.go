@@ -1,0 +1,485 @@
+package export
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// factScope says which quads a fact export (N-Quads, native JSON) writes.
+// With no filter it is every quad. With filters it is, for each written
+// entity, its quads from used sources whose object, if an entity, is
+// written too; the Source entities that state them; and the statements
+// (evidence quotes) they cite. The output then loads on its own.
+type factScope struct {
+	*snapshot
+	filtered bool
+	stmts    map[string]bool // statement labels cited (filtered only)
+}
+
+// newFactScope applies o and, when it filters, marks the sources and
+// statements the kept facts cite: one pass over the kept entities' quads.
+func newFactScope(ctx context.Context, qs cgraph.QuadStore, o Options) (*factScope, error) {
+	if len(o.Scores) > 0 {
+		return nil, &OptionError{Option: "with-centrality", Err: fmt.Errorf("scores are node attributes of the graph formats (graphml, gexf, cytoscape), not facts")}
+	}
+	s, err := newSnapshot(ctx, qs, o)
+	if err != nil {
+		return nil, err
+	}
+	f := &factScope{snapshot: s, filtered: o.filtered()}
+	if !f.filtered {
+		return f, nil
+	}
+	f.stmts = map[string]bool{}
+	used := make([]bool, len(s.ents))
+	var buf []quad.Quad
+	for i, e := range s.ents {
+		if !s.keep[i] {
+			continue
+		}
+		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+			return nil, err
+		}
+		for _, q := range buf {
+			if !f.writes(q) {
+				continue
+			}
+			l := iriOf(q.Label)
+			if strings.Contains(l, schema.StatementSep) {
+				f.stmts[l] = true
+			}
+			if j := s.index(schema.SourceOf(l)); j >= 0 {
+				used[j] = true
+			}
+		}
+	}
+	for i := range used {
+		s.keep[i] = s.keep[i] || used[i]
+	}
+	return f, nil
+}
+
+// writes reports whether the quad of a kept entity is written.
+func (f *factScope) writes(q quad.Quad) bool {
+	if !f.filtered {
+		return true
+	}
+	if !f.allowed(q.Label) {
+		return false
+	}
+	if o, ok := q.Object.(quad.IRI); ok {
+		if p := schema.LookupIRI(iriOf(q.Predicate)); p != nil && p.Relation() {
+			return f.kept(string(o))
+		}
+	}
+	return true
+}
+
+// subjects returns the subjects to write, sorted by their N-Quads spelling.
+// Unfiltered that is every subject of the store (one scan); filtered, the
+// kept entities and the cited statements.
+func (f *factScope) subjects(ctx context.Context) ([]quad.Value, error) {
+	var out []quad.Value
+	if f.filtered {
+		for i, e := range f.ents {
+			if f.keep[i] {
+				out = append(out, quad.IRI(e.iri))
+			}
+		}
+		for l := range f.stmts {
+			out = append(out, quad.IRI(l))
+		}
+	} else {
+		seen := map[string]bool{}
+		it := f.qs.QuadsAllIterator().Iterate()
+		defer it.Close()
+		for it.Next(ctx) {
+			q, err := f.qs.Quad(it.Result())
+			if err != nil {
+				return nil, fmt.Errorf("reading quad: %v", err)
+			}
+			if !q.IsValid() {
+				continue
+			}
+			if k := quad.StringOf(q.Subject); !seen[k] {
+				seen[k] = true
+				out = append(out, q.Subject)
+			}
+		}
+		if err := it.Err(); err != nil {
+			return nil, fmt.Errorf("iterating quads: %v", err)
+		}
+	}
+	slices.SortFunc(out, func(a, b quad.Value) int { return strings.Compare(quad.StringOf(a), quad.StringOf(b)) })
+	return out, ctx.Err()
+}
+
+// WriteNQuads writes the store's quads as N-Quads, sorted by (subject,
+// predicate, object, label) in their N-Quads spelling, one subject at a time
+// through the subject index. Unfiltered, every quad is written as stored,
+// derived ones (tg:key, tg:dateText) included, so that loading the output
+// into an empty store and exporting again gives the same bytes. Filters
+// select as described for factScope.
+func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Options) (Summary, error) {
+	var sum Summary
+	f, err := newFactScope(ctx, qs, o)
+	if err != nil {
+		return sum, err
+	}
+	subjects, err := f.subjects(ctx)
+	if err != nil {
+		return sum, err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf []quad.Quad
+	for _, sub := range subjects {
+		buf = buf[:0]
+		err := each(ctx, qs, quad.Subject, sub, func(q quad.Quad) error {
+			buf = append(buf, q)
+			return nil
+		})
+		if err != nil {
+			return sum, err
+		}
+		slices.SortFunc(buf, cmpQuad)
+		_, isEntity := sub.(quad.IRI)
+		isEntity = isEntity && f.index(iriOf(sub)) >= 0
+		for _, q := range buf {
+			if isEntity && !f.writes(q) {
+				continue
+			}
+			bw.WriteString(q.Subject.String())
+			bw.WriteByte(' ')
+			bw.WriteString(q.Predicate.String())
+			bw.WriteByte(' ')
+			bw.WriteString(q.Object.String())
+			if q.Label != nil {
+				bw.WriteByte(' ')
+				bw.WriteString(q.Label.String())
+			}
+			bw.WriteString(" .\n")
+			sum.Quads++
+		}
+		if f.index(iriOf(sub)) >= 0 {
+			sum.Nodes++
+		}
+	}
+	return sum, bw.Flush()
+}
+
+// WriteNative writes the store's facts in threatgraph's native format as
+// JSON (docs/format.md): {"format":"threatgraph/1","sources":[…],"entities":[…]},
+// one entity per line, sorted by id. Each entity's facts are grouped by
+// the label that states them: the label of its rdf:type quad gives the
+// entity's own source and quote, every other label a fact group with its
+// source and quote; dates keep their written text as {text, value}; derived
+// quads (tg:key, tg:*Text, statements) are left out because ingesting
+// derives them again. Ingesting the output into an empty store gives the
+// same quads, so exporting it again gives the same bytes. Quads of other
+// vocabularies, which the native format cannot hold, are counted in
+// Summary.Skipped.
+func WriteNative(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Options) (Summary, error) {
+	var sum Summary
+	f, err := newFactScope(ctx, qs, o)
+	if err != nil {
+		return sum, err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"format":` + jsonString(schema.FormatVersion))
+	var buf []quad.Quad
+	for _, list := range []string{"sources", "entities"} {
+		bw.WriteString(",\n\"" + list + "\":[")
+		first := true
+		for i, e := range f.ents {
+			if !f.keep[i] || (e.kind == schema.Source) != (list == "sources") {
+				continue
+			}
+			if buf, err = f.outQuads(ctx, e.iri, buf[:0]); err != nil {
+				return sum, err
+			}
+			recs, n, skipped, err := f.native(ctx, e, buf, list == "sources")
+			if err != nil {
+				return sum, err
+			}
+			sum.Quads += n
+			sum.Skipped += skipped
+			for _, r := range recs {
+				if !first {
+					bw.WriteByte(',')
+				}
+				first = false
+				bw.WriteString("\n")
+				bw.Write(r)
+			}
+			sum.Nodes++
+		}
+		bw.WriteString("\n]")
+	}
+	bw.WriteString("}\n")
+	return sum, bw.Flush()
+}
+
+// A group is the facts that one label states about an entity.
+type group struct {
+	label  string
+	values map[string][]any    // by predicate: JSON values
+	dates  map[string][]string // by date predicate: canonical values
+	texts  map[string][]string // by date predicate: written texts
+	isType bool                // the label of an rdf:type quad
+}
+
+// native returns the JSON records of one entity: one per rdf:type label
+// (the first carries the other labels as fact groups), how many quads they
+// represent and how many quads were skipped.
+func (f *factScope) native(ctx context.Context, e entity, qs []quad.Quad, inSources bool) (recs [][]byte, n, skipped int, err error) {
+	groups := map[string]*group{}
+	get := func(l string) *group {
+		g := groups[l]
+		if g == nil {
+			g = &group{label: l, values: map[string][]any{}, dates: map[string][]string{}, texts: map[string][]string{}}
+			groups[l] = g
+		}
+		return g
+	}
+	for _, q := range qs {
+		if !f.writes(q) {
+			continue
+		}
+		l := iriOf(q.Label)
+		pred := iriOf(q.Predicate)
+		if pred == schema.TypeIRI {
+			if _, ok := schema.KindFromIRI(iriOf(q.Object)); ok {
+				get(l).isType = true
+				n++
+				continue
+			}
+		}
+		p := schema.LookupIRI(pred)
+		switch {
+		case p == nil:
+			skipped++
+			continue
+		case p.Name == "key":
+			n++ // derived again from name and alias
+			continue
+		case p.Derived: // tg:<date>Text
+			g := get(l)
+			base := strings.TrimSuffix(p.Name, "Text")
+			g.texts[base] = append(g.texts[base], literal(q.Object))
+			n++
+			continue
+		}
+		g := get(l)
+		if p.Type == schema.Date {
+			g.dates[p.Name] = append(g.dates[p.Name], literal(q.Object))
+			n++
+			continue
+		}
+		var v any
+		switch x := q.Object.(type) {
+		case quad.Int:
+			v = int64(x)
+		case quad.Float:
+			v = float64(x)
+		case quad.Bool:
+			v = bool(x)
+		default:
+			v = literal(q.Object)
+		}
+		g.values[p.Name] = append(g.values[p.Name], v)
+		n++
+	}
+	labels := make([]string, 0, len(groups))
+	var typeLabels []string
+	for l, g := range groups {
+		if g.isType {
+			typeLabels = append(typeLabels, l)
+		} else {
+			labels = append(labels, l)
+		}
+	}
+	slices.Sort(labels)
+	slices.Sort(typeLabels)
+	if len(typeLabels) == 0 && len(labels) > 0 {
+		// Filtered out: the first stating label states the kind on re-ingest.
+		typeLabels, labels = labels[:1], labels[1:]
+	}
+	for ti, tl := range typeLabels {
+		var r record
+		r.field("id", e.iri)
+		if !inSources {
+			r.field("kind", string(e.kind))
+		}
+		src := schema.SourceOf(tl)
+		if e.kind != schema.Source {
+			r.field("source", src)
+		}
+		qt, err := f.quote.of(ctx, tl)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if qt != "" {
+			r.field("quote", qt)
+		}
+		facts := groups[tl].write(&r)
+		if ti == 0 {
+			for _, l := range labels {
+				var fr record
+				fr.field("source", schema.SourceOf(l))
+				qt, err := f.quote.of(ctx, l)
+				if err != nil {
+					return nil, 0, 0, err
+				}
+				if qt != "" {
+					fr.field("quote", qt)
+				}
+				more := groups[l].write(&fr)
+				facts = append(facts, fr.bytes())
+				facts = append(facts, more...)
+			}
+		}
+		if len(facts) > 0 {
+			if inSources {
+				return nil, 0, 0, fmt.Errorf("source %s: facts stated by other sources cannot be written in the native format", e.iri)
+			}
+			r.raw("facts", joinJSON(facts))
+		}
+		recs = append(recs, r.bytes())
+	}
+	return recs, n, skipped, nil
+}
+
+// write adds the group's predicates to r. A single-valued predicate with
+// several values under one label (possible in a store, not in one fact
+// group) puts the others into extra fact groups with the same source and
+// quote, returned as JSON objects.
+func (g *group) write(r *record) [][]byte {
+	var extra []*record
+	ext := func(k int) *record {
+		for len(extra) < k {
+			var x record
+			for _, kv := range r.kv {
+				if kv.k == "source" || kv.k == "quote" {
+					x.kv = append(x.kv, kv)
+				}
+			}
+			if len(x.kv) == 0 || x.kv[0].k != "source" {
+				x.kv = append([]kvPair{{"source", jsonString(schema.SourceOf(g.label))}}, x.kv...)
+			}
+			extra = append(extra, &x)
+		}
+		return extra[k-1]
+	}
+	for _, p := range schema.Predicates() {
+		if p.Type == schema.Date {
+			ds := g.dates[p.Name]
+			slices.Sort(ds)
+			texts := g.texts[p.Name]
+			slices.Sort(texts)
+			for i, d := range ds {
+				var v any = d
+				if len(ds) == 1 && len(texts) == 1 {
+					v = struct {
+						Text  string `json:"text"`
+						Value string `json:"value"`
+					}{texts[0], d}
+				}
+				if i == 0 {
+					r.value(p.Name, v)
+				} else {
+					ext(i).value(p.Name, v)
+				}
+			}
+			continue
+		}
+		vs := g.values[p.Name]
+		if len(vs) == 0 {
+			continue
+		}
+		if p.Multi {
+			if len(vs) == 1 {
+				r.value(p.Name, vs[0])
+			} else {
+				r.value(p.Name, vs)
+			}
+			continue
+		}
+		for i, v := range vs {
+			if i == 0 {
+				r.value(p.Name, v)
+			} else {
+				ext(i).value(p.Name, v)
+			}
+		}
+	}
+	out := make([][]byte, len(extra))
+	for i, x := range extra {
+		out[i] = x.bytes()
+	}
+	return out
+}
+
+// A record is a JSON object with fields in the order they are added.
+type record struct{ kv []kvPair }
+
+type kvPair struct{ k, v string }
+
+func (r *record) field(k, v string) { r.kv = append(r.kv, kvPair{k, jsonString(v)}) }
+func (r *record) raw(k, v string)   { r.kv = append(r.kv, kvPair{k, v}) }
+func (r *record) value(k string, v any) {
+	b, err := marshal(v)
+	if err != nil { // cannot happen for the values above
+		b = []byte("null")
+	}
+	r.kv = append(r.kv, kvPair{k, string(b)})
+}
+
+func (r *record) bytes() []byte {
+	var b []byte
+	b = append(b, '{')
+	for i, kv := range r.kv {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, jsonString(kv.k)...)
+		b = append(b, ':')
+		b = append(b, kv.v...)
+	}
+	return append(b, '}')
+}
+
+func joinJSON(items [][]byte) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(it)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func jsonString(s string) string { return string(appendJSON(nil, s)) }
+
+// marshal encodes v as JSON without HTML escaping and without a newline.
+func marshal(v any) ([]byte, error) {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}

@@ -1,0 +1,110 @@
+package export_test
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query/export/graphml"
+)
+
+// genQuads returns a store's worth of quads for n entities and m relations,
+// with the topology of exporttest.Generate (the graph the encoder benchmark
+// and graphml/testdata/bench_networkx.py use): edge j runs from node
+// (j*7919)%n to node (j*104729+1)%n. Each entity has a kind and a name; every
+// relation is stated by one of 1000 sources.
+func genQuads(n, m int) []quad.Quad {
+	kinds := []string{"Attack", "Claim", "Group", "Location", "Person", "Source", "Warning"}
+	preds := []string{"tg:perpetratedBy", "tg:locatedIn", "tg:claims", "tg:memberOf", "tg:about"}
+	id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("n:%07d", i)) }
+	src := func(j int) quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", j%1000)) }
+	out := make([]quad.Quad, 0, 2*n+m)
+	for i := range n {
+		out = append(out,
+			quad.Make(id(i), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[i%len(kinds)]), src(i)),
+			quad.Make(id(i), quad.IRI("tg:name"), quad.String(fmt.Sprintf("Node %d", i)), src(i)))
+	}
+	for j := range m {
+		out = append(out, quad.Make(id((j*7919)%n), quad.IRI(preds[(j+j/n)%len(preds)]), id((j*104729+1)%n), src(j)))
+	}
+	return out
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkStoreGraphML exports a generated bbolt store as GraphML to a
+// discarding writer: MB/s of output, and the peak heap in use (sampled every
+// millisecond) against the heap before the export. Loading the store is not
+// timed. The 200k/1M case builds a 1.4M-quad store first (about a minute):
+//
+//	go test ./query/export -run '^$' -bench StoreGraphML -benchtime 1x
+//
+// Baseline: graphml/testdata/bench_networkx.py times networkx.write_graphml
+// on the same topology.
+func BenchmarkStoreGraphML(b *testing.B) {
+	for _, c := range []struct{ n, m int }{{20_000, 100_000}, {200_000, 1_000_000}} {
+		b.Run(fmt.Sprintf("nodes=%dk/edges=%dk", c.n/1000, c.m/1000), func(b *testing.B) {
+			s := openStore(b)
+			qs := genQuads(c.n, c.m)
+			if _, err := s.Write(b.Context(), qs); err != nil {
+				b.Fatal(err)
+			}
+			qs = nil
+			write := func(w io.Writer) export.Summary {
+				sum, err := export.WriteGraph(b.Context(), s.QuadStore(), export.Options{}, func(keys []export.Key) export.Encoder { return graphml.NewEncoder(w, keys) })
+				if err != nil {
+					b.Fatal(err)
+				}
+				return sum
+			}
+			var size countWriter
+			sum := write(&size)
+			if sum.Nodes != c.n {
+				b.Fatalf("exported %d nodes; want %d", sum.Nodes, c.n)
+			}
+			b.SetBytes(size.n)
+			runtime.GC()
+			var base runtime.MemStats
+			runtime.ReadMemStats(&base)
+			var peak atomic.Uint64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				var ms runtime.MemStats
+				tick := time.NewTicker(time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						runtime.ReadMemStats(&ms)
+						if ms.HeapInuse > peak.Load() {
+							peak.Store(ms.HeapInuse)
+						}
+					}
+				}
+			})
+			b.ResetTimer()
+			for b.Loop() {
+				write(io.Discard)
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(base.HeapInuse)/(1<<20), "base-heap-MiB")
+			b.ReportMetric(float64(size.n)/1e6, "output-MB")
+			b.ReportMetric(float64(sum.Edges), "edges")
+		})
+	}
+}

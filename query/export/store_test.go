@@ -1,0 +1,466 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cayleygraph/quad"
+
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/builtin"
+	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query/export/cytoscape"
+	"github.com/threatgraph/threatgraph/query/export/gexf"
+	"github.com/threatgraph/threatgraph/query/export/graphml"
+	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// openStore opens a new bbolt store in a temporary directory.
+func openStore(t testing.TB) *graph.Store {
+	t.Helper()
+	s, err := graph.Open(context.Background(), graph.Options{Backend: "bbolt", Path: filepath.Join(t.TempDir(), "tg.db"), NoSync: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// builtinStore loads the built-in dataset, each file in its own write, in
+// name order or reversed (a different insertion order of the same quads).
+func builtinStore(t *testing.T, reverse bool) *graph.Store {
+	t.Helper()
+	files, err := builtin.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed []*ingest.File
+	for _, f := range files {
+		parsed = append(parsed, ingest.Parse(f.Name, f.Data))
+	}
+	s := openStore(t)
+	if reverse {
+		slices.Reverse(parsed)
+	}
+	if _, err := ingest.Load(t.Context(), s, parsed, ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// exportBytes runs one export of the store.
+func exportBytes(t *testing.T, s *graph.Store, format string, o export.Options) ([]byte, export.Summary) {
+	t.Helper()
+	var buf bytes.Buffer
+	var sum export.Summary
+	var err error
+	qs := s.QuadStore()
+	switch format {
+	case "nquads":
+		sum, err = export.WriteNQuads(t.Context(), qs, &buf, o)
+	case "json":
+		sum, err = export.WriteNative(t.Context(), qs, &buf, o)
+	default:
+		sum, err = export.WriteGraph(t.Context(), qs, o, func(keys []export.Key) export.Encoder {
+			switch format {
+			case "gexf":
+				return gexf.NewEncoder(&buf, keys)
+			case "cytoscape":
+				return cytoscape.NewEncoder(&buf, keys)
+			}
+			return graphml.NewEncoder(&buf, keys)
+		})
+	}
+	if err != nil {
+		t.Fatalf("export %s %+v: %v", format, o, err)
+	}
+	return buf.Bytes(), sum
+}
+
+// storeCounts counts what the store says the graph holds: entities, and
+// distinct (subject, predicate, object) relations between entities.
+func storeCounts(t *testing.T, s *graph.Store) (nodes, edges int) {
+	t.Helper()
+	st, err := query.GetStats(t.Context(), s.QuadStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	var rels []quad.Quad
+	qs := s.QuadStore()
+	it := qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	for it.Next(t.Context()) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := quad.StringOf(q.Predicate)
+		if p == "<"+schema.TypeIRI+">" {
+			kinds[quad.ToString(q.Subject)] = true
+		}
+		if pr := schema.LookupIRI(strings.Trim(p, "<>")); pr != nil && pr.Relation() {
+			rels = append(rels, q)
+		}
+	}
+	triples := map[string]bool{}
+	for _, q := range rels {
+		if kinds[quad.ToString(q.Subject)] && kinds[quad.ToString(q.Object)] {
+			triples[quad.StringOf(q.Subject)+" "+quad.StringOf(q.Predicate)+" "+quad.StringOf(q.Object)] = true
+		}
+	}
+	if len(kinds) != st.Entities {
+		t.Fatalf("rdf:type subjects %d, stats say %d entities", len(kinds), st.Entities)
+	}
+	return st.Entities, len(triples)
+}
+
+// parsed is a graph export read back: node ids with their attributes, and edges.
+type parsed struct {
+	nodes map[string]map[string]string
+	edges []parsedEdge
+}
+
+type parsedEdge struct {
+	id, source, target string
+	attrs              map[string]string
+}
+
+// readGraphML reads a GraphML export with encoding/xml.
+func readGraphML(t *testing.T, b []byte) parsed {
+	t.Helper()
+	var doc struct {
+		Keys []struct {
+			ID   string `xml:"id,attr"`
+			Name string `xml:"attr.name,attr"`
+		} `xml:"key"`
+		Graph struct {
+			Nodes []struct {
+				ID   string `xml:"id,attr"`
+				Data []struct {
+					Key   string `xml:"key,attr"`
+					Value string `xml:",chardata"`
+				} `xml:"data"`
+			} `xml:"node"`
+			Edges []struct {
+				ID     string `xml:"id,attr"`
+				Source string `xml:"source,attr"`
+				Target string `xml:"target,attr"`
+				Data   []struct {
+					Key   string `xml:"key,attr"`
+					Value string `xml:",chardata"`
+				} `xml:"data"`
+			} `xml:"edge"`
+		} `xml:"graph"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("reading GraphML: %v", err)
+	}
+	name := map[string]string{}
+	for _, k := range doc.Keys {
+		name[k.ID] = k.Name
+	}
+	p := parsed{nodes: map[string]map[string]string{}}
+	for _, n := range doc.Graph.Nodes {
+		a := map[string]string{}
+		for _, d := range n.Data {
+			a[name[d.Key]] = d.Value
+		}
+		p.nodes[n.ID] = a
+	}
+	for _, e := range doc.Graph.Edges {
+		a := map[string]string{}
+		for _, d := range e.Data {
+			a[name[d.Key]] = d.Value
+		}
+		p.edges = append(p.edges, parsedEdge{e.ID, e.Source, e.Target, a})
+	}
+	return p
+}
+
+func jsonList(t *testing.T, s string) []string {
+	t.Helper()
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatalf("attribute %q is not a JSON list: %v", s, err)
+	}
+	return out
+}
+
+// TestGraphMLReaders checks the full GraphML export with the shared
+// validate.sh (XSD, portability lint, NetworkX, igraph) and that both
+// readers see as many nodes and edges as the store holds.
+func TestGraphMLReaders(t *testing.T) {
+	s := builtinStore(t, false)
+	b, sum := exportBytes(t, s, "graphml", export.Options{})
+	nodes, edges := storeCounts(t, s)
+	if sum.Nodes != nodes || sum.Edges != edges {
+		t.Fatalf("export wrote %d nodes, %d edges; the store has %d entities, %d distinct relations", sum.Nodes, sum.Edges, nodes, edges)
+	}
+	p := readGraphML(t, b)
+	if len(p.nodes) != nodes || len(p.edges) != edges {
+		t.Fatalf("GraphML holds %d nodes, %d edges; want %d, %d", len(p.nodes), len(p.edges), nodes, edges)
+	}
+	ids := map[string]bool{}
+	for _, e := range p.edges {
+		if ids[e.id] {
+			t.Errorf("edge id %s twice", e.id)
+		}
+		ids[e.id] = true
+		if p.nodes[e.source] == nil || p.nodes[e.target] == nil {
+			t.Errorf("edge %s dangles: %s -> %s", e.id, e.source, e.target)
+		}
+	}
+	crocus := p.nodes["attack-2024-03-22-crocus-city-hall"]
+	for k, want := range map[string]string{"kind": "Attack", "label": "Crocus City Hall attack", "start": "2024-03-22", "date_start": "2024-03-22", "killed_min": "137"} {
+		if crocus[k] != want {
+			t.Errorf("crocus %s = %q; want %q", k, crocus[k], want)
+		}
+	}
+	if !slices.Contains(jsonList(t, crocus["contested"]), "wounded") {
+		t.Errorf("crocus contested = %s; want wounded among them", crocus["contested"])
+	}
+
+	dir := exporttest.SharedDir()
+	if dir == "" {
+		t.Skip("skipping the readers: /work/shared/graphml/validate.sh not found (set THREATGRAPH_SHARED)")
+	}
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		t.Skip("skipping the readers: xmllint not installed (apt-get install libxml2-utils)")
+	}
+	py := exporttest.Python("networkx, igraph")
+	if py == "" {
+		t.Skip("skipping the readers: no python3 with networkx and igraph (apt-get install python3-networkx python3-igraph)")
+	}
+	for _, c := range []struct {
+		name string
+		o    export.Options
+	}{
+		{"all", export.Options{}},
+		{"kinds", export.Options{Kinds: []schema.Kind{schema.Attack, schema.Group}}},
+		{"around", export.Options{Around: "ISIS-K", Depth: 2, Scores: map[string]map[string]float64{"pagerank": {"group:isis-k": 0.5}}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, sum := exportBytes(t, s, "graphml", c.o)
+			file := filepath.Join(t.TempDir(), c.name+".graphml")
+			if err := os.WriteFile(file, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(filepath.Join(dir, "validate.sh"), file)
+			cmd.Env = append(os.Environ(), "PYTHON="+py)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("validate.sh %s: %v\n%s\n%s", file, err, out, stderr.Bytes())
+			}
+			var rep struct {
+				OK bool `json:"ok"`
+				NX struct {
+					Nodes, Edges int
+					Mism         []string `json:"type_mismatches"`
+				} `json:"networkx"`
+				IG struct {
+					Nodes, Edges int
+					Mism         []string `json:"type_mismatches"`
+				} `json:"igraph"`
+			}
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("decoding validate.sh report: %v\n%s", err, out)
+			}
+			if !rep.OK || len(rep.NX.Mism) > 0 || len(rep.IG.Mism) > 0 {
+				t.Errorf("validate.sh: not ok\n%s", out)
+			}
+			if rep.NX.Nodes != sum.Nodes || rep.NX.Edges != sum.Edges || rep.IG.Nodes != sum.Nodes || rep.IG.Edges != sum.Edges {
+				t.Errorf("NetworkX read %d/%d, igraph %d/%d nodes/edges; export wrote %d/%d", rep.NX.Nodes, rep.NX.Edges, rep.IG.Nodes, rep.IG.Edges, sum.Nodes, sum.Edges)
+			}
+		})
+	}
+}
+
+// TestDeterministic loads the same data in two orders into two stores and
+// compares every format byte for byte.
+func TestDeterministic(t *testing.T) {
+	a, b := builtinStore(t, false), builtinStore(t, true)
+	for _, format := range []string{"graphml", "gexf", "cytoscape", "nquads", "json"} {
+		for _, o := range []export.Options{{}, {Kinds: []schema.Kind{schema.Attack, schema.Group, schema.Location}, Sources: []string{"source:nyt-2024-03-25-schmitt", "source:threatgraph-editors"}}} {
+			x, _ := exportBytes(t, a, format, o)
+			y, _ := exportBytes(t, b, format, o)
+			if !bytes.Equal(x, y) {
+				t.Errorf("%s %+v: exports of the same data loaded in two orders differ (%d and %d bytes)", format, o, len(x), len(y))
+			}
+			z, _ := exportBytes(t, a, format, o)
+			if !bytes.Equal(x, z) {
+				t.Errorf("%s %+v: two exports of one store differ", format, o)
+			}
+		}
+	}
+}
+
+// TestRoundTrip exports N-Quads and native JSON, ingests each into an empty
+// store and exports again: the bytes must be the same, and the JSON must
+// give back every quad (its store's N-Quads equal the original's).
+func TestRoundTrip(t *testing.T) {
+	s := builtinStore(t, false)
+	nq, sum := exportBytes(t, s, "nquads", export.Options{})
+	if st, _ := query.GetStats(t.Context(), s.QuadStore()); int64(sum.Quads) != st.Quads {
+		t.Errorf("nquads wrote %d quads; the store has %d", sum.Quads, st.Quads)
+	}
+	for _, c := range []struct{ format, name string }{{"nquads", "export.nq"}, {"json", "export.json"}} {
+		t.Run(c.format, func(t *testing.T) {
+			first, _ := exportBytes(t, s, c.format, export.Options{})
+			f := ingest.Parse(c.name, first)
+			if errs := f.Errors(); len(errs) > 0 {
+				t.Fatalf("re-reading the %s export: %v", c.format, errs.Err())
+			}
+			s2 := openStore(t)
+			if _, err := ingest.Load(t.Context(), s2, []*ingest.File{f}, ingest.Options{}); err != nil {
+				t.Fatalf("ingesting the %s export: %v", c.format, err)
+			}
+			second, _ := exportBytes(t, s2, c.format, export.Options{})
+			if !bytes.Equal(first, second) {
+				t.Errorf("%s export, ingested and exported again, differs (%d and %d bytes)", c.format, len(first), len(second))
+			}
+			if nq2, _ := exportBytes(t, s2, "nquads", export.Options{}); !bytes.Equal(nq, nq2) {
+				t.Errorf("the store loaded from the %s export holds other quads than the original", c.format)
+			}
+		})
+	}
+	// A filtered JSON export loads on its own (sources and statements it cites come along).
+	sub, _ := exportBytes(t, s, "json", export.Options{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}})
+	f := ingest.Parse("sub.json", sub)
+	if _, err := ingest.Load(t.Context(), openStore(t), []*ingest.File{f}, ingest.Options{}); err != nil {
+		t.Errorf("ingesting a filtered json export: %v", err)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	s := builtinStore(t, false)
+	full := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{})))
+	kindOf := func(p parsed, id string) string { return p.nodes[id]["kind"] }
+
+	t.Run("kinds", func(t *testing.T) {
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Kinds: []schema.Kind{schema.Attack, schema.Group}})))
+		want := 0
+		for id := range full.nodes {
+			if k := kindOf(full, id); k == "Attack" || k == "Group" {
+				want++
+				if p.nodes[id] == nil {
+					t.Errorf("%s (%s) missing", id, k)
+				}
+			}
+		}
+		if len(p.nodes) != want {
+			t.Errorf("%d nodes; want %d Attacks and Groups", len(p.nodes), want)
+		}
+		wantEdges := 0
+		for _, e := range full.edges {
+			if p.nodes[e.source] != nil && p.nodes[e.target] != nil {
+				wantEdges++
+			}
+		}
+		if len(p.edges) != wantEdges || wantEdges == 0 {
+			t.Errorf("%d edges; want the %d between Attacks and Groups", len(p.edges), wantEdges)
+		}
+	})
+
+	t.Run("around", func(t *testing.T) {
+		// Expected: BFS over the full export's edges, undirected.
+		adj := map[string][]string{}
+		for _, e := range full.edges {
+			adj[e.source] = append(adj[e.source], e.target)
+			adj[e.target] = append(adj[e.target], e.source)
+		}
+		for depth := range 3 {
+			want := map[string]bool{"group-isis-k": true}
+			frontier := []string{"group-isis-k"}
+			for range depth {
+				var next []string
+				for _, u := range frontier {
+					for _, v := range adj[u] {
+						if !want[v] {
+							want[v] = true
+							next = append(next, v)
+						}
+					}
+				}
+				frontier = next
+			}
+			p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Around: "islamic state khorasan province", Depth: depth})))
+			if len(p.nodes) != len(want) {
+				t.Errorf("around ISIS-K depth %d: %d nodes; want %d", depth, len(p.nodes), len(want))
+			}
+			for id := range want {
+				if p.nodes[id] == nil {
+					t.Errorf("around ISIS-K depth %d: %s missing", depth, id)
+				}
+			}
+		}
+		_, err := export.WriteGraph(t.Context(), s.QuadStore(), export.Options{Around: "nobody at all"}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&bytes.Buffer{}, k) })
+		var oe *export.OptionError
+		if !errors.As(err, &oe) {
+			t.Errorf("around an unknown name: error %v; want an *OptionError", err)
+		}
+	})
+
+	t.Run("window", func(t *testing.T) {
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{From: "2024-03", To: "2024-03-31"})))
+		for _, id := range []string{"attack-2024-03-22-crocus-city-hall", "group-isis-k", "location-crocus-city-hall"} {
+			if p.nodes[id] == nil {
+				t.Errorf("%s missing from March 2024", id)
+			}
+		}
+		for _, id := range []string{"attack-2001-09-11-attacks", "attack-2024-01-kerman-bombings"} {
+			if p.nodes[id] != nil {
+				t.Errorf("%s (dated outside March 2024) kept", id)
+			}
+		}
+		for id, a := range p.nodes {
+			if a["start"] != "" && (a["date_end"] < "2024-03-01" || a["date_start"] > "2024-03-31") {
+				t.Errorf("%s dated %s..%s kept in March 2024", id, a["date_start"], a["date_end"])
+			}
+		}
+	})
+
+	t.Run("sources", func(t *testing.T) {
+		const bbc = "source:bbc-2024-03-25-gardner"
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Sources: []string{bbc}})))
+		if len(p.nodes) == 0 || len(p.nodes) >= len(full.nodes) {
+			t.Fatalf("%d nodes with BBC only; want some, fewer than %d", len(p.nodes), len(full.nodes))
+		}
+		for id, a := range p.nodes {
+			if got := jsonList(t, a["sources"]); len(got) > 1 || len(got) == 1 && got[0] != export.ID(bbc) {
+				t.Errorf("%s: sources %v with BBC only", id, got)
+			}
+		}
+		for _, e := range p.edges {
+			if got := jsonList(t, e.attrs["provenance"]); !slices.Equal(got, []string{export.ID(bbc)}) || e.attrs["weight"] != "1" {
+				t.Errorf("edge %s: provenance %v weight %s with BBC only", e.id, got, e.attrs["weight"])
+			}
+		}
+		ex := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{ExcludeSources: []string{bbc}})))
+		for _, e := range ex.edges {
+			if slices.Contains(jsonList(t, e.attrs["provenance"]), export.ID(bbc)) {
+				t.Errorf("edge %s cites BBC, which is excluded", e.id)
+			}
+		}
+	})
+}
+
+func must(b []byte, _ export.Summary) []byte { return b }
