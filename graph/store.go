@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
+	"sync"
+	"time"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
+	hbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	bolt "go.etcd.io/bbolt"
 	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // embedded default
 	_ "github.com/cayleygraph/cayley/graph/kv/bolt"  // same files, archived library
 	_ "github.com/cayleygraph/cayley/graph/kv/leveldb"
@@ -37,6 +42,10 @@ type Store struct {
 	lock   *lockFile
 	opts   Options
 	copts  cgraph.Options
+	bolt   *bolt.DB // bbolt: the file cayley's store runs on, for Scan and Out
+
+	nodesMu sync.RWMutex
+	nodes   map[uint64]quad.Value // node values by id, filled by Out
 	logger *slog.Logger
 }
 
@@ -81,11 +90,7 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 			return nil, fmt.Errorf("initialising postgres store: %v", err)
 		}
 	}
-	addr := opts.Path
-	if !cgraph.IsPersistent(opts.Backend) {
-		addr = "" // memstore takes no address
-	}
-	qs, err := cgraph.NewQuadStore(opts.Backend, addr, copts)
+	qs, err := s.openQuadStore()
 	if errors.Is(err, cgraph.ErrNotInitialized) && persistent {
 		err = fmt.Errorf("%v (is %s a %s store?)", err, opts.Path, opts.Backend)
 	}
@@ -95,6 +100,31 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 	}
 	s.qs = qs
 	return s, nil
+}
+
+// openQuadStore opens cayley's quad store. For bbolt it opens the file
+// itself (with a timeout, and keeping the handle for Scan) and hands it to
+// cayley's key-value quad store.
+func (s *Store) openQuadStore() (cgraph.QuadStore, error) {
+	if s.opts.Backend != "bbolt" {
+		addr := s.opts.Path
+		if !cgraph.IsPersistent(s.opts.Backend) {
+			addr = "" // memstore takes no address
+		}
+		return cgraph.NewQuadStore(s.opts.Backend, addr, s.copts)
+	}
+	db, err := bolt.Open(filepath.Join(s.opts.Path, "indexes.bolt"), 0o644, &bolt.Options{
+		Timeout: 2 * time.Second, NoSync: s.opts.NoSync, NoGrowSync: s.opts.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	qs, err := ckv.New(hbolt.New(db), s.copts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.bolt = db
+	return qs, nil
 }
 
 // initialised reports whether dir holds a store's files.
@@ -111,8 +141,9 @@ func initialised(dir string) bool {
 	return false
 }
 
-// QuadStore gives the query layer cayley's store.
-func (s *Store) QuadStore() cgraph.QuadStore { return s.qs }
+// QuadStore gives the query layer cayley's store. It also implements
+// Scanner.
+func (s *Store) QuadStore() cgraph.QuadStore { return scanning{s.qs, s} }
 
 // Path returns where the store lives.
 func (s *Store) Path() string { return s.opts.Path }
@@ -234,8 +265,9 @@ func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad) (int, error) {
 	if err := s.qs.Close(); err != nil {
 		return 0, fmt.Errorf("closing store for bulk load: %v", err)
 	}
+	s.bolt = nil
 	n, err := bulkLoad(s.opts.Path, qs)
-	qstore, rerr := cgraph.NewQuadStore(s.opts.Backend, s.opts.Path, s.copts)
+	qstore, rerr := s.openQuadStore()
 	if rerr != nil {
 		return 0, errors.Join(err, fmt.Errorf("reopening store after bulk load: %v", rerr))
 	}

@@ -52,8 +52,17 @@ func key(v quad.Value) string {
 	return v.String()
 }
 
+// outReader is implemented by stores that read a subject's quads faster
+// than cayley's iterator (graph.OutReader).
+type outReader interface {
+	Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
+}
+
 // iterate calls fn for every quad that has v in direction d.
 func iterate(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
+	if or, ok := qs.(outReader); ok && d == quad.Subject {
+		return or.Out(ctx, v, fn)
+	}
 	ref, err := qs.ValueOf(v)
 	if err != nil {
 		return fmt.Errorf("looking up %v: %v", v, err)
@@ -78,8 +87,17 @@ func iterate(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.
 	return ctx.Err()
 }
 
+// scanner is implemented by stores that read every quad faster than
+// cayley's iterator (graph.Scanner).
+type scanner interface {
+	Scan(ctx context.Context, fn func(quad.Quad) error) error
+}
+
 // all calls fn for every quad in the store.
 func all(ctx context.Context, qs cgraph.QuadStore, fn func(quad.Quad) error) error {
+	if sc, ok := qs.(scanner); ok {
+		return sc.Scan(ctx, fn)
+	}
 	it := qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {

@@ -388,6 +388,11 @@ func cmpQuad(a, b quad.Quad) int {
 
 // each calls fn for every quad that has v in direction d.
 func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
+	if or, ok := qs.(interface {
+		Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
+	}); ok && d == quad.Subject {
+		return or.Out(ctx, v, fn) // graph.OutReader: reads bbolt directly
+	}
 	ref, err := qs.ValueOf(v)
 	if err != nil {
 		return fmt.Errorf("looking up %v: %v", v, err)
