@@ -13,14 +13,14 @@ import (
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
-	hbolt "github.com/hidal-go/hidalgo/kv/bbolt"
-	bolt "go.etcd.io/bbolt"
 	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // embedded default
 	_ "github.com/cayleygraph/cayley/graph/kv/bolt"  // same files, archived library
 	_ "github.com/cayleygraph/cayley/graph/kv/leveldb"
 	_ "github.com/cayleygraph/cayley/graph/memstore"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // scale-out; a server arrives in a later issue
 	"github.com/cayleygraph/quad"
+	hbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -38,15 +38,15 @@ type Options struct {
 // A Store is an open quad store. Writes are serialised; reads may run
 // concurrently with each other.
 type Store struct {
-	qs     cgraph.QuadStore
-	lock   *lockFile
-	opts   Options
-	copts  cgraph.Options
-	bolt   *bolt.DB // bbolt: the file cayley's store runs on, for Scan and Out
+	qs    cgraph.QuadStore
+	lock  *lockFile
+	opts  Options
+	copts cgraph.Options
+	bolt  *bolt.DB // bbolt: the file cayley's store runs on, for Scan and Out
 
 	nodesMu sync.RWMutex
 	nodes   map[uint64]quad.Value // node values by id, filled by Out
-	logger *slog.Logger
+	logger  *slog.Logger
 }
 
 // Open opens the store, creating it if it does not exist. A store held by
