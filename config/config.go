@@ -3,9 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -16,7 +18,41 @@ type Config struct {
 	Store  Store  `mapstructure:"store" json:"store" yaml:"store"`
 	Log    Log    `mapstructure:"log" json:"log" yaml:"log"`
 	Format string `mapstructure:"format" json:"format" yaml:"format"` // table, json or csv
+	Serve  Serve  `mapstructure:"serve" json:"serve" yaml:"serve"`
 }
+
+// Serve configures the HTTP server (threatgraph serve) and the raw query
+// limits that the server and threatgraph query share.
+type Serve struct {
+	Addr         string        `mapstructure:"addr" json:"addr" yaml:"addr"`                            // host:port to listen on
+	Token        Secret        `mapstructure:"token" json:"token" yaml:"token"`                         // bearer token for POST /v1/ingest; empty: read-only
+	BodyLimit    int64         `mapstructure:"body_limit" json:"body_limit" yaml:"body_limit"`          // largest request body, bytes
+	ReadTimeout  time.Duration `mapstructure:"read_timeout" json:"read_timeout" yaml:"read_timeout"`    // reading a whole request
+	WriteTimeout time.Duration `mapstructure:"write_timeout" json:"write_timeout" yaml:"write_timeout"` // from the end of the headers to the end of the response
+	IdleTimeout  time.Duration `mapstructure:"idle_timeout" json:"idle_timeout" yaml:"idle_timeout"`    // keep-alive connections
+	QueryTimeout time.Duration `mapstructure:"query_timeout" json:"query_timeout" yaml:"query_timeout"` // raw Gizmo/GraphQL query time limit
+	QueryLimit   int           `mapstructure:"query_limit" json:"query_limit" yaml:"query_limit"`       // raw query result cap (rows)
+}
+
+// A Secret is a string that prints as "<redacted>" when set, so that
+// `threatgraph config` does not show the write token.
+type Secret string
+
+func (s Secret) redacted() string {
+	if s == "" {
+		return ""
+	}
+	return "<redacted>"
+}
+
+// MarshalJSON hides the secret.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.redacted() + `"`), nil }
+
+// MarshalYAML hides the secret.
+func (s Secret) MarshalYAML() (any, error) { return s.redacted(), nil }
+
+// String hides the secret.
+func (s Secret) String() string { return s.redacted() }
 
 // Store selects and tunes the quad store.
 type Store struct {
@@ -36,12 +72,23 @@ func Default() Config {
 		Store:  Store{Backend: "bbolt", Path: "./threatgraph.db"},
 		Log:    Log{Level: "warn"},
 		Format: "table",
+		Serve: Serve{
+			Addr:         "127.0.0.1:8080",
+			BodyLimit:    32 << 20,
+			ReadTimeout:  30 * time.Second,
+			WriteTimeout: 60 * time.Second,
+			IdleTimeout:  120 * time.Second,
+			QueryTimeout: 5 * time.Second,
+			QueryLimit:   10_000,
+		},
 	}
 }
 
 // Keys lists every configuration key, for defaults and environment binding.
 func Keys() []string {
-	return []string{"store.backend", "store.path", "store.nosync", "log.level", "format"}
+	return []string{"store.backend", "store.path", "store.nosync", "log.level", "format",
+		"serve.addr", "serve.token", "serve.body_limit", "serve.read_timeout", "serve.write_timeout",
+		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit"}
 }
 
 // Load reads the configuration from v (with flags already bound by the
@@ -53,6 +100,10 @@ func Load(v *viper.Viper, file string) (Config, error) {
 	defaults := map[string]any{
 		"store.backend": d.Store.Backend, "store.path": d.Store.Path, "store.nosync": d.Store.NoSync,
 		"log.level": d.Log.Level, "format": d.Format,
+		"serve.addr": d.Serve.Addr, "serve.token": string(d.Serve.Token), "serve.body_limit": d.Serve.BodyLimit,
+		"serve.read_timeout": d.Serve.ReadTimeout, "serve.write_timeout": d.Serve.WriteTimeout,
+		"serve.idle_timeout": d.Serve.IdleTimeout, "serve.query_timeout": d.Serve.QueryTimeout,
+		"serve.query_limit": d.Serve.QueryLimit,
 	}
 	for _, k := range Keys() {
 		v.SetDefault(k, defaults[k])
@@ -116,5 +167,33 @@ func (c Config) Validate() error {
 	if !slices.Contains([]string{"table", "json", "csv"}, c.Format) {
 		errs = append(errs, &ValidationError{"format", c.Format, "table, json or csv"})
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.Serve.validate()...)...)
+}
+
+func (s Serve) validate() []error {
+	var errs []error
+	if _, port, err := net.SplitHostPort(s.Addr); err != nil || port == "" {
+		errs = append(errs, &ValidationError{"serve.addr", s.Addr, "host:port, e.g. 127.0.0.1:8080"})
+	}
+	if t := string(s.Token); t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
+		errs = append(errs, &ValidationError{"serve.token", s.Token, "empty (read-only) or at least 16 characters without spaces"})
+	}
+	if s.BodyLimit <= 0 {
+		errs = append(errs, &ValidationError{"serve.body_limit", s.BodyLimit, "a positive number of bytes"})
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"serve.read_timeout", s.ReadTimeout}, {"serve.write_timeout", s.WriteTimeout}, {"serve.idle_timeout", s.IdleTimeout}, {"serve.query_timeout", s.QueryTimeout}} {
+		if d.v <= 0 {
+			errs = append(errs, &ValidationError{d.key, d.v, "a positive duration (e.g. 5s, 2m)"})
+		}
+	}
+	if s.QueryTimeout > 0 && s.WriteTimeout > 0 && s.QueryTimeout >= s.WriteTimeout {
+		errs = append(errs, &ValidationError{"serve.query_timeout", s.QueryTimeout, fmt.Sprintf("less than serve.write_timeout (%v), or the connection closes before the timeout is reported", s.WriteTimeout)})
+	}
+	if s.QueryLimit <= 0 {
+		errs = append(errs, &ValidationError{"serve.query_limit", s.QueryLimit, "a positive number of rows"})
+	}
+	return errs
 }

@@ -1,23 +1,31 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/query/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
 func newIngestCmd(a *app) *cobra.Command {
 	var opt ingest.Options
-	var rejects string
+	var rejects, server string
 	cmd := &cobra.Command{
 		Use:   "ingest FILE...",
 		Short: "Load native YAML/JSON or N-Quads files into the store",
@@ -27,9 +35,16 @@ and N-Quads (.nq, .nquads). "-" reads native YAML from standard input.
 Strict by default: every file is checked (syntax, vocabulary, values, references, kinds)
 before anything is written, every problem is reported as FILE:LINE: field: message, and
 nothing is written unless all files are valid. Each file is written in one transaction.
-Re-ingesting the same input adds nothing.`,
+Re-ingesting the same input adds nothing.
+
+--server URL sends each file to a running threatgraph serve (POST URL/v1/ingest) with the
+bearer token of serve.token (THREATGRAPH_SERVE_TOKEN) and prints the server's report; each file
+is atomic there, but a file refused by the server does not undo the files sent before it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if server != "" {
+				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt)
+			}
 			files, err := readFiles(args, cmd.InOrStdin())
 			if err != nil {
 				return err
@@ -51,6 +66,7 @@ Re-ingesting the same input adds nothing.`,
 	f.BoolVar(&opt.DryRun, "dry-run", false, "validate only; write nothing")
 	f.BoolVar(&opt.SkipInvalid, "skip-invalid", false, "load the valid records and report the others (default: strict, all or nothing)")
 	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --skip-invalid turns it off)")
+	f.StringVar(&server, "server", "", "send the files to a threatgraph server at this URL (e.g. http://127.0.0.1:8080) instead of opening the store")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd
 }
@@ -93,20 +109,13 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 	if a.cfg.Format == "json" {
 		return a.json(rep)
 	}
-	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "file\tformat\trecords\trejected\tquads\tadded\t")
-	for _, f := range rep.Files {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", f.File, f.Format, f.Records, f.Rejected, f.Quads, f.Added)
-	}
-	t := rep.Totals()
-	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t\n", t.Records, t.Rejected, t.Quads, t.Added)
-	if err := tw.Flush(); err != nil {
+	if err := a.printReport(rep); err != nil {
 		return err
 	}
 	switch {
 	case opt.DryRun:
 		a.printf("dry run: %d files valid, nothing written\n", len(files))
-	case t.Added == 0 && t.Quads > 0:
+	case rep.Totals().Added == 0 && rep.Totals().Quads > 0:
 		a.printf("nothing new: every quad was already in %s\n", s.Path())
 	}
 	if len(rep.Problems) > 0 {
@@ -114,9 +123,105 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 			fmt.Fprintln(a.errOut, "skipped:", p.Error())
 		}
 		if opt.Rejects != nil {
-			fmt.Fprintf(a.errOut, "%d records rejected; report in %s\n", t.Rejected, rejects)
+			fmt.Fprintf(a.errOut, "%d records rejected; report in %s\n", rep.Totals().Rejected, rejects)
 		}
 	}
+	return nil
+}
+
+// printReport prints ingest's per-file table.
+func (a *app) printReport(rep *ingest.Report) error {
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\tformat\trecords\trejected\tquads\tadded\t")
+	for _, f := range rep.Files {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", f.File, f.Format, f.Records, f.Rejected, f.Quads, f.Added)
+	}
+	t := rep.Totals()
+	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t\n", t.Records, t.Rejected, t.Quads, t.Added)
+	return tw.Flush()
+}
+
+// ingestRemote sends each file to a server's POST /v1/ingest and prints the
+// server's report.
+func (a *app) ingestRemote(ctx context.Context, server string, names []string, stdin io.Reader, opt ingest.Options) error {
+	base, err := url.Parse(strings.TrimRight(server, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return usageError{fmt.Errorf("--server %q: expected a URL such as http://127.0.0.1:8080", server)}
+	}
+	client := &http.Client{Timeout: 10 * time.Minute}
+	total := &httpapi.IngestResult{Files: []ingest.FileReport{}}
+	for _, name := range names {
+		var data []byte
+		if name == "-" {
+			data, err = io.ReadAll(stdin)
+			name = "stdin.yaml"
+		} else {
+			data, err = os.ReadFile(name)
+		}
+		if err != nil {
+			return usageError{fmt.Errorf("reading %s: %w", name, err)}
+		}
+		q := url.Values{"filename": {filepath.Base(name)}}
+		if opt.DryRun {
+			q.Set("dry-run", "true")
+		}
+		if opt.SkipInvalid {
+			q.Set("skip-invalid", "true")
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/v1/ingest?"+q.Encode(), bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/octet-stream")
+		if tok := string(a.cfg.Serve.Token); tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("sending %s to %s: %w", name, base.Redacted(), err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("reading the server's answer for %s: %w", name, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			var e struct {
+				Error  string `json:"error"`
+				Detail struct {
+					Problems []string `json:"problems"`
+				} `json:"detail"`
+			}
+			if json.Unmarshal(body, &e) != nil || e.Error == "" {
+				return fmt.Errorf("server answered %s for %s", resp.Status, name)
+			}
+			for _, p := range e.Detail.Problems {
+				fmt.Fprintln(a.errOut, p)
+			}
+			err := fmt.Errorf("server refused %s (%s): %s", name, resp.Status, e.Error)
+			if resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == http.StatusBadRequest {
+				return usageError{err}
+			}
+			return err
+		}
+		var r httpapi.IngestResult
+		if err := json.Unmarshal(body, &r); err != nil {
+			return fmt.Errorf("decoding the server's answer for %s: %w", name, err)
+		}
+		total.Files = append(total.Files, r.Files...)
+		total.Problems = append(total.Problems, r.Problems...)
+		total.DryRun, total.Quads = r.DryRun, r.Quads
+	}
+	if a.cfg.Format == "json" {
+		return a.json(total)
+	}
+	if err := a.printReport(&ingest.Report{Files: total.Files, DryRun: total.DryRun}); err != nil {
+		return err
+	}
+	for _, p := range total.Problems {
+		fmt.Fprintln(a.errOut, "skipped:", p)
+	}
+	a.printf("the server now holds %d quads\n", total.Quads)
 	return nil
 }
 

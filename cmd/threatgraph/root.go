@@ -89,7 +89,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 		newShowCmd(a), newSearchCmd(a), newConfigCmd(a),
 		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
 		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a),
-		newExportCmd(a),
+		newServeCmd(a), newQueryCmd(a), newExportCmd(a),
 	)
 	return root
 }

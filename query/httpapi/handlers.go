@@ -1,0 +1,494 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// A param is one parameter of a route, for validation and the OpenAPI
+// document.
+type param struct {
+	name, typ, desc string // typ: string, integer, boolean
+	def             string
+	required, path  bool
+}
+
+// A route is one endpoint: its answer function and what the OpenAPI
+// document says of it.
+type route struct {
+	method, path, summary string
+	params                []param
+	result                any   // a value of the 200 answer's type
+	errors                []int // statuses it may answer besides 200
+	body                  *requestBody
+	answer                func(r *http.Request, a *args) (any, error)
+	raw                   http.HandlerFunc // instead of answer, for non-JSON-result routes
+}
+
+type requestBody struct {
+	desc     string
+	types    []string
+	required bool
+}
+
+func (rt *route) serve(s *Server) http.Handler {
+	if rt.raw != nil {
+		return rt.raw
+	}
+	allowed := map[string]bool{}
+	for _, p := range rt.params {
+		if !p.path {
+			allowed[p.name] = true
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := newArgs(r, allowed)
+		var v any
+		if err == nil {
+			v, err = rt.answer(r, a)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeJSON(w, http.StatusOK, v)
+	})
+}
+
+// The filter parameters the CLI's analytics verbs share.
+var (
+	pSources  = param{name: "sources", typ: "string", desc: "use only facts stated by these sources (ids, comma-separated); CLI --sources"}
+	pExclude  = param{name: "exclude-sources", typ: "string", desc: "leave out facts stated by these sources (comma-separated); CLI --exclude-sources"}
+	pPreds    = param{name: "predicates", typ: "string", desc: "only these relations, e.g. perpetratedBy,locatedIn; CLI --predicates"}
+	pFromDate = param{name: "from", typ: "string", desc: "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, A/B); CLI --from"}
+	pToDate   = param{name: "to", typ: "string", desc: "dated entities must overlap this date or earlier; CLI --to"}
+	pID       = param{name: "id", typ: "string", desc: "entity id, name or alias (case- and accent-insensitive)", required: true, path: true}
+)
+
+func filterParams(from, to param) []param { return []param{pSources, pExclude, pPreds, from, to} }
+
+func (s *Server) routeTable() []*route {
+	qs := func() Store { return s.store }
+	notFound := []int{400, 404, 409}
+	return []*route{
+		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
+			params: []param{pID}, result: &query.Card{}, errors: notFound,
+			answer: func(r *http.Request, a *args) (any, error) {
+				return s.read(func(v *query.View) (any, error) {
+					c, err := query.Show(r.Context(), qs().QuadStore(), r.PathValue("id"))
+					return c, entityError("id", err)
+				})
+			}},
+		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive (CLI: search)",
+			params: []param{{name: "q", typ: "string", desc: "text to look for", required: true}, {name: "limit", typ: "integer", def: "50", desc: "at most this many results (0: all); CLI --limit"}},
+			result: []query.Match{}, errors: []int{400},
+			answer: func(r *http.Request, a *args) (any, error) {
+				text, err := a.required("q", "text to search names and aliases for")
+				if err != nil {
+					return nil, err
+				}
+				limit, err := a.integer("limit", 50, 0, 1_000_000)
+				if err != nil {
+					return nil, err
+				}
+				return s.read(func(v *query.View) (any, error) {
+					ms, err := query.Search(r.Context(), qs().QuadStore(), text, limit)
+					return ms, err
+				})
+			}},
+		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
+			params: append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...),
+			result: &query.NeighborsResult{}, errors: notFound,
+			answer: func(r *http.Request, a *args) (any, error) {
+				depth, err := a.integer("depth", 1, 1, 10)
+				if err != nil {
+					return nil, err
+				}
+				return s.read(func(v *query.View) (any, error) {
+					f, err := a.filter(v, "from", "to")
+					if err != nil {
+						return nil, err
+					}
+					res, err := query.Neighbors(r.Context(), qs().QuadStore(), v, r.PathValue("id"), depth, f)
+					return res, entityError("id", err)
+				})
+			}},
+		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
+			params: []param{pID}, result: &query.TimelineResult{}, errors: notFound,
+			answer: func(r *http.Request, a *args) (any, error) {
+				return s.read(func(v *query.View) (any, error) {
+					res, err := query.Timeline(r.Context(), qs().QuadStore(), v, r.PathValue("id"))
+					return res, entityError("id", err)
+				})
+			}},
+		{method: "GET", path: "/v1/paths", summary: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources (CLI: path FROM TO). The date window is from-date/to-date here, since from/to name the entities.",
+			params: append([]param{
+				{name: "from", typ: "string", required: true, desc: "the first entity (id, name or alias)"},
+				{name: "to", typ: "string", required: true, desc: "the second entity (id, name or alias)"},
+				{name: "k", typ: "integer", def: "1", desc: "how many shortest paths, 1 to 100 (Yen); CLI --k"},
+				{name: "max-depth", typ: "integer", def: "0", desc: "longest path to report, in hops (0: any); CLI --max-depth"},
+			}, filterParams(
+				param{name: "from-date", typ: "string", desc: "dated entities must overlap this date or later; CLI path --from"},
+				param{name: "to-date", typ: "string", desc: "dated entities must overlap this date or earlier; CLI path --to"})...),
+			result: &query.PathsResult{}, errors: notFound,
+			answer: func(r *http.Request, a *args) (any, error) {
+				from, err := a.required("from", "an entity id, name or alias")
+				if err != nil {
+					return nil, err
+				}
+				to, err := a.required("to", "an entity id, name or alias")
+				if err != nil {
+					return nil, err
+				}
+				k, err := a.integer("k", 1, 1, 100)
+				if err != nil {
+					return nil, err
+				}
+				depth, err := a.integer("max-depth", 0, 0, 1000)
+				if err != nil {
+					return nil, err
+				}
+				return s.read(func(v *query.View) (any, error) {
+					f, err := a.filter(v, "from-date", "to-date")
+					if err != nil {
+						return nil, err
+					}
+					for _, p := range [][2]string{{"from", from}, {"to", to}} {
+						if _, err := query.Resolve(r.Context(), qs().QuadStore(), p[1]); err != nil {
+							return nil, entityError(p[0], err)
+						}
+					}
+					return query.Paths(r.Context(), qs().QuadStore(), v, from, to, k, depth, f)
+				})
+			}},
+		{method: "GET", path: "/v1/centrality", summary: "Entities ranked by a centrality measure, answered from the cached view and memoised until the next ingest (CLI: centrality)",
+			params: append([]param{
+				{name: "measure", typ: "string", def: "pagerank", desc: "one of " + strings.Join(query.Measures, ", ") + "; CLI --measure"},
+				{name: "kinds", typ: "string", desc: "rank only these kinds (comma-separated, e.g. Group,Person); CLI --kinds"},
+				{name: "top", typ: "integer", def: "10", desc: "how many to list (1 to 10000); CLI --top"},
+				{name: "stability", typ: "boolean", def: "false", desc: "rerun with each source left out and report rank movement; CLI --stability"},
+			}, filterParams(pFromDate, pToDate)...),
+			result: &query.CentralityResult{}, errors: []int{400},
+			answer: func(r *http.Request, a *args) (any, error) {
+				var o query.CentralityOptions
+				o.Measure = strings.ToLower(a.str("measure"))
+				if o.Measure == "" {
+					o.Measure = "pagerank"
+				}
+				if !slices.Contains(query.Measures, o.Measure) {
+					return nil, paramError("measure", o.Measure, "one of "+strings.Join(query.Measures, ", "))
+				}
+				var err error
+				if o.Kinds, err = a.kinds("kinds"); err != nil {
+					return nil, err
+				}
+				if o.Top, err = a.integer("top", 10, 1, 10_000); err != nil {
+					return nil, err
+				}
+				if o.Stability, err = a.boolean("stability"); err != nil {
+					return nil, err
+				}
+				return s.read(func(v *query.View) (any, error) {
+					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
+						return nil, err
+					}
+					return s.memoCentrality(r.Context(), v, o)
+				})
+			}},
+		{method: "GET", path: "/v1/preceded", summary: "For each attack, the warnings that preceded it, with certainty, lead time and the linking path (CLI: preceded)",
+			params: append([]param{
+				{name: "window", typ: "string", def: "90d", desc: "how long before an attack a warning counts (90d, 12w, 6m, 1y); CLI --window"},
+				{name: "group", typ: "string", desc: "only attacks attributed to this group or its affiliates; CLI --group"},
+				{name: "place", typ: "string", desc: "only attacks within this place; CLI --place"},
+			}, filterParams(pFromDate, pToDate)...),
+			result: &query.PrecededResult{}, errors: notFound,
+			answer: func(r *http.Request, a *args) (any, error) {
+				var o query.PrecededOptions
+				w := a.str("window")
+				if w == "" {
+					w = "90d"
+				}
+				days, err := ParseWindow(w)
+				if err != nil {
+					return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
+				}
+				o.WindowDays, o.Group, o.Place = days, a.str("group"), a.str("place")
+				return s.read(func(v *query.View) (any, error) {
+					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
+						return nil, err
+					}
+					for _, p := range [][2]string{{"group", o.Group}, {"place", o.Place}} {
+						if p[1] == "" {
+							continue
+						}
+						if _, err := query.Resolve(r.Context(), qs().QuadStore(), p[1]); err != nil {
+							return nil, entityError(p[0], err)
+						}
+					}
+					return query.Preceded(r.Context(), qs().QuadStore(), v, o)
+				})
+			}},
+		{method: "GET", path: "/v1/contested", summary: "Every fact on which sources disagree, values side by side with their sources (CLI: contested)",
+			result: []query.Disagreement{}, errors: []int{400},
+			answer: func(r *http.Request, a *args) (any, error) {
+				return s.read(func(v *query.View) (any, error) { return query.Contested(r.Context(), qs().QuadStore()) })
+			}},
+		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
+			params: append([]param{{name: "project", typ: "string", desc: "group: cluster groups linked through shared attacks, members and places; CLI --project"}}, filterParams(pFromDate, pToDate)...),
+			result: &query.CommunitiesResult{}, errors: []int{400},
+			answer: func(r *http.Request, a *args) (any, error) {
+				project := a.str("project")
+				if !slices.Contains([]string{"", "group", "groups"}, project) {
+					return nil, paramError("project", project, "group, or nothing for the whole graph")
+				}
+				return s.read(func(v *query.View) (any, error) {
+					f, err := a.filter(v, "from", "to")
+					if err != nil {
+						return nil, err
+					}
+					return query.Communities(r.Context(), v, project, f)
+				})
+			}},
+		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested facts, quads (CLI: stats)",
+			result: &query.Stats{}, errors: []int{400},
+			answer: func(r *http.Request, a *args) (any, error) {
+				return s.read(func(v *query.View) (any, error) { return query.GetStats(r.Context(), qs().QuadStore()) })
+			}},
+		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
+			params: []param{
+				{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"},
+				{name: "q", typ: "string", required: true, desc: "the query text"},
+			},
+			result: &QueryResult{}, errors: []int{400, 408, 422},
+			answer: func(r *http.Request, a *args) (any, error) {
+				return s.rawQuery(r, a, a.str("q"))
+			}},
+		{method: "POST", path: "/v1/query", summary: "A raw cayley query with the query text as the request body",
+			params: []param{{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"}},
+			body:   &requestBody{desc: "the query text", types: []string{"text/plain", "application/javascript", "application/graphql"}, required: true},
+			result: &QueryResult{}, errors: []int{400, 408, 413, 422},
+			answer: func(r *http.Request, a *args) (any, error) {
+				b, err := readBody(r)
+				if err != nil {
+					return nil, err
+				}
+				return s.rawQuery(r, a, string(b))
+			}},
+		{method: "POST", path: "/v1/ingest", summary: "Load one file (native YAML/JSON or N-Quads) atomically; needs the bearer token configured as serve.token",
+			params: []param{
+				{name: "format", typ: "string", desc: "native (YAML), json (native JSON) or nquads; default from filename, then Content-Type"},
+				{name: "filename", typ: "string", desc: "the file's name, for the format (by extension) and for FILE:LINE in problems"},
+				{name: "dry-run", typ: "boolean", def: "false", desc: "validate only; write nothing"},
+				{name: "skip-invalid", typ: "boolean", def: "false", desc: "load the valid records and report the others (default: all or nothing)"},
+			},
+			body:   &requestBody{desc: "the file", types: []string{"application/yaml", "application/json", "application/n-quads"}, required: true},
+			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422},
+			answer: s.ingestAnswer},
+		{method: "GET", path: "/v1/openapi.json", summary: "This document",
+			raw: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(s.openapi)
+			}},
+		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store",
+			result: &Health{},
+			answer: func(r *http.Request, a *args) (any, error) {
+				return &Health{Status: "ok", Quads: s.quads.Load(), ReadOnly: s.opts.Token == ""}, nil
+			}},
+	}
+}
+
+// Health is the answer of /healthz.
+type Health struct {
+	Status   string `json:"status"`
+	Quads    int64  `json:"quads"`
+	ReadOnly bool   `json:"read_only"`
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("request body larger than %d bytes (serve.body_limit)", mbe.Limit), Detail: map[string]int64{"limit": mbe.Limit}}
+	}
+	if err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "reading the request body", Err: err}
+	}
+	return b, nil
+}
+
+func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
+	lang := strings.ToLower(a.str("lang"))
+	if !slices.Contains(Languages, lang) {
+		return nil, paramError("lang", lang, "gizmo or graphql")
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, paramError("q", "", "a "+lang+" query")
+	}
+	res, err := s.read(func(*query.View) (any, error) {
+		return RunQuery(r.Context(), s.store.QuadStore(), lang, text, s.opts.QueryLimits)
+	})
+	var qe *QueryError
+	switch {
+	case errors.Is(err, ErrQueryTimeout):
+		return nil, &Error{Status: http.StatusRequestTimeout, Msg: err.Error() + " (serve.query_timeout)", Detail: map[string]string{"limit": s.opts.QueryLimits.Timeout.String()}}
+	case errors.As(err, &qe) && qe.Syntax:
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "query does not parse: " + qe.Error(), Detail: ParamDetail{Parameter: "q"}}
+	case errors.As(err, &qe):
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Msg: "query failed: " + qe.Error()}
+	}
+	return res, err
+}
+
+// memoCentrality answers from the memo or computes once, however many
+// requests ask at the same time.
+func (s *Server) memoCentrality(ctx context.Context, v *query.View, o query.CentralityOptions) (*query.CentralityResult, error) {
+	f := o.Filter
+	sorted := func(x []string) string {
+		y := slices.Clone(x)
+		slices.Sort(y)
+		return strings.Join(slices.Compact(y), ",")
+	}
+	key := strings.Join([]string{o.Measure, strings.Join(o.Kinds, ","), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
+		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
+	s.cmu.Lock()
+	e, ok := s.centrality[key]
+	if !ok {
+		if len(s.centrality) >= maxMemoised {
+			clear(s.centrality)
+		}
+		e = &memoEntry{done: make(chan struct{})}
+		s.centrality[key] = e
+	}
+	s.cmu.Unlock()
+	if !ok {
+		// Computed to the end even if this client leaves: others may wait on it.
+		e.res, e.err = query.Centrality(context.WithoutCancel(ctx), v, o)
+		close(e.done)
+		if e.err != nil {
+			s.cmu.Lock()
+			delete(s.centrality, key)
+			s.cmu.Unlock()
+		}
+	}
+	select {
+	case <-e.done:
+		return e.res, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type memoEntry struct {
+	done chan struct{}
+	res  *query.CentralityResult
+	err  error
+}
+
+// IngestResult is the answer of POST /v1/ingest: ingest's report (as the
+// CLI's ingest --format json prints it), the records skipped with
+// skip-invalid, and the store's quad count after.
+type IngestResult struct {
+	Files    []ingest.FileReport `json:"files"`
+	DryRun   bool                `json:"dry_run"`
+	Problems []string            `json:"problems,omitempty"`
+	Quads    int64               `json:"quads"`
+}
+
+func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
+	if s.opts.Token == "" {
+		return nil, &Error{Status: http.StatusForbidden, Msg: "the server is read-only: no write token is configured (set serve.token or THREATGRAPH_SERVE_TOKEN and restart)"}
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, tok, _ := strings.Cut(auth, " ")
+	if auth == "" || !strings.EqualFold(scheme, "Bearer") {
+		return nil, &Error{Status: http.StatusUnauthorized, Msg: "ingest needs a bearer token: Authorization: Bearer TOKEN"}
+	}
+	want, got := sha256.Sum256([]byte(s.opts.Token)), sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
+		return nil, &Error{Status: http.StatusForbidden, Msg: "wrong token"}
+	}
+	name, err := uploadName(r, a)
+	if err != nil {
+		return nil, err
+	}
+	var opt ingest.Options
+	if opt.DryRun, err = a.boolean("dry-run"); err != nil {
+		return nil, err
+	}
+	if opt.SkipInvalid, err = a.boolean("skip-invalid"); err != nil {
+		return nil, err
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	f := ingest.Parse(name, data)
+	rep, err := s.Ingest(r.Context(), []*ingest.File{f}, opt)
+	var problems schema.Errors
+	if errors.As(err, &problems) {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Error()
+		}
+		n := "1 problem"
+		if len(msgs) != 1 {
+			n = fmt.Sprintf("%d problems", len(msgs))
+		}
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Msg: fmt.Sprintf("%s in %s; nothing was written", n, name), Detail: map[string][]string{"problems": msgs}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &IngestResult{Files: rep.Files, DryRun: rep.DryRun, Quads: s.quads.Load()}
+	for _, p := range rep.Problems {
+		res.Problems = append(res.Problems, p.Error())
+	}
+	return res, nil
+}
+
+// uploadName names the uploaded file so that ingest.Parse picks its reader:
+// the filename parameter, else format, else the Content-Type.
+func uploadName(r *http.Request, a *args) (string, error) {
+	if fn := a.str("filename"); fn != "" {
+		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
+		if _, err := ingest.FormatOf(fn); err != nil {
+			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads")
+		}
+		return fn, nil
+	}
+	switch f := strings.ToLower(a.str("format")); f {
+	case "native", "yaml", "yml":
+		return "upload.yaml", nil
+	case "json":
+		return "upload.json", nil
+	case "nquads", "n-quads", "nq":
+		return "upload.nq", nil
+	case "":
+	default:
+		return "", paramError("format", f, "native, json or nquads")
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
+		return "upload.yaml", nil
+	case "application/json":
+		return "upload.json", nil
+	case "application/n-quads", "text/x-nquads", "application/x-nquads":
+		return "upload.nq", nil
+	}
+	return "", &Error{Status: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf("cannot tell the format of the body (Content-Type %q): send Content-Type application/yaml, application/json or application/n-quads, or ?format= or ?filename=", ct)}
+}

@@ -1,0 +1,158 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	cquery "github.com/cayleygraph/cayley/query"
+	"github.com/cayleygraph/cayley/query/gizmo"
+	"github.com/cayleygraph/cayley/query/graphql"
+)
+
+// Limits bound a raw query.
+type Limits struct {
+	Timeout time.Duration // wall time (0: 5 s)
+	Rows    int           // result cap (0: 10,000)
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Timeout <= 0 {
+		l.Timeout = 5 * time.Second
+	}
+	if l.Rows <= 0 {
+		l.Rows = 10_000
+	}
+	return l
+}
+
+// Languages are the raw query languages.
+var Languages = []string{"gizmo", "graphql"}
+
+// QueryResult is the answer to a raw query.
+type QueryResult struct {
+	Lang      string `json:"lang"`
+	Results   []any  `json:"results"`   // gizmo: one per emitted row; graphql: one object
+	Rows      int    `json:"rows"`      // rows counted against the cap (array elements included)
+	Truncated bool   `json:"truncated"` // the cap was reached and the rest left out
+	Limit     int    `json:"limit"`     // the cap
+}
+
+// ErrQueryTimeout reports a raw query stopped at its time limit.
+var ErrQueryTimeout = errors.New("query: time limit reached")
+
+// A QueryError is a query that could not run: Syntax when it did not parse
+// or compile, else a runtime error (a Gizmo exception, a GraphQL field).
+type QueryError struct {
+	Syntax bool
+	Err    error
+}
+
+func (e *QueryError) Error() string { return e.Err.Error() }
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// RunQuery runs a raw Gizmo or GraphQL query on qs, read-only (neither
+// language can write), stopping it with ErrQueryTimeout at lim.Timeout and
+// keeping at most lim.Rows rows. Gizmo is interrupted through the
+// iterator's context (cayley's Execute ignores its own); its row limit is
+// advisory, so rows are also capped here, including elements of emitted
+// arrays. There is no memory limit: cayley offers none.
+func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (*QueryResult, error) {
+	lim = lim.withDefaults()
+	var sess cquery.Session
+	switch lang {
+	case "gizmo":
+		sess = gizmo.NewSession(qs)
+	case "graphql":
+		sess = graphql.NewSession(qs)
+	default:
+		return nil, fmt.Errorf("unknown query language %q (expected gizmo or graphql)", lang)
+	}
+	qctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	res := &QueryResult{Lang: lang, Results: []any{}, Limit: lim.Rows}
+	it, err := sess.Execute(qctx, text, cquery.Options{Collation: cquery.JSON, Limit: lim.Rows + 1})
+	if err != nil {
+		return nil, &QueryError{Syntax: true, Err: err}
+	}
+	defer it.Close()
+	budget := lim.Rows
+	for it.Next(qctx) {
+		r := it.Result()
+		if r == nil {
+			continue // a Gizmo expression's own value
+		}
+		if budget <= 0 {
+			res.Truncated = true
+			break
+		}
+		budget--
+		r, cut := capRows(r, &budget)
+		res.Results = append(res.Results, r)
+		if cut {
+			res.Truncated = true
+			break
+		}
+	}
+	res.Rows = lim.Rows - budget
+	if err := it.Err(); err != nil && !res.Truncated {
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) || qctx.Err() != nil:
+			return nil, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
+		}
+		return nil, &QueryError{Err: err}
+	}
+	if qctx.Err() != nil && ctx.Err() == nil && !res.Truncated {
+		// GraphQL returns no error when its iterators are cut short.
+		return nil, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
+	}
+	return res, nil
+}
+
+// capRows keeps the elements of the arrays in v while the budget lasts,
+// each element costing one row, and reports whether it cut any.
+func capRows(v any, budget *int) (any, bool) {
+	switch x := v.(type) {
+	case []any:
+		cut := false
+		out := make([]any, 0, min(len(x), max(*budget, 0)))
+		for _, e := range x {
+			if *budget <= 0 {
+				return out, true
+			}
+			*budget--
+			e, c := capRows(e, budget)
+			out = append(out, e)
+			if c {
+				return out, true
+			}
+		}
+		return out, cut
+	case []map[string]any:
+		anys := make([]any, len(x))
+		for i, e := range x {
+			anys[i] = e
+		}
+		return capRows(anys, budget)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		cut := false
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			e := x[k]
+			if cut {
+				break
+			}
+			var c bool
+			out[k], c = capRows(e, budget)
+			cut = cut || c
+		}
+		return out, cut
+	}
+	return v, false
+}
