@@ -16,14 +16,12 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/cytoscape"
-	"github.com/threatgraph/threatgraph/query/export/gexf"
-	"github.com/threatgraph/threatgraph/query/export/graphml"
+	"github.com/threatgraph/threatgraph/query/export/formats"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
 // exportFormats are the values of export --format.
-var exportFormats = []string{"graphml", "gexf", "cytoscape", "nquads", "json"}
+var exportFormats = formats.Names
 
 type exportFlags struct {
 	format     string
@@ -145,7 +143,7 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 		return writeOut(f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error
-			sum, err = writeExport(ctx, s, f.format, o, cw)
+			sum, err = formats.Write(ctx, s.QuadStore(), f.format, o, cw)
 			n = cw.n
 			return err
 		})
@@ -169,26 +167,6 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 		fmt.Fprintf(a.errOut, "exported %d nodes and %d edges as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Edges, f.format, dest, n, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
-}
-
-// writeExport writes one export of the store to w.
-func writeExport(ctx context.Context, s *graph.Store, format string, o export.Options, w io.Writer) (export.Summary, error) {
-	qs := s.QuadStore()
-	switch format {
-	case "nquads":
-		return export.WriteNQuads(ctx, qs, w, o)
-	case "json":
-		return export.WriteNative(ctx, qs, w, o)
-	}
-	return export.WriteGraph(ctx, qs, o, func(keys []export.Key) export.Encoder {
-		switch format {
-		case "gexf":
-			return gexf.NewEncoder(w, keys)
-		case "cytoscape":
-			return cytoscape.NewEncoder(w, keys)
-		}
-		return graphml.NewEncoder(w, keys)
-	})
 }
 
 // writeOut runs write on stdout for "-", else on a temporary file beside
@@ -233,10 +211,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// centralityScores computes each measure on the analytics view of the store
-// under the export's belief policy and time window (the whole graph, not
-// the --kinds or --around subgraph, so that a node's score does not depend
-// on how much of the graph is written), by measure and entity id.
+// centralityScores loads the analytics view of the store and computes the
+// export's node scores on it (export.Scores).
 func centralityScores(ctx context.Context, s *graph.Store, measures []string, o export.Options) (map[string]map[string]float64, error) {
 	dir := ""
 	if s.Backend() != "memstore" && s.Backend() != "postgres" {
@@ -246,21 +222,9 @@ func centralityScores(ctx context.Context, s *graph.Store, measures []string, o 
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(query.Filter{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
-	if err != nil {
+	scores, err := export.Scores(v, measures, o)
+	if oe := (*export.OptionError)(nil); errors.As(err, &oe) {
 		return nil, usageError{err}
 	}
-	out := map[string]map[string]float64{}
-	for _, m := range measures {
-		scores, _, err := query.Scores(g, m)
-		if err != nil {
-			return nil, err
-		}
-		byID := make(map[string]float64, len(scores))
-		for i, sc := range scores {
-			byID[v.Keys[i]] = sc
-		}
-		out[m] = byID
-	}
-	return out, nil
+	return scores, err
 }

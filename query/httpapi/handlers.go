@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -55,7 +56,19 @@ func (rt *route) serve(s *Server) http.Handler {
 			allowed[p.name] = true
 		}
 	}
+	cacheable := rt.method == "GET" && rt.path != "/v1/query"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var key string
+		var gen uint64
+		if cacheable {
+			key = r.URL.Path + "?" + r.URL.Query().Encode() // Encode sorts by key
+			body, g, ok := s.cachedResponse(key)
+			if ok {
+				writeBody(w, http.StatusOK, body)
+				return
+			}
+			gen = g
+		}
 		a, err := newArgs(r, allowed)
 		var v any
 		if err == nil {
@@ -65,7 +78,15 @@ func (rt *route) serve(s *Server) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.writeJSON(w, http.StatusOK, v)
+		var buf bytes.Buffer
+		if err := EncodeJSON(&buf, v); err != nil {
+			s.writeJSON(w, http.StatusOK, v) // reports the encoding failure
+			return
+		}
+		if cacheable {
+			s.storeResponse(key, gen, buf.Bytes())
+		}
+		writeBody(w, http.StatusOK, buf.Bytes())
 	})
 }
 
@@ -298,6 +319,8 @@ func (s *Server) routeTable() []*route {
 			body:   &requestBody{desc: "the file", types: []string{"application/yaml", "application/json", "application/n-quads"}, required: true},
 			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422},
 			answer: s.ingestAnswer},
+		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
+			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document",
 			raw: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
+
+	"github.com/threatgraph/threatgraph/query/export/formats"
 )
 
 // openAPIDocument describes every route. The schemas are generated from the
@@ -86,6 +88,16 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 		}
 		op.Responses = openapi3.NewResponses()
 		switch {
+		case rt.path == "/v1/export/{format}":
+			content := openapi3.Content{}
+			for _, f := range formats.Names {
+				sch := openapi3.NewStringSchema() // XML or N-Quads text
+				if ct := formats.ContentType(f); ct == "application/json" {
+					sch = openapi3.NewObjectSchema() // Cytoscape.js elements or the native format
+				}
+				content[formats.ContentType(f)] = openapi3.NewMediaType().WithSchema(sch)
+			}
+			op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("the export, streamed").WithContent(content)})
 		case rt.path == "/v1/openapi.json":
 			op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("the OpenAPI 3 document").
 				WithJSONSchema(openapi3.NewObjectSchema())})

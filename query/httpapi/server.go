@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,14 @@ type Server struct {
 	cmu        sync.Mutex
 	centrality map[string]*memoEntry // memoised by normalised parameters; cleared on ingest
 
+	// Encoded answers of GET routes by path and sorted query, so that a
+	// repeated question costs a map lookup. Cleared, and gen moved on, by
+	// every ingest that changes the store; an answer computed before the
+	// change is not stored after it.
+	rmu       sync.Mutex
+	responses map[string][]byte
+	gen       uint64
+
 	mux     *http.ServeMux
 	handler http.Handler
 	metrics *metrics
@@ -92,7 +101,7 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, opts: opts, log: opts.Logger, centrality: map[string]*memoEntry{}}
+	s := &Server{store: st, opts: opts, log: opts.Logger, centrality: map[string]*memoEntry{}, responses: map[string][]byte{}}
 	n, err := st.Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting quads: %w", err)
@@ -187,16 +196,15 @@ func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Op
 	ctx = context.WithoutCancel(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rep, err := ingest.Load(ctx, s.store, files, opt)
-	if err != nil {
-		return rep, err
-	}
+	rep, loadErr := ingest.Load(ctx, s.store, files, opt)
+	// Even a failed load may have written the files before the one that
+	// failed: the view follows the store whenever its count moved.
 	n, err := s.store.Count(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("counting quads: %w", err)
+		return rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err))
 	}
 	if n == s.quads.Load() {
-		return rep, nil
+		return rep, loadErr
 	}
 	start := time.Now()
 	v, err := query.LoadView(ctx, s.store.QuadStore(), s.store, s.opts.SnapshotDir)
@@ -215,8 +223,47 @@ func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Op
 	s.cmu.Lock()
 	clear(s.centrality)
 	s.cmu.Unlock()
+	s.rmu.Lock()
+	clear(s.responses)
+	s.gen++
+	s.rmu.Unlock()
 	s.log.InfoContext(ctx, "ingest", "quads", n, "view_rebuild", time.Since(start))
-	return rep, nil
+	return rep, loadErr
+}
+
+// maxResponses bounds the answer cache; when full it is cleared.
+const maxResponses = 8192
+
+// cachedResponse returns the stored answer for key and the current generation.
+func (s *Server) cachedResponse(key string) ([]byte, uint64, bool) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	b, ok := s.responses[key]
+	return b, s.gen, ok
+}
+
+// storeResponse keeps an answer computed at generation gen, unless the
+// store has changed since.
+func (s *Server) storeResponse(key string, gen uint64, body []byte) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if gen != s.gen {
+		return
+	}
+	if len(s.responses) >= maxResponses {
+		clear(s.responses)
+	}
+	s.responses[key] = body
+}
+
+// writeBody writes an encoded JSON answer.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // writeJSON encodes v as the CLI's --format json does (two-space indent, no
