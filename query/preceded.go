@@ -337,3 +337,25 @@ func FormatLead(l [2]int) string {
 	}
 	return fmt.Sprintf("%d-%d days", l[0], l[1])
 }
+
+// ParseWindow reads a window such as 90d, 12w, 6m (30 days) or 1y (365
+// days) as days, for preceded's window (the CLI's --window, the endpoint's window=).
+func ParseWindow(s string) (int, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	unit := 1
+	switch {
+	case strings.HasSuffix(s, "d"):
+		s = strings.TrimSuffix(s, "d")
+	case strings.HasSuffix(s, "w"):
+		s, unit = strings.TrimSuffix(s, "w"), 7
+	case strings.HasSuffix(s, "m"):
+		s, unit = strings.TrimSuffix(s, "m"), 30
+	case strings.HasSuffix(s, "y"):
+		s, unit = strings.TrimSuffix(s, "y"), 365
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n > 100*365/unit {
+		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)", s)
+	}
+	return n * unit, nil
+}

@@ -301,7 +301,7 @@ possible when they overlap. Lead times are intervals in days. Also lists the dat
 warning preceded and the warnings no matching attack followed within the window.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			days, err := parseDays(window)
+			days, err := query.ParseWindow(window)
 			if err != nil {
 				return usageError{err}
 			}
@@ -335,25 +335,6 @@ warning preceded and the warnings no matching attack followed within the window.
 	return cmd
 }
 
-func parseDays(s string) (int, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	unit := 1
-	switch {
-	case strings.HasSuffix(s, "d"):
-		s = strings.TrimSuffix(s, "d")
-	case strings.HasSuffix(s, "w"):
-		s, unit = strings.TrimSuffix(s, "w"), 7
-	case strings.HasSuffix(s, "m"):
-		s, unit = strings.TrimSuffix(s, "m"), 30
-	case strings.HasSuffix(s, "y"):
-		s, unit = strings.TrimSuffix(s, "y"), 365
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)", s)
-	}
-	return n * unit, nil
-}
 
 func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, at := range res.Attacks {

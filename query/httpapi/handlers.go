@@ -243,7 +243,7 @@ func (s *Server) routeTable() []*route {
 				if w == "" {
 					w = "90d"
 				}
-				days, err := ParseWindow(w)
+				days, err := query.ParseWindow(w)
 				if err != nil {
 					return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
 				}
