@@ -335,7 +335,6 @@ warning preceded and the warnings no matching attack followed within the window.
 	return cmd
 }
 
-
 func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, at := range res.Attacks {
 		a.printf("%s (%s), %s\n", at.Name, at.Attack, at.Date)

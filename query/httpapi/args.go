@@ -152,4 +152,3 @@ func (a *args) kinds(name string) ([]string, error) {
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }
-
