@@ -256,12 +256,17 @@ func (s *Server) storeResponse(key string, gen uint64, body []byte) {
 	s.responses[key] = body
 }
 
+var (
+	jsonMedia = []string{"application/json"}
+	nosniff   = []string{"nosniff"}
+)
+
 // writeBody writes an encoded JSON answer.
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = jsonMedia // canonical keys: no allocation per request
+	h["X-Content-Type-Options"] = nosniff
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
