@@ -38,24 +38,7 @@ func (w scanning) Scan(ctx context.Context, fn func(quad.Quad) error) error { re
 // use cayley's iterator.
 func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
 	if s.bolt == nil {
-		it := s.qs.QuadsAllIterator().Iterate()
-		defer it.Close()
-		for it.Next(ctx) {
-			q, err := s.qs.Quad(it.Result())
-			if err != nil {
-				return fmt.Errorf("reading quad: %v", err)
-			}
-			if !q.IsValid() {
-				continue
-			}
-			if err := fn(q); err != nil {
-				return err
-			}
-		}
-		if err := it.Err(); err != nil {
-			return fmt.Errorf("iterating quads: %v", err)
-		}
-		return ctx.Err()
+		return drain(ctx, s.qs, s.qs.QuadsAllIterator().Iterate(), fn)
 	}
 	return s.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("log"))
@@ -121,22 +104,7 @@ func (w scanning) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) erro
 // uses cayley's iterator.
 func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
 	if s.bolt == nil {
-		ref, err := s.qs.ValueOf(v)
-		if err != nil || ref == nil {
-			return err
-		}
-		it := s.qs.QuadIterator(quad.Subject, ref).Iterate()
-		defer it.Close()
-		for it.Next(ctx) {
-			q, err := s.qs.Quad(it.Result())
-			if err != nil {
-				return fmt.Errorf("reading quad: %v", err)
-			}
-			if err := fn(q); err != nil {
-				return err
-			}
-		}
-		return it.Err()
+		return Each(ctx, s.qs, quad.Subject, v, fn)
 	}
 	var quads []quad.Quad
 	err := s.bolt.View(func(tx *bolt.Tx) error {

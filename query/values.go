@@ -9,6 +9,7 @@ import (
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
+	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -52,70 +53,14 @@ func key(v quad.Value) string {
 	return v.String()
 }
 
-// outReader is implemented by stores that read a subject's quads faster
-// than cayley's iterator (graph.OutReader).
-type outReader interface {
-	Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
-}
-
 // iterate calls fn for every quad that has v in direction d.
 func iterate(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	if or, ok := qs.(outReader); ok && d == quad.Subject {
-		return or.Out(ctx, v, fn)
-	}
-	ref, err := qs.ValueOf(v)
-	if err != nil {
-		return fmt.Errorf("looking up %v: %v", v, err)
-	}
-	if ref == nil {
-		return nil
-	}
-	it := qs.QuadIterator(d, ref).Iterate()
-	defer it.Close()
-	for it.Next(ctx) {
-		q, err := qs.Quad(it.Result())
-		if err != nil {
-			return fmt.Errorf("reading quad: %v", err)
-		}
-		if err := fn(q); err != nil {
-			return err
-		}
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("iterating quads of %v: %v", v, err)
-	}
-	return ctx.Err()
-}
-
-// scanner is implemented by stores that read every quad faster than
-// cayley's iterator (graph.Scanner).
-type scanner interface {
-	Scan(ctx context.Context, fn func(quad.Quad) error) error
+	return graph.Each(ctx, qs, d, v, fn)
 }
 
 // all calls fn for every quad in the store.
 func all(ctx context.Context, qs cgraph.QuadStore, fn func(quad.Quad) error) error {
-	if sc, ok := qs.(scanner); ok {
-		return sc.Scan(ctx, fn)
-	}
-	it := qs.QuadsAllIterator().Iterate()
-	defer it.Close()
-	for it.Next(ctx) {
-		q, err := qs.Quad(it.Result())
-		if err != nil {
-			return fmt.Errorf("reading quad: %v", err)
-		}
-		if !q.IsValid() {
-			continue
-		}
-		if err := fn(q); err != nil {
-			return err
-		}
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("iterating quads: %v", err)
-	}
-	return ctx.Err()
+	return graph.All(ctx, qs, fn)
 }
 
 // Evidence is one source's support for a fact.

@@ -15,6 +15,7 @@ import (
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
+	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -388,36 +389,7 @@ func cmpQuad(a, b quad.Quad) int {
 
 // each calls fn for every quad that has v in direction d.
 func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	if or, ok := qs.(interface {
-		Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
-	}); ok && d == quad.Subject {
-		return or.Out(ctx, v, fn) // graph.OutReader: reads bbolt directly
-	}
-	ref, err := qs.ValueOf(v)
-	if err != nil {
-		return fmt.Errorf("looking up %v: %v", v, err)
-	}
-	if ref == nil {
-		return nil
-	}
-	it := qs.QuadIterator(d, ref).Iterate()
-	defer it.Close()
-	for it.Next(ctx) {
-		q, err := qs.Quad(it.Result())
-		if err != nil {
-			return fmt.Errorf("reading quad: %v", err)
-		}
-		if !q.IsValid() {
-			continue
-		}
-		if err := fn(q); err != nil {
-			return err
-		}
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("iterating quads of %v: %v", v, err)
-	}
-	return ctx.Err()
+	return graph.Each(ctx, qs, d, v, fn)
 }
 
 // iriOf returns the IRI text of v ("" for nil, the N-Quads text otherwise).
