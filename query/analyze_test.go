@@ -62,6 +62,28 @@ func TestPrecededCrocus(t *testing.T) {
 	if !found["warning:2024-03-07-us-embassy-moscow-advisory"] || !found["early March"] {
 		t.Errorf("Crocus warnings %+v; want the 7 March advisory (15 days) and the early March warning (12-21 days)", crocus.Warnings)
 	}
+	// No attack dated only to a span longer than the window is matched as
+	// possibly preceded (aggregates such as "attacks in the past decade").
+	for _, at := range res.Attacks {
+		n, _ := v.Node(at.Attack)
+		iv, _ := v.Date(n)
+		for _, w := range at.Warnings {
+			if w.Certainty == "possible" && iv.Days() > 90 {
+				t.Errorf("%s (%s, %d days) possibly preceded by %s", at.Attack, at.Date, iv.Days(), w.Warning)
+			}
+		}
+	}
+	certain, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90, CertainOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range certain.Attacks {
+		for _, w := range at.Warnings {
+			if w.Certainty != "certain" {
+				t.Errorf("CertainOnly kept a %s warning %s", w.Certainty, w.Warning)
+			}
+		}
+	}
 	// Within a 10-day window the early-March warnings no longer count.
 	res, err = query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 10})
 	if err != nil {

@@ -18,7 +18,11 @@ type PrecededOptions struct {
 	WindowDays int    // a warning counts when it may have come at most this many days before (0: 90)
 	Group      string // only attacks attributed to this group (id, name or alias) or its affiliates
 	Place      string // only attacks within this place
-	Filter     Filter
+	// CertainOnly keeps only warnings whose dates end before the attack's
+	// begin. Otherwise overlapping dates count as possible, except for
+	// attacks dated to a span longer than the window.
+	CertainOnly bool
+	Filter      Filter
 }
 
 // A Precursor is one warning that preceded one attack.
@@ -263,6 +267,11 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 			certainty := "possible"
 			if wDate.Before(aDate) {
 				certainty = "certain"
+			} else if o.CertainOnly || aDate.Days() > o.WindowDays {
+				// An attack dated only to a span longer than the window (an
+				// aggregate such as "attacks in the past decade") is
+				// "possibly preceded" by any warning inside it: no answer.
+				continue
 			}
 			followed[w] = true
 			pc := Precursor{Warning: v.Keys[w], WarningName: v.Names[w], WarningDate: wDate.String(), Certainty: certainty,

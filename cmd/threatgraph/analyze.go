@@ -331,6 +331,7 @@ warning preceded and the warnings no matching attack followed within the window.
 	cmd.Flags().StringVar(&window, "window", "90d", "how long before an attack a warning counts (e.g. 90d, 12w, 6m, 1y)")
 	cmd.Flags().StringVar(&o.Group, "group", "", "only attacks attributed to this group or its affiliates")
 	cmd.Flags().StringVar(&o.Place, "place", "", "only attacks within this place")
+	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates)")
 	filterFlags(cmd.Flags(), &o.Filter)
 	return cmd
 }

@@ -235,6 +235,7 @@ func (s *Server) routeTable() []*route {
 				{name: "window", typ: "string", def: "90d", desc: "how long before an attack a warning counts (90d, 12w, 6m, 1y); CLI --window"},
 				{name: "group", typ: "string", desc: "only attacks attributed to this group or its affiliates; CLI --group"},
 				{name: "place", typ: "string", desc: "only attacks within this place; CLI --place"},
+				{name: "certain", typ: "boolean", def: "false", desc: "only warnings certainly before the attack; CLI --certain"},
 			}, filterParams(pFromDate, pToDate)...),
 			result: &query.PrecededResult{}, errors: notFound,
 			answer: func(r *http.Request, a *args) (any, error) {
@@ -248,6 +249,9 @@ func (s *Server) routeTable() []*route {
 					return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
 				}
 				o.WindowDays, o.Group, o.Place = days, a.str("group"), a.str("place")
+				if o.CertainOnly, err = a.boolean("certain"); err != nil {
+					return nil, err
+				}
 				return s.read(func(v *query.View) (any, error) {
 					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
 						return nil, err
