@@ -56,7 +56,7 @@ func (s Secret) String() string { return s.redacted() }
 
 // Store selects and tunes the quad store.
 type Store struct {
-	Backend string `mapstructure:"backend" json:"backend" yaml:"backend"` // bbolt, bolt, leveldb, memstore or postgres
+	Backend string `mapstructure:"backend" json:"backend" yaml:"backend"` // bbolt, leveldb, memstore or postgres
 	Path    string `mapstructure:"path" json:"path" yaml:"path"`          // directory (bolt) or connection string (postgres)
 	NoSync  bool   `mapstructure:"nosync" json:"nosync" yaml:"nosync"`    // bolt: skip fsync per commit
 }
@@ -155,8 +155,8 @@ func (e *ValidationError) Error() string {
 // Validate reports every invalid value.
 func (c Config) Validate() error {
 	var errs []error
-	if !slices.Contains([]string{"bbolt", "bolt", "leveldb", "memstore", "postgres"}, c.Store.Backend) {
-		errs = append(errs, &ValidationError{"store.backend", c.Store.Backend, "bbolt, bolt, leveldb, memstore or postgres"})
+	if !slices.Contains([]string{"bbolt", "leveldb", "memstore", "postgres"}, c.Store.Backend) {
+		errs = append(errs, &ValidationError{"store.backend", c.Store.Backend, "bbolt, leveldb, memstore or postgres"})
 	}
 	if c.Store.Backend != "memstore" && strings.TrimSpace(c.Store.Path) == "" {
 		errs = append(errs, &ValidationError{"store.path", c.Store.Path, "a directory (bolt) or a connection string (postgres)"})

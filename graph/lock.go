@@ -29,7 +29,11 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// lockFile holds an exclusive advisory lock (flock) on dir/LOCK. The kernel
+// lockName is the lock file in a store directory (not LOCK: goleveldb
+// locks a file of that name itself).
+const lockName = "threatgraph.lock"
+
+// lockFile holds an exclusive advisory lock (flock) on dir/threatgraph.lock. The kernel
 // releases it when the process exits, so a crash never leaves a stale lock.
 type lockFile struct{ f *os.File }
 
@@ -37,7 +41,7 @@ func acquireLock(dir string) (*lockFile, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating store directory: %w", err)
 	}
-	name := filepath.Join(dir, "LOCK")
+	name := filepath.Join(dir, lockName)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)

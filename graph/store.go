@@ -14,7 +14,6 @@ import (
 	cgraph "github.com/cayleygraph/cayley/graph"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
 	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // embedded default
-	_ "github.com/cayleygraph/cayley/graph/kv/bolt"  // same files, archived library
 	_ "github.com/cayleygraph/cayley/graph/kv/leveldb"
 	_ "github.com/cayleygraph/cayley/graph/memstore"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // scale-out; a server arrives in a later issue
@@ -26,13 +25,23 @@ import (
 )
 
 // Backends lists the store backends threatgraph knows.
-var Backends = []string{"bbolt", "bolt", "leveldb", "memstore", "postgres"}
+var Backends = []string{"bbolt", "leveldb", "memstore", "postgres"}
+
+// snapshotFile is the analytics view's snapshot that query keeps in a
+// store directory; it alone does not make a store.
+const snapshotFile = "view.snapshot"
+
+// ErrNoStore reports that Options.MustExist found no store.
+var ErrNoStore = errors.New("no store")
 
 // Options say which store to open and how.
 type Options struct {
-	Backend string // "bbolt" (default), "bolt", "leveldb", "memstore" or "postgres"
+	Backend string // "bbolt" (default), "leveldb", "memstore" or "postgres"
 	Path    string // directory for the key-value stores, connection string for postgres, ignored by memstore
-	NoSync  bool   // bbolt, bolt: do not fsync each commit (a crash may lose the last commits)
+	NoSync  bool   // bbolt: do not fsync each commit (a crash may lose the last commits)
+	// MustExist refuses to create a store: for commands that only read, so
+	// that a mistyped path is an error, not an empty answer.
+	MustExist bool
 }
 
 // A Store is an open quad store. Writes are serialised; reads may run
@@ -70,6 +79,9 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 			return nil, errors.New("store path is empty (set store.path or --store)")
 		}
 		_, statErr := os.Stat(opts.Path)
+		if opts.MustExist && (statErr != nil || !initialised(opts.Path)) {
+			return nil, fmt.Errorf("%w: no %s store at %s (create one with threatgraph demo, ingest or init, or name it with --store)", ErrNoStore, opts.Backend, opts.Path)
+		}
 		lock, err := acquireLock(opts.Path)
 		if err != nil {
 			return nil, err
@@ -134,7 +146,7 @@ func initialised(dir string) bool {
 		return false
 	}
 	for _, e := range entries {
-		if e.Name() != "LOCK" {
+		if e.Name() != lockName && e.Name() != snapshotFile {
 			return true
 		}
 	}

@@ -27,7 +27,7 @@ func quads() []quad.Quad {
 }
 
 func TestStoreBackends(t *testing.T) {
-	for _, backend := range []string{"bolt", "memstore"} {
+	for _, backend := range []string{"bbolt", "leveldb", "memstore"} {
 		t.Run(backend, func(t *testing.T) {
 			s, err := graph.Open(t.Context(), graph.Options{Backend: backend, Path: filepath.Join(t.TempDir(), "db")}, nil)
 			if err != nil {

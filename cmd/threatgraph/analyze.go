@@ -42,7 +42,7 @@ func filterFlags(fs *pflag.FlagSet, f *query.Filter) {
 
 // analysis runs fn with the store and its view.
 func (a *app) analysis(cmd *cobra.Command, fn func(*graph.Store, *query.View) error) error {
-	return a.withStore(cmd.Context(), func(s *graph.Store) error {
+	return a.readStore(cmd.Context(), func(s *graph.Store) error {
 		v, err := a.view(cmd.Context(), s)
 		if err != nil {
 			return err
@@ -249,7 +249,7 @@ func newContestedCmd(a *app) *cobra.Command {
 		Short: "Every fact on which sources disagree, values side by side with their sources",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				dis, err := query.Contested(cmd.Context(), s.QuadStore())
 				if err != nil {
 					return err

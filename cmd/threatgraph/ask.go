@@ -20,7 +20,7 @@ func newStatsCmd(a *app) *cobra.Command {
 		Short: "Count entities by kind, facts, sources, quotes and contested facts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				st, err := query.GetStats(cmd.Context(), s.QuadStore())
 				if err != nil {
 					return err
@@ -69,7 +69,7 @@ func newShowCmd(a *app) *cobra.Command {
 		Short: "Show every fact about an entity, with its sources and evidence; contested values are marked",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				card, err := query.Show(cmd.Context(), s.QuadStore(), strings.Join(args, " "))
 				if err != nil {
 					return err
@@ -160,7 +160,7 @@ func newSearchCmd(a *app) *cobra.Command {
 		Short: "Find entities whose name or alias contains TEXT (case- and accent-insensitive)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				ms, err := query.Search(cmd.Context(), s.QuadStore(), strings.Join(args, " "), limit)
 				if err != nil {
 					return err

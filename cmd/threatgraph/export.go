@@ -132,7 +132,7 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	start := time.Now()
 	var sum export.Summary
 	var n int64
-	err = a.withStore(ctx, func(s *graph.Store) error {
+	err = a.readStore(ctx, func(s *graph.Store) error {
 		if len(f.centrality) > 0 {
 			scores, err := centralityScores(ctx, s, f.centrality, o)
 			if err != nil {

@@ -170,3 +170,21 @@ func TestShowAndSearchCLI(t *testing.T) {
 		t.Errorf("show unknown: %v", err)
 	}
 }
+
+// TestReadVerbsNeedAStore: a query on a mistyped store path is an error
+// naming it, and creates nothing.
+func TestReadVerbsNeedAStore(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "typo.db")
+	for _, args := range [][]string{{"stats"}, {"show", "x"}, {"centrality"}, {"export", "--format", "nquads"}} {
+		_, _, err := runCLI(t, append(args, "--store", missing)...)
+		if err == nil || !strings.Contains(err.Error(), "no bbolt store at "+missing) {
+			t.Errorf("%v on a missing store: %v", args, err)
+		}
+		if code := exitCode(err); code != exitBadInput {
+			t.Errorf("%v: exit code %d; want %d", args, code, exitBadInput)
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s", args, missing)
+		}
+	}
+}

@@ -41,7 +41,7 @@ JSON row per line.`,
 			if lang != "gizmo" && lang != "graphql" {
 				return usageError{fmt.Errorf("--lang %q: expected gizmo or graphql", lang)}
 			}
-			return a.withStore(cmd.Context(), func(s *graph.Store) error {
+			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				lim := httpapi.Limits{Timeout: a.cfg.Serve.QueryTimeout, Rows: a.cfg.Serve.QueryLimit}
 				res, err := httpapi.RunQuery(cmd.Context(), s.QuadStore(), lang, text, lim)
 				var qe *httpapi.QueryError

@@ -44,6 +44,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, graph.ErrLocked):
 		return exitLocked
+	case errors.Is(err, graph.ErrNoStore):
+		return exitBadInput
 	case errors.As(err, &se), errors.As(err, &fe), errors.As(err, &ue):
 		return exitBadInput
 	}
@@ -78,7 +80,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.cfgFile, "config", "", "configuration file (default ./threatgraph.yaml if present)")
 	pf.String("store", "", "store path (config store.path; default ./threatgraph.db)")
-	pf.String("backend", "", "store backend: bbolt (default), bolt, leveldb, memstore or postgres (config store.backend)")
+	pf.String("backend", "", "store backend: bbolt (default), leveldb, memstore or postgres (config store.backend)")
 	pf.String("format", "", "output format: table, json or csv (config format)")
 	pf.String("log-level", "", "log level: debug, info, warn, error (config log.level)")
 	for flag, key := range map[string]string{"store": "store.path", "backend": "store.backend", "format": "format", "log-level": "log.level"} {
@@ -100,14 +102,25 @@ func level(s string) slog.Level {
 	return l
 }
 
-// openStore opens the configured store.
-func (a *app) openStore(ctx context.Context) (*graph.Store, error) {
-	return graph.Open(ctx, graph.Options{Backend: a.cfg.Store.Backend, Path: a.cfg.Store.Path, NoSync: a.cfg.Store.NoSync}, a.logger)
+// openStore opens the configured store, creating it unless mustExist.
+func (a *app) openStore(ctx context.Context, mustExist bool) (*graph.Store, error) {
+	return graph.Open(ctx, graph.Options{Backend: a.cfg.Store.Backend, Path: a.cfg.Store.Path, NoSync: a.cfg.Store.NoSync, MustExist: mustExist}, a.logger)
 }
 
-// withStore runs fn with the store open and closes it, reporting both errors.
-func (a *app) withStore(ctx context.Context, fn func(*graph.Store) error) (err error) {
-	s, err := a.openStore(ctx)
+// withStore runs fn with the store open (created if need be) and closes it,
+// reporting both errors.
+func (a *app) withStore(ctx context.Context, fn func(*graph.Store) error) error {
+	return a.useStore(ctx, false, fn)
+}
+
+// readStore is withStore for commands that only read: a missing store is
+// an error.
+func (a *app) readStore(ctx context.Context, fn func(*graph.Store) error) error {
+	return a.useStore(ctx, true, fn)
+}
+
+func (a *app) useStore(ctx context.Context, mustExist bool, fn func(*graph.Store) error) (err error) {
+	s, err := a.openStore(ctx, mustExist)
 	if err != nil {
 		return err
 	}
