@@ -53,7 +53,7 @@ entities:
 // openStore opens a real bolt store in a temporary directory.
 func openStore(t *testing.T) *graph.Store {
 	t.Helper()
-	s, err := graph.Open(t.Context(), graph.Options{Backend: "bolt", Path: filepath.Join(t.TempDir(), "tg.db")}, nil)
+	s, err := graph.Open(t.Context(), graph.Options{Backend: "bbolt", Path: filepath.Join(t.TempDir(), "tg.db")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
