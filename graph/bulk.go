@@ -40,16 +40,19 @@ func bulkLoad(dir string, in []quad.Quad) (n int, err error) {
 		id   uint64
 		refs uint64
 	}
-	idx := make(map[quad.Value]int32, len(in)/2)
+	// Nodes are keyed by the hash of their value, as cayley keys them:
+	// values that differ in Go but print alike are one node.
+	idx := make(map[[quad.HashSize]byte]int32, len(in)/2)
 	var nodes []node
 	get := func(v quad.Value) int32 {
-		if i, ok := idx[v]; ok {
+		var h [quad.HashSize]byte
+		quad.HashTo(v, h[:])
+		if i, ok := idx[h]; ok {
 			return i
 		}
 		i := int32(len(nodes))
-		nodes = append(nodes, node{v: v})
-		quad.HashTo(v, nodes[i].h[:])
-		idx[v] = i
+		nodes = append(nodes, node{v: v, h: h})
+		idx[h] = i
 		return i
 	}
 	type qk [4]int32

@@ -13,6 +13,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -335,8 +336,12 @@ func TestNQuadsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Totals().Added != 4 {
-		t.Errorf("added %d; want 4", rep.Totals().Added)
+	if rep.Totals().Added != 5 {
+		t.Errorf("added %d; want 5 (4 quads and the name's lookup key)", rep.Totals().Added)
+	}
+	// The name resolves, case-insensitively, as for the native format.
+	if m, err := query.Resolve(t.Context(), s.QuadStore(), "x"); err != nil || m.ID != "group:x" {
+		t.Errorf("Resolve(x) after N-Quads ingest = %+v, %v; want group:x", m, err)
 	}
 }
 

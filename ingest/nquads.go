@@ -114,6 +114,13 @@ func parseNQuads(f *File, data []byte) {
 		}
 		rec.Quads = []quad.Quad{q}
 		checkQuad(rec, q)
+		// Names and aliases get their lookup key, as in the native format,
+		// so that show and search find entities loaded from N-Quads.
+		if p, _ := q.Predicate.(quad.IRI); p == "tg:name" || p == "tg:alias" {
+			if s, ok := literalText(q.Object); ok {
+				rec.Quads = append(rec.Quads, quad.Make(q.Subject, quad.IRI(schema.KeyIRI), quad.String(schema.NameKey(s)), q.Label))
+			}
+		}
 	}
 	if len(f.Records) == 0 {
 		f.FileErrs.Add(f.Name, 0, "", errors.New("no statements (expected N-Quads lines)"))
@@ -176,4 +183,18 @@ func isNode(v quad.Value) bool {
 		return x != ""
 	}
 	return false
+}
+
+// literalText returns the text of a string literal (plain, typed or with a
+// language tag).
+func literalText(v quad.Value) (string, bool) {
+	switch x := v.(type) {
+	case quad.String:
+		return string(x), true
+	case quad.LangString:
+		return string(x.Value), true
+	case quad.TypedString:
+		return string(x.Value), true
+	}
+	return "", false
 }

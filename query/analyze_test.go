@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/query"
 )
 
@@ -77,24 +79,34 @@ func TestPrecededCrocus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kept := 0
 	for _, at := range certain.Attacks {
 		for _, w := range at.Warnings {
+			kept++
 			if w.Certainty != "certain" {
 				t.Errorf("CertainOnly kept a %s warning %s", w.Certainty, w.Warning)
 			}
 		}
+	}
+	if kept < 3 {
+		t.Errorf("CertainOnly kept %d warnings; want at least the three certain ones before Crocus", kept)
 	}
 	// Within a 10-day window the early-March warnings no longer count.
 	res, err = query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
+	short := 0
 	for _, at := range res.Attacks {
 		for _, w := range at.Warnings {
+			short++
 			if w.LeadDays[0] > 10 {
 				t.Errorf("window 10d kept %s with lead %v", w.Warning, w.LeadDays)
 			}
 		}
+	}
+	if short == 0 {
+		t.Errorf("window 10d kept nothing; Kurilla's assessment came 1 day before Crocus")
 	}
 }
 
@@ -244,5 +256,62 @@ func TestViewSnapshot(t *testing.T) {
 	}
 	if v3.Quads != v1.Quads {
 		t.Errorf("rebuilt view counts %d quads", v3.Quads)
+	}
+}
+
+// TestPrecededContestedDate: when sources date an attack differently, each
+// date is judged on its own, and a belief policy leaves a source's date out.
+func TestPrecededContestedDate(t *testing.T) {
+	const data = `sources:
+  - {id: "source:s1", publisher: S1}
+  - {id: "source:s2", publisher: S2}
+entities:
+  - id: group:g
+    kind: Group
+    name: G
+    source: source:s1
+  - id: attack:a
+    kind: Attack
+    name: A
+    source: source:s1
+    perpetratedBy: group:g
+    date: 2024-03-22
+    facts:
+      - source: source:s2
+        date: 2023-01-05
+  - id: warning:w
+    kind: Warning
+    name: W
+    source: source:s1
+    about: group:g
+    date: 2024-03-10
+`
+	s, err := graph.Open(t.Context(), graph.Options{Backend: "memstore"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := ingest.Load(t.Context(), s, []*ingest.File{ingest.Parse("c.yaml", []byte(data))}, ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := query.BuildView(t.Context(), s.QuadStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []query.Filter{{}, {ExcludeSources: []string{"source:s2"}}} {
+		res, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90, Filter: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Attacks) != 1 || len(res.Attacks[0].Warnings) != 1 {
+			t.Fatalf("filter %+v: %+v; want attack:a preceded by warning:w", f, res)
+		}
+		at, w := res.Attacks[0], res.Attacks[0].Warnings[0]
+		if w.Certainty != "certain" || w.LeadDays != [2]int{12, 12} {
+			t.Errorf("filter %+v: %s %v; want certain, 12 days", f, w.Certainty, w.LeadDays)
+		}
+		if wantContested := len(f.ExcludeSources) == 0; at.DateContested != wantContested {
+			t.Errorf("filter %+v: date %q contested=%v; want %v", f, at.Date, at.DateContested, wantContested)
+		}
 	}
 }

@@ -29,7 +29,10 @@ type PrecededOptions struct {
 type Precursor struct {
 	Warning     string   `json:"warning"`
 	WarningName string   `json:"warning_name"`
-	WarningDate string   `json:"warning_date"`
+	WarningDate string   `json:"warning_date"` // canonical interval; contested dates listed "a | b"
+	// WarningDateContested: the sources date the warning differently; the
+	// certainty and lead are those of the most favourable pair of dates.
+	WarningDateContested bool `json:"warning_date_contested"`
 	Certainty   string   `json:"certainty"`  // certain: the warning ended before the attack began; possible: their dates overlap
 	LeadDays    [2]int   `json:"lead_days"`  // fewest and most days between them (the first may be negative when possible)
 	MatchedBy   []string `json:"matched_by"` // group, place
@@ -44,8 +47,11 @@ type Precursor struct {
 type AttackWarnings struct {
 	Attack   string      `json:"attack"`
 	Name     string      `json:"name"`
-	Date     string      `json:"date"`
-	Warnings []Precursor `json:"warnings"`
+	Date     string      `json:"date"` // canonical interval; contested dates listed "a | b"
+	// DateContested: the sources date the attack differently; each date is
+	// matched against the warnings on its own.
+	DateContested bool        `json:"date_contested"`
+	Warnings      []Precursor `json:"warnings"`
 }
 
 // PrecededResult answers "which warnings preceded which attacks".
@@ -115,7 +121,10 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 		if err != nil {
 			return nil, fmt.Errorf("group: %w", err)
 		}
-		n, _ := v.Node(m.ID)
+		n, ok := v.Node(m.ID)
+		if !ok || (m.Kind != string(schema.Group) && m.Kind != string(schema.Organization)) {
+			return nil, &KindError{Param: "group", Text: o.Group, Kind: m.Kind, Want: "a Group or Organization"}
+		}
 		groupFilter = n
 	}
 	if o.Place != "" {
@@ -123,7 +132,10 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 		if err != nil {
 			return nil, fmt.Errorf("place: %w", err)
 		}
-		n, _ := v.Node(m.ID)
+		n, ok := v.Node(m.ID)
+		if !ok || m.Kind != string(schema.Location) {
+			return nil, &KindError{Param: "place", Text: o.Place, Kind: m.Kind, Want: "a Location"}
+		}
 		placeFilter = n
 	}
 	window, err := v.window(o.Filter)
@@ -205,7 +217,10 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		aDate, _ := v.Date(a)
+		aDates, aContested := v.DatesOf(a, keep)
+		if len(aDates) == 0 {
+			continue // not dated by the sources believed
+		}
 		aGroups := map[int32][]step{}
 		for _, g := range perp.out[a] {
 			for near, chain := range groupsNear(g) {
@@ -232,14 +247,11 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 				continue
 			}
 		}
-		aw := AttackWarnings{Attack: v.Keys[a], Name: v.Names[a], Date: aDate.String(), Warnings: []Precursor{}}
+		aw := AttackWarnings{Attack: v.Keys[a], Name: v.Names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
 		for _, w := range warnings {
-			wDate, _ := v.Date(w)
-			if wDate.Start.After(aDate.End) {
-				continue // the warning came after
-			}
-			lo, hi := wDate.LeadDays(aDate)
-			if max(lo, 0) > o.WindowDays {
+			wDates, wContested := v.DatesOf(w, keep)
+			timing, ok := bestTiming(wDates, aDates, o)
+			if !ok {
 				continue
 			}
 			var matched []string
@@ -264,18 +276,10 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 			if len(matched) == 0 || !groupOK || !placeOK {
 				continue
 			}
-			certainty := "possible"
-			if wDate.Before(aDate) {
-				certainty = "certain"
-			} else if o.CertainOnly || aDate.Days() > o.WindowDays {
-				// An attack dated only to a span longer than the window (an
-				// aggregate such as "attacks in the past decade") is
-				// "possibly preceded" by any warning inside it: no answer.
-				continue
-			}
 			followed[w] = true
-			pc := Precursor{Warning: v.Keys[w], WarningName: v.Names[w], WarningDate: wDate.String(), Certainty: certainty,
-				LeadDays: [2]int{lo, hi}, MatchedBy: matched, Evidence: evidence, IssuedBy: names(issuedBy.out[w]), IssuedTo: names(issuedTo.out[w])}
+			pc := Precursor{Warning: v.Keys[w], WarningName: v.Names[w], WarningDate: datesText(wDates), WarningDateContested: wContested,
+				Certainty: timing.certainty, LeadDays: timing.lead, MatchedBy: matched, Evidence: evidence,
+				IssuedBy: names(issuedBy.out[w]), IssuedTo: names(issuedTo.out[w])}
 			pc.Public, pc.Response = literal(ctx, qs, v.Keys[w], "tg:public"), literal(ctx, qs, v.Keys[w], "tg:response")
 			aw.Warnings = append(aw.Warnings, pc)
 		}
@@ -349,8 +353,8 @@ func FormatLead(l [2]int) string {
 
 // ParseWindow reads a window such as 90d, 12w, 6m (30 days) or 1y (365
 // days) as days, for preceded's window (the CLI's --window, the endpoint's window=).
-func ParseWindow(s string) (int, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
+func ParseWindow(text string) (int, error) {
+	s := strings.TrimSpace(strings.ToLower(text))
 	unit := 1
 	switch {
 	case strings.HasSuffix(s, "d"):
@@ -364,7 +368,71 @@ func ParseWindow(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n <= 0 || n > 100*365/unit {
-		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)", s)
+		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years up to 100 years (90d, 12w, 6m, 1y)", text)
 	}
 	return n * unit, nil
+}
+
+// A KindError reports an entity of the wrong kind for a parameter.
+type KindError struct {
+	Param, Text, Kind, Want string
+}
+
+func (e *KindError) Error() string {
+	return fmt.Sprintf("%s: %q is %s %s (expected %s)", e.Param, e.Text, article(e.Kind), e.Kind, e.Want)
+}
+
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("AEIOU", rune(kind[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// timing is how a warning's date stands to an attack's.
+type timing struct {
+	certainty string
+	lead      [2]int
+}
+
+// bestTiming compares every date the sources give the warning with every
+// date they give the attack and returns the strongest relation within the
+// window: certain (the warning ends before the attack begins) before
+// possible (they overlap), then the shortest lead. A possible match needs
+// the attack dated to a span no longer than the window: an aggregate such as
+// "attacks in the past decade" is "possibly preceded" by any warning inside
+// it, which answers nothing. ok is false when no pair qualifies.
+func bestTiming(warnings, attacks []schema.Interval, o PrecededOptions) (best timing, ok bool) {
+	for _, a := range attacks {
+		for _, w := range warnings {
+			if w.Start.After(a.End) {
+				continue // the warning came after
+			}
+			lo, hi := w.LeadDays(a)
+			if max(lo, 0) > o.WindowDays {
+				continue
+			}
+			t := timing{"possible", [2]int{lo, hi}}
+			if w.Before(a) {
+				t.certainty = "certain"
+			} else if o.CertainOnly || a.Days() > o.WindowDays {
+				continue
+			}
+			better := !ok || (t.certainty == "certain" && best.certainty != "certain") ||
+				(t.certainty == best.certainty && t.lead[0] < best.lead[0])
+			if better {
+				best, ok = t, true
+			}
+		}
+	}
+	return best, ok
+}
+
+// datesText writes one or several (contested) dates.
+func datesText(ds []schema.Interval) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, " | ")
 }

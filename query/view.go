@@ -82,35 +82,73 @@ func (v *View) Node(id string) (int32, bool) {
 	return int32(i), ok
 }
 
-// Date returns the node's date: the intersection of the sources' intervals
-// where they overlap (the tightest date they agree on), else their hull;
-// ok is false for undated nodes.
-func (v *View) Date(n int32) (schema.Interval, bool) {
+// DatesOf returns node n's date as the sources in keep (nil: all) give it:
+// one interval, the intersection, when their intervals all overlap (the
+// tightest date they agree on); otherwise each distinct interval, in order,
+// and contested. No interval: the kept sources do not date it.
+func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested bool) {
 	i, ok := slices.BinarySearchFunc(v.Dates, n, func(d Dated, n int32) int { return int(d.Node - n) })
-	if !ok || len(v.Dates[i].Dates) == 0 {
+	if !ok {
+		return nil, false
+	}
+	var all []schema.Interval
+	for _, d := range v.Dates[i].Dates {
+		if keep != nil && !keep[d.Source] {
+			continue
+		}
+		iv := schema.Span(d.Start, d.End)
+		if !slices.ContainsFunc(all, func(x schema.Interval) bool { return x.Start.Equal(iv.Start) && x.End.Equal(iv.End) }) {
+			all = append(all, iv)
+		}
+	}
+	if len(all) == 0 {
+		return nil, false
+	}
+	lo, hi := all[0].Start, all[0].End
+	for _, iv := range all[1:] {
+		lo, hi = maxTime(lo, iv.Start), minTime(hi, iv.End)
+	}
+	if !hi.Before(lo) {
+		return []schema.Interval{schema.Span(lo, hi)}, false
+	}
+	sort.Slice(all, func(a, b int) bool {
+		if !all[a].Start.Equal(all[b].Start) {
+			return all[a].Start.Before(all[b].Start)
+		}
+		return all[a].End.Before(all[b].End)
+	})
+	return all, true
+}
+
+// Date returns node n's date under every source: the agreed interval, or
+// for a contested date the span of all its values.
+func (v *View) Date(n int32) (schema.Interval, bool) {
+	ds, _ := v.DatesOf(n, nil)
+	switch len(ds) {
+	case 0:
 		return schema.Interval{}, false
+	case 1:
+		return ds[0], true
 	}
-	ds := v.Dates[i].Dates
 	lo, hi := ds[0].Start, ds[0].End
-	hullLo, hullHi := lo, hi
 	for _, d := range ds[1:] {
-		if d.Start.After(lo) {
-			lo = d.Start
-		}
-		if d.End.Before(hi) {
-			hi = d.End
-		}
-		if d.Start.Before(hullLo) {
-			hullLo = d.Start
-		}
-		if d.End.After(hullHi) {
-			hullHi = d.End
-		}
-	}
-	if hi.Before(lo) {
-		return schema.Span(hullLo, hullHi), true
+		lo, hi = minTime(lo, d.Start), maxTime(hi, d.End)
 	}
 	return schema.Span(lo, hi), true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // sourceSet resolves a filter's source lists to a keep-set over v.Sources
@@ -169,13 +207,22 @@ func (v *View) window(f Filter) ([]bool, error) {
 		}
 		hi = iv.End
 	}
+	if hi.Before(lo) {
+		return nil, fmt.Errorf("from %q is after to %q (expected from at or before to)", f.From, f.To)
+	}
+	srcs, err := v.sourceSet(f)
+	if err != nil {
+		return nil, err
+	}
 	keep := make([]bool, len(v.Keys))
 	for i := range keep {
 		keep[i] = true
 	}
 	for _, d := range v.Dates {
-		if iv, ok := v.Date(d.Node); ok {
-			keep[d.Node] = !iv.End.Before(lo) && !iv.Start.After(hi)
+		// Dated under the belief policy: kept when any of its dates (a
+		// contested date has several) overlaps the window.
+		if ds, _ := v.DatesOf(d.Node, srcs); len(ds) > 0 {
+			keep[d.Node] = slices.ContainsFunc(ds, func(iv schema.Interval) bool { return !iv.End.Before(lo) && !iv.Start.After(hi) })
 		}
 	}
 	return keep, nil

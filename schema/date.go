@@ -102,6 +102,7 @@ func ParseDate(s string) (Interval, error) {
 		return Interval{}, fmt.Errorf("empty date")
 	}
 	if a, b, ok := strings.Cut(text, "/"); ok {
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
 		lo, err := parseCanonical(a)
 		if err != nil {
 			return Interval{}, fmt.Errorf("date %q: start: %v", s, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/csv"
 	"fmt"
 	"strconv"
@@ -139,6 +140,12 @@ func newPathCmd(a *app) *cobra.Command {
 		Short: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if k < 1 || k > 100 {
+				return usageError{fmt.Errorf("--k %d: expected 1 to 100 paths", k)}
+			}
+			if depth < 0 {
+				return usageError{fmt.Errorf("--max-depth %d: expected 0 (any) or more hops", depth)}
+			}
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
 				res, err := query.Paths(cmd.Context(), s.QuadStore(), v, args[0], args[1], k, depth, f)
 				if err != nil {
@@ -188,6 +195,9 @@ func newNeighborsCmd(a *app) *cobra.Command {
 		Short: "Entities within N hops, nearest first, with the relation that reaches each",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if depth < 1 || depth > 10 {
+				return usageError{fmt.Errorf("--depth %d: expected 1 to 10 hops", depth)}
+			}
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
 				res, err := query.Neighbors(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "), depth, f)
 				if err != nil {
@@ -308,6 +318,9 @@ warning preceded and the warnings no matching attack followed within the window.
 			o.WindowDays = days
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
 				res, err := query.Preceded(cmd.Context(), s.QuadStore(), v, o)
+				if ke := (*query.KindError)(nil); errors.As(err, &ke) {
+					return usageError{err}
+				}
 				if err != nil {
 					return err
 				}

@@ -42,6 +42,12 @@ bearer token of serve.token (THREATGRAPH_SERVE_TOKEN) and prints the server's re
 is atomic there, but a file refused by the server does not undo the files sent before it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strict, _ := cmd.Flags().GetBool("strict"); cmd.Flags().Changed("strict") {
+				if strict && opt.SkipInvalid {
+					return usageError{fmt.Errorf("--strict and --skip-invalid contradict each other (expected one of them)")}
+				}
+				opt.SkipInvalid = !strict
+			}
 			if server != "" {
 				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt)
 			}
@@ -65,7 +71,7 @@ is atomic there, but a file refused by the server does not undo the files sent b
 	f := cmd.Flags()
 	f.BoolVar(&opt.DryRun, "dry-run", false, "validate only; write nothing")
 	f.BoolVar(&opt.SkipInvalid, "skip-invalid", false, "load the valid records and report the others (default: strict, all or nothing)")
-	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --skip-invalid turns it off)")
+	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --strict=false is --skip-invalid)")
 	f.StringVar(&server, "server", "", "send the files to a threatgraph server at this URL (e.g. http://127.0.0.1:8080) instead of opening the store")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd

@@ -74,7 +74,11 @@ func entityError(param string, err error) error {
 // shutdown) and the log gets the detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	var ke *query.KindError
+	if errors.As(err, &ke) {
+		e = paramError(ke.Param, ke.Text, ke.Want)
+	}
+	if e == nil && !errors.As(err, &e) {
 		switch {
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			e = &Error{Status: http.StatusServiceUnavailable, Msg: "request cancelled", Err: err}

@@ -1,9 +1,13 @@
 package httpapi
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/threatgraph/threatgraph/query"
@@ -24,21 +28,9 @@ var exportParams = []param{
 	{name: "with-centrality", typ: "string", desc: "node scores to add (graph formats): " + strings.Join(query.Measures, ", ") + "; CLI --with-centrality"},
 }
 
-// startedWriter notes whether any byte of the answer has gone out.
-type startedWriter struct {
-	http.ResponseWriter
-	started bool
-}
-
-func (w *startedWriter) Write(p []byte) (int, error) {
-	w.started = true
-	return w.ResponseWriter.Write(p)
-}
-
-// export streams an export of the store, as threatgraph export writes it.
-// Problems found before the first byte answer as JSON errors; a failure
-// after that aborts the connection, so a client never mistakes a cut-off
-// file for a whole one.
+// export sends an export of the store, as threatgraph export writes it.
+// Every problem answers as a JSON error, since nothing is sent before the
+// export is complete; Content-Length lets a client tell a cut-off download.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	allowed := map[string]bool{}
 	for _, p := range exportParams {
@@ -92,26 +84,49 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, paramError("with-centrality", strings.Join(measures, ","), "no scores: "+format+" is not a graph format"))
 		return
 	}
-	// The read lock holds off ingests for the whole export: one consistent state.
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(measures) > 0 {
-		if o.Scores, err = export.Scores(s.view, measures, o); err != nil {
-			s.writeError(w, r, optionError(err))
-			return
-		}
+	// The export is written to a temporary file under the read lock (one
+	// consistent state; ingests wait only for the writing, at disk speed),
+	// then sent after the lock is released, so a slow client holds up no
+	// one.
+	spool, err := os.CreateTemp("", "threatgraph-export-*")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	w.Header().Set("Content-Type", formats.ContentType(format))
-	w.Header().Set("Content-Disposition", `attachment; filename="threatgraph.`+format+`"`)
-	sw := &startedWriter{ResponseWriter: w}
-	_, err = formats.Write(r.Context(), s.store.QuadStore(), format, o, sw)
-	switch {
-	case err == nil:
-	case !sw.started:
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	err = func() error {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if len(measures) > 0 {
+			if o.Scores, err = export.Scores(s.view, measures, o); err != nil {
+				return err
+			}
+		}
+		bw := bufio.NewWriterSize(spool, 1<<20)
+		if _, err := formats.Write(r.Context(), s.store.QuadStore(), format, o, bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}()
+	if err != nil {
 		s.writeError(w, r, optionError(err))
-	default:
-		s.log.ErrorContext(r.Context(), "export failed after the first byte", "format", format, "err", err)
-		panic(http.ErrAbortHandler) // cut the connection: the file is incomplete
+		return
+	}
+	size, err := spool.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = spool.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", formats.ContentType(format))
+	h.Set("Content-Disposition", `attachment; filename="threatgraph.`+format+`"`)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	if _, err := io.Copy(w, spool); err != nil {
+		s.log.DebugContext(r.Context(), "export not delivered", "format", format, "err", err)
 	}
 }
 

@@ -206,6 +206,15 @@ func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Op
 	if n == s.quads.Load() {
 		return rep, loadErr
 	}
+	// The store changed: no answer computed before may be served again,
+	// whether or not the view can be rebuilt.
+	s.cmu.Lock()
+	clear(s.centrality)
+	s.cmu.Unlock()
+	s.rmu.Lock()
+	clear(s.responses)
+	s.gen++
+	s.rmu.Unlock()
 	start := time.Now()
 	v, err := query.LoadView(ctx, s.store.QuadStore(), s.store, s.opts.SnapshotDir)
 	if v == nil {
@@ -221,7 +230,7 @@ func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Op
 	s.view = v
 	s.quads.Store(n)
 	s.cmu.Lock()
-	clear(s.centrality)
+	clear(s.centrality) // answers computed on the old view while it was rebuilt
 	s.cmu.Unlock()
 	s.rmu.Lock()
 	clear(s.responses)
