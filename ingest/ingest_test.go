@@ -273,7 +273,7 @@ func TestCrossFileReferences(t *testing.T) {
 
 func TestSkipInvalidAndDryRun(t *testing.T) {
 	s := openStore(t)
-	bad := base + "  - id: attack:bad\n    kind: Attack\n    source: source:bbc\n    killed: -1\n" +
+	bad := base + "  - id: attack:bad\n    kind: Attack\n    source: source:bbc\n    killed: -1\n    perpetratedBy: group:nope\n" +
 		"  - id: claim:orphan\n    kind: Claim\n    source: source:bbc\n    claims: attack:bad\n"
 	// Dry run: validates, writes nothing, even for a valid file.
 	if _, err := load(t, s, ingest.Options{DryRun: true}, map[string]string{"a.yaml": base}); err != nil {
@@ -300,7 +300,8 @@ func TestSkipInvalidAndDryRun(t *testing.T) {
 		t.Errorf("records %d rejected %d; want 7 and 2", tot.Records, tot.Rejected)
 	}
 	lines := strings.Split(strings.TrimSpace(rejects.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "attack:bad") || !strings.Contains(lines[1], "claim:orphan") || !strings.Contains(lines[1], "exists nowhere") {
+	if len(lines) != 2 || !strings.Contains(lines[0], "attack:bad") || !strings.Contains(lines[0], "group:nope refers to an entity that exists nowhere") ||
+		!strings.Contains(lines[1], "claim:orphan") || !strings.Contains(lines[1], "exists nowhere") {
 		t.Errorf("rejects report:\n%s\nwant the attack and the orphaned claim", rejects.String())
 	}
 	strict, _ := load(t, openStore(t), ingest.Options{}, map[string]string{"a.yaml": base})
@@ -366,4 +367,35 @@ func TestExampleFiles(t *testing.T) {
 		t.Errorf("example gave %d records", len(f.Records))
 	}
 	_ = context.Background
+}
+
+// failingTarget writes through to a store until its n-th write, which fails.
+type failingTarget struct {
+	*graph.Store
+	writes, failAt int
+}
+
+func (f *failingTarget) Write(ctx context.Context, qs []quad.Quad) (int, error) {
+	if f.writes++; f.writes == f.failAt {
+		return 0, errors.New("disk full")
+	}
+	return f.Store.Write(ctx, qs)
+}
+
+// TestWriteFailureSaysWhatLanded: files are atomic one by one; when writing
+// the second fails, the error names it and the first, which did land.
+func TestWriteFailureSaysWhatLanded(t *testing.T) {
+	s := openStore(t)
+	ft := &failingTarget{Store: s, failAt: 2}
+	files := []*ingest.File{
+		ingest.Parse("1.yaml", []byte("sources:\n  - id: source:a\n    publisher: A\n")),
+		ingest.Parse("2.yaml", []byte("sources:\n  - id: source:b\n    publisher: B\n")),
+	}
+	_, err := ingest.Load(t.Context(), ft, files, ingest.Options{})
+	if err == nil || !strings.Contains(err.Error(), "2.yaml: writing failed, the file was not written (disk full); written before it: 1.yaml") {
+		t.Errorf("error %v; want it to name 2.yaml as failed and 1.yaml as written", err)
+	}
+	if n := count(t, s); n == 0 {
+		t.Errorf("1.yaml was not written")
+	}
 }

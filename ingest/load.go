@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -108,7 +109,18 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 			n, err := t.Write(ctx, qs)
 			if err != nil {
 				rep.Files = append(rep.Files, fr)
-				return rep, fmt.Errorf("%s: %w", f.Name, err)
+				// Each file is one transaction: say what did land.
+				var written []string
+				for _, done := range rep.Files[:len(rep.Files)-1] {
+					if done.Quads > 0 {
+						written = append(written, done.File)
+					}
+				}
+				state := "nothing was written"
+				if len(written) > 0 {
+					state = "written before it: " + strings.Join(written, ", ") + " (each file is one transaction)"
+				}
+				return rep, fmt.Errorf("%s: writing failed, the file was not written (%w); %s", f.Name, err, state)
 			}
 			fr.Added = n
 		}
@@ -189,6 +201,7 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 		file string
 		line int
 	}
+	reported := map[*Record]map[int]bool{}
 	for {
 		defs := map[string]def{}
 		for _, f := range files {
@@ -211,34 +224,56 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 				}
 			}
 		}
+		// checkRefs reports each problem of a record's references once.
+		checkRefs := func(r *Record) (added bool) {
+			for i, ref := range r.Refs {
+				if reported[r][i] {
+					continue
+				}
+				k, ok := defs[ref.ID].kind, false
+				if _, in := defs[ref.ID]; in {
+					ok = true
+				} else if sk, in := stored[ref.ID]; in {
+					k, ok = sk, true
+				}
+				switch {
+				case !ok:
+					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected an id defined in these files or in the store)", ref.ID, schema.ErrDanglingRef))
+				case ref.Pred == nil && k != schema.Source:
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
+				case ref.Pred != nil && !ref.Pred.Accepts(k):
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, kindsText(ref.Pred.Range))
+				default:
+					continue
+				}
+				if reported[r] == nil {
+					reported[r] = map[int]bool{}
+				}
+				reported[r][i] = true
+				added = true
+			}
+			return added
+		}
 		changed := false
 		for _, f := range files {
 			for _, r := range f.Records {
-				if !declares(f, r) {
-					continue
-				}
-				for _, ref := range r.Refs {
-					k, ok := defs[ref.ID].kind, false
-					if _, in := defs[ref.ID]; in {
-						ok = true
-					} else if sk, in := stored[ref.ID]; in {
-						k, ok = sk, true
-					}
-					switch {
-					case !ok:
-						r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected an id defined in these files or in the store)", ref.ID, schema.ErrDanglingRef))
-					case ref.Pred == nil && k != schema.Source:
-						r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
-					case ref.Pred != nil && !ref.Pred.Accepts(k):
-						r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, kindsText(ref.Pred.Range))
-					default:
-						continue
-					}
+				if declares(f, r) && checkRefs(r) {
 					changed = true
 				}
 			}
 		}
 		if !changed || !skip {
+			if skip {
+				// The rejects report names every problem of a rejected
+				// record, its references included.
+				for _, f := range files {
+					for _, r := range f.Records {
+						if !live(f, r) {
+							checkRefs(r)
+						}
+					}
+				}
+			}
 			return nil
 		}
 	}
