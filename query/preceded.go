@@ -27,27 +27,27 @@ type PrecededOptions struct {
 
 // A Precursor is one warning that preceded one attack.
 type Precursor struct {
-	Warning     string   `json:"warning"`
-	WarningName string   `json:"warning_name"`
-	WarningDate string   `json:"warning_date"` // canonical interval; contested dates listed "a | b"
+	Warning     string `json:"warning"`
+	WarningName string `json:"warning_name"`
+	WarningDate string `json:"warning_date"` // canonical interval; contested dates listed "a | b"
 	// WarningDateContested: the sources date the warning differently; the
 	// certainty and lead are those of the most favourable pair of dates.
-	WarningDateContested bool `json:"warning_date_contested"`
-	Certainty   string   `json:"certainty"`  // certain: the warning ended before the attack began; possible: their dates overlap
-	LeadDays    [2]int   `json:"lead_days"`  // fewest and most days between them (the first may be negative when possible)
-	MatchedBy   []string `json:"matched_by"` // group, place
-	Evidence    [][]Hop  `json:"evidence"`   // graph paths that link warning and attack, one per match
-	IssuedBy    []string `json:"issued_by"`  // names
-	IssuedTo    []string `json:"issued_to"`  // names
-	Public      string   `json:"public,omitempty"`
-	Response    string   `json:"response,omitempty"`
+	WarningDateContested bool     `json:"warning_date_contested"`
+	Certainty            string   `json:"certainty"`  // certain: the warning ended before the attack began; possible: their dates overlap
+	LeadDays             [2]int   `json:"lead_days"`  // fewest and most days between them (the first may be negative when possible)
+	MatchedBy            []string `json:"matched_by"` // group, place
+	Evidence             [][]Hop  `json:"evidence"`   // graph paths that link warning and attack, one per match
+	IssuedBy             []string `json:"issued_by"`  // names
+	IssuedTo             []string `json:"issued_to"`  // names
+	Public               string   `json:"public,omitempty"`
+	Response             string   `json:"response,omitempty"`
 }
 
 // AttackWarnings is one attack with the warnings that preceded it.
 type AttackWarnings struct {
-	Attack   string      `json:"attack"`
-	Name     string      `json:"name"`
-	Date     string      `json:"date"` // canonical interval; contested dates listed "a | b"
+	Attack string `json:"attack"`
+	Name   string `json:"name"`
+	Date   string `json:"date"` // canonical interval; contested dates listed "a | b"
 	// DateContested: the sources date the attack differently; each date is
 	// matched against the warnings on its own.
 	DateContested bool        `json:"date_contested"`
