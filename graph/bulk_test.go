@@ -146,8 +146,8 @@ func TestScanMatchesCayley(t *testing.T) {
 	}
 }
 
-// TestOutMatchesCayley: Out reads the same out-quads as cayley's subject
-// index, for entities written by the bulk path and by cayley's.
+// TestOutMatchesCayley: Out and In read the same quads as cayley's subject
+// and object indexes, for entities written by the bulk path and by cayley's.
 func TestOutMatchesCayley(t *testing.T) {
 	ctx := t.Context()
 	s, err := graph.Open(ctx, graph.Options{Path: filepath.Join(t.TempDir(), "db")}, nil)
@@ -173,24 +173,30 @@ func TestOutMatchesCayley(t *testing.T) {
 			t.Errorf("Out read %d quads in all; the sample should have more", total)
 		}
 	}()
-	for _, v := range []quad.Value{quad.IRI("Group:e0"), quad.IRI("Attack:e4"), quad.IRI("Location:e6999"), quad.IRI("Person:e6001"), quad.IRI("nobody:x"), quad.String("Entity 3")} {
-		var got, want []string
-		if err := or.Out(ctx, v, func(q quad.Quad) error { got = append(got, q.NQuad()); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if ref, _ := qs.ValueOf(v); ref != nil {
-			it := qs.QuadIterator(quad.Subject, ref).Iterate()
-			for it.Next(ctx) {
-				q, _ := qs.Quad(it.Result())
-				want = append(want, q.NQuad())
+	for _, v := range []quad.Value{quad.IRI("Group:e0"), quad.IRI("Attack:e4"), quad.IRI("Location:e6999"), quad.IRI("Person:e6001"), quad.IRI("nobody:x"), quad.String("Entity 3"), quad.IRI("tg:Group")} {
+		for _, d := range []quad.Direction{quad.Subject, quad.Object} {
+			read := or.Out
+			if d == quad.Object {
+				read = or.In
 			}
-			it.Close()
-		}
-		total += len(got)
-		sort.Strings(got)
-		sort.Strings(want)
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("Out(%v): %d quads, cayley %d\n%v\n%v", v, len(got), len(want), got, want)
+			var got, want []string
+			if err := read(ctx, v, func(q quad.Quad) error { got = append(got, q.NQuad()); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if ref, _ := qs.ValueOf(v); ref != nil {
+				it := qs.QuadIterator(d, ref).Iterate()
+				for it.Next(ctx) {
+					q, _ := qs.Quad(it.Result())
+					want = append(want, q.NQuad())
+				}
+				it.Close()
+			}
+			total += len(got)
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%v as %v: %d quads, cayley %d\n%v\n%v", v, d, len(got), len(want), got, want)
+			}
 		}
 	}
 }

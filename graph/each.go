@@ -12,8 +12,13 @@ import (
 // first error fn returns. Subjects are read through OutReader where the
 // store has it (bbolt), everything else through cayley's index iterators.
 func Each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	if or, ok := qs.(OutReader); ok && d == quad.Subject {
-		return or.Out(ctx, v, fn)
+	if or, ok := qs.(OutReader); ok {
+		switch d {
+		case quad.Subject:
+			return or.Out(ctx, v, fn)
+		case quad.Object:
+			return or.In(ctx, v, fn)
+		}
 	}
 	ref, err := qs.ValueOf(v)
 	if err != nil {

@@ -87,15 +87,30 @@ func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
 	})
 }
 
-// An OutReader reads the quads whose subject is a value, faster than
-// cayley's iterator; the quad store of a bbolt Store implements it.
+// An OutReader reads the quads whose subject, or object, is a value, faster
+// than cayley's iterators; the quad store of a bbolt Store implements it.
 type OutReader interface {
 	// Out calls fn for every quad whose subject is v (in no particular order).
 	Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
+	// In calls fn for every quad whose object is v (in no particular order).
+	In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
 }
 
 func (w scanning) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
 	return w.s.Out(ctx, v, fn)
+}
+
+func (w scanning) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
+	return w.s.In(ctx, v, fn)
+}
+
+// In calls fn for every quad whose object is v, through cayley's
+// object-predicate-subject index read directly on bbolt (see Out).
+func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
+	if s.bolt == nil {
+		return Each(ctx, s.qs, quad.Object, v, fn)
+	}
+	return s.byIndex(ctx, v, "ops", fn)
 }
 
 // Out calls fn for every quad whose subject is v. On bbolt it reads cayley's
@@ -106,6 +121,12 @@ func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error)
 	if s.bolt == nil {
 		return Each(ctx, s.qs, quad.Subject, v, fn)
 	}
+	return s.byIndex(ctx, v, "sp", fn)
+}
+
+// byIndex reads the quads listed under v's id in one of cayley's indexes
+// ("sp" or "ops", whose keys start with the subject's or the object's id).
+func (s *Store) byIndex(ctx context.Context, v quad.Value, index string, fn func(quad.Quad) error) error {
 	var quads []quad.Quad
 	err := s.bolt.View(func(tx *bolt.Tx) error {
 		var h [quad.HashSize]byte
@@ -122,7 +143,7 @@ func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error)
 		if n <= 0 {
 			return fmt.Errorf("bad value index entry for %v", v)
 		}
-		sp, log := tx.Bucket([]byte("sp")), tx.Bucket([]byte("log"))
+		sp, log := tx.Bucket([]byte(index)), tx.Bucket([]byte("log"))
 		if sp == nil || log == nil {
 			return nil
 		}

@@ -1,12 +1,16 @@
 package export
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -612,16 +616,33 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 	if err != nil {
 		return sum, err
 	}
+	// Nodes come before edges, and each entity's quads are read once: its
+	// edges, computed with its node, wait in a temporary file (in order, so
+	// nothing per edge is held in memory) until the nodes are written.
+	spill, err := os.CreateTemp("", "threatgraph-edges-*")
+	if err != nil {
+		return sum, fmt.Errorf("spilling edges: %w", err)
+	}
+	defer os.Remove(spill.Name())
+	defer spill.Close()
+	sw := bufio.NewWriterSize(spill, 1<<20)
 	enc := newEnc(keys)
 	enc.Graph(Str(attrSchema, SchemaVersion), Str(attrFilter, o.describe()))
-	var buf []quad.Quad
 	var attrs []Attr
-	for i, e := range s.ents {
-		if !s.keep[i] {
-			continue
+	var edges []edgeRow
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop() // an early return ends the reader too
+	reads := s.prefetch(readCtx)
+	for r := range reads {
+		if r.err != nil {
+			return sum, r.err
 		}
-		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+		e, buf := r.e, r.quads
+		if edges, err = s.edgeRows(ctx, e, buf, edges[:0]); err != nil {
 			return sum, err
+		}
+		for _, r := range edges {
+			writeRow(sw, e.id, r)
 		}
 		attrs = s.nodeAttrs(e, buf, attrs[:0])
 		for _, m := range measures {
@@ -634,25 +655,128 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 		}
 		sum.Nodes++
 	}
-	var edges []edgeRow
-	for i, e := range s.ents {
-		if !s.keep[i] {
-			continue
+	if err := sw.Flush(); err != nil {
+		return sum, fmt.Errorf("spilling edges: %w", err)
+	}
+	if _, err := spill.Seek(0, io.SeekStart); err != nil {
+		return sum, fmt.Errorf("spilling edges: %w", err)
+	}
+	sr := bufio.NewReaderSize(spill, 1<<20)
+	for {
+		from, r, err := readRow(sr)
+		if err == io.EOF {
+			break
 		}
-		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+		if err != nil {
+			return sum, fmt.Errorf("reading spilled edges: %w", err)
+		}
+		if err := enc.Edge(r.id, from, r.target, r.attrs()...); err != nil {
 			return sum, err
 		}
-		if edges, err = s.edgeRows(ctx, e, buf, edges[:0]); err != nil {
-			return sum, err
-		}
-		for _, r := range edges {
-			if err := enc.Edge(r.id, e.id, r.target, r.attrs...); err != nil {
-				return sum, err
-			}
-			sum.Edges++
-		}
+		sum.Edges++
 	}
 	return sum, enc.Close()
+}
+
+// entityQuads is one entity's sorted out-quads, read ahead.
+type entityQuads struct {
+	e     entity
+	quads []quad.Quad
+	err   error
+}
+
+// prefetch reads the kept entities' quads, in order, on another goroutine,
+// a few entities ahead of the writer, so that reading the store and
+// encoding use both cores. The channel closes after the last entity or
+// the first error; cancelling ctx stops the reader.
+func (s *snapshot) prefetch(ctx context.Context) <-chan entityQuads {
+	out := make(chan entityQuads, 256)
+	go func() {
+		defer close(out)
+		for i, e := range s.ents {
+			if !s.keep[i] {
+				continue
+			}
+			qs, err := s.outQuads(ctx, e.iri, nil)
+			select {
+			case out <- entityQuads{e: e, quads: qs, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// writeRow appends an edge to the spill: its source node and fields as
+// length-prefixed strings. Write errors surface at Flush.
+func writeRow(w *bufio.Writer, from string, r edgeRow) {
+	str := func(s string) {
+		var n [binary.MaxVarintLen64]byte
+		w.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		w.WriteString(s)
+	}
+	list := func(l []string) {
+		var n [binary.MaxVarintLen64]byte
+		w.Write(n[:binary.PutUvarint(n[:], uint64(len(l)))])
+		for _, s := range l {
+			str(s)
+		}
+	}
+	str(from)
+	str(r.id)
+	str(r.target)
+	str(r.pred)
+	list(r.prov)
+	list(r.quotes)
+}
+
+// readRow reads what writeRow wrote; io.EOF at the end of the spill.
+func readRow(r *bufio.Reader) (string, edgeRow, error) {
+	str := func() (string, error) {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return "", err
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return "", io.ErrUnexpectedEOF
+		}
+		return string(b), nil
+	}
+	list := func() ([]string, error) {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return nil, io.ErrUnexpectedEOF
+		}
+		out := make([]string, n)
+		for i := range out {
+			if out[i], err = str(); err != nil {
+				return nil, io.ErrUnexpectedEOF
+			}
+		}
+		return out, nil
+	}
+	from, err := str()
+	if err != nil {
+		return "", edgeRow{}, err // io.EOF: no more rows
+	}
+	var row edgeRow
+	for _, f := range []*string{&row.id, &row.target, &row.pred} {
+		if *f, err = str(); err != nil {
+			return "", edgeRow{}, io.ErrUnexpectedEOF
+		}
+	}
+	if row.prov, err = list(); err != nil {
+		return "", edgeRow{}, err
+	}
+	if row.quotes, err = list(); err != nil {
+		return "", edgeRow{}, err
+	}
+	return from, row, nil
 }
 
 // nodeAttrs computes the attributes of one entity from its quads, sorted.
@@ -841,7 +965,13 @@ func keysOf(m map[string]bool) []string {
 // An edgeRow is one edge of an entity, ready to write.
 type edgeRow struct {
 	id, target, pred string
-	attrs            []Attr
+	prov, quotes     []string
+}
+
+// attrs returns the edge's attributes.
+func (r edgeRow) attrs() []Attr {
+	return []Attr{Str(attrPredicate, r.pred), List(attrProvenance, r.prov...),
+		Float(attrWeight, float64(len(r.prov))), List(attrEvidence, r.quotes...)}
 }
 
 // edgeRows groups an entity's relation quads by (object, predicate) into
@@ -881,13 +1011,7 @@ func (s *snapshot) edgeRows(ctx context.Context, e entity, qs []quad.Quad, rows 
 		}
 		slices.Sort(prov)
 		prov = slices.Compact(prov)
-		rows = append(rows, edgeRow{
-			id:     EdgeID(e.iri, pred, string(obj)),
-			target: ID(string(obj)),
-			pred:   p.Name,
-			attrs: []Attr{Str(attrPredicate, p.Name), List(attrProvenance, prov...),
-				Float(attrWeight, float64(len(prov))), List(attrEvidence, quotes...)},
-		})
+		rows = append(rows, edgeRow{id: EdgeID(e.iri, pred, string(obj)), target: ID(string(obj)), pred: p.Name, prov: prov, quotes: quotes})
 	}
 	slices.SortFunc(rows, func(a, b edgeRow) int {
 		return cmp.Or(strings.Compare(a.target, b.target), strings.Compare(a.pred, b.pred), strings.Compare(a.id, b.id))
