@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/cayleygraph/quad"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/memtest"
 )
 
 // synthetic returns n knowledge-graph-like quads: n/10 entities of the
@@ -77,8 +77,7 @@ func BenchmarkLoad(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				runtime.GC()
-				peak := startPeak()
+				stopPeak := memtest.Peak()
 				b.StartTimer()
 				start := time.Now()
 				added := 0
@@ -95,7 +94,8 @@ func BenchmarkLoad(b *testing.B) {
 					b.Fatalf("added %d quads; want %d", added, len(distinct))
 				}
 				b.ReportMetric(float64(n)/el.Seconds(), "quads/s")
-				b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+				peak, _ := stopPeak()
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 				if err := s.Close(); err != nil {
 					b.Fatal(err)
 				}
@@ -103,27 +103,4 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		})
 	}
-}
-
-// startPeak samples the heap every 5 ms until the returned func is called.
-func startPeak() func() uint64 {
-	done := make(chan struct{})
-	res := make(chan uint64)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-done:
-				res <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(done); return <-res }
 }

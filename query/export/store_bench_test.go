@@ -3,14 +3,11 @@ package export_test
 import (
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/cayleygraph/quad"
 
+	"github.com/threatgraph/threatgraph/internal/memtest"
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/graphml"
 )
@@ -72,37 +69,15 @@ func BenchmarkStoreGraphML(b *testing.B) {
 				b.Fatalf("exported %d nodes; want %d", sum.Nodes, c.n)
 			}
 			b.SetBytes(size.n)
-			runtime.GC()
-			var base runtime.MemStats
-			runtime.ReadMemStats(&base)
-			var peak atomic.Uint64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				var ms runtime.MemStats
-				tick := time.NewTicker(time.Millisecond)
-				defer tick.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
-						runtime.ReadMemStats(&ms)
-						if ms.HeapInuse > peak.Load() {
-							peak.Store(ms.HeapInuse)
-						}
-					}
-				}
-			})
+			stop := memtest.Peak()
 			b.ResetTimer()
 			for b.Loop() {
 				write(io.Discard)
 			}
 			b.StopTimer()
-			close(stop)
-			wg.Wait()
-			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
-			b.ReportMetric(float64(base.HeapInuse)/(1<<20), "base-heap-MiB")
+			peak, base := stop()
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(base)/(1<<20), "base-heap-MiB")
 			b.ReportMetric(float64(size.n)/1e6, "output-MB")
 			b.ReportMetric(float64(sum.Edges), "edges")
 		})

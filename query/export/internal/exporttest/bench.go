@@ -2,12 +2,9 @@ package exporttest
 
 import (
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/threatgraph/threatgraph/internal/memtest"
 	"github.com/threatgraph/threatgraph/query/export"
 )
 
@@ -39,28 +36,7 @@ func bench(b *testing.B, n, m int, newEnc func(io.Writer) export.Encoder) {
 	}
 	b.SetBytes(size.n)
 	b.ReportAllocs()
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var ms runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-			}
-		}
-	})
+	stop := memtest.Peak()
 	b.ResetTimer()
 	for b.Loop() {
 		if err := Generate(newEnc(io.Discard), n, m); err != nil {
@@ -68,9 +44,8 @@ func bench(b *testing.B, n, m int, newEnc func(io.Writer) export.Encoder) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(base.HeapInuse)/(1<<20), "base-heap-MiB")
+	peak, base := stop()
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(base)/(1<<20), "base-heap-MiB")
 	b.ReportMetric(float64(size.n)/1e6, "output-MB")
 }
