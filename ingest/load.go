@@ -242,7 +242,7 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 				case ref.Pred == nil && k != schema.Source:
 					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
 				case ref.Pred != nil && !ref.Pred.Accepts(k):
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, kindsText(ref.Pred.Range))
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, schema.JoinKinds(ref.Pred.Range, " or "))
 				default:
 					continue
 				}

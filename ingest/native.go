@@ -162,7 +162,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 		case "kind":
 			kk, ok := schema.ParseKind(v.Value)
 			if !ok || v.Kind != yaml.ScalarNode {
-				rec.Errs.Add(d.file, v.Line, field, fmt.Errorf("%w %q (expected one of %s)", schema.ErrUnknownKind, v.Value, kindList()))
+				rec.Errs.Add(d.file, v.Line, field, fmt.Errorf("%w %q (expected one of %s)", schema.ErrUnknownKind, v.Value, schema.JoinKinds(schema.Kinds, ", ")))
 				continue
 			}
 			if list == "sources" && kk != schema.Source {
@@ -202,7 +202,7 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 	rec.Where = where + " " + id
 	if !kindSeen {
 		if !hasKey(n, "kind") {
-			rec.Errs.Addf(d.file, n.Line, where, "missing kind (expected one of %s)", kindList())
+			rec.Errs.Addf(d.file, n.Line, where, "missing kind (expected one of %s)", schema.JoinKinds(schema.Kinds, ", "))
 		}
 		return
 	}
@@ -277,14 +277,6 @@ func hasKey(n *yaml.Node, key string) bool {
 	return false
 }
 
-func kindList() string {
-	s := make([]string, len(schema.Kinds))
-	for i, k := range schema.Kinds {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ", ")
-}
-
 func quoteOf(v *yaml.Node) (string, error) {
 	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || strings.TrimSpace(v.Value) == "" {
 		return "", fmt.Errorf("is a %s (expected the exact words of the source, a non-empty string)", nodeKind(v))
@@ -356,7 +348,7 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 			continue
 		}
 		if !p.Allows(kind) {
-			rec.Errs.Addf(d.file, k.Line, field, "%s does not apply to a %s (expected on %s)", p.Name, kind, kindsText(p.Domain))
+			rec.Errs.Addf(d.file, k.Line, field, "%s does not apply to a %s (expected on %s)", p.Name, kind, schema.JoinKinds(p.Domain, " or "))
 			continue
 		}
 		values := []*yaml.Node{v}
@@ -389,14 +381,6 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 			}
 		}
 	}
-}
-
-func kindsText(ks []schema.Kind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, " or ")
 }
 
 // suggest names the closest predicate to a misspelt one.

@@ -142,7 +142,7 @@ func checkQuad(rec *Record, q quad.Quad) {
 		}
 		k, ok := schema.KindFromIRI(string(obj))
 		if !ok {
-			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w %s (expected one of %s)", schema.ErrUnknownKind, q.Object, kindList()))
+			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w %s (expected one of %s)", schema.ErrUnknownKind, q.Object, schema.JoinKinds(schema.Kinds, ", ")))
 			return
 		}
 		if subj != "" {

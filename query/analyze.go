@@ -228,7 +228,7 @@ func kindSet(ks []string) (map[string]bool, error) {
 	for _, k := range ks {
 		kk, ok := schema.ParseKind(k)
 		if !ok {
-			return nil, fmt.Errorf("unknown kind %q (expected one of %v)", k, schema.Kinds)
+			return nil, fmt.Errorf("unknown kind %q (expected one of %s)", k, schema.JoinKinds(schema.Kinds, ", "))
 		}
 		m[string(kk)] = true
 	}

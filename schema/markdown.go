@@ -20,14 +20,14 @@ func MarkdownTable() string {
 		}
 		on := "any"
 		if len(p.Domain) > 0 {
-			on = kindNames(p.Domain)
+			on = JoinKinds(p.Domain, ", ")
 		}
 		val := p.Type.String()
 		switch p.Type {
 		case Entity:
 			val = "entity"
 			if len(p.Range) > 0 {
-				val = kindNames(p.Range)
+				val = JoinKinds(p.Range, ", ")
 			}
 		case Enum:
 			val = strings.Join(p.Enum, ", ")
@@ -37,12 +37,4 @@ func MarkdownTable() string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", p.Name, card, on, val, strings.ReplaceAll(p.Doc, "|", "\\|"))
 	}
 	return b.String()
-}
-
-func kindNames(ks []Kind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ", ")
 }

@@ -38,6 +38,16 @@ func ParseKind(s string) (Kind, bool) {
 	return "", false
 }
 
+// JoinKinds writes kinds for a message: JoinKinds(Kinds, ", ") lists them
+// all ("Group, Person, ..."), JoinKinds(p.Range, " or ") a predicate's range.
+func JoinKinds(ks []Kind, sep string) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, sep)
+}
+
 // KindFromIRI returns the kind whose IRI is iri.
 func KindFromIRI(iri string) (Kind, bool) {
 	name, ok := strings.CutPrefix(iri, "tg:")

@@ -88,11 +88,7 @@ func (f exportFlags) options(depthSet bool) (export.Options, error) {
 	for _, k := range f.kinds {
 		kind, ok := schema.ParseKind(strings.TrimSpace(k))
 		if !ok {
-			names := make([]string, len(schema.Kinds))
-			for i, k := range schema.Kinds {
-				names[i] = string(k)
-			}
-			return o, usageError{fmt.Errorf("unknown kind %q in --kinds (expected one of %s)", k, strings.Join(names, ", "))}
+			return o, usageError{fmt.Errorf("unknown kind %q in --kinds (expected one of %s)", k, schema.JoinKinds(schema.Kinds, ", "))}
 		}
 		o.Kinds = append(o.Kinds, kind)
 	}

@@ -141,11 +141,7 @@ func (a *args) kinds(name string) ([]string, error) {
 	for _, k := range a.list(name) {
 		kk, ok := schema.ParseKind(k)
 		if !ok {
-			names := make([]string, len(schema.Kinds))
-			for i, k := range schema.Kinds {
-				names[i] = string(k)
-			}
-			return nil, paramError(name, k, "kinds among "+strings.Join(names, ", "))
+			return nil, paramError(name, k, "kinds among "+schema.JoinKinds(schema.Kinds, ", "))
 		}
 		out = append(out, string(kk))
 	}
