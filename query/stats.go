@@ -103,6 +103,20 @@ func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.stats(), nil
+}
+
+// Summary is GetStats and Contested from one read of the store.
+func Summary(ctx context.Context, qs cgraph.QuadStore) (*Stats, []Disagreement, error) {
+	s, err := scanAll(ctx, qs)
+	if err != nil {
+		return nil, nil, err
+	}
+	dis, err := s.contested(ctx, qs)
+	return s.stats(), dis, err
+}
+
+func (s *scan) stats() *Stats {
 	st := &Stats{Quads: s.quads, ByKind: map[string]int{}, Facts: s.facts, Relations: s.relations, Quotes: s.quotes, BySource: []SourceCount{}}
 	for _, k := range schema.Kinds {
 		st.ByKind[string(k)] = 0
@@ -127,7 +141,7 @@ func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
 			st.Contested++
 		}
 	}
-	return st, nil
+	return st
 }
 
 // Contested lists every subject and single-valued predicate on which the
@@ -138,6 +152,10 @@ func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error)
 	if err != nil {
 		return nil, err
 	}
+	return s.contested(ctx, qs)
+}
+
+func (s *scan) contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error) {
 	ev := newEvidenceCache(qs)
 	out := []Disagreement{}
 	for k, m := range s.single {

@@ -37,11 +37,7 @@ No file, no server, no setup. Running it again adds nothing.`,
 				if err != nil {
 					return fmt.Errorf("loading the built-in dataset: %w", err)
 				}
-				st, err := query.GetStats(ctx, s.QuadStore())
-				if err != nil {
-					return err
-				}
-				dis, err := query.Contested(ctx, s.QuadStore())
+				st, dis, err := query.Summary(ctx, s.QuadStore())
 				if err != nil {
 					return err
 				}
