@@ -366,7 +366,6 @@ func TestExampleFiles(t *testing.T) {
 	if len(f.Records) < 2 {
 		t.Errorf("example gave %d records", len(f.Records))
 	}
-	_ = context.Background
 }
 
 // failingTarget writes through to a store until its n-th write, which fails.

@@ -99,10 +99,9 @@ func benchRoutes(b *testing.B, st *graph.Store, dir string, ids, pathIDs []strin
 	defer ts.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: loadClients, MaxIdleConnsPerHost: loadClients, MaxConnsPerHost: loadClients}}
 	var entity, neighbors, paths []string
-	for i, id := range ids {
+	for _, id := range ids {
 		entity = append(entity, "/v1/entities/"+url.PathEscape(id))
 		neighbors = append(neighbors, "/v1/entities/"+url.PathEscape(id)+"/neighbors")
-		_ = i
 	}
 	for i := range pathIDs {
 		paths = append(paths, "/v1/paths?from="+url.QueryEscape(pathIDs[i])+"&to="+url.QueryEscape(pathIDs[(i+1)%len(pathIDs)]))
