@@ -6,12 +6,11 @@ import (
 	"testing"
 )
 
+// tempDir holds the stores the tests share; TestMain removes it.
 var tempDir string
 
 // cleanups run after all tests and benchmarks.
 var cleanups []func()
-
-func osMkdirTemp() (string, error) { return tempDir, nil }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "tg-query-")

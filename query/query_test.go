@@ -29,12 +29,7 @@ var (
 func demoStore(t *testing.T) *graph.Store {
 	t.Helper()
 	once.Do(func() {
-		dir, err := osMkdirTemp()
-		if err != nil {
-			demoErr = err
-			return
-		}
-		demo, demoErr = graph.Open(context.Background(), graph.Options{Path: filepath.Join(dir, "db")}, nil)
+		demo, demoErr = graph.Open(context.Background(), graph.Options{Path: filepath.Join(tempDir, "db")}, nil)
 		if demoErr != nil {
 			return
 		}
