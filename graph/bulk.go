@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 const bulkMin = 50_000
 
 // bulkLoad writes quads into an empty, freshly initialised cayley bbolt
-// store at dir in cayley's key-value format (data version 2, default indexes
+// store file at path in cayley's key-value format (data version 2, default indexes
 // sp and ops), in one bbolt transaction: all or nothing.
 //
 // Cayley's write path resolves every node and index key against the store
@@ -33,7 +32,7 @@ const bulkMin = 50_000
 // written (TestBulkMatchesCayley reads both back and compares them); the
 // format is cayley's at the pinned version, so upgrading cayley means
 // re-running that test.
-func bulkLoad(dir string, in []quad.Quad) (n int, err error) {
+func bulkLoad(path string, in []quad.Quad) (n int, err error) {
 	type node struct {
 		h    [quad.HashSize]byte
 		v    quad.Value
@@ -121,7 +120,6 @@ func bulkLoad(dir string, in []quad.Quad) (n int, err error) {
 		be.PutUint64(b[16:], id(q[0]))
 	})
 
-	path := filepath.Join(dir, "indexes.bolt")
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("bulk load: %s must be initialised first: %v", path, err)
 	}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -13,16 +12,39 @@ import (
 // ErrLocked reports that another process holds the store.
 var ErrLocked = errors.New("store is in use by another process")
 
+// servingPrefix starts a holder note that names the address a server
+// answers on (see Store.SetHolderNote).
+const servingPrefix = "serving "
+
 // A LockedError names the store and, where it is known, its holder.
 type LockedError struct {
 	Path   string
-	Holder string // "pid 1234: threatgraph serve", may be empty
+	Holder string // "pid 1234: threatgraph serve", may be empty (readers leave no text)
+	// Note is what the holder added with Store.SetHolderNote, e.g.
+	// "serving http://127.0.0.1:8080"; may be empty.
+	Note string
+	// ReadOnly is set when the refused opener only wanted to read.
+	ReadOnly bool
 }
 
 func (e *LockedError) Error() string {
 	msg := fmt.Sprintf("store %s is in use by another process", e.Path)
-	if e.Holder != "" {
+	switch {
+	case e.Holder != "" && e.Note != "":
+		msg += " (" + e.Holder + "; " + e.Note + ")"
+	case e.Holder != "":
 		msg += " (" + e.Holder + ")"
+	case !e.ReadOnly:
+		msg += " (another threatgraph command is reading it)"
+	}
+	url, serving := strings.CutPrefix(e.Note, servingPrefix)
+	switch {
+	case serving && e.ReadOnly:
+		return msg + "; query it over HTTP at " + url + ", or stop it"
+	case serving:
+		return msg + "; send the work through it (threatgraph ingest --server " + url + "), or stop it"
+	case e.ReadOnly:
+		return msg + "; wait for it to finish, or stop it"
 	}
 	return msg + "; stop it, or send the work through it (threatgraph ingest --server URL)"
 }
@@ -33,32 +55,78 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 // locks a file of that name itself).
 const lockName = "threatgraph.lock"
 
-// lockFile holds an exclusive advisory lock (flock) on dir/threatgraph.lock. The kernel
-// releases it when the process exits, so a crash never leaves a stale lock.
-type lockFile struct{ f *os.File }
+// lockFile holds an advisory lock (flock) on dir/threatgraph.lock: exclusive
+// for a process that may write, shared for readers. The kernel releases it
+// when the process exits, so a crash never leaves a stale lock. The file's
+// text names the exclusive holder; readers never write it.
+type lockFile struct {
+	f      *os.File // nil: a reader in a read-only directory without a lock file
+	shared bool
+	holder string // the first line this holder wrote (exclusive only)
+}
 
-func acquireLock(dir string) (*lockFile, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating store directory: %w", err)
-	}
+// acquireLock takes the store's lock, failing at once with a *LockedError
+// when another process holds it in a conflicting mode. A shared lock opens
+// the file read-only; in a directory this process cannot write, a missing
+// lock file is not created and the lock is skipped: bbolt's own shared lock
+// on its file still keeps writers out (see Open), and no writer can be in a
+// directory that has never had a lock file.
+func acquireLock(dir string, shared bool) (*lockFile, error) {
 	name := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	var f *os.File
+	var err error
+	if shared {
+		f, err = os.Open(name)
+		if errors.Is(err, os.ErrNotExist) {
+			// Create it, so that a writer arriving while this reader runs
+			// fails fast on the lock instead of waiting on bbolt's.
+			f, err = os.OpenFile(name, os.O_RDONLY|os.O_CREATE, 0o644)
+			if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+				return &lockFile{shared: true}, nil
+			}
+		}
+	} else {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("creating store directory: %w", err)
+		}
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(name)
+	how := syscall.LOCK_EX
+	if shared {
+		how = syscall.LOCK_SH
+	}
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+		text, _ := os.ReadFile(name)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &LockedError{Path: dir, Holder: strings.TrimSpace(string(bytes.TrimSpace(holder)))}
+			holder, note, _ := strings.Cut(strings.TrimSpace(string(text)), "\n")
+			return nil, &LockedError{Path: dir, Holder: strings.TrimSpace(holder), Note: strings.TrimSpace(note), ReadOnly: shared}
 		}
 		return nil, fmt.Errorf("locking %s: %w", name, err)
 	}
-	// Say who holds it, for the message another process prints.
-	if err := f.Truncate(0); err == nil {
-		fmt.Fprintf(f, "pid %d: %s\n", os.Getpid(), strings.Join(append([]string{filepath.Base(os.Args[0])}, firstArg()...), " "))
+	l := &lockFile{f: f, shared: shared}
+	if !shared {
+		// Say who holds it, for the message another process prints.
+		l.holder = fmt.Sprintf("pid %d: %s", os.Getpid(), strings.Join(append([]string{filepath.Base(os.Args[0])}, firstArg()...), " "))
+		_ = l.write("")
 	}
-	return &lockFile{f: f}, nil
+	return l, nil
+}
+
+// write replaces the lock file's text with the holder line and note.
+func (l *lockFile) write(note string) error {
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	text := l.holder + "\n"
+	if note != "" {
+		text += note + "\n"
+	}
+	_, err := l.f.WriteAt([]byte(text), 0)
+	return err
 }
 
 func firstArg() []string {
@@ -72,7 +140,9 @@ func (l *lockFile) release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	_ = l.f.Truncate(0)
+	if !l.shared {
+		_ = l.f.Truncate(0)
+	}
 	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	return errors.Join(err, l.f.Close())
 }

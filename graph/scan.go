@@ -37,10 +37,11 @@ func (w scanning) Scan(ctx context.Context, fn func(quad.Quad) error) error { re
 // with separate lookups, about 12 s per million quads here. Other backends
 // use cayley's iterator.
 func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
-	if s.bolt == nil {
-		return drain(ctx, s.qs, s.qs.QuadsAllIterator().Iterate(), fn)
+	qs, db := s.handles()
+	if db == nil {
+		return drain(ctx, qs, qs.QuadsAllIterator().Iterate(), fn)
 	}
-	return s.bolt.View(func(tx *bolt.Tx) error {
+	return db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("log"))
 		if b == nil {
 			return nil
@@ -107,10 +108,11 @@ func (w scanning) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error
 // In calls fn for every quad whose object is v, through cayley's
 // object-predicate-subject index read directly on bbolt (see Out).
 func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
-	if s.bolt == nil {
-		return Each(ctx, s.qs, quad.Object, v, fn)
+	qs, db := s.handles()
+	if db == nil {
+		return Each(ctx, qs, quad.Object, v, fn)
 	}
-	return s.byIndex(ctx, v, "ops", fn)
+	return s.byIndex(ctx, db, v, "ops", fn)
 }
 
 // Out calls fn for every quad whose subject is v. On bbolt it reads cayley's
@@ -118,17 +120,18 @@ func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) 
 // values cached by id (ids never change: the store only grows); elsewhere it
 // uses cayley's iterator.
 func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
-	if s.bolt == nil {
-		return Each(ctx, s.qs, quad.Subject, v, fn)
+	qs, db := s.handles()
+	if db == nil {
+		return Each(ctx, qs, quad.Subject, v, fn)
 	}
-	return s.byIndex(ctx, v, "sp", fn)
+	return s.byIndex(ctx, db, v, "sp", fn)
 }
 
 // byIndex reads the quads listed under v's id in one of cayley's indexes
 // ("sp" or "ops", whose keys start with the subject's or the object's id).
-func (s *Store) byIndex(ctx context.Context, v quad.Value, index string, fn func(quad.Quad) error) error {
+func (s *Store) byIndex(ctx context.Context, db *bolt.DB, v quad.Value, index string, fn func(quad.Quad) error) error {
 	var quads []quad.Quad
-	err := s.bolt.View(func(tx *bolt.Tx) error {
+	err := db.View(func(tx *bolt.Tx) error {
 		var h [quad.HashSize]byte
 		quad.HashTo(v, h[:])
 		vb := tx.Bucket([]byte{'v', h[0], h[1]})
