@@ -102,9 +102,11 @@ func level(s string) slog.Level {
 	return l
 }
 
-// openStore opens the configured store, creating it unless mustExist.
+// openStore opens the configured store, creating it unless mustExist; a
+// store that must exist is only read, so it is opened read-only (a shared
+// lock: readers run side by side, and need no write permission).
 func (a *app) openStore(ctx context.Context, mustExist bool) (*graph.Store, error) {
-	return graph.Open(ctx, graph.Options{Backend: a.cfg.Store.Backend, Path: a.cfg.Store.Path, NoSync: a.cfg.Store.NoSync, MustExist: mustExist}, a.logger)
+	return graph.Open(ctx, graph.Options{Backend: a.cfg.Store.Backend, Path: a.cfg.Store.Path, NoSync: a.cfg.Store.NoSync, MustExist: mustExist, ReadOnly: mustExist}, a.logger)
 }
 
 // withStore runs fn with the store open (created if need be) and closes it,
