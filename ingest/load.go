@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/cayleygraph/quad"
@@ -196,6 +198,9 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 	if err != nil {
 		return fmt.Errorf("looking up existing entities: %w", err)
 	}
+	if err := consistent(ctx, t, files, declares, stored); err != nil {
+		return err
+	}
 	type def struct {
 		kind schema.Kind
 		file string
@@ -237,8 +242,14 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 					k, ok = sk, true
 				}
 				switch {
+				case !ok && ref.domain:
+					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected a statement <%s> <rdf:type> <tg:Kind> in these files or in the store)", ref.ID, schema.ErrDanglingRef, ref.ID))
 				case !ok:
 					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected an id defined in these files or in the store)", ref.ID, schema.ErrDanglingRef))
+				case ref.domain && !ref.Pred.Allows(k):
+					r.Errs.Addf(r.File, ref.Line, "predicate", "%s does not apply to a %s (%s is a %s; expected on %s)", ref.Pred.Name, k, ref.ID, k, schema.JoinKinds(ref.Pred.Domain, " or "))
+				case ref.domain:
+					continue
 				case ref.Pred == nil && k != schema.Source:
 					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
 				case ref.Pred != nil && !ref.Pred.Accepts(k):
@@ -307,6 +318,323 @@ func writeRejects(w io.Writer, files []*File) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// An EdgeReader lists the quads of a value in the store. A Target that is
+// also an EdgeReader (a *graph.Store is) lets Load check the input against
+// the store beyond kinds: a source's attributes, cycles of partOf, names
+// and aliases already taken. Without it those checks see the input only.
+type EdgeReader interface {
+	// Out calls fn for every quad whose subject is v.
+	Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
+	// In calls fn for every quad whose object is v.
+	In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
+}
+
+// Warnings returns the warnings of every file (Load's report carries them):
+// facts that load but that the user should know about.
+func Warnings(files []*File) schema.Errors {
+	var out schema.Errors
+	for _, f := range files {
+		out = append(out, f.Warnings...)
+	}
+	return out
+}
+
+// consistent runs the checks that need the whole input and the store: a
+// source's single-valued attributes agree, acyclic relations stay acyclic,
+// and a name or alias new to an entity is not already another's (a
+// warning). Problems go to the records, warnings to the files.
+func consistent(ctx context.Context, t Target, files []*File, declares func(*File, *Record) bool, stored map[string]schema.Kind) error {
+	er, _ := t.(EdgeReader)
+	kinds := map[string]schema.Kind{}
+	for id, k := range stored {
+		kinds[id] = k
+	}
+	for _, f := range files {
+		for _, r := range f.Records {
+			if declares(f, r) {
+				for _, d := range r.Defines {
+					if _, ok := kinds[d.ID]; !ok {
+						kinds[d.ID] = d.Kind
+					}
+				}
+			}
+		}
+	}
+	if err := sourceAttrs(ctx, er, files, declares, kinds); err != nil {
+		return err
+	}
+	if err := cycles(ctx, er, files, declares); err != nil {
+		return err
+	}
+	return nameClashes(ctx, er, files, declares)
+}
+
+// literal shows a value in a message: text quoted, dates and numbers bare.
+func literal(v quad.Value) string {
+	switch x := v.(type) {
+	case quad.String:
+		return strconv.Quote(string(x))
+	case quad.TypedString:
+		if x.Type == DateType {
+			return string(x.Value)
+		}
+		return strconv.Quote(string(x.Value))
+	case quad.LangString:
+		return strconv.Quote(string(x.Value))
+	case quad.IRI:
+		return string(x)
+	}
+	return quad.StringOf(v)
+}
+
+// sourceAttrs refuses a source whose single-valued attribute (title,
+// publisher, reliability...) has two values: in two places of the input, or
+// in the input and the store. A source is one document; two titles mean two
+// documents under one id, and merging them would hang one's facts on the
+// other's reliability.
+func sourceAttrs(ctx context.Context, er EdgeReader, files []*File, declares func(*File, *Record) bool, kinds map[string]schema.Kind) error {
+	type place struct {
+		val         quad.Value
+		file, field string
+		line        int
+	}
+	first := map[[2]string]place{}
+	var ids []string
+	for _, f := range files {
+		for _, r := range f.Records {
+			if !declares(f, r) {
+				continue
+			}
+			for _, a := range r.attrs {
+				if kinds[a.subj] != schema.Source {
+					continue
+				}
+				k := [2]string{a.subj, a.pred.Name}
+				prev, ok := first[k]
+				if !ok {
+					first[k] = place{a.val, r.File, a.field, a.line}
+					ids = append(ids, a.subj)
+					continue
+				}
+				if quad.StringOf(prev.val) != quad.StringOf(a.val) {
+					r.Errs.Addf(r.File, a.line, a.field, "source %s has %s %s at %s:%d and %s here (expected one %s per source: correct one of them, or give the other document its own source id)",
+						a.subj, a.pred.Name, literal(prev.val), prev.file, prev.line, literal(a.val), a.pred.Name)
+				}
+			}
+		}
+	}
+	if er == nil || len(ids) == 0 {
+		return nil
+	}
+	sort.Strings(ids)
+	ids = slices.Compact(ids)
+	inStore := map[[2]string][]quad.Value{}
+	for _, id := range ids {
+		err := er.Out(ctx, quad.IRI(id), func(q quad.Quad) error {
+			p := predOf(q)
+			if p != nil && !p.Multi && !p.Derived {
+				k := [2]string{id, p.Name}
+				inStore[k] = append(inStore[k], q.Object)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reading source %s from the store: %w", id, err)
+		}
+	}
+	for _, f := range files {
+		for _, r := range f.Records {
+			if !declares(f, r) {
+				continue
+			}
+			for _, a := range r.attrs {
+				vs := inStore[[2]string{a.subj, a.pred.Name}]
+				if kinds[a.subj] != schema.Source || len(vs) == 0 || slices.ContainsFunc(vs, func(v quad.Value) bool { return quad.StringOf(v) == quad.StringOf(a.val) }) {
+					continue
+				}
+				r.Errs.Addf(r.File, a.line, a.field, "source %s has %s %s in the store and %s here (expected the same %s: correct the input, or give this document its own source id)",
+					a.subj, a.pred.Name, literal(vs[0]), literal(a.val), a.pred.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// predOf returns the vocabulary predicate of a quad, or nil.
+func predOf(q quad.Quad) *schema.Predicate {
+	p, ok := q.Predicate.(quad.IRI)
+	if !ok {
+		return nil
+	}
+	return schema.LookupIRI(string(p))
+}
+
+// cycles refuses an edge of an acyclic relation (partOf, partOfOrg,
+// partOfAttack) that closes a cycle through the input's own edges and the
+// store's. Edges are taken in input order; the one that closes a cycle is
+// reported, with the cycle, and left out of the graph.
+func cycles(ctx context.Context, er EdgeReader, files []*File, declares func(*File, *Record) bool) error {
+	type key struct{ pred, node string }
+	adj := map[key][]string{}       // the input's edges accepted so far
+	fromStore := map[key][]string{} // the store's edges, read on demand
+	read := map[string]bool{}       // nodes whose store edges are read
+	storeOut := func(pred *schema.Predicate, node string) ([]string, error) {
+		if er == nil {
+			return nil, nil
+		}
+		if !read[node] {
+			read[node] = true
+			err := er.Out(ctx, quad.IRI(node), func(q quad.Quad) error {
+				if p := predOf(q); p != nil && p.Acyclic {
+					if o, ok := q.Object.(quad.IRI); ok {
+						k := key{p.Name, node}
+						fromStore[k] = append(fromStore[k], string(o))
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("reading %s from the store: %w", node, err)
+			}
+		}
+		return fromStore[key{pred.Name, node}], nil
+	}
+	// path returns a path from -> to over pred's edges, or nil.
+	path := func(pred *schema.Predicate, from, to string) ([]string, error) {
+		prev := map[string]string{from: ""}
+		queue := []string{from}
+		for len(queue) > 0 {
+			n := queue[0]
+			queue = queue[1:]
+			if n == to {
+				var p []string
+				for ; n != ""; n = prev[n] {
+					p = append(p, n)
+				}
+				slices.Reverse(p)
+				return p, nil
+			}
+			st, err := storeOut(pred, n)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range append(slices.Clip(adj[key{pred.Name, n}]), st...) {
+				if _, seen := prev[m]; !seen {
+					prev[m] = n
+					queue = append(queue, m)
+				}
+			}
+		}
+		return nil, nil
+	}
+	for _, f := range files {
+		for _, r := range f.Records {
+			if !declares(f, r) {
+				continue
+			}
+			for _, ref := range r.Refs {
+				if ref.Pred == nil || !ref.Pred.Acyclic || ref.subj == "" || ref.subj == ref.ID {
+					continue
+				}
+				p, err := path(ref.Pred, ref.ID, ref.subj)
+				if err != nil {
+					return err
+				}
+				if p != nil {
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s %s %s closes a cycle: %s (expected a chain that ends, e.g. venue, city, country)",
+						ref.subj, ref.Pred.Name, ref.ID, strings.Join(append([]string{ref.subj}, p...), " -> "))
+					continue
+				}
+				k := key{ref.Pred.Name, ref.subj}
+				adj[k] = append(adj[k], ref.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// nameClashes warns when a name or alias given to an entity is already the
+// name or alias of another entity, in the input or in the store: looking it
+// up then lists both. It is a warning, not an error: two groups can share
+// an alias in fact ("Islamic State").
+func nameClashes(ctx context.Context, er EdgeReader, files []*File, declares func(*File, *Record) bool) error {
+	type place struct {
+		subj, text, file string
+		line             int
+	}
+	byKey := map[string][]place{}
+	var keys []string
+	type use struct {
+		f     *File
+		n     nameKey
+		other *place // the first other entity of the input with the key
+	}
+	var uses []use
+	for _, f := range files {
+		for _, r := range f.Records {
+			if !declares(f, r) {
+				continue
+			}
+			for _, n := range r.names {
+				ps := byKey[n.key]
+				if len(ps) == 0 {
+					keys = append(keys, n.key)
+				}
+				if slices.ContainsFunc(ps, func(p place) bool { return p.subj == n.subj }) {
+					continue
+				}
+				u := use{f: f, n: n}
+				if len(ps) > 0 {
+					u.other = &ps[0]
+				}
+				byKey[n.key] = append(ps, place{n.subj, n.text, r.File, n.line})
+				uses = append(uses, u)
+			}
+		}
+	}
+	inStore := map[string][]string{}
+	for _, k := range keys {
+		if er == nil {
+			break
+		}
+		err := er.In(ctx, quad.String(k), func(q quad.Quad) error {
+			if p, _ := q.Predicate.(quad.IRI); string(p) == schema.KeyIRI {
+				if s, ok := q.Subject.(quad.IRI); ok && !slices.Contains(inStore[k], string(s)) {
+					inStore[k] = append(inStore[k], string(s))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("looking up names in the store: %w", err)
+		}
+	}
+	const advice = "looking it up will list both (use another alias, the same id if it is the same entity, or look them up by id)"
+	for _, u := range uses {
+		held := inStore[u.n.key]
+		if slices.Contains(held, u.n.subj) {
+			continue // the entity has the name already: nothing new
+		}
+		if o := u.other; o != nil {
+			u.f.Warnings.Addf(u.f.Name, u.n.line, u.n.field, "%q is also a name or alias of %s (%q at %s:%d): %s", u.n.text, o.subj, o.text, o.file, o.line, advice)
+			continue
+		}
+		var others []string
+		for _, s := range held {
+			// An entity of the input that has the key gets its own warning.
+			if !slices.ContainsFunc(byKey[u.n.key], func(p place) bool { return p.subj == s }) {
+				others = append(others, s)
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		sort.Strings(others)
+		u.f.Warnings.Addf(u.f.Name, u.n.line, u.n.field, "%q is already a name or alias of %s in the store: %s", u.n.text, strings.Join(others, ", "), advice)
 	}
 	return nil
 }

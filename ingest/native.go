@@ -23,7 +23,25 @@ type Record struct {
 	Defines []Def // entities the record declares (id and kind)
 	Refs    []Ref // entities the record's relations point at
 	Errs    schema.Errors
-	ptr     string // JSON pointer of the record in the file, for schema errors
+	ptr     string    // JSON pointer of the record in the file, for schema errors
+	attrs   []attr    // single-valued attributes, for the consistency of sources
+	names   []nameKey // names and aliases with their lookup keys
+}
+
+// An attr is one single-valued attribute that a record states about subj.
+type attr struct {
+	subj  string
+	pred  *schema.Predicate
+	val   quad.Value
+	line  int
+	field string
+}
+
+// A nameKey is one name or alias that a record gives subj, with its key.
+type nameKey struct {
+	subj, text, key string
+	line            int
+	field           string
 }
 
 // A Def is an entity id declared with its kind.
@@ -39,6 +57,11 @@ type Ref struct {
 	Line  int
 	Field string
 	Pred  *schema.Predicate
+	// subj is the subject of the relation Pred (for cycles); with domain
+	// set, ID is itself that subject and must be of a kind in Pred's domain
+	// (N-Quads, where kinds are known only after reading every file).
+	subj   string
+	domain bool
 }
 
 // Value types of literals that threatgraph writes.
@@ -369,15 +392,24 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 				rec.Errs.Add(d.file, val.Line, field, fmt.Errorf("%w: %v", schema.ErrBadValue, err))
 				continue
 			}
+			if p.NoSelf() && obj == quad.Value(subj) {
+				rec.Errs.Add(d.file, val.Line, field, fmt.Errorf("%w: %s %s itself (expected another entity)", schema.ErrBadValue, id, p.Name))
+				continue
+			}
 			pred := quad.IRI(p.IRI())
 			rec.Quads = append(rec.Quads, quad.Make(subj, pred, obj, label))
+			if !p.Multi && kind == schema.Source {
+				rec.attrs = append(rec.attrs, attr{subj: id, pred: p, val: obj, line: val.Line, field: field})
+			}
 			switch {
 			case p.Type == schema.Entity:
-				rec.Refs = append(rec.Refs, Ref{ID: string(obj.(quad.IRI)), Line: val.Line, Field: field, Pred: p})
+				rec.Refs = append(rec.Refs, Ref{ID: string(obj.(quad.IRI)), Line: val.Line, Field: field, Pred: p, subj: id})
 			case p.Type == schema.Date && text != "":
 				rec.Quads = append(rec.Quads, quad.Make(subj, quad.IRI(p.IRI()+"Text"), quad.String(text), label))
 			case p.Name == schema.NamePred || p.Name == schema.AliasPred:
-				rec.Quads = append(rec.Quads, quad.Make(subj, quad.IRI(schema.KeyIRI), quad.String(schema.NameKey(val.Value)), label))
+				key := schema.NameKey(val.Value)
+				rec.Quads = append(rec.Quads, quad.Make(subj, quad.IRI(schema.KeyIRI), quad.String(key), label))
+				rec.names = append(rec.names, nameKey{subj: id, text: val.Value, key: key, line: val.Line, field: field})
 			}
 		}
 	}
@@ -464,20 +496,24 @@ func value(p *schema.Predicate, v *yaml.Node) (quad.Value, string, error) {
 		if strings.TrimSpace(s) == "" {
 			return nil, "", fmt.Errorf("empty string (expected text)")
 		}
+		if p.OneLine {
+			if err := schema.CheckText(s); err != nil {
+				return nil, "", err
+			}
+		}
 		return quad.String(s), "", nil
 	case schema.Count:
 		if tag != "!!int" {
 			if _, err := strconv.ParseFloat(s, 64); err == nil && tag != "!!str" {
-				return nil, "", fmt.Errorf("%s is not a whole number (expected a non-negative integer)", s)
+				return nil, "", fmt.Errorf("%s is not a whole number (expected a whole number written in decimal digits, e.g. 137)", s)
 			}
-			return nil, "", fmt.Errorf("%q is not a number (expected a non-negative integer)", s)
+			return nil, "", fmt.Errorf("%q is not a number (expected a whole number written in decimal digits, e.g. 137)", s)
 		}
-		n, err := strconv.ParseInt(s, 0, 64)
+		// yaml.v3 tags 0x89, 0o17, 1_000 and +5 as integers: read the
+		// text as written.
+		n, err := schema.ParseCount(s)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s is out of range (expected a non-negative integer)", s)
-		}
-		if n < 0 {
-			return nil, "", fmt.Errorf("%d is negative (expected a non-negative integer)", n)
+			return nil, "", err
 		}
 		return quad.Int(n), "", nil
 	case schema.Float:

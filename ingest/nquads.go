@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cayleygraph/quad"
@@ -118,7 +122,11 @@ func parseNQuads(f *File, data []byte) {
 		// so that show and search find entities loaded from N-Quads.
 		if p, _ := q.Predicate.(quad.IRI); p == "tg:name" || p == "tg:alias" {
 			if s, ok := literalText(q.Object); ok {
-				rec.Quads = append(rec.Quads, quad.Make(q.Subject, quad.IRI(schema.KeyIRI), quad.String(schema.NameKey(s)), q.Label))
+				key := schema.NameKey(s)
+				rec.Quads = append(rec.Quads, quad.Make(q.Subject, quad.IRI(schema.KeyIRI), quad.String(key), q.Label))
+				if subj, ok := q.Subject.(quad.IRI); ok {
+					rec.names = append(rec.names, nameKey{subj: string(subj), text: s, key: key, line: line, field: "object"})
+				}
 			}
 		}
 	}
@@ -127,13 +135,41 @@ func parseNQuads(f *File, data []byte) {
 	}
 }
 
+// checkQuad applies the vocabulary to one statement, as the native reader
+// does: the label is a source (checked by link), tg: predicates apply to
+// the subject's kind (link) and their objects have the vocabulary's type.
 func checkQuad(rec *Record, q quad.Quad) {
 	pred, ok := q.Predicate.(quad.IRI)
 	if !ok {
 		rec.Errs.Addf(rec.File, rec.Line, "predicate", "%s is not an IRI", q.Predicate)
 		return
 	}
+	label, ok := q.Label.(quad.IRI)
+	if !ok {
+		rec.Errs.Addf(rec.File, rec.Line, "label", "%s is a blank node (expected the IRI of a Source declared in these files or the store, as <source:...>)", q.Label)
+		return
+	}
+	src := schema.SourceOf(string(label))
+	if err := schema.CheckID(src); err != nil {
+		rec.Errs.Add(rec.File, rec.Line, "label", err)
+		return
+	}
+	rec.Refs = append(rec.Refs, Ref{ID: src, Line: rec.Line, Field: "label"})
 	subj, _ := q.Subject.(quad.IRI)
+	if string(pred) == schema.TypeIRI || strings.HasPrefix(string(pred), "tg:") && string(pred) != schema.QuoteIRI && string(pred) != schema.StatedInIRI {
+		// A statement about an entity: its subject is an entity id.
+		if subj == "" {
+			if obj, _ := q.Object.(quad.IRI); string(pred) == schema.TypeIRI && !strings.HasPrefix(string(obj), "tg:") {
+				return // a type of another vocabulary
+			}
+			rec.Errs.Addf(rec.File, rec.Line, "subject", "%s is a blank node (expected an entity id such as <group:isis-k>)", q.Subject)
+			return
+		}
+		if err := schema.CheckID(string(subj)); err != nil {
+			rec.Errs.Add(rec.File, rec.Line, "subject", err)
+			return
+		}
+	}
 	switch {
 	case string(pred) == schema.TypeIRI:
 		obj, _ := q.Object.(quad.IRI)
@@ -145,9 +181,7 @@ func checkQuad(rec *Record, q quad.Quad) {
 			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w %s (expected one of %s)", schema.ErrUnknownKind, q.Object, schema.JoinKinds(schema.Kinds, ", ")))
 			return
 		}
-		if subj != "" {
-			rec.Defines = append(rec.Defines, Def{ID: string(subj), Kind: k, Line: rec.Line})
-		}
+		rec.Defines = append(rec.Defines, Def{ID: string(subj), Kind: k, Line: rec.Line})
 	case strings.HasPrefix(string(pred), "tg:"):
 		if string(pred) == schema.QuoteIRI || string(pred) == schema.StatedInIRI {
 			return
@@ -157,20 +191,98 @@ func checkQuad(rec *Record, q quad.Quad) {
 			rec.Errs.Add(rec.File, rec.Line, "predicate", fmt.Errorf("%w %s%s (expected a predicate of the vocabulary, see docs/format.md)", schema.ErrUnknownPredicate, q.Predicate, suggest(strings.TrimPrefix(string(pred), "tg:"))))
 			return
 		}
+		if err := literalOf(p, q.Object); err != nil {
+			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s: %v", schema.ErrBadValue, p.Name, err))
+			return
+		}
+		// The subject must be declared, with a kind the predicate applies to.
+		rec.Refs = append(rec.Refs, Ref{ID: string(subj), Line: rec.Line, Field: "subject", Pred: p, domain: true})
 		if p.Type == schema.Entity {
-			obj, ok := q.Object.(quad.IRI)
-			if !ok {
-				rec.Errs.Addf(rec.File, rec.Line, "object", "%s takes an entity (expected an IRI such as <group:isis-k>, got %s)", p.Name, q.Object)
+			obj := q.Object.(quad.IRI)
+			if p.NoSelf() && obj == subj {
+				rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s %s itself (expected another entity)", schema.ErrBadValue, subj, p.Name))
 				return
 			}
-			rec.Refs = append(rec.Refs, Ref{ID: string(obj), Line: rec.Line, Field: "object", Pred: p})
+			rec.Refs = append(rec.Refs, Ref{ID: string(obj), Line: rec.Line, Field: "object", Pred: p, subj: string(subj)})
 		}
-		if p.Type == schema.Count {
-			if n, ok := q.Object.(quad.Int); !ok || n < 0 {
-				rec.Errs.Addf(rec.File, rec.Line, "object", "%s is %s (expected a non-negative integer)", p.Name, q.Object)
-			}
+		if !p.Multi && !p.Derived {
+			rec.attrs = append(rec.attrs, attr{subj: string(subj), pred: p, val: q.Object, line: rec.Line, field: "object"})
 		}
 	}
+}
+
+// literalOf checks that an N-Quads object has the type the vocabulary gives
+// predicate p, written as threatgraph writes it (so an export reads back).
+func literalOf(p *schema.Predicate, v quad.Value) error {
+	text, isText := literalText(v)
+	if ts, ok := v.(quad.TypedString); ok && p.Type != schema.Date && ts.Type != "xsd:string" && ts.Type != "http://www.w3.org/2001/XMLSchema#string" {
+		isText = false
+	}
+	switch p.Type {
+	case schema.Entity:
+		obj, ok := v.(quad.IRI)
+		if !ok {
+			return fmt.Errorf("takes an entity (expected an IRI such as <group:isis-k>, got %s)", v)
+		}
+		return schema.CheckID(string(obj))
+	case schema.Count:
+		n, ok := v.(quad.Int)
+		if !ok {
+			return fmt.Errorf("%s is not an integer (expected a whole number such as \"137\"^^<http://www.w3.org/2001/XMLSchema#integer>)", v)
+		}
+		if _, err := schema.ParseCount(strconv.FormatInt(int64(n), 10)); err != nil {
+			return err
+		}
+	case schema.Float:
+		var f float64
+		switch x := v.(type) {
+		case quad.Float:
+			f = float64(x)
+		case quad.Int:
+			f = float64(x)
+		default:
+			return fmt.Errorf("%s is not a number (expected an xsd:double or xsd:integer literal)", v)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s is not a finite number", v)
+		}
+		if p.Min != p.Max && (f < p.Min || f > p.Max) {
+			return fmt.Errorf("%v is out of range (expected %v to %v)", f, p.Min, p.Max)
+		}
+	case schema.Bool:
+		if _, ok := v.(quad.Bool); !ok {
+			return fmt.Errorf("%s is not a boolean (expected \"true\"^^<http://www.w3.org/2001/XMLSchema#boolean> or false)", v)
+		}
+	case schema.Date:
+		ts, ok := v.(quad.TypedString)
+		if !ok || ts.Type != DateType {
+			return fmt.Errorf("%s is not a date literal (expected a date such as \"2024-03-22\"^^<%s>)", v, DateType)
+		}
+		iv, err := schema.ParseDate(string(ts.Value))
+		if err != nil {
+			return err
+		}
+		if iv.String() != string(ts.Value) {
+			return fmt.Errorf("%q is not in canonical form (expected \"%s\"^^<%s>)", ts.Value, iv.String(), DateType)
+		}
+	case schema.String, schema.Enum, schema.URL:
+		if !isText {
+			return fmt.Errorf("%s is not a string literal (expected %s)", v, p.Type)
+		}
+		switch {
+		case strings.TrimSpace(text) == "":
+			return fmt.Errorf("empty string (expected text)")
+		case p.Type == schema.Enum && !slices.Contains(p.Enum, text):
+			return fmt.Errorf("%q is not allowed (expected one of %s)", text, strings.Join(p.Enum, ", "))
+		case p.Type == schema.URL:
+			if u, err := url.Parse(text); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%q is not an http(s) URL", text)
+			}
+		case p.OneLine:
+			return schema.CheckText(text)
+		}
+	}
+	return nil
 }
 
 // isNode reports whether v may stand as a subject or label: a non-empty IRI

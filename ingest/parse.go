@@ -26,6 +26,9 @@ type File struct {
 	Format   string // "native" or "nquads"
 	Records  []*Record
 	FileErrs schema.Errors
+	// Warnings are facts that load but deserve attention (a name already
+	// taken by another entity); Load fills them in.
+	Warnings schema.Errors
 }
 
 // Errors returns every problem of the file: the file's own and each record's.
@@ -112,7 +115,9 @@ func checkSchema(f *File, root *yaml.Node) {
 		return
 	}
 	reported := map[string]bool{}
+	byPtr := make(map[string]*Record, len(f.Records))
 	for _, r := range f.Records {
+		byPtr[r.ptr] = r
 		if len(r.Errs) > 0 {
 			reported[r.ptr] = true
 		}
@@ -158,7 +163,7 @@ func checkSchema(f *File, root *yaml.Node) {
 		node, field := locate(root, ptr)
 		msg := strings.Join(byLoc[ptr], "; or ")
 		e := &schema.FieldError{File: f.Name, Line: node.Line, Field: field, Err: fmt.Errorf("does not match the format's JSON Schema: %s", msg)}
-		if r := recordAt(f, ptr); r != nil {
+		if r := recordAt(byPtr, ptr); r != nil {
 			r.Errs = append(r.Errs, e)
 		} else {
 			f.FileErrs = append(f.FileErrs, e)
@@ -176,26 +181,37 @@ func contains(s []string, x string) bool {
 }
 
 // covered reports whether the decoder already reported a problem for the
-// record that contains ptr (or for the whole file).
+// record that contains ptr (or for the whole file). It looks up each
+// prefix of ptr, so that the cost does not grow with the number of records
+// (reporting 25,000 bad records was quadratic).
 func covered(reported map[string]bool, ptr string) bool {
 	if reported[""] {
 		return true
 	}
-	for p := range reported {
-		if p != "" && (ptr == p || strings.HasPrefix(ptr, p+"/")) {
+	return prefixes(ptr, func(p string) bool { return reported[p] })
+}
+
+// prefixes calls fn for ptr and each of its ancestors ("/a/b/c", "/a/b",
+// "/a") until fn returns true, and reports whether it did.
+func prefixes(ptr string, fn func(string) bool) bool {
+	for p := ptr; p != ""; {
+		if fn(p) {
 			return true
 		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
 	}
 	return false
 }
 
-func recordAt(f *File, ptr string) *Record {
-	for _, r := range f.Records {
-		if ptr == r.ptr || strings.HasPrefix(ptr, r.ptr+"/") {
-			return r
-		}
-	}
-	return nil
+// recordAt returns the record that contains ptr, or nil.
+func recordAt(byPtr map[string]*Record, ptr string) *Record {
+	var rec *Record
+	prefixes(ptr, func(p string) bool { rec = byPtr[p]; return rec != nil })
+	return rec
 }
 
 // locate finds the node a JSON pointer names and a readable field path.

@@ -113,6 +113,15 @@ type Predicate struct {
 	// Derived predicates are written by threatgraph itself (the written text of
 	// a date, the normalised lookup key of a name) and are not accepted in input.
 	Derived bool
+	// OneLine strings are shown on one line (names, aliases, titles): no
+	// control or bidirectional formatting character is accepted (CheckText).
+	OneLine bool
+	// Irreflexive relations never link an entity to itself (a group is no
+	// affiliate of itself).
+	Irreflexive bool
+	// Acyclic relations are irreflexive and never close a cycle (a place is
+	// never part of itself through a chain of places).
+	Acyclic bool
 }
 
 // IRI returns the predicate's IRI ("tg:perpetratedBy").
@@ -123,6 +132,9 @@ func (p *Predicate) Relation() bool { return p.Type == Entity }
 
 // Allows reports whether a subject of kind k may carry the predicate.
 func (p *Predicate) Allows(k Kind) bool { return len(p.Domain) == 0 || slices.Contains(p.Domain, k) }
+
+// NoSelf reports whether the relation may not link an entity to itself.
+func (p *Predicate) NoSelf() bool { return p.Irreflexive || p.Acyclic }
 
 // Accepts reports whether an object of kind k fits the predicate's range.
 func (p *Predicate) Accepts(k Kind) bool { return len(p.Range) == 0 || slices.Contains(p.Range, k) }
@@ -152,8 +164,8 @@ var (
 // predicates is the vocabulary. Keep docs/format.md in step.
 var predicates = []*Predicate{
 	// Any entity.
-	{Name: "name", Type: String, Doc: "display name (one per entity; other names are aliases)"},
-	{Name: "alias", Type: String, Multi: true, Doc: "another name, spelling or abbreviation"},
+	{Name: "name", OneLine: true, Type: String, Doc: "display name (one per entity; other names are aliases)"},
+	{Name: "alias", OneLine: true, Type: String, Multi: true, Doc: "another name, spelling or abbreviation"},
 	{Name: "description", Type: String, Multi: true, Doc: "a short description in the source's words"},
 	{Name: "date", Type: Date, Domain: []Kind{Attack, Warning, Claim}, Doc: "when it happened or was said"},
 	{Name: "endDate", Type: Date, Domain: []Kind{Attack, Warning, Group, Organization}, Doc: "when it ended"},
@@ -161,16 +173,16 @@ var predicates = []*Predicate{
 	// Groups and organisations.
 	{Name: "founded", Type: Date, Domain: groupsAndOrgs, Doc: "founding date"},
 	{Name: "foundedBy", Type: Entity, Domain: groupsAndOrgs, Range: anyEntity, Multi: true, Doc: "founder: a person, group or organisation"},
-	{Name: "affiliateOf", Type: Entity, Domain: groupsOnly, Range: groupsAndOrgs, Multi: true, Doc: "the group is an affiliate (branch, province) of the object"},
-	{Name: "splinterOf", Type: Entity, Domain: groupsOnly, Range: groupsAndOrgs, Multi: true, Doc: "the group split from the object"},
-	{Name: "rivalOf", Type: Entity, Domain: groupsAndOrgs, Range: groupsAndOrgs, Multi: true, Doc: "the group fights or opposes the object"},
+	{Name: "affiliateOf", Irreflexive: true, Type: Entity, Domain: groupsOnly, Range: groupsAndOrgs, Multi: true, Doc: "the group is an affiliate (branch, province) of the object"},
+	{Name: "splinterOf", Irreflexive: true, Type: Entity, Domain: groupsOnly, Range: groupsAndOrgs, Multi: true, Doc: "the group split from the object"},
+	{Name: "rivalOf", Irreflexive: true, Type: Entity, Domain: groupsAndOrgs, Range: groupsAndOrgs, Multi: true, Doc: "the group fights or opposes the object"},
 	{Name: "activeIn", Type: Entity, Domain: groupsAndOrgs, Range: places, Multi: true, Doc: "region of activity"},
 	{Name: "ideology", Type: String, Domain: groupsOnly, Multi: true, Doc: "ideology or movement"},
 	{Name: "strengthMin", Type: Count, Domain: groupsOnly, Doc: "estimated size, low end (fighters or members)"},
 	{Name: "strengthMax", Type: Count, Domain: groupsOnly, Doc: "estimated size, high end"},
 	{Name: "seizedPower", Type: Date, Domain: groupsOnly, Doc: "when the group took power in a country"},
 	{Name: "orgType", Type: String, Domain: []Kind{Organization}, Doc: "government, agency, ministry, news agency, think tank, ..."},
-	{Name: "partOfOrg", Type: Entity, Domain: []Kind{Organization}, Range: []Kind{Organization}, Doc: "the organisation belongs to the object (agency of a government)"},
+	{Name: "partOfOrg", Acyclic: true, Type: Entity, Domain: []Kind{Organization}, Range: []Kind{Organization}, Doc: "the organisation belongs to the object (agency of a government)"},
 	{Name: "country", Type: Entity, Domain: groupsAndOrgs, Range: places, Doc: "country the organisation belongs to"},
 
 	// People.
@@ -183,7 +195,7 @@ var predicates = []*Predicate{
 
 	// Places.
 	{Name: "placeType", Type: Enum, Domain: places, Enum: []string{"continent", "region", "country", "province", "city", "town", "district", "village", "venue", "site"}, Doc: "what kind of place"},
-	{Name: "partOf", Type: Entity, Domain: places, Range: places, Doc: "the place lies within the object (venue, town, region, country)"},
+	{Name: "partOf", Acyclic: true, Type: Entity, Domain: places, Range: places, Doc: "the place lies within the object (venue, town, region, country)"},
 	{Name: "lat", Type: Float, Domain: places, Min: -90, Max: 90, Doc: "latitude, WGS84 degrees"},
 	{Name: "lon", Type: Float, Domain: places, Min: -180, Max: 180, Doc: "longitude, WGS84 degrees"},
 
@@ -200,7 +212,7 @@ var predicates = []*Predicate{
 	{Name: "arrests", Type: Count, Domain: attackOrPlot, Doc: "people arrested in connection with it"},
 	{Name: "arrestedBy", Type: Entity, Domain: attackOrPlot, Range: groupsAndOrgs, Multi: true, Doc: "who made the arrests"},
 	{Name: "suspectNationality", Type: Entity, Domain: attackOrPlot, Range: places, Multi: true, Doc: "nationality of suspects, where individuals are not named"},
-	{Name: "partOfAttack", Type: Entity, Domain: attackOrPlot, Range: attackOrPlot, Doc: "the attack was part of a larger operation"},
+	{Name: "partOfAttack", Acyclic: true, Type: Entity, Domain: attackOrPlot, Range: attackOrPlot, Doc: "the attack was part of a larger operation"},
 
 	// Warnings and threat assessments.
 	{Name: "warningType", Type: Enum, Domain: []Kind{Warning}, Enum: []string{"duty-to-warn", "public-advisory", "threat-assessment"}, Doc: "duty-to-warn, public-advisory or threat-assessment"},
@@ -219,9 +231,9 @@ var predicates = []*Predicate{
 	{Name: "via", Type: Entity, Domain: []Kind{Claim}, Range: groupsAndOrgs, Multi: true, Doc: "channel (news agency, outlet)"},
 
 	// Sources.
-	{Name: "publisher", Type: String, Domain: []Kind{Source}, Doc: "publisher"},
-	{Name: "author", Type: String, Domain: []Kind{Source}, Multi: true, Doc: "author"},
-	{Name: "title", Type: String, Domain: []Kind{Source}, Doc: "title or headline"},
+	{Name: "publisher", OneLine: true, Type: String, Domain: []Kind{Source}, Doc: "publisher"},
+	{Name: "author", OneLine: true, Type: String, Domain: []Kind{Source}, Multi: true, Doc: "author"},
+	{Name: "title", OneLine: true, Type: String, Domain: []Kind{Source}, Doc: "title or headline"},
 	{Name: "published", Type: Date, Domain: []Kind{Source}, Doc: "publication date"},
 	{Name: "url", Type: URL, Domain: []Kind{Source}, Doc: "where it can be read"},
 	{Name: "reliability", Type: Enum, Domain: []Kind{Source}, Enum: []string{"A", "B", "C", "D", "E", "F"}, Doc: "Admiralty scale: A completely reliable ... F cannot be judged"},
@@ -292,7 +304,10 @@ func CheckID(id string) error {
 	if !ok || prefix == "" || rest == "" {
 		return fmt.Errorf("id %q is not of the form kind:name (for example group:isis-k)", id)
 	}
-	if strings.ContainsAny(id, " \t\r\n<>\"{}|\\^`#") {
+	if err := CheckText(id); err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	if strings.ContainsAny(id, " <>\"{}|\\^`#") {
 		return fmt.Errorf("id %q contains a space or one of <>\"{}|\\^`#", id)
 	}
 	return nil
