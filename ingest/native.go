@@ -389,7 +389,7 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 		for _, val := range values {
 			obj, text, err := value(p, val)
 			if err != nil {
-				rec.Errs.Add(d.file, val.Line, field, fmt.Errorf("%w: %v", schema.ErrBadValue, err))
+				rec.Errs.Add(d.file, val.Line, field, fmt.Errorf("%w: %w", schema.ErrBadValue, err))
 				continue
 			}
 			if p.NoSelf() && obj == quad.Value(subj) {
@@ -503,14 +503,11 @@ func value(p *schema.Predicate, v *yaml.Node) (quad.Value, string, error) {
 		}
 		return quad.String(s), "", nil
 	case schema.Count:
-		if tag != "!!int" {
-			if _, err := strconv.ParseFloat(s, 64); err == nil && tag != "!!str" {
-				return nil, "", fmt.Errorf("%s is not a whole number (expected a whole number written in decimal digits, e.g. 137)", s)
-			}
+		if tag != "!!int" && tag != "!!float" {
 			return nil, "", fmt.Errorf("%q is not a number (expected a whole number written in decimal digits, e.g. 137)", s)
 		}
-		// yaml.v3 tags 0x89, 0o17, 1_000 and +5 as integers: read the
-		// text as written.
+		// yaml.v3 tags 0x89, 0o17, 1_000 and +5 as integers, and integers
+		// beyond int64 as floats: read the text as written.
 		n, err := schema.ParseCount(s)
 		if err != nil {
 			return nil, "", err

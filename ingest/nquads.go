@@ -192,7 +192,7 @@ func checkQuad(rec *Record, q quad.Quad) {
 			return
 		}
 		if err := literalOf(p, q.Object); err != nil {
-			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s: %v", schema.ErrBadValue, p.Name, err))
+			rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s: %w", schema.ErrBadValue, p.Name, err))
 			return
 		}
 		// The subject must be declared, with a kind the predicate applies to.
@@ -200,7 +200,7 @@ func checkQuad(rec *Record, q quad.Quad) {
 		if p.Type == schema.Entity {
 			obj := q.Object.(quad.IRI)
 			if p.NoSelf() && obj == subj {
-				rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s %s itself (expected another entity)", schema.ErrBadValue, subj, p.Name))
+				rec.Errs.Add(rec.File, rec.Line, "object", fmt.Errorf("%w: %s %s itself (expected another entity)", schema.ErrBadValue, string(subj), p.Name))
 				return
 			}
 			rec.Refs = append(rec.Refs, Ref{ID: string(obj), Line: rec.Line, Field: "object", Pred: p, subj: string(subj)})
@@ -256,14 +256,14 @@ func literalOf(p *schema.Predicate, v quad.Value) error {
 	case schema.Date:
 		ts, ok := v.(quad.TypedString)
 		if !ok || ts.Type != DateType {
-			return fmt.Errorf("%s is not a date literal (expected a date such as \"2024-03-22\"^^<%s>)", v, DateType)
+			return fmt.Errorf("%s is not a date literal (expected a date such as \"2024-03-22\"^^%s)", v, DateType)
 		}
 		iv, err := schema.ParseDate(string(ts.Value))
 		if err != nil {
 			return err
 		}
 		if iv.String() != string(ts.Value) {
-			return fmt.Errorf("%q is not in canonical form (expected \"%s\"^^<%s>)", ts.Value, iv.String(), DateType)
+			return fmt.Errorf("%q is not in canonical form (expected \"%s\"^^%s)", ts.Value, iv.String(), DateType)
 		}
 	case schema.String, schema.Enum, schema.URL:
 		if !isText {
