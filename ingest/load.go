@@ -46,6 +46,9 @@ type Report struct {
 	Files    []FileReport  `json:"files"`
 	Problems schema.Errors `json:"-"`
 	DryRun   bool          `json:"dry_run"`
+	// Warnings do not stop the load: a name or alias that another entity
+	// already has (see Warnings).
+	Warnings schema.Errors `json:"-"`
 }
 
 // Totals adds up the file reports.

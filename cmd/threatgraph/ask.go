@@ -109,9 +109,10 @@ func dirOf(f query.Fact) string {
 }
 
 func (a *app) printCard(c *query.Card) {
-	a.printf("%s  (%s, %s)\n", c.Name, c.Kind, c.ID)
+	esc := schema.Escape // text from the store may hold control characters
+	a.printf("%s  (%s, %s)\n", esc(c.Name), c.Kind, esc(c.ID))
 	if len(c.Contested) > 0 {
-		a.printf("Sources disagree on: %s\n", strings.Join(c.Contested, ", "))
+		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
 	}
 	a.printf("\n")
 	printFact := func(f query.Fact, subject bool) {
@@ -119,23 +120,23 @@ func (a *app) printCard(c *query.Card) {
 		if f.Contested {
 			mark = "!"
 		}
-		val := f.Value.String()
-		if f.ValueName != "" && f.ValueName != val {
-			val = fmt.Sprintf("%s (%s)", f.ValueName, val)
+		val := esc(f.Value.String())
+		if f.ValueName != "" && f.ValueName != f.Value.String() {
+			val = fmt.Sprintf("%s (%s)", esc(f.ValueName), val)
 		}
 		if f.AsWritten != "" {
 			val = fmt.Sprintf("%s (as written: %q)", val, f.AsWritten)
 		}
 		if subject {
-			a.printf("%s %s --%s--> this\n", mark, val, f.Predicate)
+			a.printf("%s %s --%s--> this\n", mark, val, esc(f.Predicate))
 		} else {
-			a.printf("%s %-14s %s\n", mark, f.Predicate, val)
+			a.printf("%s %-14s %s\n", mark, esc(f.Predicate), val)
 		}
 		for _, e := range f.Evidence {
 			if e.Quote != "" {
-				a.printf("      %s: %q\n", e.Source, e.Quote)
+				a.printf("      %s: %q\n", esc(e.Source), e.Quote)
 			} else {
-				a.printf("      %s\n", e.Source)
+				a.printf("      %s\n", esc(e.Source))
 			}
 		}
 	}
@@ -184,7 +185,8 @@ func newSearchCmd(a *app) *cobra.Command {
 				tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tKIND\tNAME\tMATCHED")
 				for _, m := range ms {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.ID, m.Kind, m.Name, m.Matched)
+					esc := schema.Escape // text from the store may hold control characters
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(m.ID), m.Kind, esc(m.Name), esc(m.Matched))
 				}
 				return tw.Flush()
 			})

@@ -102,11 +102,10 @@ func readFiles(args []string, stdin io.Reader) ([]*ingest.File, error) {
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
 	rep, err := ingest.Load(ctx, s, files, opt)
+	a.printProblems("warning: ", ingest.Warnings(files), "--format json")
 	var problems schema.Errors
 	if errors.As(err, &problems) {
-		for _, p := range problems {
-			fmt.Fprintln(a.errOut, p.Error())
-		}
+		a.printProblems("", problems, "--format json")
 		return usageError{fmt.Errorf("%s in %s; nothing was written", plural(len(problems), "problem"), plural(len(files), "file"))}
 	}
 	if err != nil {
@@ -125,14 +124,33 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 		a.printf("nothing new: every quad was already in %s\n", s.Path())
 	}
 	if len(rep.Problems) > 0 {
-		for _, p := range rep.Problems {
-			fmt.Fprintln(a.errOut, "skipped:", p.Error())
+		where := "--rejects FILE"
+		if opt.Rejects != nil {
+			where = "in " + rejects
 		}
+		a.printProblems("skipped: ", rep.Problems, where)
 		if opt.Rejects != nil {
 			fmt.Fprintf(a.errOut, "%d records rejected; report in %s\n", rep.Totals().Rejected, rejects)
 		}
 	}
 	return nil
+}
+
+// maxProblems is how many problems (or warnings) ingest prints on a
+// terminal; the rest are counted.
+const maxProblems = 50
+
+// printProblems prints problems one a line, each after prefix: all of them
+// with --format json, else the first maxProblems and how many more, and
+// where to find them all.
+func (a *app) printProblems(prefix string, problems schema.Errors, all string) {
+	for i, p := range problems {
+		if i == maxProblems && a.cfg.Format != "json" {
+			fmt.Fprintf(a.errOut, "%s… and %s (all of them: %s)\n", prefix, plural(len(problems)-i, "more problem"), all)
+			return
+		}
+		fmt.Fprintln(a.errOut, prefix+schema.Escape(p.Error()))
+	}
 }
 
 // printReport prints ingest's per-file table.
