@@ -105,7 +105,7 @@ func valueSchema(p *Predicate, id map[string]any) map[string]any {
 	case Entity:
 		return map[string]any{"type": "string", "pattern": id["pattern"]}
 	case Count:
-		return map[string]any{"type": "integer", "minimum": 0}
+		return map[string]any{"type": "integer", "minimum": 0, "maximum": MaxCount}
 	case Float:
 		s := map[string]any{"type": "number"}
 		if p.Min != p.Max {
