@@ -84,10 +84,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, paramError("with-centrality", strings.Join(measures, ","), "no scores: "+format+" is not a graph format"))
 		return
 	}
-	// The export is written to a temporary file under the read lock (one
-	// consistent state; ingests wait only for the writing, at disk speed),
-	// then sent after the lock is released, so a slow client holds up no
-	// one.
+	// The export is written to a temporary file from one published state
+	// (its view gives the scores; the store is read as committed), without
+	// holding anything an ingest waits for, then sent with its length, so
+	// that neither a large export nor a slow client holds up anyone.
 	spool, err := os.CreateTemp("", "threatgraph-export-*")
 	if err != nil {
 		s.writeError(w, r, err)
@@ -95,20 +95,18 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	err = func() error {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
+	_, err = s.readState(func(st *state) (any, error) {
 		if len(measures) > 0 {
-			if o.Scores, err = export.Scores(s.view, measures, o); err != nil {
-				return err
+			if o.Scores, err = export.Scores(st.view, measures, o); err != nil {
+				return nil, err
 			}
 		}
 		bw := bufio.NewWriterSize(spool, 1<<20)
 		if _, err := formats.Write(r.Context(), s.store.QuadStore(), format, o, bw); err != nil {
-			return err
+			return nil, err
 		}
-		return bw.Flush()
-	}()
+		return nil, bw.Flush()
+	})
 	if err != nil {
 		s.writeError(w, r, optionError(err))
 		return

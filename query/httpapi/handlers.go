@@ -78,15 +78,19 @@ func (rt *route) serve(s *Server) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		var buf bytes.Buffer
-		if err := EncodeJSON(&buf, v); err != nil {
-			s.writeJSON(w, http.StatusOK, v) // reports the encoding failure
-			return
+		body, ok := v.(encoded)
+		if !ok {
+			var buf bytes.Buffer
+			if err := EncodeJSON(&buf, v); err != nil {
+				s.writeJSON(w, http.StatusOK, v) // reports the encoding failure
+				return
+			}
+			body = buf.Bytes()
 		}
 		if cacheable {
-			s.storeResponse(key, gen, buf.Bytes())
+			s.storeResponse(key, gen, body)
 		}
-		writeBody(w, http.StatusOK, buf.Bytes())
+		writeBody(w, http.StatusOK, body)
 	})
 }
 
@@ -223,11 +227,11 @@ func (s *Server) routeTable() []*route {
 				if o.Stability, err = a.boolean("stability"); err != nil {
 					return nil, err
 				}
-				return s.read(func(v *query.View) (any, error) {
-					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
+				return s.readState(func(st *state) (any, error) {
+					if o.Filter, err = a.filter(st.view, "from", "to"); err != nil {
 						return nil, err
 					}
-					return s.memoCentrality(r.Context(), v, o)
+					return s.memoCentrality(r.Context(), st, o)
 				})
 			}},
 		{method: "GET", path: "/v1/preceded", summary: "For each attack, the warnings that preceded it, with certainty, lead time and the linking path (CLI: preceded)",
@@ -333,7 +337,7 @@ func (s *Server) routeTable() []*route {
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store",
 			result: &Health{},
 			answer: func(r *http.Request, a *args) (any, error) {
-				return &Health{Status: "ok", Quads: s.quads.Load(), ReadOnly: s.opts.Token == ""}, nil
+				return &Health{Status: "ok", Quads: s.Quads(), ReadOnly: s.opts.Token == ""}, nil
 			}},
 	}
 }
@@ -380,40 +384,54 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 	return res, err
 }
 
+// encoded is an answer already encoded as EncodeJSON writes it.
+type encoded []byte
+
 // memoCentrality answers from the memo or computes once, however many
-// requests ask at the same time.
-func (s *Server) memoCentrality(ctx context.Context, v *query.View, o query.CentralityOptions) (*query.CentralityResult, error) {
+// requests ask at the same time. The memo keeps encoded answers, keyed by
+// the state's generation and the normalised parameters, and weighs each by
+// its bytes.
+func (s *Server) memoCentrality(ctx context.Context, st *state, o query.CentralityOptions) (encoded, error) {
 	f := o.Filter
 	sorted := func(x []string) string {
 		y := slices.Clone(x)
 		slices.Sort(y)
 		return strings.Join(slices.Compact(y), ",")
 	}
-	key := strings.Join([]string{o.Measure, strings.Join(o.Kinds, ","), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
+	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, strings.Join(o.Kinds, ","), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
 		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
-	s.cmu.Lock()
-	e, ok := s.centrality[key]
+	s.memo.mu.Lock()
+	e, ok := s.memo.lru.Get(key)
 	if !ok {
-		if len(s.centrality) >= maxMemoised {
-			clear(s.centrality)
-		}
-		e = &memoEntry{done: make(chan struct{})}
-		s.centrality[key] = e
+		e.v = &memoEntry{done: make(chan struct{})}
+		s.memo.addLocked(key, e.v, 0) // weighed again when done
 	}
-	s.cmu.Unlock()
+	s.memo.mu.Unlock()
+	m := e.v
 	if !ok {
 		// Computed to the end even if this client leaves: others may wait on it.
-		e.res, e.err = query.Centrality(context.WithoutCancel(ctx), v, o)
-		close(e.done)
-		if e.err != nil {
-			s.cmu.Lock()
-			delete(s.centrality, key)
-			s.cmu.Unlock()
+		res, err := query.Centrality(context.WithoutCancel(ctx), st.view, o)
+		if err == nil {
+			var buf bytes.Buffer
+			if err = EncodeJSON(&buf, res); err == nil {
+				m.body = buf.Bytes()
+			}
 		}
+		m.err = err
+		close(m.done)
+		s.memo.mu.Lock()
+		if cur, ok := s.memo.lru.Peek(key); ok && cur.v == m {
+			if err != nil || s.snapshot().gen != st.gen {
+				s.memo.lru.Remove(key)
+			} else {
+				s.memo.addLocked(key, m, len(m.body)) // not kept if larger than the bound
+			}
+		}
+		s.memo.mu.Unlock()
 	}
 	select {
-	case <-e.done:
-		return e.res, e.err
+	case <-m.done:
+		return m.body, m.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -421,7 +439,7 @@ func (s *Server) memoCentrality(ctx context.Context, v *query.View, o query.Cent
 
 type memoEntry struct {
 	done chan struct{}
-	res  *query.CentralityResult
+	body encoded
 	err  error
 }
 
@@ -477,14 +495,35 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 		}
 		return nil, &Error{Status: http.StatusUnprocessableEntity, Msg: fmt.Sprintf("%s in %s; nothing was written", n, name), Detail: map[string][]string{"problems": msgs}}
 	}
+	var ie *IngestError
+	if errors.As(err, &ie) {
+		return nil, &Error{Status: http.StatusInternalServerError, Msg: ingestFailure(name, ie.Written), Err: err,
+			Detail: &IngestFailure{Written: len(ie.Written) > 0, Files: ie.Written}}
+	}
 	if err != nil {
 		return nil, err
 	}
-	res := &IngestResult{Files: rep.Files, DryRun: rep.DryRun, Quads: s.quads.Load()}
+	res := &IngestResult{Files: rep.Files, DryRun: rep.DryRun, Quads: s.Quads()}
 	for _, p := range rep.Problems {
 		res.Problems = append(res.Problems, p.Error())
 	}
 	return res, nil
+}
+
+// IngestFailure is the detail of a 500 answer to POST /v1/ingest: whether
+// anything of the upload is in the store.
+type IngestFailure struct {
+	Written bool     `json:"written"`       // some quads of the upload were committed
+	Files   []string `json:"files_written"` // the files committed (one upload: its name, or none)
+}
+
+// ingestFailure is the sentence a client reads when an ingest failed after
+// its input was found valid.
+func ingestFailure(name string, written []string) string {
+	if len(written) == 0 {
+		return "ingest of " + name + " failed: nothing was written (the store is as it was; the same file may be sent again)"
+	}
+	return "ingest of " + name + " failed after writing " + strings.Join(written, ", ") + ": its quads are in the store (sending it again adds nothing)"
 }
 
 // uploadName names the uploaded file so that ingest.Parse picks its reader:

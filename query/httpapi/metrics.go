@@ -19,7 +19,7 @@ type metrics struct {
 	inflight prometheus.Gauge
 }
 
-func newMetrics(quads func() float64) *metrics {
+func newMetrics(quads func() float64, caches map[string]func() cacheStats) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,6 +44,26 @@ func newMetrics(quads func() float64) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	for name, stats := range caches {
+		labels := prometheus.Labels{"cache": name}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "threatgraph_cache_bytes", ConstLabels: labels,
+				Help: "Bytes the cache holds, as it weighs its entries (key, value and per-entry overhead)."},
+				func() float64 { return float64(stats().Bytes) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "threatgraph_cache_max_bytes", ConstLabels: labels,
+				Help: "The cache's bound in bytes (serve.cache_bytes, serve.memo_bytes)."},
+				func() float64 { return float64(stats().Max) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "threatgraph_cache_entries", ConstLabels: labels,
+				Help: "Entries the cache holds."},
+				func() float64 { return float64(stats().Entries) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "threatgraph_cache_evictions_total", ConstLabels: labels,
+				Help: "Entries evicted (least recently used first) to keep the cache within its bound."},
+				func() float64 { return float64(stats().Evictions) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "threatgraph_cache_rejected_total", ConstLabels: labels,
+				Help: "Answers served but not cached because they alone weigh more than the bound."},
+				func() float64 { return float64(stats().Rejected) }),
+		)
+	}
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,8 +17,10 @@ import (
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 
+	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
 )
 
 // Store is what the server needs of the store; *graph.Store has it.
@@ -43,34 +46,55 @@ type Options struct {
 	// SnapshotDir is where the analytics view's snapshot lives (the store's
 	// directory for the key-value backends; "" builds the view in memory).
 	SnapshotDir string
+	// CacheBytes bounds the cache of encoded GET answers, in bytes
+	// (0: DefaultCacheBytes, 64 MiB; negative: no cache). The least
+	// recently used answers are evicted; an answer larger than the bound is
+	// served but not kept.
+	CacheBytes int64
+	// MemoBytes bounds the centrality memo, in bytes of encoded answers
+	// (0: DefaultMemoBytes, 32 MiB; negative: no memo, and concurrent
+	// identical requests each compute).
+	MemoBytes int64
 	// Logger receives request failures (nil: discard).
 	Logger *slog.Logger
 }
 
 // A Server answers HTTP requests from one open store. It is safe for
 // concurrent use.
+//
+// Readers never wait for an ingest: the view, the quad count and the
+// generation are one immutable state behind an atomic pointer, which a
+// request loads once and an ingest replaces after it has written and
+// rebuilt the view. Ingests are serialised among themselves (wmu) and write
+// to the store while readers go on (bbolt: one writer beside any number of
+// read transactions). See docs/http.md, "Concurrency and caching", for what
+// a reader sees while an ingest commits.
 type Server struct {
 	store Store
 	opts  Options
 	log   *slog.Logger
 
-	// mu orders answers and ingests: requests hold the read side while they
-	// read the store and view; an ingest holds the write side while it
-	// writes and rebuilds the view.
-	mu    sync.RWMutex
-	view  *query.View
-	quads atomic.Int64 // the store's quad count that view reflects
-
-	cmu        sync.Mutex
-	centrality map[string]*memoEntry // memoised by normalised parameters; cleared on ingest
+	cur atomic.Pointer[state] // what requests read; replaced whole by ingests
+	wmu sync.Mutex            // one ingest at a time
+	// excl is taken for writing only by an ingest into a store that cannot
+	// be read while it is written (memstore, which is not goroutine-safe;
+	// an empty bbolt store, whose first large load replaces the file);
+	// readers of the store take its read side, uncontended otherwise.
+	excl sync.RWMutex
+	// epoch is odd while an ingest may have changed the store ahead of the
+	// published state, and moves on at both ends of every ingest: an answer
+	// is cached only if it began at an even epoch that is still current when
+	// it is stored.
+	epoch atomic.Uint64
 
 	// Encoded answers of GET routes by path and sorted query, so that a
-	// repeated question costs a map lookup. Cleared, and gen moved on, by
-	// every ingest that changes the store; an answer computed before the
-	// change is not stored after it.
-	rmu       sync.Mutex
-	responses map[string][]byte
-	gen       uint64
+	// repeated question costs a map lookup; bounded in bytes (LRU). Purged
+	// when an ingest begins to write.
+	answers *byteLRU[[]byte]
+	// Encoded centrality answers by generation and normalised parameters,
+	// with the computations in flight (concurrent identical requests
+	// compute once); bounded in bytes (LRU).
+	memo *byteLRU[*memoEntry]
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -79,8 +103,18 @@ type Server struct {
 	openapi []byte
 }
 
-// maxMemoised bounds the centrality memo; when full it is cleared.
-const maxMemoised = 512
+// state is what one request reads: never changed once published.
+type state struct {
+	view  *query.View
+	quads int64  // the store's quad count that view reflects
+	gen   uint64 // moved on by every ingest that changed the store
+}
+
+// Cache bounds by default.
+const (
+	DefaultCacheBytes = 64 << 20
+	DefaultMemoBytes  = 32 << 20
+)
 
 // New builds a Server on an open store and loads the analytics view (from
 // its snapshot when current).
@@ -97,11 +131,18 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 120 * time.Second
 	}
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.MemoBytes == 0 {
+		opts.MemoBytes = DefaultMemoBytes
+	}
 	opts.QueryLimits = opts.QueryLimits.withDefaults()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, opts: opts, log: opts.Logger, centrality: map[string]*memoEntry{}, responses: map[string][]byte{}}
+	s := &Server{store: st, opts: opts, log: opts.Logger,
+		answers: newByteLRU[[]byte](opts.CacheBytes), memo: newByteLRU[*memoEntry](opts.MemoBytes)}
 	n, err := st.Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting quads: %w", err)
@@ -116,9 +157,9 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	if _, err := v.Graph(query.Filter{}); err != nil { // built once here, not lazily by concurrent readers
 		return nil, fmt.Errorf("building the analytics graph: %w", err)
 	}
-	s.view = v
-	s.quads.Store(n)
-	s.metrics = newMetrics(func() float64 { return float64(s.quads.Load()) })
+	s.cur.Store(&state{view: v, quads: n})
+	s.metrics = newMetrics(func() float64 { return float64(s.Quads()) },
+		map[string]func() cacheStats{"answers": s.answers.Stats, "centrality": s.memo.Stats})
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
@@ -178,91 +219,158 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 }
 
 // Quads returns the store's quad count as of the last ingest.
-func (s *Server) Quads() int64 { return s.quads.Load() }
+func (s *Server) Quads() int64 { return s.cur.Load().quads }
 
-// read runs fn under the read lock with the current view.
+// snapshot returns the published state, for one request: a consistent view
+// and its quad count, whatever ingests do meanwhile.
+func (s *Server) snapshot() *state { return s.cur.Load() }
+
+// read runs fn with the current view. It never waits for an ingest, except
+// one into a store that cannot be read while written (see Server.excl).
 func (s *Server) read(fn func(v *query.View) (any, error)) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return fn(s.view)
+	return s.readState(func(st *state) (any, error) { return fn(st.view) })
 }
 
+// readState runs fn with the published state, holding excl's read side.
+func (s *Server) readState(fn func(st *state) (any, error)) (any, error) {
+	s.excl.RLock()
+	defer s.excl.RUnlock()
+	return fn(s.snapshot())
+}
+
+// exclusive reports whether an ingest into the store, which holds quads
+// quads, must keep readers out: memstore is not goroutine-safe with a
+// writer, bbolt's first large load into an empty store replaces cayley's
+// handle (graph.Store's bulk path), and other backends are not known to
+// allow it. A Store that does not name its backend is treated the same.
+func (s *Server) exclusive(quads int64) bool {
+	b, ok := s.store.(interface{ Backend() string })
+	if !ok {
+		return true
+	}
+	switch b.Backend() {
+	case "bbolt":
+		return quads == 0
+	case "postgres":
+		return false
+	}
+	return true
+}
+
+// An IngestError is an ingest that failed after validation, saying whether
+// anything of it is in the store.
+type IngestError struct {
+	Written []string // files whose quads are in the store despite the failure
+	Err     error
+}
+
+func (e *IngestError) Error() string { return e.Err.Error() }
+func (e *IngestError) Unwrap() error { return e.Err }
+
 // Ingest loads files as ingest.Load does (each file atomic), then, when the
-// store's quad count changed, rebuilds the view and clears the memo. It
-// holds the write lock throughout, so no request sees a partial load or a
-// store that is ahead of its view. Once started it runs to the end even if
-// ctx is cancelled (a client that hangs up does not leave a stale view).
+// store's quad count changed, rebuilds the view and publishes it. Readers
+// go on meanwhile, on the state published before; ingests run one at a
+// time. Once started it runs to the end even if ctx is cancelled (a client
+// that hangs up does not leave a stale view). A failure other than invalid
+// input (schema.Errors, nothing written) is an *IngestError naming what was
+// written.
 func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Options) (*ingest.Report, error) {
 	ctx = context.WithoutCancel(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	old := s.snapshot()
+	if opt.DryRun {
+		return ingest.Load(ctx, s.store, files, opt) // writes nothing
+	}
+	if s.exclusive(old.quads) {
+		s.excl.Lock()
+		defer s.excl.Unlock()
+	}
+	// From here until the new state is published the store may be ahead of
+	// it: nothing computed is cached, and what was cached goes (after the
+	// epoch moved, so that no answer computed before slips in after).
+	if s.epoch.Load()%2 == 0 {
+		s.epoch.Add(1)
+	}
+	s.answers.Purge()
 	rep, loadErr := ingest.Load(ctx, s.store, files, opt)
 	// Even a failed load may have written the files before the one that
 	// failed: the view follows the store whenever its count moved.
 	n, err := s.store.Count(ctx)
 	if err != nil {
-		return rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err))
+		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err)))
 	}
-	if n == s.quads.Load() {
-		return rep, loadErr
+	if n == old.quads {
+		s.epoch.Add(1) // settled: the store is as the published state says
+		return rep, s.ingestError(rep, loadErr)
 	}
-	// The store changed: no answer computed before may be served again,
-	// whether or not the view can be rebuilt.
-	s.cmu.Lock()
-	clear(s.centrality)
-	s.cmu.Unlock()
-	s.rmu.Lock()
-	clear(s.responses)
-	s.gen++
-	s.rmu.Unlock()
 	start := time.Now()
 	v, err := query.LoadView(ctx, s.store.QuadStore(), s.store, s.opts.SnapshotDir)
 	if v == nil {
-		// Keep the old view; the count stays old too, so the next ingest retries.
-		return rep, fmt.Errorf("rebuilding the analytics view after writing: %w", err)
+		// Keep the old state, and the epoch odd (the store is ahead of the
+		// view: nothing is cached); the next ingest retries.
+		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err)))
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "view snapshot not saved", "err", err)
 	}
 	if _, err := v.Graph(query.Filter{}); err != nil {
-		return rep, fmt.Errorf("building the analytics graph after writing: %w", err)
+		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("building the analytics graph after writing: %w", err)))
 	}
-	s.view = v
-	s.quads.Store(n)
-	s.cmu.Lock()
-	clear(s.centrality) // answers computed on the old view while it was rebuilt
-	s.cmu.Unlock()
-	s.rmu.Lock()
-	clear(s.responses)
-	s.gen++
-	s.rmu.Unlock()
+	s.cur.Store(&state{view: v, quads: n, gen: old.gen + 1})
+	s.memo.Purge() // results on the old view: no longer asked for (keys carry the generation)
+	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "ingest", "quads", n, "view_rebuild", time.Since(start))
-	return rep, loadErr
+	return rep, s.ingestError(rep, loadErr)
 }
 
-// maxResponses bounds the answer cache; when full it is cleared.
-const maxResponses = 8192
+// ingestError wraps a failure of Ingest as an *IngestError naming the files
+// whose quads are in the store: those the report shows added, and the
+// failing one if graph.Store says its batch was committed before the
+// failure. Invalid input stays schema.Errors: nothing was written.
+func (s *Server) ingestError(rep *ingest.Report, err error) error {
+	var problems schema.Errors
+	if err == nil || errors.As(err, &problems) {
+		return err
+	}
+	ie := &IngestError{Written: []string{}, Err: err}
+	if rep == nil {
+		return ie
+	}
+	for _, f := range rep.Files {
+		if f.Added > 0 {
+			ie.Written = append(ie.Written, f.File)
+		}
+	}
+	var we *graph.WriteError
+	if errors.As(err, &we) && we.Written && len(rep.Files) > 0 {
+		if last := rep.Files[len(rep.Files)-1].File; !slices.Contains(ie.Written, last) {
+			ie.Written = append(ie.Written, last)
+		}
+	}
+	return ie
+}
 
-// cachedResponse returns the stored answer for key and the current generation.
+// cachedResponse returns the stored answer for key and the epoch to store
+// a new answer with.
 func (s *Server) cachedResponse(key string) ([]byte, uint64, bool) {
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	b, ok := s.responses[key]
-	return b, s.gen, ok
+	e := s.epoch.Load()
+	b, ok := s.answers.Get(key)
+	return b, e, ok
 }
 
-// storeResponse keeps an answer computed at generation gen, unless the
-// store has changed since.
-func (s *Server) storeResponse(key string, gen uint64, body []byte) {
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	if gen != s.gen {
+// storeResponse keeps an answer whose computation began at epoch e, unless
+// an ingest has begun since or was under way (odd e).
+func (s *Server) storeResponse(key string, e uint64, body []byte) {
+	if e%2 == 1 {
 		return
 	}
-	if len(s.responses) >= maxResponses {
-		clear(s.responses)
+	s.answers.mu.Lock()
+	defer s.answers.mu.Unlock()
+	if s.epoch.Load() != e {
+		return
 	}
-	s.responses[key] = body
+	s.answers.addLocked(key, body, len(body))
 }
 
 var (
