@@ -144,5 +144,7 @@ func (l *lockFile) release() error {
 		_ = l.f.Truncate(0)
 	}
 	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
-	return errors.Join(err, l.f.Close())
+	err = errors.Join(err, l.f.Close())
+	l.f = nil
+	return err
 }

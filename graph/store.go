@@ -86,7 +86,8 @@ type Store struct {
 	mu     sync.RWMutex // guards qs, bolt and broken, which a write may replace
 	qs     cgraph.QuadStore
 	bolt   *bolt.DB // bbolt: the file cayley's store runs on, for Scan and Out
-	broken error    // set when the store could not be reopened after a failed write
+	broken error    // set when the store could not be reopened after a failed write, or is closed
+	closed bool
 
 	wmu   sync.Mutex // one write at a time
 	lock  *lockFile
@@ -134,11 +135,6 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 		if opts.MustExist && !initialised(opts.Path, opts.Backend) {
 			return nil, s.noStore("")
 		}
-		if opts.ReadOnly {
-			if _, err := os.Stat(opts.Path); err != nil {
-				return nil, s.noStore("")
-			}
-		}
 		lock, err := acquireLock(opts.Path, opts.ReadOnly)
 		if err != nil {
 			return nil, err
@@ -158,7 +154,7 @@ func Open(ctx context.Context, opts Options, logger *slog.Logger) (*Store, error
 		}
 	}
 	qs, db, err := s.openQuadStore(ctx)
-	if errors.Is(err, errHalfCreated) && !opts.ReadOnly {
+	if errors.Is(err, errHalfCreated) && !opts.MustExist {
 		// An interrupted creation by an older threatgraph: it holds no
 		// quads; create it again.
 		logger.WarnContext(ctx, "store creation was interrupted; creating it again", "path", opts.Path)
@@ -477,7 +473,7 @@ func (s *Store) Close() error {
 	if s.qs != nil && s.broken == nil {
 		err = s.qs.Close()
 	}
-	s.broken = errors.New("store is closed")
+	s.broken, s.closed = errors.New("store is closed"), true
 	return errors.Join(err, s.lock.release())
 }
 
@@ -519,6 +515,11 @@ func (s *Store) Write(ctx context.Context, qs []quad.Quad) (added int, err error
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	s.mu.Lock()
+	if s.broken != nil && !s.closed {
+		_ = s.reopenLocked(ctx) // an earlier reopen failed: try again
+	}
+	s.mu.Unlock()
 	before, err := s.Count(ctx)
 	if err != nil {
 		return 0, &WriteError{Quads: len(qs), Err: err}
