@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -368,33 +367,3 @@ func TestExampleFiles(t *testing.T) {
 	}
 }
 
-// failingTarget writes through to a store until its n-th write, which fails.
-type failingTarget struct {
-	*graph.Store
-	writes, failAt int
-}
-
-func (f *failingTarget) Write(ctx context.Context, qs []quad.Quad) (int, error) {
-	if f.writes++; f.writes == f.failAt {
-		return 0, errors.New("disk full")
-	}
-	return f.Store.Write(ctx, qs)
-}
-
-// TestWriteFailureSaysWhatLanded: files are atomic one by one; when writing
-// the second fails, the error names it and the first, which did land.
-func TestWriteFailureSaysWhatLanded(t *testing.T) {
-	s := openStore(t)
-	ft := &failingTarget{Store: s, failAt: 2}
-	files := []*ingest.File{
-		ingest.Parse("1.yaml", []byte("sources:\n  - id: source:a\n    publisher: A\n")),
-		ingest.Parse("2.yaml", []byte("sources:\n  - id: source:b\n    publisher: B\n")),
-	}
-	_, err := ingest.Load(t.Context(), ft, files, ingest.Options{})
-	if err == nil || !strings.Contains(err.Error(), "2.yaml: writing failed, the file was not written (disk full); written before it: 1.yaml") {
-		t.Errorf("error %v; want it to name 2.yaml as failed and 1.yaml as written", err)
-	}
-	if n := count(t, s); n == 0 {
-		t.Errorf("1.yaml was not written")
-	}
-}

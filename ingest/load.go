@@ -64,7 +64,9 @@ func (r *Report) Totals() FileReport {
 }
 
 // Load checks the parsed files together (references may cross files and
-// reach into the store) and writes each file's quads in one transaction.
+// reach into the store) and writes the quads of all files in one
+// transaction: all or nothing, so a load can never leave references
+// between its files half-written.
 // In strict mode (the default) any problem returns schema.Errors and writes
 // nothing. With SkipInvalid the records with problems, and records whose
 // references then dangle, are left out and reported.
@@ -94,6 +96,11 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 		}
 		return rep, rep.Problems
 	}
+	// One load is one transaction: every file's quads are written together,
+	// so references across files can never land half-way.
+	var all []quad.Quad
+	owner := []int{} // index into rep.Files of each quad in all
+	seen := map[quad.Quad]struct{}{}
 	for _, f := range files {
 		fr := FileReport{File: f.Name, Format: f.Format, Records: len(f.Records)}
 		var qs []quad.Quad
@@ -110,33 +117,83 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 		}
 		qs = dedupe(qs)
 		fr.Quads = len(qs)
-		if !opt.DryRun && len(qs) > 0 {
-			n, err := t.Write(ctx, qs)
-			if err != nil {
-				rep.Files = append(rep.Files, fr)
-				// Each file is one transaction: say what did land.
-				var written []string
-				for _, done := range rep.Files[:len(rep.Files)-1] {
-					if done.Quads > 0 {
-						written = append(written, done.File)
-					}
-				}
-				state := "nothing was written"
-				if len(written) > 0 {
-					state = "written before it: " + strings.Join(written, ", ") + " (each file is one transaction)"
-				}
-				return rep, fmt.Errorf("%s: writing failed, the file was not written (%w); %s", f.Name, err, state)
+		for _, q := range qs {
+			// A quad in two files is new at most once: it counts for the first.
+			if _, dup := seen[q]; dup {
+				continue
 			}
-			fr.Added = n
+			seen[q] = struct{}{}
+			all = append(all, q)
+			owner = append(owner, len(rep.Files))
 		}
 		rep.Files = append(rep.Files, fr)
 	}
-	if opt.SkipInvalid && opt.Rejects != nil {
-		if err := writeRejects(opt.Rejects, files); err != nil {
-			return rep, fmt.Errorf("writing rejects report: %w", err)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("nothing was written: %w", err)
+	}
+	if opt.DryRun || len(all) == 0 {
+		return rep, writeRejectsIf(opt, files)
+	}
+	var exists []bool
+	if ex, ok := t.(existing); ok {
+		var err error
+		if exists, err = ex.Existing(ctx, all); err != nil {
+			return rep, fmt.Errorf("checking which quads are new: %w; nothing was written", err)
 		}
 	}
-	return rep, nil
+	n, err := t.Write(ctx, all)
+	if err != nil {
+		names := make([]string, len(rep.Files))
+		for i, fr := range rep.Files {
+			names[i] = fr.File
+		}
+		return rep, &WriteError{Files: names, Err: err}
+	}
+	if exists == nil {
+		// Without a way to ask, the files share the count: all of it is
+		// reported on the first file that had quads.
+		for i := range rep.Files {
+			if rep.Files[i].Quads > 0 {
+				rep.Files[i].Added = n
+				break
+			}
+		}
+	} else {
+		for i, e := range exists {
+			if !e {
+				rep.Files[owner[i]].Added++
+			}
+		}
+	}
+	return rep, writeRejectsIf(opt, files)
+}
+
+// existing is what Load uses, where the target has it, to tell each file's
+// new quads from those already stored before writing them all at once.
+type existing interface {
+	Existing(ctx context.Context, qs []quad.Quad) ([]bool, error)
+}
+
+// A WriteError reports that a load's one transaction failed: nothing of it
+// was written; Err says why.
+type WriteError struct {
+	Files []string // the files of the load, none of which was written
+	Err   error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("writing failed, nothing was written (the load of %s is one transaction): %v", strings.Join(e.Files, ", "), e.Err)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
+func writeRejectsIf(opt Options, files []*File) error {
+	if opt.SkipInvalid && opt.Rejects != nil {
+		if err := writeRejects(opt.Rejects, files); err != nil {
+			return fmt.Errorf("writing rejects report: %w", err)
+		}
+	}
+	return nil
 }
 
 func fileIndex(files []*File, name string) int {

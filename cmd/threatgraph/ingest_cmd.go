@@ -34,7 +34,8 @@ and N-Quads (.nq, .nquads). "-" reads native YAML from standard input.
 
 Strict by default: every file is checked (syntax, vocabulary, values, references, kinds)
 before anything is written, every problem is reported as FILE:LINE: field: message, and
-nothing is written unless all files are valid. Each file is written in one transaction.
+nothing is written unless all files are valid. All the files are written in one transaction:
+all of them land, or none.
 Re-ingesting the same input adds nothing.
 
 --server URL sends each file to a running threatgraph serve (POST URL/v1/ingest) with the
