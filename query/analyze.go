@@ -53,8 +53,9 @@ type CentralityResult struct {
 // degree_centrality on the undirected multigraph; betweenness, closeness,
 // harmonic and eigenvector use the undirected reading, betweenness
 // normalised; PageRank (damping 0.85) and HITS follow the edges' direction,
-// weighted by supporting sources.
-func Scores(g *analytics.Graph, measure string) ([]float64, string, error) {
+// weighted by supporting sources. A done ctx stops the computation with
+// ctx's error.
+func Scores(ctx context.Context, g *analytics.Graph, measure string) ([]float64, string, error) {
 	n := g.N()
 	switch measure {
 	case "degree":
@@ -68,25 +69,34 @@ func Scores(g *analytics.Graph, measure string) ([]float64, string, error) {
 		return out, "degree / (n-1), undirected, parallel edges counted", nil
 	case "betweenness":
 		if n <= ExactBetweennessMax {
-			return analytics.Normalize(analytics.Betweenness(g, analytics.Undirected), n, analytics.Undirected), "exact (Brandes), undirected, normalised as NetworkX", nil
+			b, err := analytics.BetweennessContext(ctx, g, analytics.Undirected)
+			if err != nil {
+				return nil, "", err
+			}
+			return analytics.Normalize(b, n, analytics.Undirected), "exact (Brandes), undirected, normalised as NetworkX", nil
 		}
-		b := analytics.SampledBetweenness(g, analytics.Undirected, SampledPivots, 1)
+		b, err := analytics.SampledBetweennessContext(ctx, g, analytics.Undirected, SampledPivots, 1)
+		if err != nil {
+			return nil, "", err
+		}
 		return analytics.Normalize(b, n, analytics.Undirected), fmt.Sprintf("sampled: %d pivots, seed 1 (about 10%% mean relative error on the top 100 of a 20k-node graph), undirected, normalised", SampledPivots), nil
 	case "closeness":
-		return analytics.Closeness(g, analytics.Undirected), "per-source BFS, undirected, Wasserman-Faust for disconnected graphs", nil
+		c, err := analytics.ClosenessContext(ctx, g, analytics.Undirected)
+		return c, "per-source BFS, undirected, Wasserman-Faust for disconnected graphs", err
 	case "harmonic":
-		return analytics.Harmonic(g, analytics.Undirected), "per-source BFS, undirected", nil
+		h, err := analytics.HarmonicContext(ctx, g, analytics.Undirected)
+		return h, "per-source BFS, undirected", err
 	case "pagerank":
-		pr, err := analytics.PageRank(g, 0.85, analytics.Options{Weighting: analytics.Sources})
+		pr, err := analytics.PageRankContext(ctx, g, 0.85, analytics.Options{Weighting: analytics.Sources})
 		return pr, "PageRank, damping 0.85, directed, weighted by supporting sources", err
 	case "hits", "hubs":
-		hubs, auth, err := analytics.HITS(g, analytics.Options{Weighting: analytics.Sources})
+		hubs, auth, err := analytics.HITSContext(ctx, g, analytics.Options{Weighting: analytics.Sources})
 		if measure == "hubs" {
 			return hubs, "HITS hub scores, weighted by supporting sources", err
 		}
 		return auth, "HITS authority scores, weighted by supporting sources", err
 	case "eigenvector":
-		ev, err := analytics.Eigenvector(g, analytics.Undirected, analytics.Options{Weighting: analytics.Sources})
+		ev, err := analytics.EigenvectorContext(ctx, g, analytics.Undirected, analytics.Options{Weighting: analytics.Sources})
 		return ev, "eigenvector centrality, undirected, weighted by supporting sources", err
 	}
 	return nil, "", fmt.Errorf("unknown measure %q (expected one of %s)", measure, strings.Join(Measures, ", "))
@@ -114,7 +124,7 @@ func Centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 	if err != nil {
 		return nil, err
 	}
-	scores, method, err := Scores(g, o.Measure)
+	scores, method, err := Scores(ctx, g, o.Measure)
 	if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 		return nil, err
 	}
@@ -156,7 +166,7 @@ func Centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 		if err != nil {
 			return nil, err
 		}
-		s2, _, err := Scores(g2, o.Measure)
+		s2, _, err := Scores(ctx, g2, o.Measure)
 		if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 			return nil, err
 		}
@@ -284,7 +294,11 @@ func Paths(ctx context.Context, qs cgraph.QuadStore, v *View, from, to string, k
 	if k <= 0 {
 		k = 1
 	}
-	for _, p := range analytics.KShortestPaths(g, s, t, k) {
+	ps, err := analytics.KShortestPathsContext(ctx, g, s, t, k)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
 		if maxDepth > 0 && p.Hops() > maxDepth {
 			continue
 		}

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"math/rand/v2"
 )
 
@@ -17,12 +18,19 @@ import (
 // are split into a fixed number of chunks whose partial sums are added in
 // order.
 func Betweenness(g *Graph, r Reading) []float64 {
+	b, _ := BetweennessContext(context.Background(), g, r)
+	return b
+}
+
+// BetweennessContext is Betweenness that stops when ctx is done, within
+// one source's search on each CPU, and returns ctx's error.
+func BetweennessContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	n := g.N()
 	sources := make([]int32, n)
 	for i := range sources {
 		sources[i] = int32(i)
 	}
-	return brandes(g, r, sources, 1)
+	return brandes(ctx, g, r, sources, 1)
 }
 
 // SampledBetweenness estimates betweenness from k source pivots drawn
@@ -32,12 +40,19 @@ func Betweenness(g *Graph, r Reading) []float64 {
 // relative to the value, for the most central nodes (see the package
 // documentation for measured figures). With k >= N it is Betweenness.
 func SampledBetweenness(g *Graph, r Reading, k int, seed uint64) []float64 {
+	b, _ := SampledBetweennessContext(context.Background(), g, r, k, seed)
+	return b
+}
+
+// SampledBetweennessContext is SampledBetweenness that stops when ctx is
+// done and returns ctx's error.
+func SampledBetweennessContext(ctx context.Context, g *Graph, r Reading, k int, seed uint64) ([]float64, error) {
 	n := g.N()
 	if k >= n {
-		return Betweenness(g, r)
+		return BetweennessContext(ctx, g, r)
 	}
 	if k <= 0 {
-		return make([]float64, n)
+		return make([]float64, n), nil
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x74687265617467)) // "threatg"
 	perm := make([]int32, n)
@@ -48,7 +63,7 @@ func SampledBetweenness(g *Graph, r Reading, k int, seed uint64) []float64 {
 		j := i + rng.IntN(n-i)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
-	return brandes(g, r, perm[:k], float64(n)/float64(k))
+	return brandes(ctx, g, r, perm[:k], float64(n)/float64(k))
 }
 
 // Normalize returns NetworkX's normalised betweenness for the raw values
@@ -67,7 +82,7 @@ func Normalize(b []float64, n int, r Reading) []float64 {
 	return b
 }
 
-func brandes(g *Graph, r Reading, sources []int32, scale float64) []float64 {
+func brandes(ctx context.Context, g *Graph, r Reading, sources []int32, scale float64) ([]float64, error) {
 	n := g.N()
 	dir := Out
 	if r == Undirected {
@@ -89,10 +104,16 @@ func brandes(g *Graph, r Reading, sources []int32, scale float64) []float64 {
 		acc := make([]float64, n)
 		s := newBrandesScratch(n)
 		for _, src := range sources[lo:hi] {
+			if ctx.Err() != nil {
+				return
+			}
 			s.source(&a, inv[src], acc)
 		}
 		part[c] = acc
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := make([]float64, n)
 	for _, acc := range part {
 		if acc == nil {
@@ -105,7 +126,7 @@ func brandes(g *Graph, r Reading, sources []int32, scale float64) []float64 {
 	for v := range out {
 		out[v] *= scale
 	}
-	return out
+	return out, nil
 }
 
 // brandesScratch is one goroutine's per-source state for Brandes.

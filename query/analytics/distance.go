@@ -1,5 +1,7 @@
 package analytics
 
+import "context"
+
 // Closeness returns the closeness centrality of every node with NetworkX's
 // default Wasserman–Faust correction for disconnected graphs:
 //
@@ -10,9 +12,16 @@ package analytics
 // distances are incoming (from v to u), as in NetworkX and gonum. It runs
 // one BFS per node, in parallel, in O(N·M) time and O(N) memory per CPU.
 func Closeness(g *Graph, r Reading) []float64 {
+	c, _ := ClosenessContext(context.Background(), g, r)
+	return c
+}
+
+// ClosenessContext is Closeness that stops when ctx is done and returns
+// ctx's error.
+func ClosenessContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	n := g.N()
 	out := make([]float64, n)
-	perSource(g, r, func(u int32, s *bfsState) {
+	err := perSource(ctx, g, r, func(u int32, s *bfsState) {
 		var sum int64
 		for _, v := range s.queue {
 			sum += int64(s.dist[v])
@@ -22,7 +31,10 @@ func Closeness(g *Graph, r Reading) []float64 {
 			out[u] = c * float64(reached-1) / float64(n-1)
 		}
 	})
-	return out
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Harmonic returns the harmonic centrality of every node,
@@ -33,8 +45,15 @@ func Closeness(g *Graph, r Reading) []float64 {
 // Directed reading, as NetworkX's harmonic_centrality and gonum's
 // network.Harmonic do.
 func Harmonic(g *Graph, r Reading) []float64 {
+	h, _ := HarmonicContext(context.Background(), g, r)
+	return h
+}
+
+// HarmonicContext is Harmonic that stops when ctx is done and returns
+// ctx's error.
+func HarmonicContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	out := make([]float64, g.N())
-	perSource(g, r, func(u int32, s *bfsState) {
+	err := perSource(ctx, g, r, func(u int32, s *bfsState) {
 		// Sum by distance layer: exact counts, then one division per layer.
 		var h float64
 		q := s.queue
@@ -49,13 +68,17 @@ func Harmonic(g *Graph, r Reading) []float64 {
 		}
 		out[u] = h
 	})
-	return out
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // perSource runs a BFS from every node over incoming edges (Directed) or
 // all edges (Undirected) and calls fn with each result. fn may run
-// concurrently for different nodes.
-func perSource(g *Graph, r Reading, fn func(u int32, s *bfsState)) {
+// concurrently for different nodes. It stops, returning ctx's error, when
+// ctx is done (checked every block of 64 sources).
+func perSource(ctx context.Context, g *Graph, r Reading, fn func(u int32, s *bfsState)) error {
 	dir := In
 	if r == Undirected {
 		dir = Both
@@ -66,6 +89,9 @@ func perSource(g *Graph, r Reading, fn func(u int32, s *bfsState)) {
 	const block = 64
 	states := make(chan *bfsState, chunks)
 	parallel((n+block-1)/block, func(b int) {
+		if ctx.Err() != nil {
+			return
+		}
 		var s *bfsState
 		select {
 		case s = <-states:
@@ -82,4 +108,5 @@ func perSource(g *Graph, r Reading, fn func(u int32, s *bfsState)) {
 		default:
 		}
 	})
+	return ctx.Err()
 }

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"context"
 	"slices"
 )
 
@@ -39,13 +40,20 @@ func ShortestPath(g *Graph, s, t int32) (Path, bool) {
 // make new paths); among paths of equal length the order is by ascending
 // node ids, position by position.
 func KShortestPaths(g *Graph, s, t int32, k int) []Path {
+	ps, _ := KShortestPathsContext(context.Background(), g, s, t, k)
+	return ps
+}
+
+// KShortestPathsContext is KShortestPaths that stops when ctx is done
+// (checked before every spur search) and returns ctx's error.
+func KShortestPathsContext(ctx context.Context, g *Graph, s, t int32, k int) ([]Path, error) {
 	if k <= 0 {
-		return nil
+		return nil, nil
 	}
 	f := newFinder(g)
 	first := f.search(s, t, nil)
 	if first == nil {
-		return nil
+		return nil, ctx.Err()
 	}
 	accepted := [][]int32{first}
 	var cands [][]int32
@@ -53,6 +61,9 @@ func KShortestPaths(g *Graph, s, t int32, k int) []Path {
 	for len(accepted) < k && len(first) > 1 {
 		prev := accepted[len(accepted)-1]
 		for j := 0; j < len(prev)-1; j++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			root := prev[:j+1]
 			firstHops = firstHops[:0]
 			for _, p := range accepted {
@@ -86,7 +97,7 @@ func KShortestPaths(g *Graph, s, t int32, k int) []Path {
 	for i, p := range accepted {
 		paths[i] = g.path(p)
 	}
-	return paths
+	return paths, nil
 }
 
 func comparePaths(a, b []int32) int {

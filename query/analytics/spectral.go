@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -60,6 +61,12 @@ func chunkSums(n int, fn func(lo, hi int) float64) float64 {
 // converge PageRank returns the last vector and an error wrapping
 // ErrNotConverged.
 func PageRank(g *Graph, damping float64, opt Options) ([]float64, error) {
+	return PageRankContext(context.Background(), g, damping, opt)
+}
+
+// PageRankContext is PageRank that stops when ctx is done (checked every
+// iteration) and returns ctx's error.
+func PageRankContext(ctx context.Context, g *Graph, damping float64, opt Options) ([]float64, error) {
 	n := g.N()
 	if n == 0 {
 		return nil, nil
@@ -84,6 +91,9 @@ func PageRank(g *Graph, damping float64, opt Options) ([]float64, error) {
 	}
 	nf := float64(n)
 	for iter := 0; iter < maxIter; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		dangling := chunkSums(n, func(lo, hi int) float64 {
 			var d float64
 			for u := lo; u < hi; u++ {
@@ -131,6 +141,12 @@ func PageRank(g *Graph, damping float64, opt Options) ([]float64, error) {
 // are A·authorities, found by power iteration until the L1 change of the
 // hub vector is below Tol. For a graph without edges both are zero.
 func HITS(g *Graph, opt Options) (hubs, authorities []float64, err error) {
+	return HITSContext(context.Background(), g, opt)
+}
+
+// HITSContext is HITS that stops when ctx is done (checked every
+// iteration) and returns ctx's error.
+func HITSContext(ctx context.Context, g *Graph, opt Options) (hubs, authorities []float64, err error) {
 	n := g.N()
 	tol, maxIter := opt.tol(1e-8), opt.maxIter(1000)
 	weighted := opt.Weighting != Simple
@@ -168,6 +184,9 @@ func HITS(g *Graph, opt Options) (hubs, authorities []float64, err error) {
 		}
 	}
 	for iter := 0; iter < maxIter; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		copy(last, h)
 		sa := mul(a, h, &in)
 		if sa == 0 {
@@ -194,6 +213,12 @@ func HITS(g *Graph, opt Options) (hubs, authorities []float64, err error) {
 // comes from its in-neighbours (the left eigenvector), normalised to unit
 // Euclidean length, stopping when the L1 change is below N·Tol.
 func Eigenvector(g *Graph, r Reading, opt Options) ([]float64, error) {
+	return EigenvectorContext(context.Background(), g, r, opt)
+}
+
+// EigenvectorContext is Eigenvector that stops when ctx is done (checked
+// every iteration) and returns ctx's error.
+func EigenvectorContext(ctx context.Context, g *Graph, r Reading, opt Options) ([]float64, error) {
 	n := g.N()
 	if n == 0 {
 		return nil, nil
@@ -211,6 +236,9 @@ func Eigenvector(g *Graph, r Reading, opt Options) ([]float64, error) {
 		x[i] = 1 / float64(n)
 	}
 	for iter := 0; iter < maxIter; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		sq := chunkSums(n, func(lo, hi int) float64 {
 			var sq float64
 			for v := lo; v < hi; v++ {
