@@ -38,6 +38,7 @@ type route struct {
 	body                  *requestBody
 	answer                func(r *http.Request, a *args) (any, error)
 	raw                   http.HandlerFunc // instead of answer, for non-JSON-result routes
+	failure               any              // a value of the 500 answer's type, when it has its own
 }
 
 type requestBody struct {
@@ -325,7 +326,7 @@ func (s *Server) routeTable() []*route {
 				{name: "skip-invalid", typ: "boolean", def: "false", desc: "load the valid records and report the others (default: all or nothing)"},
 			},
 			body:   &requestBody{desc: "the file", types: []string{"application/yaml", "application/json", "application/n-quads"}, required: true},
-			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422},
+			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422}, failure: &IngestErrorBody{},
 			answer: s.ingestAnswer},
 		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
@@ -515,6 +516,14 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 type IngestFailure struct {
 	Written bool     `json:"written"`       // some quads of the upload were committed
 	Files   []string `json:"files_written"` // the files committed (one upload: its name, or none)
+}
+
+// IngestErrorBody is the JSON of a 500 answer to POST /v1/ingest: the
+// detail says what was written when the input was valid and the write (or
+// what followed it) failed; a bare internal error has no detail.
+type IngestErrorBody struct {
+	Error  string         `json:"error"`
+	Detail *IngestFailure `json:"detail,omitempty"`
 }
 
 // ingestFailure is the sentence a client reads when an ingest failed after

@@ -112,7 +112,13 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 		// request, an internal failure.
 		codes := append([]int{400, 500, 503}, rt.errors...)
 		for _, c := range codes {
-			op.Responses.Set(strconv.Itoa(c), &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription(http.StatusText(c)).WithJSONSchemaRef(errRef)})
+			ref := errRef
+			if c == http.StatusInternalServerError && rt.failure != nil {
+				if ref, err = schemaOf(rt.failure); err != nil {
+					return nil, err
+				}
+			}
+			op.Responses.Set(strconv.Itoa(c), &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription(http.StatusText(c)).WithJSONSchemaRef(ref)})
 		}
 		doc.AddOperation(rt.path, rt.method, op)
 	}
