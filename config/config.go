@@ -32,6 +32,8 @@ type Serve struct {
 	IdleTimeout  time.Duration `mapstructure:"idle_timeout" json:"idle_timeout" yaml:"idle_timeout"`    // keep-alive connections
 	QueryTimeout time.Duration `mapstructure:"query_timeout" json:"query_timeout" yaml:"query_timeout"` // raw Gizmo/GraphQL query time limit
 	QueryLimit   int           `mapstructure:"query_limit" json:"query_limit" yaml:"query_limit"`       // raw query result cap (rows)
+	CacheBytes   int64         `mapstructure:"cache_bytes" json:"cache_bytes" yaml:"cache_bytes"`       // cache of encoded GET answers, bytes (LRU; 0: none)
+	MemoBytes    int64         `mapstructure:"memo_bytes" json:"memo_bytes" yaml:"memo_bytes"`          // centrality memo, bytes of encoded answers (LRU; 0: none)
 }
 
 // A Secret is a string that prints as "<redacted>" when set, so that
@@ -80,6 +82,8 @@ func Default() Config {
 			IdleTimeout:  120 * time.Second,
 			QueryTimeout: 5 * time.Second,
 			QueryLimit:   10_000,
+			CacheBytes:   64 << 20,
+			MemoBytes:    32 << 20,
 		},
 	}
 }
@@ -88,7 +92,7 @@ func Default() Config {
 func Keys() []string {
 	return []string{"store.backend", "store.path", "store.nosync", "log.level", "format",
 		"serve.addr", "serve.token", "serve.body_limit", "serve.read_timeout", "serve.write_timeout",
-		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit"}
+		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit", "serve.cache_bytes", "serve.memo_bytes"}
 }
 
 // Load reads the configuration from v (with flags already bound by the
@@ -103,7 +107,7 @@ func Load(v *viper.Viper, file string) (Config, error) {
 		"serve.addr": d.Serve.Addr, "serve.token": string(d.Serve.Token), "serve.body_limit": d.Serve.BodyLimit,
 		"serve.read_timeout": d.Serve.ReadTimeout, "serve.write_timeout": d.Serve.WriteTimeout,
 		"serve.idle_timeout": d.Serve.IdleTimeout, "serve.query_timeout": d.Serve.QueryTimeout,
-		"serve.query_limit": d.Serve.QueryLimit,
+		"serve.query_limit": d.Serve.QueryLimit, "serve.cache_bytes": d.Serve.CacheBytes, "serve.memo_bytes": d.Serve.MemoBytes,
 	}
 	for _, k := range Keys() {
 		v.SetDefault(k, defaults[k])
@@ -194,6 +198,12 @@ func (s Serve) validate() []error {
 	}
 	if s.QueryLimit <= 0 {
 		errs = append(errs, &ValidationError{"serve.query_limit", s.QueryLimit, "a positive number of rows"})
+	}
+	if s.CacheBytes < 0 {
+		errs = append(errs, &ValidationError{"serve.cache_bytes", s.CacheBytes, "a number of bytes, 0 or more (0: no answer cache)"})
+	}
+	if s.MemoBytes < 0 {
+		errs = append(errs, &ValidationError{"serve.memo_bytes", s.MemoBytes, "a number of bytes, 0 or more (0: no centrality memo)"})
 	}
 	return errs
 }

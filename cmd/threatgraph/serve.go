@@ -39,6 +39,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					Token: string(sc.Token), BodyLimit: sc.BodyLimit,
 					ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout,
 					QueryLimits: httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit},
+					CacheBytes:  noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: dir, Logger: a.logger,
 				})
 				if err != nil {
@@ -64,4 +65,13 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 	cmd.Flags().DurationVar(&grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
 	_ = a.v.BindPFlag("serve.addr", cmd.Flags().Lookup("addr"))
 	return cmd
+}
+
+// noneIfZero maps a configured cache bound of 0 (no cache) to httpapi's
+// negative (its 0 means the default).
+func noneIfZero(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
