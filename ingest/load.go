@@ -78,6 +78,7 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 	if err := link(ctx, t, files, opt.SkipInvalid); err != nil {
 		return rep, err
 	}
+	rep.Warnings = Warnings(files)
 	for _, f := range files {
 		for _, r := range f.Records {
 			rep.Problems = append(rep.Problems, r.Errs...)
