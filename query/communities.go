@@ -40,7 +40,7 @@ func Communities(ctx context.Context, v *View, project string, f Filter) (*Commu
 	if err != nil {
 		return nil, err
 	}
-	var ug gonum.Undirected
+	var ug louvainGraph
 	nodeOf := func(id int64) int32 { return int32(id) }
 	switch project {
 	case "":
@@ -56,8 +56,10 @@ func Communities(ctx context.Context, v *View, project string, f Filter) (*Commu
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	red := community.Modularize(ug, 1, rand.NewPCG(1, 1))
-	comms := red.Communities()
+	comms, err := modularize(ctx, ug)
+	if err != nil {
+		return nil, err
+	}
 	res := &CommunitiesResult{Projection: project, Modularity: clean(community.Q(ug, comms, 1)), Communities: []Community{}}
 	for _, c := range comms {
 		if len(c) < 2 {
@@ -83,6 +85,69 @@ func Communities(ctx context.Context, v *View, project string, f Filter) (*Commu
 		res.Communities[i].ID = i + 1
 	}
 	return res, nil
+}
+
+// stopped is the panic value with which a done context stops gonum's
+// Louvain, which takes no context: it is raised from the random source and
+// the graph that Louvain consults, and recovered by modularize.
+type stopped struct{ err error }
+
+// ctxSource is the seeded random source of Louvain that stops it when ctx
+// is done: Louvain draws from it at the start of every pass of the local
+// moving heuristic.
+type ctxSource struct {
+	ctx context.Context
+	src rand.Source
+	n   int
+}
+
+func (s *ctxSource) Uint64() uint64 {
+	if s.n++; s.n&1023 == 0 {
+		if err := s.ctx.Err(); err != nil {
+			panic(stopped{err})
+		}
+	}
+	return s.src.Uint64()
+}
+
+// louvainGraph is the weighted undirected graph Louvain reads.
+type louvainGraph interface {
+	gonum.Undirected
+	gonum.WeightedUndirected
+}
+
+// ctxUndirected checks ctx as Louvain reads the graph's neighbours (its
+// first reduction reads every node's).
+type ctxUndirected struct {
+	louvainGraph
+	ctx context.Context
+	n   int
+}
+
+func (g *ctxUndirected) From(id int64) gonum.Nodes {
+	if g.n++; g.n&1023 == 0 {
+		if err := g.ctx.Err(); err != nil {
+			panic(stopped{err})
+		}
+	}
+	return g.louvainGraph.From(id)
+}
+
+// modularize runs gonum's Louvain (resolution 1, seed 1) on ug and
+// returns its communities, or ctx's error when ctx is done first.
+func modularize(ctx context.Context, ug louvainGraph) (comms [][]gonum.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st, ok := r.(stopped)
+			if !ok {
+				panic(r)
+			}
+			comms, err = nil, st.err
+		}
+	}()
+	src := &ctxSource{ctx: ctx, src: rand.NewPCG(1, 1)}
+	red := community.Modularize(&ctxUndirected{louvainGraph: ug, ctx: ctx}, 1, src)
+	return red.Communities(), ctx.Err()
 }
 
 // groupProjection builds the weighted group-group graph; members maps its

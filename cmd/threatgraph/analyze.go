@@ -71,6 +71,15 @@ func (a *app) table(header string, rows [][]string) error {
 	return tw.Flush()
 }
 
+// asUsage marks err as bad input (exit 2) unless the command was
+// cancelled or timed out.
+func asUsage(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return usageError{err}
+}
+
 func f6(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
 
 func newCentralityCmd(a *app) *cobra.Command {
@@ -87,7 +96,7 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
 				res, err := query.Centrality(cmd.Context(), v, o)
 				if err != nil {
-					return usageError{err}
+					return asUsage(err)
 				}
 				var rows [][]string
 				for _, r := range res.Top {
@@ -394,7 +403,7 @@ func newCommunitiesCmd(a *app) *cobra.Command {
 			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
 				res, err := query.Communities(cmd.Context(), v, project, f)
 				if err != nil {
-					return usageError{err}
+					return asUsage(err)
 				}
 				switch a.cfg.Format {
 				case "json":

@@ -45,7 +45,9 @@ igraph (graphml, gexf, cytoscape), or as facts that load back into a store (nqua
 
 The export alone goes to --out (default -, stdout); a one-line summary goes to stderr. The same
 store gives byte-identical output. With --out FILE the file is written beside its final name and
-renamed into place when complete, so a failed run never leaves a truncated file.
+renamed into place when complete, so a failed or interrupted run never leaves a truncated file; a
+symlink to a file is written through (its target is replaced, the link stays). A device, FIFO or
+socket (e.g. /dev/null, a named pipe) is opened and written directly, never replaced.
 
 Exit status: 0 written; 1 store or I/O failure; 2 bad flags or filters (unknown kind, source,
 entity or measure, bad date); 3 store held by another process.
@@ -136,7 +138,7 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 			}
 			o.Scores = scores
 		}
-		return writeOut(f.out, a.out, func(w io.Writer) error {
+		return writeOut(ctx, f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error
 			sum, err = formats.Write(ctx, s.QuadStore(), f.format, o, cw)
@@ -165,16 +167,45 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	return nil
 }
 
-// writeOut runs write on stdout for "-", else on a temporary file beside
-// path that is renamed to path only when write and close succeed.
-func writeOut(path string, stdout io.Writer, write func(io.Writer) error) (err error) {
+// writeOut runs write on stdout for "-". A path that is, or links to,
+// something other than a regular file (a device such as /dev/null, a FIFO,
+// a socket) is opened and written directly: replacing it would destroy
+// it. Otherwise write runs on a temporary file beside the final file (the
+// symlink's target when path is a symlink to a regular file, so that the
+// link stays a link) that is renamed into place only when write and close
+// succeed; on failure, cancellation or a forced exit after a signal the
+// temporary file is removed.
+func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.Writer) error) (err error) {
 	if path == "-" {
 		return write(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return usageError{fmt.Errorf("--out %s is a directory (expected a file path)", path)}
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("opening output: %w", err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}
+	final := path
+	if target, lerr := filepath.EvalSymlinks(path); lerr == nil {
+		final = target
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("creating output: %w", err)
 	}
+	unregister := sessionOf(ctx).onExit(func() { os.Remove(tmp.Name()) })
+	defer unregister()
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -190,7 +221,10 @@ func writeOut(path string, stdout io.Writer, write func(io.Writer) error) (err e
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
@@ -218,7 +252,7 @@ func centralityScores(ctx context.Context, s *graph.Store, measures []string, o 
 	if err != nil {
 		return nil, err
 	}
-	scores, err := export.Scores(v, measures, o)
+	scores, err := export.ScoresContext(ctx, v, measures, o)
 	if oe := (*export.OptionError)(nil); errors.As(err, &oe) {
 		return nil, usageError{err}
 	}

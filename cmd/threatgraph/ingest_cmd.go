@@ -102,7 +102,7 @@ func readFiles(args []string, stdin io.Reader) ([]*ingest.File, error) {
 
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
-	rep, err := ingest.Load(ctx, s, files, opt)
+	rep, err := ingest.Load(ctx, writeTarget{s, sessionOf(ctx)}, files, opt)
 	a.printProblems("warning: ", ingest.Warnings(files), "--format json")
 	var problems schema.Errors
 	if errors.As(err, &problems) {

@@ -9,25 +9,25 @@
 //	threatgraph stats|show|search ask the store
 //
 // Run threatgraph help for every command and flag.
+//
+// SIGINT or SIGTERM cancels the running command; if it has not returned
+// 1.5 s later (a store write is one transaction nothing can interrupt), or
+// at a second signal, the process exits with 130 (SIGINT) or 143 (SIGTERM)
+// and says whether a store write had begun: bbolt commits atomically, so
+// the store holds the whole write or none of it.
 package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "threatgraph:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	os.Exit(superviseRun(sigs, os.Stderr, graceAfterSignal, func(ctx context.Context) error {
+		return newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	}))
 }

@@ -143,6 +143,9 @@ func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var buf []quad.Quad
 	for _, sub := range subjects {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
 		buf = buf[:0]
 		err := each(ctx, qs, quad.Subject, sub, func(q quad.Quad) error {
 			buf = append(buf, q)
@@ -203,6 +206,9 @@ func WriteNative(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 		for i, e := range f.ents {
 			if !f.keep[i] || (e.kind == schema.Source) != (list == "sources") {
 				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return sum, err
 			}
 			if buf, err = f.outQuads(ctx, e.iri, buf[:0]); err != nil {
 				return sum, err

@@ -655,6 +655,10 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 		}
 		sum.Nodes++
 	}
+	// The reader stops early, closing reads, when ctx is done.
+	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
 	if err := sw.Flush(); err != nil {
 		return sum, fmt.Errorf("spilling edges: %w", err)
 	}
@@ -673,7 +677,11 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 		if err := enc.Edge(r.id, from, r.target, r.attrs()...); err != nil {
 			return sum, err
 		}
-		sum.Edges++
+		if sum.Edges++; sum.Edges%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+		}
 	}
 	return sum, enc.Close()
 }
