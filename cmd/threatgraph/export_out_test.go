@@ -1,0 +1,136 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func demoStore(t *testing.T) string {
+	t.Helper()
+	store := filepath.Join(t.TempDir(), "tg.db")
+	if _, _, err := runCLI(t, "demo", "--store", store); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// TestExportOutFIFO: --out a named pipe writes into the pipe, whose reader
+// gets the export, and the pipe stays a pipe (it used to be replaced by a
+// regular file and the reader got nothing).
+func TestExportOutFIFO(t *testing.T) {
+	store := demoStore(t)
+	want, _, err := runCLI(t, "export", "--store", store, "--format", "nquads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the writer opens
+		if err != nil {
+			got <- "open: " + err.Error()
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- string(b)
+	}()
+	if _, stderr, err := runCLI(t, "export", "--store", store, "--format", "nquads", "--out", fifo); err != nil {
+		t.Fatalf("export --out FIFO: %v\n%s", err, stderr)
+	}
+	select {
+	case g := <-got:
+		if g != want {
+			t.Errorf("the FIFO's reader got %d bytes; want the %d of the export", len(g), len(want))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the FIFO's reader got nothing in 10 s (was the FIFO replaced?)")
+	}
+	fi, err := os.Lstat(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("after export --out FIFO it is %v; want a named pipe", fi.Mode())
+	}
+}
+
+// TestExportOutDevNull: --out /dev/null leaves it a character device
+// (as root it used to become a regular file). Only meaningful as root: a
+// user cannot replace /dev/null anyway.
+func TestExportOutDevNull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root could replace /dev/null")
+	}
+	before, err := os.Stat("/dev/null")
+	if err != nil || before.Mode()&os.ModeCharDevice == 0 {
+		t.Skipf("/dev/null is not a character device here (%v)", err)
+	}
+	store := demoStore(t)
+	if _, stderr, err := runCLI(t, "export", "--store", store, "--out", "/dev/null"); err != nil {
+		t.Fatalf("export --out /dev/null: %v\n%s", err, stderr)
+	}
+	after, err := os.Stat("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Mode()&os.ModeCharDevice == 0 || !os.SameFile(before, after) {
+		t.Fatalf("/dev/null is now %v (was %v)", after.Mode(), before.Mode())
+	}
+	if ents, _ := filepath.Glob("/dev/.null.tmp*"); len(ents) > 0 {
+		t.Errorf("export left %v in /dev", ents)
+	}
+}
+
+// TestExportOutSymlink: --out a symlink to a regular file replaces the
+// target's content and keeps the link a link; the target's directory
+// holds no temporary file afterwards.
+func TestExportOutSymlink(t *testing.T) {
+	store := demoStore(t)
+	want, _, err := runCLI(t, "export", "--store", store, "--format", "nquads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targetDir, linkDir := t.TempDir(), t.TempDir()
+	target := filepath.Join(targetDir, "real.nq")
+	if err := os.WriteFile(target, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(linkDir, "link.nq")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCLI(t, "export", "--store", store, "--format", "nquads", "--out", link); err != nil {
+		t.Fatalf("export --out symlink: %v\n%s", err, stderr)
+	}
+	fi, err := os.Lstat(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("--out symlink: the link became %v; want it kept", fi.Mode())
+	}
+	b, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Errorf("the link's target holds %d bytes; want the %d of the export", len(b), len(want))
+	}
+	for _, d := range []string{targetDir, linkDir} {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".tmp") {
+				t.Errorf("temporary file %s left in %s", e.Name(), d)
+			}
+		}
+	}
+}
