@@ -78,6 +78,10 @@ func (e *WriteError) Error() string {
 
 func (e *WriteError) Unwrap() error { return e.Err }
 
+// Committed reports whether the batch is in the store despite the error
+// (for callers that test for the method rather than import graph).
+func (e *WriteError) Committed() bool { return e.Written }
+
 // A Store is an open quad store. Writes are serialised; reads may run
 // concurrently with each other and with writes. After a failed write (and
 // after a bulk load) cayley's handle is replaced: a QuadStore obtained before

@@ -366,4 +366,3 @@ func TestExampleFiles(t *testing.T) {
 		t.Errorf("example gave %d records", len(f.Records))
 	}
 }
-

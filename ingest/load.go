@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -148,7 +149,12 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 		for i, fr := range rep.Files {
 			names[i] = fr.File
 		}
-		return rep, &WriteError{Files: names, Err: err}
+		we := &WriteError{Files: names, Err: err}
+		var c interface{ Committed() bool }
+		if errors.As(err, &c) {
+			we.Written = c.Committed()
+		}
+		return rep, we
 	}
 	if exists == nil {
 		// Without a way to ask, the files share the count: all of it is
@@ -175,14 +181,19 @@ type existing interface {
 	Existing(ctx context.Context, qs []quad.Quad) ([]bool, error)
 }
 
-// A WriteError reports that a load's one transaction failed: nothing of it
-// was written; Err says why.
+// A WriteError reports that a load's one transaction failed. Unless
+// Written, nothing of it was written (the store is as it was and the same
+// load may be run again); Err says why.
 type WriteError struct {
-	Files []string // the files of the load, none of which was written
-	Err   error
+	Files   []string // the files of the load
+	Written bool     // the transaction was committed although an error followed
+	Err     error
 }
 
 func (e *WriteError) Error() string {
+	if e.Written {
+		return fmt.Sprintf("the load of %s was written (one transaction), but then: %v", strings.Join(e.Files, ", "), e.Err)
+	}
 	return fmt.Sprintf("writing failed, nothing was written (the load of %s is one transaction): %v", strings.Join(e.Files, ", "), e.Err)
 }
 
