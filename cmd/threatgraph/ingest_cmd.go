@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,9 +39,9 @@ nothing is written unless all files are valid. All the files are written in one 
 all of them land, or none.
 Re-ingesting the same input adds nothing.
 
---server URL sends each file to a running threatgraph serve (POST URL/v1/ingest) with the
-bearer token of serve.token (THREATGRAPH_SERVE_TOKEN) and prints the server's report; each file
-is atomic there, but a file refused by the server does not undo the files sent before it.`,
+--server URL sends the files to a running threatgraph serve (POST URL/v1/ingest, one
+multipart request) with the bearer token of serve.token (THREATGRAPH_SERVE_TOKEN) and prints the
+server's report; the server loads them in one transaction too.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strict, _ := cmd.Flags().GetBool("strict"); cmd.Flags().Changed("strict") {
@@ -166,76 +167,91 @@ func (a *app) printReport(rep *ingest.Report) error {
 	return tw.Flush()
 }
 
-// ingestRemote sends each file to a server's POST /v1/ingest and prints the
-// server's report.
+// ingestRemote sends all the files in one request (multipart/form-data, a
+// part per file) to a server's POST /v1/ingest, which loads them in one
+// transaction, and prints the server's report.
 func (a *app) ingestRemote(ctx context.Context, server string, names []string, stdin io.Reader, opt ingest.Options) error {
 	base, err := url.Parse(strings.TrimRight(server, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return usageError{fmt.Errorf("--server %q: expected a URL such as http://127.0.0.1:8080", server)}
 	}
-	client := &http.Client{Timeout: 10 * time.Minute}
-	total := &httpapi.IngestResult{Files: []ingest.FileReport{}}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
 	for _, name := range names {
 		var data []byte
 		if name == "-" {
 			data, err = io.ReadAll(stdin)
 			name = "stdin.yaml"
 		} else {
+			if _, ferr := ingest.FormatOf(name); ferr != nil {
+				return usageError{ferr}
+			}
 			data, err = os.ReadFile(name)
 		}
 		if err != nil {
 			return usageError{fmt.Errorf("reading %s: %w", name, err)}
 		}
-		q := url.Values{"filename": {filepath.Base(name)}}
-		if opt.DryRun {
-			q.Set("dry-run", "true")
-		}
-		if opt.SkipInvalid {
-			q.Set("skip-invalid", "true")
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/v1/ingest?"+q.Encode(), bytes.NewReader(data))
+		w, err := mw.CreateFormFile("file", filepath.Base(name))
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Content-Type", "application/octet-stream")
-		if tok := string(a.cfg.Serve.Token); tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return fmt.Errorf("sending %s to %s: %w", name, base.Redacted(), err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("reading the server's answer for %s: %w", name, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			var e struct {
-				Error  string `json:"error"`
-				Detail struct {
-					Problems []string `json:"problems"`
-				} `json:"detail"`
-			}
-			if json.Unmarshal(body, &e) != nil || e.Error == "" {
-				return fmt.Errorf("server answered %s for %s", resp.Status, name)
-			}
-			for _, p := range e.Detail.Problems {
-				fmt.Fprintln(a.errOut, p)
-			}
-			err := fmt.Errorf("server refused %s (%s): %s", name, resp.Status, e.Error)
-			if resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == http.StatusBadRequest {
-				return usageError{err}
-			}
+		if _, err := w.Write(data); err != nil {
 			return err
 		}
-		var r httpapi.IngestResult
-		if err := json.Unmarshal(body, &r); err != nil {
-			return fmt.Errorf("decoding the server's answer for %s: %w", name, err)
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	q := url.Values{}
+	if opt.DryRun {
+		q.Set("dry-run", "true")
+	}
+	if opt.SkipInvalid {
+		q.Set("skip-invalid", "true")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/v1/ingest?"+q.Encode(), &body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if tok := string(a.cfg.Serve.Token); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	client := &http.Client{Timeout: 10 * time.Minute}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("sending %s to %s: %w", strings.Join(names, ", "), base.Redacted(), err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("reading the server's answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error  string `json:"error"`
+			Detail struct {
+				Problems []string `json:"problems"`
+			} `json:"detail"`
 		}
-		total.Files = append(total.Files, r.Files...)
-		total.Problems = append(total.Problems, r.Problems...)
-		total.DryRun, total.Quads = r.DryRun, r.Quads
+		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
+			return fmt.Errorf("server answered %s", resp.Status)
+		}
+		for _, p := range e.Detail.Problems {
+			fmt.Fprintln(a.errOut, schema.Escape(p))
+		}
+		err := fmt.Errorf("server refused the load (%s): %s", resp.Status, schema.Escape(e.Error))
+		if resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == http.StatusBadRequest {
+			return usageError{err}
+		}
+		return err
+	}
+	total := &httpapi.IngestResult{}
+	if err := json.Unmarshal(raw, total); err != nil {
+		return fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	for _, w := range total.Warnings {
+		fmt.Fprintln(a.errOut, "warning: "+schema.Escape(w))
 	}
 	if a.cfg.Format == "json" {
 		return a.json(total)

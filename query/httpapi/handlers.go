@@ -318,14 +318,14 @@ func (s *Server) routeTable() []*route {
 				}
 				return s.rawQuery(r, a, string(b))
 			}},
-		{method: "POST", path: "/v1/ingest", summary: "Load one file (native YAML/JSON or N-Quads) atomically; needs the bearer token configured as serve.token",
+		{method: "POST", path: "/v1/ingest", summary: "Load one file (the body), or several (multipart/form-data, one part per file with its filename), in one transaction: all or nothing; needs the bearer token configured as serve.token",
 			params: []param{
 				{name: "format", typ: "string", desc: "native (YAML), json (native JSON) or nquads; default from filename, then Content-Type"},
 				{name: "filename", typ: "string", desc: "the file's name, for the format (by extension) and for FILE:LINE in problems"},
 				{name: "dry-run", typ: "boolean", def: "false", desc: "validate only; write nothing"},
 				{name: "skip-invalid", typ: "boolean", def: "false", desc: "load the valid records and report the others (default: all or nothing)"},
 			},
-			body:   &requestBody{desc: "the file", types: []string{"application/yaml", "application/json", "application/n-quads"}, required: true},
+			body:   &requestBody{desc: "the file, or several files as multipart/form-data parts with file names", types: []string{"application/yaml", "application/json", "application/n-quads", "multipart/form-data"}, required: true},
 			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422}, failure: &IngestErrorBody{},
 			answer: s.ingestAnswer},
 		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
@@ -354,7 +354,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("request body larger than %d bytes (serve.body_limit)", mbe.Limit), Detail: map[string]int64{"limit": mbe.Limit}}
+		return nil, tooLarge(mbe)
 	}
 	if err != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Msg: "reading the request body", Err: err}
@@ -451,6 +451,7 @@ type IngestResult struct {
 	Files    []ingest.FileReport `json:"files"`
 	DryRun   bool                `json:"dry_run"`
 	Problems []string            `json:"problems,omitempty"`
+	Warnings []string            `json:"warnings,omitempty"` // e.g. a name another entity also has
 	Quads    int64               `json:"quads"`
 }
 
@@ -467,23 +468,24 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
 		return nil, &Error{Status: http.StatusForbidden, Msg: "wrong token"}
 	}
-	name, err := uploadName(r, a)
-	if err != nil {
-		return nil, err
-	}
 	var opt ingest.Options
+	var err error
 	if opt.DryRun, err = a.boolean("dry-run"); err != nil {
 		return nil, err
 	}
 	if opt.SkipInvalid, err = a.boolean("skip-invalid"); err != nil {
 		return nil, err
 	}
-	data, err := readBody(r)
+	files, err := uploadFiles(r, a)
 	if err != nil {
 		return nil, err
 	}
-	f := ingest.Parse(name, data)
-	rep, err := s.Ingest(r.Context(), []*ingest.File{f}, opt)
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	name := strings.Join(names, ", ")
+	rep, err := s.Ingest(r.Context(), files, opt)
 	var problems schema.Errors
 	if errors.As(err, &problems) {
 		msgs := make([]string, len(problems))
@@ -508,7 +510,72 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	for _, p := range rep.Problems {
 		res.Problems = append(res.Problems, p.Error())
 	}
+	for _, w := range rep.Warnings {
+		res.Warnings = append(res.Warnings, w.Error())
+	}
 	return res, nil
+}
+
+// uploadFiles reads the files of one ingest: the body as one file (named
+// by uploadName), or, for multipart/form-data, every part that has a file
+// name, each named by it; all of them are loaded in one transaction.
+func uploadFiles(r *http.Request, a *args) ([]*ingest.File, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		name, err := uploadName(r, a)
+		if err != nil {
+			return nil, err
+		}
+		data, err := readBody(r)
+		if err != nil {
+			return nil, err
+		}
+		return []*ingest.File{ingest.Parse(name, data)}, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "reading the multipart body", Err: err}
+	}
+	var files []*ingest.File
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe)
+		}
+		if err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "reading the multipart body", Err: err}
+		}
+		fn := part.FileName()
+		if fn == "" {
+			part.Close()
+			continue
+		}
+		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
+		if _, err := ingest.FormatOf(fn); err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: expected a file name ending in .yaml, .yml, .json, .nq or .nquads", fn)}
+		}
+		data, err := io.ReadAll(part)
+		part.Close()
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe)
+		}
+		if err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "reading part " + fn, Err: err}
+		}
+		files = append(files, ingest.Parse(fn, data))
+	}
+	if len(files) == 0 {
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename ending in .yaml, .yml, .json, .nq or .nquads)"}
+	}
+	return files, nil
+}
+
+func tooLarge(mbe *http.MaxBytesError) error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("request body larger than %d bytes (serve.body_limit)", mbe.Limit), Detail: map[string]int64{"limit": mbe.Limit}}
 }
 
 // IngestFailure is the detail of a 500 answer to POST /v1/ingest: whether
