@@ -146,3 +146,33 @@ func escapeRune(r rune) string {
 	}
 	return fmt.Sprintf(`\u%04x`, r)
 }
+
+// EscapeJSON rewrites, in encoded JSON, the characters encoding/json leaves
+// raw although a terminal acts on them (DEL, C1 controls, bidirectional
+// formatting characters) as \uXXXX escapes: the same JSON value, safe to
+// print. They can only occur inside strings, so the rewrite is exact.
+func EscapeJSON(b []byte) []byte {
+	dirty := false
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == 0x7f || r >= 0x80 && r <= 0x9f || bidi(r) {
+			dirty = true
+			break
+		}
+		i += n
+	}
+	if !dirty {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == 0x7f || r >= 0x80 && r <= 0x9f || bidi(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -47,5 +48,24 @@ func TestCheckTextAndEscape(t *testing.T) {
 	}
 	if got := Escape("a\u2028b\xffc"); got != `a\u2028b\xffc` {
 		t.Errorf("Escape of a line separator and a bad byte = %q", got)
+	}
+}
+
+func TestEscapeJSON(t *testing.T) {
+	in := map[string]string{"name": "evil\u202egnp.exe\u0085\u007f ok é"}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := EscapeJSON(raw)
+	if want := `{"name":"evil\u202egnp.exe\u0085\u007f ok é"}`; string(got) != want {
+		t.Errorf("EscapeJSON = %s; want %s", got, want)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(got, &back); err != nil || back["name"] != in["name"] {
+		t.Errorf("escaped JSON decodes to %q (%v); want the same value %q", back["name"], err, in["name"])
+	}
+	if plain := []byte(`{"a":"b"}`); &EscapeJSON(plain)[0] != &plain[0] {
+		t.Error("clean JSON was copied")
 	}
 }

@@ -53,7 +53,14 @@ func TestShowSearchEscapeControls(t *testing.T) {
 	if !strings.Contains(sout, `Evil\x1b[2J\u202eKcorp`) {
 		t.Errorf("search output lacks the escaped name:\n%s", sout)
 	}
-	for _, o := range []string{out, sout} {
+	jout, _, err := runCLI(t, "show", "--store", path, "--format", "json", "group:evil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(jout, `Evil\u001b[2J\u202eKcorp`) {
+		t.Errorf("show --format json lacks the escaped name:\n%s", jout)
+	}
+	for _, o := range []string{out, sout, jout} {
 		if strings.ContainsAny(o, "\x1b\r\u202e\u009b") {
 			t.Errorf("output holds a raw control character: %q", o)
 		}

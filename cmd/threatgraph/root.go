@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/config"
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/query/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -130,11 +130,6 @@ func (a *app) useStore(ctx context.Context, mustExist bool, fn func(*graph.Store
 	return fn(s)
 }
 
-func (a *app) json(v any) error {
-	enc := json.NewEncoder(a.out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func (a *app) json(v any) error { return httpapi.EncodeJSON(a.out, v) }
 
 func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }

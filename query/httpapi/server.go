@@ -408,11 +408,20 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 
 // EncodeJSON writes v as the CLI's --format json does: two-space indent,
 // no HTML escaping, a trailing newline.
+//
+// DEL, C1 controls and bidirectional formatting characters, which
+// encoding/json leaves raw, are written as \uXXXX escapes (the same JSON
+// value), so that a name crafted to reorder a terminal prints harmlessly.
 func EncodeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(schema.EscapeJSON(buf.Bytes()))
+	return err
 }
 
 // notFound answers paths no route matches (404) and known paths with
