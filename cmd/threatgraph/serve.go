@@ -49,6 +49,10 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 				if err != nil {
 					return fmt.Errorf("listening on %s: %w", sc.Addr, err)
 				}
+				// A command refused the store says where to reach it instead.
+				if err := s.SetHolderNote("serving http://" + ln.Addr().String()); err != nil {
+					a.logger.WarnContext(ctx, "could not note the address in the lock file", "err", err)
+				}
 				mode := "read-only (no serve.token)"
 				if sc.Token != "" {
 					mode = "ingest enabled with the bearer token"
