@@ -60,7 +60,7 @@ func (s Secret) String() string { return s.redacted() }
 type Store struct {
 	Backend string `mapstructure:"backend" json:"backend" yaml:"backend"` // bbolt, leveldb, memstore or postgres
 	Path    string `mapstructure:"path" json:"path" yaml:"path"`          // directory (bolt) or connection string (postgres)
-	NoSync  bool   `mapstructure:"nosync" json:"nosync" yaml:"nosync"`    // bolt: skip fsync per commit
+	NoSync  bool   `mapstructure:"nosync" json:"nosync" yaml:"nosync"`    // bbolt: skip fsync per commit (a power loss may corrupt the store; a killed process loses nothing committed)
 }
 
 // Log sets the logger.

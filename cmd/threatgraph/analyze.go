@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,8 +26,15 @@ func (a *app) view(ctx context.Context, s *graph.Store) (*query.View, error) {
 	}
 	start := time.Now()
 	v, err := query.LoadView(ctx, s.QuadStore(), s, dir)
-	if err != nil {
+	switch {
+	case v == nil:
 		return nil, err
+	case errors.Is(err, fs.ErrPermission):
+		// A store read where it cannot be written: the view is built
+		// each time instead of being kept beside the store.
+		a.logger.DebugContext(ctx, "view snapshot not saved", "err", err)
+	case err != nil:
+		a.logger.WarnContext(ctx, "view snapshot not saved", "err", err)
 	}
 	a.logger.DebugContext(ctx, "view ready", "nodes", len(v.Keys), "rows", len(v.Rows), "took", time.Since(start))
 	return v, nil

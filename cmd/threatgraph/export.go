@@ -132,7 +132,7 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	var n int64
 	err = a.readStore(ctx, func(s *graph.Store) error {
 		if len(f.centrality) > 0 {
-			scores, err := centralityScores(ctx, s, f.centrality, o)
+			scores, err := a.centralityScores(ctx, s, f.centrality, o)
 			if err != nil {
 				return err
 			}
@@ -243,12 +243,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // centralityScores loads the analytics view of the store and computes the
 // export's node scores on it (export.Scores).
-func centralityScores(ctx context.Context, s *graph.Store, measures []string, o export.Options) (map[string]map[string]float64, error) {
-	dir := ""
-	if s.Backend() != "memstore" && s.Backend() != "postgres" {
-		dir = s.Path()
-	}
-	v, err := query.LoadView(ctx, s.QuadStore(), s, dir)
+func (a *app) centralityScores(ctx context.Context, s *graph.Store, measures []string, o export.Options) (map[string]map[string]float64, error) {
+	v, err := a.view(ctx, s)
 	if err != nil {
 		return nil, err
 	}
