@@ -317,7 +317,12 @@ func (s *Store) openQuadStore(ctx context.Context) (cgraph.QuadStore, *bolt.DB, 
 	case "bbolt":
 		var err error
 		db, err = bolt.Open(filepath.Join(s.opts.Path, boltFile), 0o644, &bolt.Options{
-			Timeout: 2 * time.Second, NoSync: s.opts.NoSync, NoGrowSync: s.opts.NoSync, ReadOnly: s.opts.ReadOnly})
+			Timeout: 2 * time.Second, NoSync: s.opts.NoSync, NoGrowSync: s.opts.NoSync, ReadOnly: s.opts.ReadOnly,
+			// A commit that outgrows the memory map waits for every read
+			// transaction in flight and holds new ones off while it remaps;
+			// reserving 1 GiB of address space up front (not memory) means
+			// a store below that size never remaps under its readers.
+			InitialMmapSize: 1 << 30})
 		if errors.Is(err, bolt.ErrTimeout) {
 			// Another process holds bbolt's own lock without ours: a reader
 			// in a directory where it could not create the lock file.
