@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -18,7 +19,19 @@ import (
 type Limits struct {
 	Timeout time.Duration // wall time (0: 5 s)
 	Rows    int           // result cap (0: 10,000)
+	// Memory is how far the live heap may grow while the query runs, in
+	// bytes (0: 256 MiB); past it the query is stopped with a *MemoryError.
+	Memory int64
+	// Concurrency is how many raw queries a Server runs at once (0: 2);
+	// more get 503. RunQuery itself does not count.
+	Concurrency int
 }
+
+// Default raw query limits.
+const (
+	DefaultQueryMemory      = 256 << 20
+	DefaultQueryConcurrency = 2
+)
 
 func (l Limits) withDefaults() Limits {
 	if l.Timeout <= 0 {
@@ -27,8 +40,19 @@ func (l Limits) withDefaults() Limits {
 	if l.Rows <= 0 {
 		l.Rows = 10_000
 	}
+	if l.Memory <= 0 {
+		l.Memory = DefaultQueryMemory
+	}
+	if l.Concurrency <= 0 {
+		l.Concurrency = DefaultQueryConcurrency
+	}
 	return l
 }
+
+// vmStopGrace is how long RunQuery waits, after stopping a Gizmo query,
+// for its JavaScript goroutine to notice the interrupt and end, so that
+// what it holds is garbage before the next query starts.
+const vmStopGrace = 5 * time.Second
 
 // Languages are the raw query languages.
 var Languages = []string{"gizmo", "graphql"}
@@ -57,12 +81,22 @@ func (e *QueryError) Unwrap() error { return e.Err }
 
 // RunQuery runs a raw Gizmo or GraphQL query on qs, read-only (neither
 // language can write), stopping it with ErrQueryTimeout at lim.Timeout and
-// keeping at most lim.Rows rows. Gizmo is interrupted through the
-// iterator's context (cayley's Execute ignores its own); its row limit is
-// advisory, so rows are also capped here, including elements of emitted
-// arrays. There is no memory limit: cayley offers none.
-func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (*QueryResult, error) {
+// keeping at most lim.Rows rows. A query that CheckQuery refuses (too
+// long, too deeply nested for the parser's recursion) gets its
+// *GuardError before any parser sees it. A heap watchdog stops the query
+// with a *MemoryError (errors.Is ErrQueryMemory) when the live heap grows
+// by more than lim.Memory while it runs. Gizmo is interrupted through the
+// iterator's context (cayley's Execute ignores its own; cancelling the
+// context passed to Next calls goja's Runtime.Interrupt, which also stops
+// a loop that touches no iterator); its row limit is advisory, so rows are
+// also capped here, including elements of emitted arrays. After a stop
+// RunQuery waits for the JavaScript goroutine to end and returns the freed
+// memory to the operating system.
+func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (res *QueryResult, err error) {
 	lim = lim.withDefaults()
+	if _, err := CheckQuery(lang, text); err != nil {
+		return nil, err
+	}
 	var sess cquery.Session
 	switch lang {
 	case "gizmo":
@@ -72,14 +106,32 @@ func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim L
 	default:
 		return nil, fmt.Errorf("unknown query language %q (expected gizmo or graphql)", lang)
 	}
-	qctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	mctx, stopMem := context.WithCancelCause(ctx)
+	defer stopMem(nil)
+	qctx, cancel := context.WithTimeout(mctx, lim.Timeout)
 	defer cancel()
-	res := &QueryResult{Lang: lang, Results: []any{}, Limit: lim.Rows}
+	stopWatch := watchHeap(lim.Memory, stopMem)
+	defer stopWatch()
+	res = &QueryResult{Lang: lang, Results: []any{}, Limit: lim.Rows}
 	it, err := sess.Execute(qctx, text, cquery.Options{Collation: cquery.JSON, Limit: lim.Rows + 1})
 	if err != nil {
 		return nil, &QueryError{Syntax: true, Err: err}
 	}
-	defer it.Close()
+	defer func() {
+		_ = it.Close() // interrupts a Gizmo VM still running
+		// Wait for the VM goroutine (Next returns at once when it has
+		// ended, else when it does), then after a memory stop give the
+		// memory back.
+		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), vmStopGrace)
+		defer wcancel()
+		for it.Next(wctx) {
+		}
+		var me *MemoryError
+		if errors.As(err, &me) {
+			stopWatch()
+			debug.FreeOSMemory()
+		}
+	}()
 	budget := lim.Rows
 	for it.Next(qctx) {
 		r := it.Result()
@@ -99,6 +151,10 @@ func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim L
 		}
 	}
 	res.Rows = lim.Rows - budget
+	var me *MemoryError
+	if errors.As(context.Cause(mctx), &me) {
+		return nil, me
+	}
 	if err := it.Err(); err != nil && !res.Truncated {
 		switch {
 		case ctx.Err() != nil:
