@@ -306,8 +306,37 @@ func cmpRow(a, b Row) int {
 	return int(a.Source) - int(b.Source)
 }
 
+// A ViewProgress is told, while a view is built, how many quads have been
+// scanned of total (0 when the total is unknown). It is called from the
+// building goroutine, every progressEvery quads and once at the end.
+type ViewProgress func(scanned, total int64)
+
+type viewProgressKey struct{}
+
+// progressEvery is how many quads BuildView scans between two calls of a
+// ViewProgress.
+const progressEvery = 4096
+
+// WithViewProgress returns ctx carrying fn, which BuildView and LoadView
+// call as they scan the store. It changes nothing else.
+func WithViewProgress(ctx context.Context, fn ViewProgress) context.Context {
+	return context.WithValue(ctx, viewProgressKey{}, fn)
+}
+
+func viewProgressOf(ctx context.Context) ViewProgress {
+	fn, _ := ctx.Value(viewProgressKey{}).(ViewProgress)
+	return fn
+}
+
 // BuildView reads every quad of the store once and builds the view.
 func BuildView(ctx context.Context, qs cgraph.QuadStore) (*View, error) {
+	return buildView(ctx, qs, 0)
+}
+
+// buildView is BuildView for a store of total quads (0: unknown), which
+// only the progress reports use.
+func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, error) {
+	progress := viewProgressOf(ctx)
 	type rel struct{ s, p, o, src string }
 	kinds := map[string]string{}
 	names := map[string]map[string]int{}
@@ -319,6 +348,9 @@ func BuildView(ctx context.Context, qs cgraph.QuadStore) (*View, error) {
 	var count int64
 	err := all(ctx, qs, func(q quad.Quad) error {
 		count++
+		if progress != nil && count%progressEvery == 0 {
+			progress(count, total)
+		}
 		p := string(labelIRI(q.Predicate))
 		s := string(labelIRI(q.Subject))
 		switch p {
@@ -350,6 +382,9 @@ func BuildView(ctx context.Context, qs cgraph.QuadStore) (*View, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if progress != nil {
+		progress(count, total)
 	}
 	v := &View{Quads: count}
 	for id := range kinds {
@@ -437,7 +472,8 @@ const snapshotName = "view.snapshot"
 
 // LoadView returns the view of the store: the snapshot in dir when it is
 // current, else a fresh build, saved to dir for the next call. An empty dir
-// (memstore) always builds.
+// (memstore) always builds. A build reports to the ViewProgress of ctx
+// (WithViewProgress), if any, with the store's count as the total.
 func LoadView(ctx context.Context, qs cgraph.QuadStore, c Counter, dir string) (*View, error) {
 	n, err := c.Count(ctx)
 	if err != nil {
@@ -448,7 +484,7 @@ func LoadView(ctx context.Context, qs cgraph.QuadStore, c Counter, dir string) (
 			return v, nil
 		}
 	}
-	v, err := BuildView(ctx, qs)
+	v, err := buildView(ctx, qs, n)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,9 @@ func (a *app) view(ctx context.Context, s *graph.Store) (*query.View, error) {
 		dir = s.Path()
 	}
 	start := time.Now()
-	v, err := query.LoadView(ctx, s.QuadStore(), s, dir)
+	pctx, done := a.viewProgress(ctx)
+	v, err := query.LoadView(pctx, s.QuadStore(), s, dir)
+	done()
 	switch {
 	case v == nil:
 		return nil, err

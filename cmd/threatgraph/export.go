@@ -141,7 +141,10 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 		return writeOut(ctx, f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error
+			var done func()
+			o.Progress, done = a.exportProgress(ctx)
 			sum, err = formats.Write(ctx, s.QuadStore(), f.format, o, cw)
+			done()
 			n = cw.n
 			return err
 		})

@@ -53,7 +53,9 @@ server's report; the server loads them in one transaction too.`,
 			if server != "" {
 				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt)
 			}
-			files, err := readFiles(args, cmd.InOrStdin())
+			m := a.readMeter(cmd.Context(), args)
+			files, err := readFiles(args, cmd.InOrStdin(), m)
+			m.stop()
 			if err != nil {
 				return err
 			}
@@ -79,19 +81,21 @@ server's report; the server loads them in one transaction too.`,
 	return cmd
 }
 
-func readFiles(args []string, stdin io.Reader) ([]*ingest.File, error) {
+// readFiles reads and parses the named files, telling m (if any) of the
+// bytes read.
+func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error) {
 	var files []*ingest.File
 	for _, name := range args {
 		var data []byte
 		var err error
 		if name == "-" {
-			data, err = io.ReadAll(stdin)
+			data, err = io.ReadAll(m.reader(stdin))
 			name = "stdin.yaml"
 		} else {
 			if _, ferr := ingest.FormatOf(name); ferr != nil {
 				return nil, usageError{ferr}
 			}
-			data, err = os.ReadFile(name)
+			data, err = readInput(name, m)
 		}
 		if err != nil {
 			return nil, usageError{fmt.Errorf("reading %s: %w", name, err)}
@@ -103,7 +107,7 @@ func readFiles(args []string, stdin io.Reader) ([]*ingest.File, error) {
 
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
-	rep, err := ingest.Load(ctx, writeTarget{s, sessionOf(ctx)}, files, opt)
+	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
 	a.printProblems("warning: ", ingest.Warnings(files), "--format json")
 	var problems schema.Errors
 	if errors.As(err, &problems) {

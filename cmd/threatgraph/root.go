@@ -25,6 +25,7 @@ type app struct {
 	out     io.Writer
 	errOut  io.Writer
 	cfgFile string
+	quiet   bool // --quiet: no progress bars
 }
 
 // Exit codes: 1 for an operational failure, 2 for bad input or usage, 3 for
@@ -83,6 +84,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	pf.String("backend", "", "store backend: bbolt (default), leveldb, memstore or postgres (config store.backend)")
 	pf.String("format", "", "output format: table, json or csv (config format)")
 	pf.String("log-level", "", "log level: debug, info, warn, error (config log.level)")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "show no progress bars (they show only when stderr is a terminal)")
 	for flag, key := range map[string]string{"store": "store.path", "backend": "store.backend", "format": "format", "log-level": "log.level"} {
 		_ = a.v.BindPFlag(key, pf.Lookup(flag))
 	}

@@ -142,7 +142,7 @@ func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var buf []quad.Quad
-	for _, sub := range subjects {
+	for i, sub := range subjects {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
@@ -176,6 +176,7 @@ func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 		if f.index(iriOf(sub)) >= 0 {
 			sum.Nodes++
 		}
+		o.progress("subjects", i+1, len(subjects))
 	}
 	return sum, bw.Flush()
 }
@@ -196,6 +197,12 @@ func WriteNative(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 	f, err := newFactScope(ctx, qs, o)
 	if err != nil {
 		return sum, err
+	}
+	total := 0
+	for _, k := range f.keep {
+		if k {
+			total++
+		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(`{"format":` + jsonString(schema.FormatVersion))
@@ -228,6 +235,7 @@ func WriteNative(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 				bw.Write(r)
 			}
 			sum.Nodes++
+			o.progress("entities", sum.Nodes, total)
 		}
 		bw.WriteString("\n]")
 	}

@@ -44,6 +44,26 @@ type Options struct {
 	// Scores holds node scores (centrality) by measure, then entity id.
 	// Each measure becomes a double node attribute of the same name.
 	Scores map[string]map[string]float64
+
+	// Progress, if set, is told how far the export has got: done of
+	// total items of a phase, "entities" (graph formats and json), then
+	// "edges" (graph formats), or "subjects" (nquads: every subject,
+	// entity or not). It is called from the writing goroutine every
+	// progressEvery items and at the end of each phase, and changes
+	// nothing in the output.
+	Progress func(phase string, done, total int)
+}
+
+// progressEvery is how many items an export writes between two calls of
+// Options.Progress.
+const progressEvery = 256
+
+// progress calls o.Progress, if set, every progressEvery items and at the
+// last.
+func (o Options) progress(phase string, done, total int) {
+	if o.Progress != nil && (done%progressEvery == 0 || done == total) {
+		o.Progress(phase, done, total)
+	}
 }
 
 // filtered reports whether any option removes something.
@@ -630,6 +650,12 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 	enc.Graph(Str(attrSchema, SchemaVersion), Str(attrFilter, o.describe()))
 	var attrs []Attr
 	var edges []edgeRow
+	total, spilled := 0, 0
+	for _, k := range s.keep {
+		if k {
+			total++
+		}
+	}
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop() // an early return ends the reader too
 	reads := s.prefetch(readCtx)
@@ -644,6 +670,7 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 		for _, r := range edges {
 			writeRow(sw, e.id, r)
 		}
+		spilled += len(edges)
 		attrs = s.nodeAttrs(e, buf, attrs[:0])
 		for _, m := range measures {
 			if v, ok := o.Scores[m][e.iri]; ok {
@@ -654,6 +681,7 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 			return sum, err
 		}
 		sum.Nodes++
+		o.progress("entities", sum.Nodes, total)
 	}
 	// The reader stops early, closing reads, when ctx is done.
 	if err := ctx.Err(); err != nil {
@@ -682,6 +710,7 @@ func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func
 				return sum, err
 			}
 		}
+		o.progress("edges", sum.Edges, spilled)
 	}
 	return sum, enc.Close()
 }

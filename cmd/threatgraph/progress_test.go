@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// barRE matches what a progress bar draws: a percentage or a spinner's
+// elapsed time in brackets.
+var barRE = regexp.MustCompile(`\d+%|\[\d+m?s\]`)
+
+// TestProgressNotOnPipes runs demo, an analytics verb and export in
+// process, with stdout and stderr buffers (not terminals): stderr holds
+// only the normal messages, and no bar, so scripts and logs stay clean.
+func TestProgressNotOnPipes(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	out := filepath.Join(t.TempDir(), "g.graphml")
+	for _, args := range [][]string{
+		{"demo", "--store", store},
+		{"centrality", "--store", store},
+		{"export", "--format", "graphml", "--store", store, "--out", out},
+		{"export", "--format", "nquads", "--store", store},
+	} {
+		stdout, stderr, err := runCLI(t, args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+		if args[0] == "export" {
+			// The one-line summary, and nothing else.
+			if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "exported ") {
+				t.Errorf("%v: stderr %q; want the summary line alone", args, stderr)
+			}
+		} else if stderr != "" {
+			t.Errorf("%v: stderr %q; want nothing", args, stderr)
+		}
+		for name, s := range map[string]string{"stdout": stdout, "stderr": stderr} {
+			if strings.ContainsAny(s, "\r\x1b") || strings.Contains(s, "exporting") || strings.Contains(s, "building the analytics view") {
+				t.Errorf("%v: %s holds progress output: %q", args, name, s)
+			}
+		}
+	}
+}
+
+// runOnTerminal runs bin with stderr on a pseudo-terminal and stdout on a
+// pipe, and returns both, and the exit error.
+func runOnTerminal(t *testing.T, bin string, args ...string) (stdout, tty string, err error) {
+	t.Helper()
+	ptmx, tt, err := pty.Open()
+	if err != nil {
+		t.Fatalf("opening a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = tt
+	if err := cmd.Start(); err != nil {
+		tt.Close()
+		t.Fatal(err)
+	}
+	tt.Close()
+	var buf bytes.Buffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		// Reading the master ends with EIO once the child has exited
+		// and closed its end.
+		_, cerr := io.Copy(&buf, ptmx)
+		if cerr != nil && !errors.Is(cerr, syscall.EIO) && !errors.Is(cerr, os.ErrClosed) {
+			t.Errorf("reading the terminal: %v", cerr)
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v still running after 2 minutes", args)
+	}
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%v: the terminal was not closed after the process exited", args)
+	}
+	return out.String(), buf.String(), err
+}
+
+// TestProgressOnTerminal runs the built binary with stderr on a
+// pseudo-terminal, on a store large enough that an export takes about a
+// second: the terminal shows the export's bar (its description and a
+// percentage) and the view build's, the bar is erased before the summary
+// line, stdout gets none of it, and with --quiet the terminal shows the
+// summary alone.
+func TestProgressOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large store")
+	}
+	path, _ := genStore(t, 100_000, 400_000)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+
+	out := filepath.Join(dir, "g.graphml")
+	start := time.Now()
+	stdout, tty, err := runOnTerminal(t, bin, "export", "--format", "graphml", "--store", path, "--out", out)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("export: %v\n%q", err, tty)
+	}
+	t.Logf("export took %v; terminal: %q", took, lastBytes(tty, 400))
+	if !strings.Contains(tty, "exporting") || !barRE.MatchString(tty) {
+		t.Errorf("terminal lacks the export's progress bar: %q", lastBytes(tty, 600))
+	}
+	// The summary starts on a line the bar no longer holds: the last
+	// carriage return before it is followed by blanks only.
+	i := strings.LastIndex(tty, "exported ")
+	if i < 0 {
+		t.Fatalf("terminal lacks the summary: %q", lastBytes(tty, 600))
+	}
+	if j := strings.LastIndex(tty[:i], "\r"); j >= 0 && strings.TrimSpace(tty[j+1:i]) != "" {
+		t.Errorf("the bar was not erased before the summary: %q", tty[j:i])
+	}
+	if strings.Contains(tty[i:], "exporting") {
+		t.Errorf("the bar is drawn after the summary: %q", tty[i:])
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q; want nothing (the export goes to --out)", stdout)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
+		t.Errorf("export wrote no file: %v", err)
+	}
+
+	// The view build: centrality on a store without a snapshot.
+	tty2 := ""
+	{
+		vpath, _ := genStore(t, 100_000, 400_000)
+		_, tty2, err = runOnTerminal(t, bin, "centrality", "--measure", "degree", "--store", vpath)
+		if err != nil {
+			t.Fatalf("centrality: %v\n%q", err, tty2)
+		}
+		if !strings.Contains(tty2, "building the analytics view") || !barRE.MatchString(tty2) {
+			t.Errorf("terminal lacks the view build's progress bar: %q", lastBytes(tty2, 600))
+		}
+	}
+
+	// --quiet: the summary alone.
+	stdout, tty, err = runOnTerminal(t, bin, "export", "--quiet", "--format", "graphml", "--store", path, "--out", filepath.Join(dir, "q.graphml"))
+	if err != nil {
+		t.Fatalf("export --quiet: %v\n%q", err, tty)
+	}
+	if strings.Contains(tty, "exporting") || barRE.MatchString(tty) || strings.Contains(tty, "\r\x1b") {
+		t.Errorf("export --quiet drew progress: %q", lastBytes(tty, 600))
+	}
+	if lines := strings.Split(strings.TrimSpace(tty), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "exported ") {
+		t.Errorf("export --quiet: terminal %q; want the summary line alone", tty)
+	}
+	if stdout != "" {
+		t.Errorf("export --quiet: stdout %q; want nothing", stdout)
+	}
+}
+
+// TestProgressQuickWorkShowsNoBar runs demo (a few hundred quads, well
+// under progressDelay) on a terminal: no bar flashes.
+func TestProgressQuickWorkShowsNoBar(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	stdout, tty, err := runOnTerminal(t, bin, "demo", "--store", filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatalf("demo: %v\n%q", err, tty)
+	}
+	if tty != "" {
+		t.Errorf("demo drew on the terminal: %q", tty)
+	}
+	if !strings.Contains(stdout, "Loaded the built-in dataset") {
+		t.Errorf("demo stdout %q", stdout)
+	}
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
