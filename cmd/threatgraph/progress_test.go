@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,21 +23,34 @@ import (
 var barRE = regexp.MustCompile(`\d+%|\[\d+m?s\]`)
 
 // TestProgressNotOnPipes runs demo, an analytics verb and export in
-// process, with stdout and stderr buffers (not terminals): stderr holds
-// only the normal messages, and no bar, so scripts and logs stay clean.
+// process, with stdout and stderr buffers (not terminals), on the demo
+// store and on a generated one on which each runs for longer than
+// progressDelay: stderr holds only the normal messages, and no bar, so
+// scripts and logs stay clean.
 func TestProgressNotOnPipes(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "tg.db")
 	out := filepath.Join(t.TempDir(), "g.graphml")
-	for _, args := range [][]string{
+	runs := [][]string{
 		{"demo", "--store", store},
 		{"centrality", "--store", store},
 		{"export", "--format", "graphml", "--store", store, "--out", out},
 		{"export", "--format", "nquads", "--store", store},
-	} {
+	}
+	if !testing.Short() {
+		big, _ := genStore(t, 40_000, 160_000)
+		runs = append(runs,
+			[]string{"centrality", "--measure", "degree", "--store", big},
+			[]string{"export", "--format", "graphml", "--store", big, "--out", out},
+			[]string{"export", "--format", "nquads", "--store", big, "--out", out},
+		)
+	}
+	for _, args := range runs {
+		start := time.Now()
 		stdout, stderr, err := runCLI(t, args...)
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr)
 		}
+		t.Logf("%v took %v", args, time.Since(start))
 		if args[0] == "export" {
 			// The one-line summary, and nothing else.
 			if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "exported ") {
@@ -198,4 +213,127 @@ func lastBytes(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// TestProgressIngestSpinnerClearedOnInterrupt ingests a large N-Quads file
+// with stderr on a pseudo-terminal: the terminal shows the store write's
+// spinner (the number of quads and the elapsed time). A SIGINT while the
+// spinner is drawn lands in the write, which nothing can interrupt, so the
+// process exits on the forced path after the grace period: the spinner
+// must have been erased before the interruption message, and nothing drawn
+// after it.
+func TestProgressIngestSpinnerClearedOnInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large store")
+	}
+	bin := buildBinary(t)
+	in := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(in, genNative(60_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ptmx, tt, err := pty.Open()
+	if err != nil {
+		t.Fatalf("opening a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "ingest", "--store", filepath.Join(t.TempDir(), "db"), in)
+	cmd.Stderr = tt
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tt.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		p := make([]byte, 4096)
+		for {
+			k, err := ptmx.Read(p)
+			mu.Lock()
+			buf.Write(p[:k])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	want := "quads to the store"
+	deadline := time.Now().Add(time.Minute)
+	for {
+		mu.Lock()
+		drawn := strings.Contains(buf.String(), want)
+		mu.Unlock()
+		if drawn {
+			break
+		}
+		select {
+		case err := <-done:
+			<-copied
+			t.Fatalf("ingest ended (%v) before the spinner %q was drawn: %q", err, want, lastBytes(buf.String(), 600))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no spinner %q within a minute: %q", want, lastBytes(buf.String(), 600))
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("ingest still running 10 s after SIGINT")
+	}
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the terminal was not closed after the process exited")
+	}
+	tty := buf.String()
+	t.Logf("exit %d; terminal: %q", cmd.ProcessState.ExitCode(), lastBytes(tty, 500))
+	if !barRE.MatchString(tty) {
+		t.Errorf("the spinner shows no elapsed time: %q", lastBytes(tty, 600))
+	}
+	i := strings.LastIndex(tty, "threatgraph: interrupted")
+	if i < 0 {
+		// The write finished within the grace period and the
+		// command returned: then the report follows an erased line.
+		i = strings.LastIndex(tty, "file ")
+	}
+	if i < 0 {
+		t.Fatalf("terminal holds neither the interruption message nor the report: %q", lastBytes(tty, 600))
+	}
+	if j := strings.LastIndex(tty[:i], "\r"); j < 0 || strings.TrimSpace(tty[j+1:i]) != "" {
+		t.Errorf("the spinner was not erased before %q: %q", tty[i:], lastBytes(tty[:i], 300))
+	}
+	if strings.Contains(tty[i:], "writing") {
+		t.Errorf("the spinner is drawn after the process's last message: %q", tty[i:])
+	}
+}
+
+// genNative returns a valid native YAML file of n groups, each named and
+// an affiliate of two earlier groups, stated by one of 20 sources.
+func genNative(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("format: threatgraph/1\nsources:\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "  - id: source:s%d\n    title: Source %d\n", i, i)
+	}
+	b.WriteString("entities:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - id: group:g%d\n    kind: Group\n    name: Group %d\n    source: source:s%d\n", i, i, i%20)
+		if i > 0 {
+			fmt.Fprintf(&b, "    affiliateOf: [group:g%d, group:g%d]\n", (i*7919)%i, i/2)
+		}
+	}
+	return b.Bytes()
 }
