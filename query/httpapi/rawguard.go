@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -54,7 +58,7 @@ func (e *GuardError) Error() string {
 	case "length":
 		return fmt.Sprintf("query refused: %d bytes long, the limit is %d bytes", e.Found, e.Limit)
 	case "depth":
-		return fmt.Sprintf("query refused: brackets nested %d deep, the limit is %d (first passed at line %d, column %d)", e.Found, e.Limit, e.Line, e.Column)
+		return fmt.Sprintf("query refused: brackets nested %d deep, the limit is %d (first passed at line %d, column %d; brackets in strings count when they are not closed there)", e.Found, e.Limit, e.Line, e.Column)
 	case "logical":
 		return fmt.Sprintf("query refused: %d &&, || or ?? operators in one statement, the limit is %d (first passed at line %d, column %d)", e.Found, e.Limit, e.Line, e.Column)
 	}
@@ -63,9 +67,10 @@ func (e *GuardError) Error() string {
 
 // GuardReport is what CheckQuery measured.
 type GuardReport struct {
-	Depth   int // deepest bracket nesting (the larger of the lexical and the raw count)
-	Nesting int // JavaScript: the largest nesting estimate; GraphQL: Depth
-	Logical int // JavaScript: the most && || ?? in one statement
+	Depth    int // deepest bracket nesting outside strings, comments and regular expressions
+	RawDepth int // deepest bracket nesting counting every bracket, wherever it is
+	Nesting  int // JavaScript: the largest nesting estimate; GraphQL: Depth
+	Logical  int // JavaScript: the most && || ?? in one statement
 }
 
 // CheckQuery measures a raw query's nesting without parsing it and
@@ -86,14 +91,14 @@ func CheckQuery(lang, text string) (GuardReport, error) {
 		g.scanJS()
 	}
 	g.rawDepth()
-	r := GuardReport{Depth: g.maxDepth, Nesting: g.maxNesting, Logical: g.maxLogical}
+	r := GuardReport{Depth: g.maxDepth, RawDepth: g.maxRaw, Nesting: g.maxNesting, Logical: g.maxLogical}
 	if lang == "graphql" {
 		r.Nesting = r.Depth
 	}
 	switch {
 	case g.depthAt >= 0:
 		l, c := lineCol(text, g.depthAt)
-		return r, &GuardError{Lang: lang, What: "depth", Limit: MaxQueryDepth, Found: g.maxDepth, Line: l, Column: c}
+		return r, &GuardError{Lang: lang, What: "depth", Limit: MaxQueryDepth, Found: max(g.maxDepth, g.maxRaw), Line: l, Column: c}
 	case g.logicalAt >= 0:
 		l, c := lineCol(text, g.logicalAt)
 		return r, &GuardError{Lang: lang, What: "logical", Limit: MaxQueryLogical, Found: g.maxLogical, Line: l, Column: c}
@@ -134,7 +139,7 @@ type guard struct {
 
 	stack                         []level
 	sumNesting, sumLogical        int // over the open levels and the top level
-	maxDepth, maxNesting          int
+	maxDepth, maxNesting, maxRaw  int
 	maxLogical                    int
 	depthAt, nestingAt, logicalAt int // offsets where a bound was first passed, or -1
 	top                           level
@@ -204,8 +209,8 @@ func (g *guard) rawDepth() {
 		switch g.text[i] {
 		case '(', '[', '{':
 			d++
-			if d > g.maxDepth {
-				g.maxDepth = d
+			if d > g.maxRaw {
+				g.maxRaw = d
 			}
 			if d > MaxQueryDepth && (g.depthAt < 0 || i < g.depthAt) {
 				g.depthAt = i
@@ -215,9 +220,6 @@ func (g *guard) rawDepth() {
 				d--
 			}
 		}
-	}
-	if g.maxDepth > g.maxNesting {
-		g.maxNesting = g.maxDepth
 	}
 }
 
@@ -641,4 +643,41 @@ func (g *guard) scanGraphQL() {
 		}
 		i += n // an invalid character: the parser stops at it
 	}
+}
+
+// guardAnswer is the 400 for a query CheckQuery refused.
+func guardAnswer(err error, rep GuardReport) error {
+	var ge *GuardError
+	if !errors.As(err, &ge) {
+		return err
+	}
+	return &Error{Status: http.StatusBadRequest, Msg: ge.Error(), Detail: GuardDetail{Parameter: "q", What: ge.What, Limit: ge.Limit, Found: ge.Found, Line: ge.Line, Column: ge.Column}}
+}
+
+// GuardDetail is the detail of a 400 for a refused raw query.
+type GuardDetail struct {
+	Parameter string `json:"parameter"`
+	What      string `json:"what"` // length, depth, nesting or logical
+	Limit     int    `json:"limit"`
+	Found     int    `json:"found"`
+	Line      int    `json:"line,omitempty"`
+	Column    int    `json:"column,omitempty"`
+}
+
+// crossSite says why r comes from another web site, or "": a browser
+// marks its requests with Sec-Fetch-Site, and with Origin on POST and on
+// cross-origin fetches. Clients that are not browsers send neither.
+func crossSite(r *http.Request) string {
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return "Sec-Fetch-Site: " + site
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if o == "null" || err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return "Origin: " + o
+		}
+	}
+	return ""
 }

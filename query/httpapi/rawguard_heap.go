@@ -38,7 +38,7 @@ const (
 )
 
 // heapSampleEvery is how often the watchdog reads the heap while a query runs.
-const heapSampleEvery = 5 * time.Millisecond
+const heapSampleEvery = 2 * time.Millisecond
 
 func readHeap() (objects, live int64) {
 	s := []rmetrics.Sample{{Name: heapObjects}, {Name: heapLive}}
@@ -53,7 +53,10 @@ func readHeap() (objects, live int64) {
 // Heap objects include garbage not yet collected, so before deciding the
 // watchdog forces a collection and judges the live heap after it; it
 // forces one again only after the heap has grown by another quarter of the
-// limit, so a query that churns garbage is not collected in a loop.
+// limit, so a query that churns garbage is not collected in a loop. It
+// stops the query without waiting when a collection the runtime ran by
+// itself found the heap grown past the limit, or when the heap grows by
+// another half limit while the forced collection runs.
 func watchHeap(limit int64, cancel context.CancelCauseFunc) (stop func()) {
 	_, base := readHeap()
 	done := make(chan struct{})
@@ -63,23 +66,46 @@ func watchHeap(limit int64, cancel context.CancelCauseFunc) (stop func()) {
 		t := time.NewTicker(heapSampleEvery)
 		defer t.Stop()
 		next := base + limit
+		var collected chan [2]int64 // a forced collection in flight: objects and live after it
+		var gcFrom int64            // heap objects when it started
 		for {
 			select {
 			case <-done:
 				return
+			case r := <-collected:
+				collected = nil
+				if grown := r[1] - base; grown > limit {
+					cancel(&MemoryError{Limit: limit, Grown: grown})
+					return
+				}
+				next = max(base+limit, r[0]+limit/4)
+				continue
 			case <-t.C:
 			}
-			objects, _ := readHeap()
-			if objects <= next {
+			objects, live := readHeap()
+			switch {
+			case live-base > limit:
+				// The last collection (the runtime's own) found it live.
+				cancel(&MemoryError{Limit: limit, Grown: live - base})
+				return
+			case collected != nil && objects > gcFrom+limit/2:
+				// Grown by another half limit while a collection runs: no
+				// churn of garbage is that fast, a doubling string is
+				// (it doubles again while the collection marks).
+				cancel(&MemoryError{Limit: limit, Grown: objects - base})
+				return
+			case objects <= next || collected != nil:
 				continue
 			}
-			runtime.GC()
-			objects, live := readHeap()
-			if grown := live - base; grown > limit {
-				cancel(&MemoryError{Limit: limit, Grown: grown})
-				return
-			}
-			next = max(base+limit, objects+limit/4)
+			gcFrom = objects
+			// Over the limit counting garbage: collect, on another goroutine
+			// so that the check above goes on meanwhile, and judge what is live.
+			collected = make(chan [2]int64, 1)
+			go func(c chan [2]int64) {
+				runtime.GC()
+				o, l := readHeap()
+				c <- [2]int64{o, l}
+			}(collected)
 		}
 	}()
 	var once sync.Once

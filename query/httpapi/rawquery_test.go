@@ -1,0 +1,233 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The deep queries of issue 9 get a 400 naming the bound, the depth found
+// and the parameter q, over GET and POST, and the server goes on answering.
+func TestRawQueryRefusesDeepQueries(t *testing.T) {
+	f := newFixture(t, Options{})
+	for name, q := range deepQueries(300_000) {
+		text := q.text[:min(len(q.text), 16000)] // URLs stay short; the bound is passed long before
+		status, body := f.get(t, "/v1/query?lang="+q.lang+"&q="+url.QueryEscape(text))
+		var eb struct {
+			Error  string
+			Detail GuardDetail
+		}
+		if err := json.Unmarshal(body, &eb); err != nil || status != http.StatusBadRequest || eb.Detail.Parameter != "q" ||
+			eb.Detail.Found <= eb.Detail.Limit || !strings.Contains(eb.Error, fmt.Sprintf("the limit is %d", eb.Detail.Limit)) {
+			t.Errorf("%s: %d %s", name, status, body)
+		}
+	}
+	for _, q := range []struct{ lang, text string }{
+		{"gizmo", strings.Repeat("(", 300_000) + "1" + strings.Repeat(")", 300_000)},
+		{"graphql", "{" + strings.Repeat("a{", 1_000_000) + "b" + strings.Repeat("}", 1_000_000) + "}"},
+	} {
+		status, body := f.do(t, "POST", "/v1/query?lang="+q.lang, "text/plain", []byte(q.text))
+		if status != http.StatusBadRequest || !strings.Contains(string(body), "bytes long, the limit is 65536") {
+			t.Errorf("POST %s: %d %s", q.lang, status, body[:min(len(body), 300)])
+		}
+	}
+	if status, _ := f.get(t, "/healthz"); status != http.StatusOK {
+		t.Errorf("healthz after the deep queries: %d", status)
+	}
+}
+
+// heapPeak samples the heap every millisecond until stop and returns the
+// highest reading over the level at the start.
+func heapPeak() (stop func() int64) {
+	base, _ := readHeap()
+	var peak atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if o, _ := readHeap(); o-base > peak.Load() {
+				peak.Store(o - base)
+			}
+		}
+	}()
+	return func() int64 { close(done); wg.Wait(); return peak.Load() }
+}
+
+// A query that doubles a string or grows an array is stopped with the
+// memory answer well before its time limit, the heap stays under a bound,
+// comes back after, and /healthz and /v1/stats answer all along.
+func TestRawQueryMemoryLimit(t *testing.T) {
+	const limit = 64 << 20
+	f := newFixture(t, Options{QueryLimits: Limits{Memory: limit, Timeout: 20 * time.Second}})
+	runtime.GC()
+	_, live0 := readHeap()
+	for name, q := range map[string]string{
+		"doubling": `var s = "x"; while (true) { s = s + s }`,
+		"array":    `var a = []; while (true) { a.push("item number " + a.length) }`,
+		"objects":  `var m = {}; for (var i = 0; ; i++) { m["k" + i] = [i, i, i] }`,
+	} {
+		stopPeak := heapPeak()
+		var slow atomic.Int64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, p := range []string{"/healthz", "/v1/stats"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					start := time.Now()
+					resp, err := http.Get(f.ts.URL + p)
+					if err != nil || resp.StatusCode != http.StatusOK {
+						t.Errorf("%s during %s: %v %v", p, name, err, resp)
+						return
+					}
+					resp.Body.Close()
+					if d := time.Since(start); d > time.Duration(slow.Load()) {
+						slow.Store(int64(d))
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
+		}
+		start := time.Now()
+		status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(q))
+		took := time.Since(start)
+		close(stop)
+		wg.Wait()
+		peak := stopPeak()
+		t.Logf("%s: %d after %v, heap peak +%d MiB, slowest other answer %v: %s", name, status, took.Round(time.Millisecond), peak>>20, time.Duration(slow.Load()).Round(time.Millisecond), body)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), "memory limit 64 MiB") || !strings.Contains(string(body), "serve.query_memory") {
+			t.Errorf("%s: %d %s", name, status, body)
+		}
+		if took > 10*time.Second {
+			t.Errorf("%s: stopped after %v", name, took)
+		}
+		// The allocations in flight when the watchdog fires cannot be cut:
+		// a doubling string caught at the limit still makes its next one
+		// or two strings (2 and 4 times the limit) plus the garbage of the
+		// last: 12 times the limit bounds it. Growth by small steps stops
+		// within 3 times.
+		bound := int64(3 * limit)
+		if name == "doubling" {
+			bound = 12 * limit
+		}
+		if peak > bound {
+			t.Errorf("%s: heap peak +%d MiB, over %d MiB", name, peak>>20, bound>>20)
+		}
+		if d := time.Duration(slow.Load()); d > 2*time.Second {
+			t.Errorf("%s: /healthz or /v1/stats took %v during the query", name, d)
+		}
+		runtime.GC()
+		if _, live := readHeap(); live-live0 > 32<<20 {
+			t.Errorf("%s: live heap still +%d MiB after the stop", name, (live-live0)>>20)
+		}
+	}
+}
+
+// A JavaScript loop that touches no iterator stops at the time limit (408
+// over HTTP), and RunQuery returns only once its goroutine has ended.
+func TestRawQueryTimeoutStopsPureLoop(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Timeout: 300 * time.Millisecond}})
+	for _, q := range []string{`while (true) {}`, `for (var i = 0; ; i++) { Math.sqrt(i) }`} {
+		start := time.Now()
+		status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(q))
+		if status != http.StatusRequestTimeout || time.Since(start) > 3*time.Second {
+			t.Errorf("%q: %d after %v: %s", q, status, time.Since(start), body)
+		}
+		before := runtime.NumGoroutine()
+		_, err := RunQuery(t.Context(), f.st.QuadStore(), "gizmo", q, Limits{Timeout: 200 * time.Millisecond})
+		if !errors.Is(err, ErrQueryTimeout) {
+			t.Errorf("%q: %v", q, err)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			t.Errorf("%q: %d goroutines after RunQuery, %d before", q, n, before)
+		}
+	}
+}
+
+// With the slots full a raw query gets 503 at once, and the other routes
+// answer meanwhile.
+func TestRawQueryConcurrencyLimit(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Concurrency: 1, Timeout: 3 * time.Second}})
+	slow := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(f.ts.URL + "/v1/query?lang=gizmo&q=" + url.QueryEscape(`while(true){}`))
+		if err != nil {
+			slow <- 0
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.StatusCode
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	for len(f.srv.rawSlots) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V().All()`))
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), "serve.query_concurrency") || time.Since(start) > time.Second {
+		t.Errorf("second query: %d %s", status, body)
+	}
+	if status, _ := f.get(t, "/healthz"); status != http.StatusOK {
+		t.Errorf("healthz: %d", status)
+	}
+	if got := <-slow; got != http.StatusRequestTimeout {
+		t.Errorf("slow query: %d", got)
+	}
+	if status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V("<group:isis-k>").All()`)); status != http.StatusOK {
+		t.Errorf("after the slot is free: %d %s", status, body)
+	}
+}
+
+// A browser's cross-site request is refused; same-origin pages and
+// clients that are not browsers are not.
+func TestRawQueryRefusesCrossSite(t *testing.T) {
+	f := newFixture(t, Options{})
+	q := "/v1/query?lang=gizmo&q=" + url.QueryEscape(`g.V("<group:isis-k>").All()`)
+	host := strings.TrimPrefix(f.ts.URL, "http://")
+	for _, c := range []struct {
+		method string
+		hdr    []string
+		want   int
+	}{
+		{"GET", nil, 200},
+		{"GET", []string{"Sec-Fetch-Site", "same-origin"}, 200},
+		{"GET", []string{"Sec-Fetch-Site", "none"}, 200},
+		{"GET", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"GET", []string{"Sec-Fetch-Site", "same-site"}, 403},
+		{"GET", []string{"Origin", "https://evil.example"}, 403},
+		{"GET", []string{"Origin", "http://" + host}, 200},
+		{"POST", []string{"Origin", "null"}, 403},
+	} {
+		var status int
+		var body []byte
+		if c.method == "POST" {
+			status, body = f.do(t, "POST", "/v1/query?lang=gizmo", "text/plain", []byte(`g.V().All()`), c.hdr...)
+		} else {
+			status, body = f.do(t, "GET", q, "", nil, c.hdr...)
+		}
+		if status != c.want {
+			t.Errorf("%s %v: %d %s", c.method, c.hdr, status, body)
+		}
+	}
+}
