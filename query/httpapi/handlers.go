@@ -303,14 +303,14 @@ func (s *Server) routeTable() []*route {
 				{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"},
 				{name: "q", typ: "string", required: true, desc: "the query text"},
 			},
-			result: &QueryResult{}, errors: []int{400, 408, 422},
+			result: &QueryResult{}, errors: []int{400, 403, 408, 422, 503},
 			answer: func(r *http.Request, a *args) (any, error) {
 				return s.rawQuery(r, a, a.str("q"))
 			}},
 		{method: "POST", path: "/v1/query", summary: "A raw cayley query with the query text as the request body",
 			params: []param{{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"}},
 			body:   &requestBody{desc: "the query text", types: []string{"text/plain", "application/javascript", "application/graphql"}, required: true},
-			result: &QueryResult{}, errors: []int{400, 408, 413, 422},
+			result: &QueryResult{}, errors: []int{400, 403, 408, 413, 422, 503},
 			answer: func(r *http.Request, a *args) (any, error) {
 				b, err := readBody(r)
 				if err != nil {
@@ -370,11 +370,28 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, paramError("q", "", "a "+lang+" query")
 	}
+	if why := crossSite(r); why != "" {
+		return nil, &Error{Status: http.StatusForbidden, Msg: "raw queries are refused from other web sites (" + why + "): send them from the command line, a script or a page served by this server"}
+	}
+	lim := s.opts.QueryLimits
+	if rep, err := CheckQuery(lang, text); err != nil {
+		return nil, guardAnswer(err, rep)
+	}
+	select {
+	case s.rawSlots <- struct{}{}:
+		defer func() { <-s.rawSlots }()
+	default:
+		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("%v: %d raw queries are running, the most at once (serve.query_concurrency); retry in a second", ErrQueryBusy, lim.Concurrency),
+			Detail: map[string]int{"concurrency": lim.Concurrency, "retry_after_seconds": 1}}
+	}
 	res, err := s.read(func(*query.View) (any, error) {
-		return RunQuery(r.Context(), s.store.QuadStore(), lang, text, s.opts.QueryLimits)
+		return RunQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
 	})
 	var qe *QueryError
+	var me *MemoryError
 	switch {
+	case errors.As(err, &me):
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Msg: me.Error() + " (serve.query_memory)", Detail: map[string]int64{"limit_bytes": me.Limit, "grown_bytes": me.Grown}}
 	case errors.Is(err, ErrQueryTimeout):
 		return nil, &Error{Status: http.StatusRequestTimeout, Msg: err.Error() + " (serve.query_timeout)", Detail: map[string]string{"limit": s.opts.QueryLimits.Timeout.String()}}
 	case errors.As(err, &qe) && qe.Syntax:

@@ -101,6 +101,8 @@ type Server struct {
 	metrics *metrics
 	routes  []*route
 	openapi []byte
+
+	rawSlots chan struct{} // one token per running raw query (QueryLimits.Concurrency)
 }
 
 // state is what one request reads: never changed once published.
@@ -158,6 +160,7 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("building the analytics graph: %w", err)
 	}
 	s.cur.Store(&state{view: v, quads: n})
+	s.rawSlots = make(chan struct{}, opts.QueryLimits.Concurrency)
 	s.metrics = newMetrics(func() float64 { return float64(s.Quads()) },
 		map[string]func() cacheStats{"answers": s.answers.Stats, "centrality": s.memo.Stats})
 	s.routes = s.routeTable()
