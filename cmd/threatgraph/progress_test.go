@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -239,7 +240,8 @@ func TestProgressIngestSpinnerClearedOnInterrupt(t *testing.T) {
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 120}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "ingest", "--store", filepath.Join(t.TempDir(), "db"), in)
+	store := filepath.Join(t.TempDir(), "db")
+	cmd := exec.Command(bin, "ingest", "--store", store, in)
 	cmd.Stderr = tt
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -317,6 +319,26 @@ func TestProgressIngestSpinnerClearedOnInterrupt(t *testing.T) {
 	}
 	if strings.Contains(tty[i:], "writing") {
 		t.Errorf("the spinner is drawn after the process's last message: %q", tty[i:])
+	}
+	// The write was under way when the signal came: the store holds all
+	// of the file or none of it. Ingesting it again adds nothing in the
+	// first case and everything in the second, never a part.
+	n := storeCount(t, store)
+	out, err := exec.Command(bin, "ingest", "--format", "json", "--store", store, in).Output()
+	if err != nil {
+		t.Fatalf("ingest after the interruption: %v", err)
+	}
+	var rep struct {
+		Files []struct{ Quads, Added int } `json:"files"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil || len(rep.Files) != 1 {
+		t.Fatalf("ingest report %q: %v", out, err)
+	}
+	switch f := rep.Files[0]; {
+	case n == 0 && f.Added == f.Quads:
+	case n > 0 && f.Added == 0:
+	default:
+		t.Errorf("after the interruption the store held %d quads and a second ingest added %d of the file's %d: a partial write", n, f.Added, f.Quads)
 	}
 }
 
