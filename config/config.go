@@ -32,8 +32,12 @@ type Serve struct {
 	IdleTimeout  time.Duration `mapstructure:"idle_timeout" json:"idle_timeout" yaml:"idle_timeout"`    // keep-alive connections
 	QueryTimeout time.Duration `mapstructure:"query_timeout" json:"query_timeout" yaml:"query_timeout"` // raw Gizmo/GraphQL query time limit
 	QueryLimit   int           `mapstructure:"query_limit" json:"query_limit" yaml:"query_limit"`       // raw query result cap (rows)
+	QueryMemory  int64         `mapstructure:"query_memory" json:"query_memory" yaml:"query_memory"`    // how far the heap may grow while a raw query runs, bytes
 	CacheBytes   int64         `mapstructure:"cache_bytes" json:"cache_bytes" yaml:"cache_bytes"`       // cache of encoded GET answers, bytes (LRU; 0: none)
 	MemoBytes    int64         `mapstructure:"memo_bytes" json:"memo_bytes" yaml:"memo_bytes"`          // centrality memo, bytes of encoded answers (LRU; 0: none)
+
+	// QueryAtOnce is how many raw queries the server runs at once (serve.query_concurrency).
+	QueryAtOnce int `mapstructure:"query_concurrency" json:"query_concurrency" yaml:"query_concurrency"`
 }
 
 // A Secret is a string that prints as "<redacted>" when set, so that
@@ -82,6 +86,8 @@ func Default() Config {
 			IdleTimeout:  120 * time.Second,
 			QueryTimeout: 5 * time.Second,
 			QueryLimit:   10_000,
+			QueryMemory:  256 << 20,
+			QueryAtOnce:  2,
 			CacheBytes:   64 << 20,
 			MemoBytes:    32 << 20,
 		},
@@ -92,7 +98,7 @@ func Default() Config {
 func Keys() []string {
 	return []string{"store.backend", "store.path", "store.nosync", "log.level", "format",
 		"serve.addr", "serve.token", "serve.body_limit", "serve.read_timeout", "serve.write_timeout",
-		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit", "serve.cache_bytes", "serve.memo_bytes"}
+		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit", "serve.cache_bytes", "serve.memo_bytes", "serve.query_memory", "serve.query_concurrency"}
 }
 
 // Load reads the configuration from v (with flags already bound by the
@@ -108,6 +114,7 @@ func Load(v *viper.Viper, file string) (Config, error) {
 		"serve.read_timeout": d.Serve.ReadTimeout, "serve.write_timeout": d.Serve.WriteTimeout,
 		"serve.idle_timeout": d.Serve.IdleTimeout, "serve.query_timeout": d.Serve.QueryTimeout,
 		"serve.query_limit": d.Serve.QueryLimit, "serve.cache_bytes": d.Serve.CacheBytes, "serve.memo_bytes": d.Serve.MemoBytes,
+		"serve.query_memory": d.Serve.QueryMemory, "serve.query_concurrency": d.Serve.QueryAtOnce,
 	}
 	for _, k := range Keys() {
 		v.SetDefault(k, defaults[k])
@@ -198,6 +205,12 @@ func (s Serve) validate() []error {
 	}
 	if s.QueryLimit <= 0 {
 		errs = append(errs, &ValidationError{"serve.query_limit", s.QueryLimit, "a positive number of rows"})
+	}
+	if s.QueryMemory < 16<<20 {
+		errs = append(errs, &ValidationError{"serve.query_memory", s.QueryMemory, "a number of bytes, at least 16 MiB (16777216)"})
+	}
+	if s.QueryAtOnce <= 0 {
+		errs = append(errs, &ValidationError{"serve.query_concurrency", s.QueryAtOnce, "a positive number of queries"})
 	}
 	if s.CacheBytes < 0 {
 		errs = append(errs, &ValidationError{"serve.cache_bytes", s.CacheBytes, "a number of bytes, 0 or more (0: no answer cache)"})
