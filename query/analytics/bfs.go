@@ -1,40 +1,5 @@
 package analytics
 
-// BFS returns the hop distance from src to every node following edges in
-// direction dir, with -1 for nodes that src does not reach. It walks the
-// stored lists directly, so it needs no memory beyond the result and a
-// queue.
-func BFS(g *Graph, src int32, dir Direction) []int32 {
-	dist := make([]int32, g.N())
-	for i := range dist {
-		dist[i] = -1
-	}
-	queue := make([]int32, 0, 64)
-	dist[src] = 0
-	queue = append(queue, src)
-	for head := 0; head < len(queue); head++ {
-		v := queue[head]
-		d := dist[v] + 1
-		if dir != In {
-			for _, w := range g.outTo[g.outOff[v]:g.outOff[v+1]] {
-				if dist[w] < 0 {
-					dist[w] = d
-					queue = append(queue, w)
-				}
-			}
-		}
-		if dir != Out {
-			for _, w := range g.inFrom[g.inOff[v]:g.inOff[v+1]] {
-				if dist[w] < 0 {
-					dist[w] = d
-					queue = append(queue, w)
-				}
-			}
-		}
-	}
-	return dist
-}
-
 // Degrees returns the in-, out- and total degree of every node, counting
 // each edge, so parallel edges count separately and a self-loop adds one
 // to both in and out (two to total), as in NetworkX's MultiDiGraph.

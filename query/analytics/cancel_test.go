@@ -11,7 +11,7 @@ import (
 // soon after its context is cancelled, on a graph where each would run
 // far longer than the allowance.
 func TestKernelsStopOnCancel(t *testing.T) {
-	g := Generate(60_000, 240_000, 1)
+	g := generate(60_000, 240_000, 1)
 	for _, k := range []struct {
 		name string
 		run  func(ctx context.Context) error

@@ -21,21 +21,20 @@
 // graph.Undirected and graph.WeightedUndirected, so any gonum algorithm
 // runs on it. Through gonum's interfaces parallel edges collapse into one
 // edge whose weight is the sum of their source counts (in both directions
-// for the undirected reading). [Graph.Filter] makes the subgraph of chosen
-// node kinds and predicates.
+// for the undirected reading).
 //
 // # Kernels
 //
 // The kernels work on the slices directly, not through gonum's interfaces:
-// [BFS], [Degrees], [ShortestPath] and [KShortestPaths] (Yen, hop count,
-// undirected reading), [Betweenness] (Brandes) and [SampledBetweenness],
-// [Closeness] and [Harmonic] (one BFS per node, never an all-pairs
-// matrix), [PageRank], [HITS] and [Eigenvector]; [Top] ranks. Kernels that
+// [Degrees], [KShortestPaths] (Yen, hop count, undirected reading),
+// [Betweenness] (Brandes) and [SampledBetweenness], [Closeness] and
+// [Harmonic] (one direction-optimising BFS per node, never an all-pairs
+// matrix), [PageRank], [HITS] and [Eigenvector]. Kernels that
 // run many traversals build a transient duplicate-free adjacency
 // (renumbered by degree for cache locality) and use all CPUs. Results are
 // slices indexed by node id and are deterministic: parallel partial sums
 // are combined in a fixed order that does not depend on the number of
-// CPUs. Top breaks ties by node key.
+// CPUs.
 //
 // Path measures count hops: parallel edges count once and self-loops
 // never lie on a shortest path. Spectral measures count edges according

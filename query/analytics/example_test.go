@@ -6,7 +6,7 @@ import (
 	"github.com/threatgraph/threatgraph/query/analytics"
 )
 
-func ExampleTop() {
+func ExamplePageRank() {
 	var b analytics.Builder
 	b.Node("group:isis-k", "Group")
 	b.Node("place:moscow", "Location")
@@ -20,13 +20,15 @@ func ExampleTop() {
 	if err != nil {
 		panic(err)
 	}
-	for _, s := range analytics.Top(g, pr, 3) {
-		fmt.Printf("%-14s %.3f\n", s.Key, s.Value)
+	for v := range int32(g.N()) { // node ids follow ascending keys
+		fmt.Printf("%-14s %.3f\n", g.Key(v), pr[v])
 	}
 	// Output:
+	// attack:crocus  0.132
+	// attack:kerman  0.132
+	// claim:amaq     0.132
 	// group:isis-k   0.414
 	// place:moscow   0.189
-	// attack:crocus  0.132
 }
 
 func ExampleKShortestPaths() {

@@ -18,7 +18,7 @@ type (
 )
 
 func gonumFixtures(t *testing.T) map[string]*Graph {
-	gs := map[string]*Graph{"generated": Generate(300, 1200, 1)}
+	gs := map[string]*Graph{"generated": generate(300, 1200, 1)}
 	for name, f := range loadFixtures(t) {
 		gs[name] = f.graph()
 	}

@@ -60,12 +60,6 @@ func (g *Graph) Kinds() []string { return g.kinds }
 // The caller must not modify the returned slice.
 func (g *Graph) Predicates() []string { return g.preds }
 
-// PredicateID returns the id of the named predicate and reports whether it exists.
-func (g *Graph) PredicateID(name string) (uint16, bool) {
-	i, ok := slices.BinarySearch(g.preds, name)
-	return uint16(i), ok
-}
-
 // ID returns the node with the given key and reports whether it exists.
 // It runs in O(log N) time.
 func (g *Graph) ID(key string) (int32, bool) {
@@ -150,50 +144,6 @@ func (g *Graph) StructureBytes() int {
 
 // KeyBytes returns the bytes held by node keys and kinds.
 func (g *Graph) KeyBytes() int { return len(g.keys) + 4*len(g.keyOff) + len(g.kind) }
-
-// Filter returns the subgraph induced by the nodes whose kind is in kinds
-// and the edges whose predicate is in predicates; a nil slice keeps
-// everything. Unknown names are ignored. Nodes keep their relative order;
-// predicate ids and kinds are the same as in g.
-func (g *Graph) Filter(kinds, predicates []string) *Graph {
-	keepNode := make([]int32, g.N()) // new id, or -1
-	kindOK := make([]bool, len(g.kinds))
-	for i, k := range g.kinds {
-		kindOK[i] = kinds == nil || slices.Contains(kinds, k)
-	}
-	predOK := make([]bool, len(g.preds))
-	for i, p := range g.preds {
-		predOK[i] = predicates == nil || slices.Contains(predicates, p)
-	}
-	var n int32
-	var keys strings.Builder
-	h := &Graph{kinds: g.kinds, preds: g.preds, keyOff: []int32{0}}
-	for v := range keepNode {
-		if !kindOK[g.kind[v]] {
-			keepNode[v] = -1
-			continue
-		}
-		keepNode[v] = n
-		n++
-		keys.WriteString(g.Key(int32(v)))
-		h.keyOff = append(h.keyOff, int32(keys.Len()))
-		h.kind = append(h.kind, g.kind[v])
-	}
-	h.keys = keys.String()
-	var es []rawEdge
-	for u := range g.N() {
-		if keepNode[u] < 0 {
-			continue
-		}
-		for e := g.outOff[u]; e < g.outOff[u+1]; e++ {
-			if v := keepNode[g.outTo[e]]; v >= 0 && predOK[g.outPred[e]] {
-				es = append(es, rawEdge{keepNode[u], v, g.outPred[e], uint32(g.outSrc[e])})
-			}
-		}
-	}
-	h.fill(es)
-	return h
-}
 
 type rawEdge struct {
 	from, to int32

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -93,48 +94,8 @@ func equalGraphs(g, h *Graph) bool {
 		slices.Equal(g.inOff, h.inOff) && slices.Equal(g.inFrom, h.inFrom)
 }
 
-func TestFilter(t *testing.T) {
-	g := buildEdges(smallEdges, map[string]string{"a": "Group", "b": "Person", "c": "Group"})
-	tests := []struct {
-		name         string
-		kinds, preds []string
-		keys         []string
-		edges        int
-	}{
-		{"all", nil, nil, []string{"a", "b", "c", "d"}, 5},
-		{"groups", []string{"Group"}, nil, []string{"a", "c"}, 1},
-		{"knows", nil, []string{"knows"}, []string{"a", "b", "c", "d"}, 3},
-		{"both", []string{"Group", "Person"}, []string{"memberOf", "nope"}, []string{"a", "b", "c"}, 1},
-	}
-	for _, tc := range tests {
-		h := g.Filter(tc.kinds, tc.preds)
-		var keys []string
-		for v := range int32(h.N()) {
-			keys = append(keys, h.Key(v))
-		}
-		if !slices.Equal(keys, tc.keys) || h.M() != tc.edges {
-			t.Errorf("Filter(%v, %v) = nodes %v, %d edges; want %v, %d", tc.kinds, tc.preds, keys, h.M(), tc.keys, tc.edges)
-		}
-		// Every edge of h exists in g with the same attributes.
-		for e := range int32(h.M()) {
-			he := h.EdgeAt(e)
-			u, _ := g.ID(h.Key(he.From))
-			v, _ := g.ID(h.Key(he.To))
-			lo, hi := g.EdgesFromTo(u, v)
-			found := false
-			for f := lo; f < hi; f++ {
-				ge := g.EdgeAt(f)
-				found = found || (ge.Predicate == he.Predicate && ge.Sources == he.Sources)
-			}
-			if !found {
-				t.Errorf("Filter(%v, %v) edge %+v is not in g", tc.kinds, tc.preds, he)
-			}
-		}
-	}
-}
-
 func TestBytesPerEdge(t *testing.T) {
-	g := Generate(20_000, 80_000, 1)
+	g := generate(20_000, 80_000, 1)
 	perEdge := float64(g.StructureBytes()) / float64(g.M())
 	t.Logf("n=%d m=%d structure %.2f B/edge, keys %.2f B/node", g.N(), g.M(), perEdge, float64(g.KeyBytes())/float64(g.N()))
 	if perEdge > 16 {
@@ -142,24 +103,11 @@ func TestBytesPerEdge(t *testing.T) {
 	}
 }
 
-func TestTop(t *testing.T) {
-	g := buildEdges(smallEdges, map[string]string{"e": ""})
-	scores := []float64{1, 3, math.NaN(), 3, 2}
-	got := Top(g, scores, 3)
-	want := []Score{{1, "b", 3}, {3, "d", 3}, {4, "e", 2}}
-	if !slices.Equal(got, want) {
-		t.Errorf("Top(%v, 3) = %v; want %v", scores, got, want)
-	}
-	if all := Top(g, scores, -1); len(all) != 5 || all[4].Key != "c" {
-		t.Errorf("Top(%v, -1) = %v; want NaN (c) last", scores, all)
-	}
-}
-
 func TestShortestPathHops(t *testing.T) {
 	g := buildEdges(smallEdges, nil)
-	p, ok := ShortestPath(g, 2, 1) // c -> a -> b, against and along edges
+	p, ok := shortestPath(t, g, 2, 1) // c -> a -> b, against and along edges
 	if !ok || !slices.Equal(p.Nodes, []int32{2, 0, 1}) {
-		t.Fatalf("ShortestPath(c, b) = %v, %v; want [2 0 1]", p, ok)
+		t.Fatalf("shortest path(c, b) = %v, %v; want [2 0 1]", p, ok)
 	}
 	if e := g.EdgeAt(p.Edges[0]); e.From != 2 || e.To != 0 {
 		t.Errorf("hop 0 uses %+v; want c->a", e)
@@ -167,19 +115,33 @@ func TestShortestPathHops(t *testing.T) {
 	if e := g.EdgeAt(p.Edges[1]); e.Sources != 5 || g.Predicates()[e.Predicate] != "knows" {
 		t.Errorf("hop 1 uses %+v; want a-knows->b with 5 sources", e)
 	}
-	if _, ok := ShortestPath(g, 0, 3); ok {
-		t.Errorf("ShortestPath(a, d) found a path to an unconnected node")
+	if _, ok := shortestPath(t, g, 0, 3); ok {
+		t.Errorf("shortest path(a, d) found a path to an unconnected node")
 	}
-	if p, ok := ShortestPath(g, 4, 4); !ok || p.Hops() != 0 {
-		t.Errorf("ShortestPath(e, e) = %v, %v; want zero hops", p, ok)
+	if p, ok := shortestPath(t, g, 4, 4); !ok || p.Hops() != 0 {
+		t.Errorf("shortest path(e, e) = %v, %v; want zero hops", p, ok)
 	}
+}
+
+// shortestPath is the first path KShortestPathsContext returns (the one
+// the query layer's paths use), and whether there is one.
+func shortestPath(t *testing.T, g *Graph, s, tt int32) (Path, bool) {
+	t.Helper()
+	ps, err := KShortestPathsContext(context.Background(), g, s, tt, 1)
+	if err != nil {
+		t.Fatalf("KShortestPathsContext(%d, %d, 1): %v", s, tt, err)
+	}
+	if len(ps) == 0 {
+		return Path{}, false
+	}
+	return ps[0], true
 }
 
 // TestSampledBetweennessError measures the sampled estimator against the
 // exact values on a generated graph and checks the error stays small where
 // it matters: among the most central nodes.
 func TestSampledBetweennessError(t *testing.T) {
-	g := Generate(3000, 12000, 3)
+	g := generate(3000, 12000, 3)
 	exact := Betweenness(g, Undirected)
 	for _, tc := range []struct {
 		k      int
@@ -223,7 +185,7 @@ func sampleError(exact, est []float64, top int) (float64, int) {
 }
 
 func TestDeterministicParallel(t *testing.T) {
-	g := Generate(2000, 8000, 5)
+	g := generate(2000, 8000, 5)
 	a := Betweenness(g, Directed)
 	b := Betweenness(g, Directed)
 	if !slices.Equal(a, b) {

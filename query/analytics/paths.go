@@ -20,20 +20,6 @@ type Path struct {
 // Hops returns the number of edges on the path.
 func (p Path) Hops() int { return len(p.Edges) }
 
-// ShortestPath returns a path from s to t with the fewest hops in the
-// undirected reading of g, and reports whether t is reachable. Among
-// equally short paths the choice is deterministic: the one a
-// bidirectional BFS (out-neighbours before in-neighbours, each in edge
-// order) meets first.
-func ShortestPath(g *Graph, s, t int32) (Path, bool) {
-	f := newFinder(g)
-	nodes := f.search(s, t, nil)
-	if nodes == nil {
-		return Path{}, false
-	}
-	return g.path(nodes), true
-}
-
 // KShortestPaths returns up to k loopless paths from s to t in the
 // undirected reading of g, in order of increasing hop count, by Yen's
 // algorithm. Paths are distinct as node sequences (parallel edges do not

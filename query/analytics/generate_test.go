@@ -19,7 +19,7 @@ var genPredicates = []string{
 	"claims", "alleges", "via", "issuedBy", "about", "concerns",
 }
 
-// Generate returns a knowledge-graph-like random graph with n nodes and
+// generate returns a knowledge-graph-like random graph with n nodes and
 // about m edges, the same for the same seed. Nodes get kinds in fixed
 // proportions (35% Attack, 20% Person, ...). Three quarters of the edges
 // attach each new node to earlier nodes chosen by preferential attachment
@@ -28,7 +28,7 @@ var genPredicates = []string{
 // pairs. Predicates are uniform over 16 names and source counts are
 // 1 + geometric(1/2). Exact duplicate triples merge, so M() can be a
 // little below m.
-func Generate(n, m int, seed uint64) *Graph {
+func generate(n, m int, seed uint64) *Graph {
 	rng := rand.New(rand.NewPCG(seed, 0x6b67)) // "kg"
 	var b Builder
 	ids := make([]int32, n)
