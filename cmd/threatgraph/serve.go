@@ -40,7 +40,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout,
 					QueryLimits: httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: sc.QueryAtOnce},
 					CacheBytes:  noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
-					SnapshotDir: dir, Logger: a.logger,
+					SnapshotDir: dir, Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
 				})
 				if err != nil {
 					return err

@@ -108,9 +108,9 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 			}
 			op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("the answer").WithJSONSchemaRef(ref)})
 		}
-		// Every route may also answer these: a bad query string, a cancelled
-		// request, an internal failure.
-		codes := append([]int{400, 500, 503}, rt.errors...)
+		// Every route may also answer these: a bad query string, a Host the
+		// server does not answer to, a cancelled request, an internal failure.
+		codes := append([]int{400, 421, 500, 503}, rt.errors...)
 		for _, c := range codes {
 			ref := errRef
 			if c == http.StatusInternalServerError && rt.failure != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,8 +56,50 @@ type Options struct {
 	// (0: DefaultMemoBytes, 32 MiB; negative: no memo, and concurrent
 	// identical requests each compute).
 	MemoBytes int64
+	// Hosts, when not empty, are the only host names (without port) that
+	// a request's Host header may name; others get 421. A server bound to
+	// loopback lists its loopback names, so that a web page whose DNS name
+	// is made to point at 127.0.0.1 (DNS rebinding) cannot read it as its
+	// own origin. See LoopbackHosts.
+	Hosts []string
 	// Logger receives request failures (nil: discard).
 	Logger *slog.Logger
+}
+
+// LoopbackHosts returns the host names a server listening on addr (host:port)
+// answers to when addr is a loopback address, or nil (any host) otherwise.
+func LoopbackHosts(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+		return nil
+	}
+	return []string{"localhost", "127.0.0.1", "::1", host}
+}
+
+// checkHost refuses requests whose Host header names a host the server
+// was not told it is reached by.
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	if len(s.opts.Hosts) == 0 {
+		return next
+	}
+	allowed := map[string]bool{}
+	for _, h := range s.opts.Hosts {
+		allowed[strings.ToLower(strings.Trim(h, "[]"))] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !allowed[strings.ToLower(strings.Trim(host, "[]"))] {
+			s.writeError(w, r, &Error{Status: http.StatusMisdirectedRequest, Msg: fmt.Sprintf("this server answers only to %s, not to Host %q (a page on another site reaching it through a rebound DNS name is refused; serve on a non-loopback address to be reached by other names)", strings.Join(s.opts.Hosts, ", "), r.Host)})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // A Server answers HTTP requests from one open store. It is safe for
@@ -178,7 +221,7 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the OpenAPI document: %w", err)
 	}
-	s.handler = http.MaxBytesHandler(s.mux, opts.BodyLimit)
+	s.handler = s.checkHost(http.MaxBytesHandler(s.mux, opts.BodyLimit))
 	return s, nil
 }
 
