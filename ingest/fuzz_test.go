@@ -50,20 +50,32 @@ func FuzzParseJSON(f *testing.F) {
 	})
 }
 
+// FuzzQuads fuzzes the N-Quads reader that ingest and the HTTP ingest use:
+// Parse of a .nq file (checkText, then one statement per line). Besides
+// checkParsed's properties, every statement and problem must point at a
+// line of the input.
 func FuzzQuads(f *testing.F) {
 	f.Add("<group:x> <rdf:type> <tg:Group> <source:s> .\n")
 	f.Add("<a:b> <tg:killed> \"3\"^^<http://www.w3.org/2001/XMLSchema#integer> <source:s> .\n# c\n")
 	f.Add("_:b <p:q> \"x\"@en <source:s> .\n")
+	f.Add("<group:x> <tg:name> \"X\" <source:s> .\n")
 	f.Add("<a> <b> <c> .\n")
 	f.Fuzz(func(t *testing.T, data string) {
-		for q, err := range ingest.Quads("f.nq", strings.NewReader(data)) {
-			if err != nil {
-				return
-			}
-			if !q.IsValid() || q.Label == nil {
-				t.Fatalf("Quads yielded invalid quad %v with a nil error", q)
+		pf := ingest.Parse("f.nq", []byte(data))
+		checkParsed(t, pf)
+		lines := strings.Count(data, "\n") // a final line without a newline counts too
+		if !strings.HasSuffix(data, "\n") {
+			lines++
+		}
+		for _, r := range pf.Records {
+			if r.Line < 1 || r.Line > lines {
+				t.Fatalf("record %s is at line %d of a %d-line input", r.Where, r.Line, lines)
 			}
 		}
-		checkParsed(t, ingest.Parse("f.nq", []byte(data)))
+		for _, e := range pf.Errors() {
+			if e.Line < 0 || e.Line > lines {
+				t.Fatalf("problem %v is at line %d of a %d-line input", e, e.Line, lines)
+			}
+		}
 	})
 }

@@ -309,26 +309,6 @@ func TestSkipInvalidAndDryRun(t *testing.T) {
 	}
 }
 
-func TestQuadsIterator(t *testing.T) {
-	in := "# comment\n<group:x> <rdf:type> <tg:Group> <source:s> .\n\n<group:x> <tg:name> \"X\" <source:s> .\n<group:x> <tg:name> \"broken <source:s> .\n<group:x> <tg:name> \"never\" <source:s> .\n"
-	var got []quad.Quad
-	var errs []error
-	for q, err := range ingest.Quads("in.nq", strings.NewReader(in)) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		got = append(got, q)
-	}
-	if len(got) != 2 || len(errs) != 1 {
-		t.Fatalf("got %d quads and errors %v; want 2 quads then one error", len(got), errs)
-	}
-	var fe *schema.FieldError
-	if !errors.As(errs[0], &fe) || fe.File != "in.nq" || fe.Line != 5 {
-		t.Errorf("error %v; want in.nq:5", errs[0])
-	}
-}
-
 func TestNQuadsLoad(t *testing.T) {
 	s := openStore(t)
 	nq := "<source:s> <rdf:type> <tg:Source> <source:s> .\n<group:x> <rdf:type> <tg:Group> <source:s> .\n<group:x> <tg:name> \"X\" <source:s> .\n<group:x> <http://xmlns.com/foaf/0.1/homepage> <http://example.org/> <source:s> .\n"

@@ -1,12 +1,9 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"iter"
 	"math"
 	"net/url"
 	"slices"
@@ -18,38 +15,6 @@ import (
 
 	"github.com/threatgraph/threatgraph/schema"
 )
-
-// Quads returns an iterator over the N-Quads statements read from r, read
-// with cayley's parser one line at a time so that errors carry the line.
-// Each pair is a valid quad and a nil error, or a zero quad and a non-nil
-// *schema.FieldError; after reporting an error the iterator stops. Blank
-// lines and comments are skipped. Every quad must have a label (its source).
-// It returns a single-use iterator.
-func Quads(name string, r io.Reader) iter.Seq2[quad.Quad, error] {
-	return func(yield func(quad.Quad, error) bool) {
-		br := bufio.NewReader(r)
-		for line := 1; ; line++ {
-			text, err := br.ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				yield(quad.Quad{}, &schema.FieldError{File: name, Line: line, Err: fmt.Errorf("reading: %w", err)})
-				return
-			}
-			if text != "" {
-				q, ok, perr := parseLine(text)
-				if perr != nil {
-					yield(quad.Quad{}, &schema.FieldError{File: name, Line: line, Err: perr})
-					return
-				}
-				if ok && !yield(q, nil) {
-					return
-				}
-			}
-			if err != nil { // io.EOF
-				return
-			}
-		}
-	}
-}
 
 // parseLine parses one N-Quads line; ok is false for a blank or comment line.
 func parseLine(text string) (q quad.Quad, ok bool, err error) {
