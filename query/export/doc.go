@@ -3,7 +3,8 @@
 // streamed in that order. The encoders live in sub-packages:
 //
 //   - graphml: GraphML for Gephi, yEd, Cytoscape, NetworkX and igraph, in the
-//     shape recommended by /work/shared/graphml/README.md (§4).
+//     shape recommended by ../shared/graphml/README.md (§4), relative to the
+//     repository root.
 //   - gexf: GEXF 1.2 with mode="dynamic", so Gephi's timeline plays attacks
 //     and warnings from their start and end dates.
 //   - cytoscape: Cytoscape.js JSON ({"elements":{"nodes":[…],"edges":[…]}}).
