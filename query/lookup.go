@@ -85,10 +85,9 @@ func byKey(ctx context.Context, qs cgraph.QuadStore, k string) ([]Match, error) 
 }
 
 // kindAndName returns an entity's kind and display name ("" when id is not
-// an entity). The display name is the most-attested name, ties broken by
-// the smallest string, so it is stable.
+// an entity; the name by DisplayName).
 func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, name string, err error) {
-	names := map[string]int{}
+	var names []SourcedName
 	title := ""
 	err = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		switch string(labelIRI(q.Predicate)) {
@@ -97,25 +96,13 @@ func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, nam
 				kind = string(k)
 			}
 		case "tg:name":
-			names[fmt.Sprint(valueOf(q.Object).Value)]++
+			names = append(names, SourcedName{Name: fmt.Sprint(valueOf(q.Object).Value), Source: schema.SourceOf(string(labelIRI(q.Label)))})
 		case "tg:title":
 			title = fmt.Sprint(valueOf(q.Object).Value)
 		}
 		return nil
 	})
-	if len(names) == 0 && title != "" {
-		names[title] = 1 // a source without a name goes by its title
-	}
-	best := -1
-	for n, c := range names {
-		if c > best || (c == best && n < name) {
-			name, best = n, c
-		}
-	}
-	if name == "" {
-		name = id
-	}
-	return kind, name, err
+	return kind, DisplayName(id, names, title), err
 }
 
 // A Card is everything the store says about one entity.
@@ -216,17 +203,15 @@ func Show(ctx context.Context, qs cgraph.QuadStore, text string) (*Card, error) 
 	// Contested: a single-valued predicate with values that conflict.
 	values := map[string][]Value{}
 	for _, f := range card.Facts {
-		if p := schema.Lookup(f.Predicate); p != nil && !p.Multi {
-			values[f.Predicate] = append(values[f.Predicate], f.Value)
-		}
+		values[f.Predicate] = append(values[f.Predicate], f.Value)
 	}
 	for i, f := range card.Facts {
-		if Conflict(values[f.Predicate]) {
+		if IsContested(schema.Lookup(f.Predicate), values[f.Predicate]) {
 			card.Facts[i].Contested = true
 		}
 	}
 	for p, vs := range values {
-		if Conflict(vs) {
+		if IsContested(schema.Lookup(p), vs) {
 			card.Contested = append(card.Contested, p)
 		}
 	}
@@ -299,31 +284,4 @@ func foldDateText(fs []Fact) []Fact {
 		}
 	}
 	return out
-}
-
-// Conflict reports whether values of one single-valued predicate disagree.
-// Dates disagree only when two of their intervals cannot both be right (they
-// do not overlap): "2021" and "August 2021" are the same event told with
-// less and more precision, "2014" and "2015" are not. Other values disagree
-// when they differ.
-func Conflict(vs []Value) bool {
-	for i := range vs {
-		for j := i + 1; j < len(vs); j++ {
-			a, b := vs[i], vs[j]
-			if a.Type == "date" && b.Type == "date" {
-				x, errX := schema.ParseDate(a.String())
-				y, errY := schema.ParseDate(b.String())
-				if errX == nil && errY == nil {
-					if !x.Overlaps(y) {
-						return true
-					}
-					continue
-				}
-			}
-			if a != b {
-				return true
-			}
-		}
-	}
-	return false
 }

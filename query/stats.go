@@ -82,7 +82,7 @@ func scanAll(ctx context.Context, qs cgraph.QuadStore) (*scan, error) {
 			s.relations++
 		}
 		s.bySource[schema.SourceOf(string(labelIRI(q.Label)))]++
-		if pred != nil && !pred.Multi {
+		if pred != nil && !pred.Multi { // candidates for IsContested
 			k := [2]string{string(labelIRI(q.Subject)), pred.Name}
 			m := s.single[k]
 			if m == nil {
@@ -299,6 +299,8 @@ func matchedText(ctx context.Context, qs cgraph.QuadStore, id, k string) string 
 	return found
 }
 
+// conflicting reports whether the values of one subject and predicate,
+// by object key, are contested (IsContested).
 func conflicting(m map[string][]quad.Quad) bool {
 	if len(m) < 2 {
 		return false
@@ -307,5 +309,12 @@ func conflicting(m map[string][]quad.Quad) bool {
 	for _, qs := range m {
 		vs = append(vs, valueOf(qs[0].Object))
 	}
-	return Conflict(vs)
+	return IsContested(schema.LookupIRI(string(labelIRI(m[firstKey(m)][0].Predicate))), vs)
+}
+
+func firstKey(m map[string][]quad.Quad) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // A View is the analytics view of a store: entities as nodes (literals and
-// sources are not nodes; reified Claims and Warnings are), relations as rows
+// sources are not nodes, see IsNode; reified Claims and Warnings are), relations as rows
 // with their predicate and each supporting source. It is built by reading
 // every quad once, kept in a snapshot beside the store, and reused until the
 // store's quad count changes (the store only grows, so an unchanged count
@@ -32,7 +32,7 @@ type View struct {
 	Kinds   []string // by node
 	Names   []string // display names by node
 	Dates   []Dated  // dated entities (Attack, Warning, Claim, ...), by node
-	Sources []string // source ids, sorted
+	Sources []string // known source ids (every declared Source, see NewBelief), sorted
 	Preds   []string // relation predicates, sorted
 	Rows    []Row    // one per (subject, predicate, object, source), sorted
 	Quads   int64    // the store's quad count when the view was built
@@ -82,42 +82,20 @@ func (v *View) Node(id string) (int32, bool) {
 	return int32(i), ok
 }
 
-// DatesOf returns node n's date as the sources in keep (nil: all) give it:
-// one interval, the intersection, when their intervals all overlap (the
-// tightest date they agree on); otherwise each distinct interval, in order,
-// and contested. No interval: the kept sources do not date it.
+// DatesOf returns node n's date as the sources in keep (nil: all) give it,
+// by AgreedDates. No interval: the kept sources do not date it.
 func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested bool) {
 	i, ok := slices.BinarySearchFunc(v.Dates, n, func(d Dated, n int32) int { return int(d.Node - n) })
 	if !ok {
 		return nil, false
 	}
-	var all []schema.Interval
+	var ivs []schema.Interval
 	for _, d := range v.Dates[i].Dates {
-		if keep != nil && !keep[d.Source] {
-			continue
-		}
-		iv := schema.Span(d.Start, d.End)
-		if !slices.ContainsFunc(all, func(x schema.Interval) bool { return x.Start.Equal(iv.Start) && x.End.Equal(iv.End) }) {
-			all = append(all, iv)
+		if keep == nil || keep[d.Source] {
+			ivs = append(ivs, schema.Span(d.Start, d.End))
 		}
 	}
-	if len(all) == 0 {
-		return nil, false
-	}
-	lo, hi := all[0].Start, all[0].End
-	for _, iv := range all[1:] {
-		lo, hi = maxTime(lo, iv.Start), minTime(hi, iv.End)
-	}
-	if !hi.Before(lo) {
-		return []schema.Interval{schema.Span(lo, hi)}, false
-	}
-	sort.Slice(all, func(a, b int) bool {
-		if !all[a].Start.Equal(all[b].Start) {
-			return all[a].Start.Before(all[b].Start)
-		}
-		return all[a].End.Before(all[b].End)
-	})
-	return all, true
+	return AgreedDates(ivs)
 }
 
 // Date returns node n's date under every source: the agreed interval, or
@@ -152,63 +130,26 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // sourceSet resolves a filter's source lists to a keep-set over v.Sources
-// (nil: keep all). Unknown sources are an error naming them.
+// (nil: keep all) by the belief policy (NewBelief). Unknown sources are an
+// *UnknownSourceError.
 func (v *View) sourceSet(f Filter) ([]bool, error) {
-	if len(f.Sources) == 0 && len(f.ExcludeSources) == 0 {
-		return nil, nil
+	b, err := NewBelief(v.Sources, f.Sources, f.ExcludeSources)
+	if err != nil || b.All() {
+		return nil, err
 	}
 	keep := make([]bool, len(v.Sources))
-	idx := func(s string) (int, error) {
-		i, ok := slices.BinarySearch(v.Sources, s)
-		if !ok {
-			return 0, fmt.Errorf("unknown source %q (expected one of the %d sources in the store, e.g. %s)", s, len(v.Sources), strings.Join(v.Sources[:min(3, len(v.Sources))], ", "))
-		}
-		return i, nil
-	}
-	if len(f.Sources) == 0 {
-		for i := range keep {
-			keep[i] = true
-		}
-	}
-	for _, s := range f.Sources {
-		i, err := idx(s)
-		if err != nil {
-			return nil, err
-		}
-		keep[i] = true
-	}
-	for _, s := range f.ExcludeSources {
-		i, err := idx(s)
-		if err != nil {
-			return nil, err
-		}
-		keep[i] = false
+	for i, s := range v.Sources {
+		keep[i] = b.Uses(s)
 	}
 	return keep, nil
 }
 
-// window returns which nodes a time window keeps (nil: all).
+// window returns which nodes a time window keeps (nil: all): a dated node
+// whose date under the belief policy misses the window goes (Window.Keeps).
 func (v *View) window(f Filter) ([]bool, error) {
-	if f.From == "" && f.To == "" {
-		return nil, nil
-	}
-	lo, hi := time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	if f.From != "" {
-		iv, err := schema.ParseDate(f.From)
-		if err != nil {
-			return nil, fmt.Errorf("from: %w", err)
-		}
-		lo = iv.Start
-	}
-	if f.To != "" {
-		iv, err := schema.ParseDate(f.To)
-		if err != nil {
-			return nil, fmt.Errorf("to: %w", err)
-		}
-		hi = iv.End
-	}
-	if hi.Before(lo) {
-		return nil, fmt.Errorf("from %q is after to %q (expected from at or before to)", f.From, f.To)
+	w, err := NewWindow(f.From, f.To)
+	if err != nil || w.Open() {
+		return nil, err
 	}
 	srcs, err := v.sourceSet(f)
 	if err != nil {
@@ -219,11 +160,8 @@ func (v *View) window(f Filter) ([]bool, error) {
 		keep[i] = true
 	}
 	for _, d := range v.Dates {
-		// Dated under the belief policy: kept when any of its dates (a
-		// contested date has several) overlaps the window.
-		if ds, _ := v.DatesOf(d.Node, srcs); len(ds) > 0 {
-			keep[d.Node] = slices.ContainsFunc(ds, func(iv schema.Interval) bool { return !iv.End.Before(lo) && !iv.Start.After(hi) })
-		}
+		ds, _ := v.DatesOf(d.Node, srcs)
+		keep[d.Node] = w.Keeps(ds)
 	}
 	return keep, nil
 }
@@ -339,7 +277,9 @@ func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, er
 	progress := viewProgressOf(ctx)
 	type rel struct{ s, p, o, src string }
 	kinds := map[string]string{}
-	names := map[string]map[string]int{}
+	names := map[string][]SourcedName{}
+	titles := map[string]string{}
+	declared := map[string]bool{} // Source entities: known sources, not nodes
 	type dated struct {
 		id, val, src string
 	}
@@ -356,14 +296,18 @@ func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, er
 		switch p {
 		case schema.TypeIRI:
 			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
-				kinds[s] = string(k)
+				if IsNode(k) {
+					kinds[s] = string(k)
+				} else {
+					declared[s] = true
+				}
 			}
 			return nil
 		case "tg:name":
-			if names[s] == nil {
-				names[s] = map[string]int{}
-			}
-			names[s][valueOf(q.Object).String()]++
+			names[s] = append(names[s], SourcedName{Name: valueOf(q.Object).String(), Source: schema.SourceOf(string(labelIRI(q.Label)))})
+			return nil
+		case "tg:title":
+			titles[s] = valueOf(q.Object).String()
 			return nil
 		case "tg:date":
 			dates = append(dates, dated{s, valueOf(q.Object).String(), schema.SourceOf(string(labelIRI(q.Label)))})
@@ -395,15 +339,12 @@ func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, er
 	v.Names = make([]string, len(v.Keys))
 	for i, id := range v.Keys {
 		v.Kinds[i] = kinds[id]
-		best, bestN := id, 0
-		for n, c := range names[id] {
-			if c > bestN || (c == bestN && n < best) {
-				best, bestN = n, c
-			}
-		}
-		v.Names[i] = best
+		v.Names[i] = DisplayName(id, names[id], titles[id])
 	}
-	srcSet, predSet := map[string]bool{}, map[string]bool{}
+	// Known sources: every declared Source, and any other source that
+	// labels a relation or a date (possible only in a store not loaded
+	// through ingest, which requires every label to be a declared Source).
+	srcSet, predSet := declared, map[string]bool{}
 	for _, r := range rels {
 		if _, ok := kinds[r.o]; ok {
 			srcSet[r.src], predSet[r.p] = true, true
@@ -501,7 +442,7 @@ type snapshot struct {
 	View    *View
 }
 
-const snapshotVersion = 1
+const snapshotVersion = 2 // 2: sources are not nodes, names by DisplayName, Sources holds every declared Source
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)

@@ -17,9 +17,11 @@ import (
 
 // factScope says which quads a fact export (N-Quads, native JSON) writes.
 // With no filter it is every quad. With filters it is, for each written
-// entity, its quads from used sources whose object, if an entity, is
-// written too; the Source entities that state them; and the statements
-// (evidence quotes) they cite. The output then loads on its own.
+// entity, its kind quads (rdf:type tg:<Kind>, whatever source states them:
+// the kind makes it an entity, it is not a fact the belief policy weighs)
+// and its quads from used sources whose object, if an entity, is written
+// too; the Source entities that state them; and the statements (evidence
+// quotes) they cite. The output then loads on its own.
 type factScope struct {
 	*snapshot
 	filtered bool
@@ -41,13 +43,19 @@ func newFactScope(ctx context.Context, qs cgraph.QuadStore, o Options) (*factSco
 		return f, nil
 	}
 	f.stmts = map[string]bool{}
-	used := make([]bool, len(s.ents))
-	var buf []quad.Quad
-	for i, e := range s.ents {
-		if !s.keep[i] {
-			continue
+	// A worklist: a Source kept because a written quad cites it is written
+	// too, and its own kind quad may cite another Source.
+	var work []int
+	for i := range s.ents {
+		if s.keep[i] {
+			work = append(work, i)
 		}
-		if buf, err = s.outQuads(ctx, e.iri, buf[:0]); err != nil {
+	}
+	var buf []quad.Quad
+	for len(work) > 0 {
+		i := work[0]
+		work = work[1:]
+		if buf, err = s.outQuads(ctx, s.ents[i].iri, buf[:0]); err != nil {
 			return nil, err
 		}
 		for _, q := range buf {
@@ -58,13 +66,11 @@ func newFactScope(ctx context.Context, qs cgraph.QuadStore, o Options) (*factSco
 			if strings.Contains(l, schema.StatementSep) {
 				f.stmts[l] = true
 			}
-			if j := s.index(schema.SourceOf(l)); j >= 0 {
-				used[j] = true
+			if j := s.index(schema.SourceOf(l)); j >= 0 && !s.keep[j] {
+				s.keep[j] = true
+				work = append(work, j)
 			}
 		}
-	}
-	for i := range used {
-		s.keep[i] = s.keep[i] || used[i]
 	}
 	return f, nil
 }
@@ -72,6 +78,9 @@ func newFactScope(ctx context.Context, qs cgraph.QuadStore, o Options) (*factSco
 // writes reports whether the quad of a kept entity is written.
 func (f *factScope) writes(q quad.Quad) bool {
 	if !f.filtered {
+		return true
+	}
+	if isKindQuad(q) {
 		return true
 	}
 	if !f.allowed(q.Label) {
@@ -83,6 +92,15 @@ func (f *factScope) writes(q quad.Quad) bool {
 		}
 	}
 	return true
+}
+
+// isKindQuad reports whether q states an entity's kind.
+func isKindQuad(q quad.Quad) bool {
+	if iriOf(q.Predicate) != schema.TypeIRI {
+		return false
+	}
+	_, ok := schema.KindFromIRI(iriOf(q.Object))
+	return ok
 }
 
 // subjects returns the subjects to write, sorted by their N-Quads spelling.

@@ -139,7 +139,7 @@ type snapshot struct {
 	ents  []entity // sorted by (id, iri)
 	byIRI []int32  // indexes into ents, sorted by iri
 	keep  []bool   // entities the export writes
-	allow func(label string) bool
+	allow query.Belief
 	quote *quoteCache
 }
 
@@ -216,87 +216,59 @@ func newSnapshot(ctx context.Context, qs cgraph.QuadStore, o Options) (*snapshot
 	return s, nil
 }
 
-// sourcePolicy returns which labels the export uses (nil: all).
-func sourcePolicy(ents []entity, o Options) (func(string) bool, error) {
-	if len(o.Sources) == 0 && len(o.ExcludeSources) == 0 {
-		return nil, nil
-	}
-	known := map[string]bool{}
+// sourcePolicy returns the belief policy of o (query.NewBelief): the
+// known sources are the store's Source entities.
+func sourcePolicy(ents []entity, o Options) (query.Belief, error) {
+	var known []string
 	for _, e := range ents {
 		if e.kind == schema.Source {
-			known[e.iri] = true
+			known = append(known, e.iri)
 		}
 	}
-	check := func(opt string, ids []string) (map[string]bool, error) {
-		set := map[string]bool{}
-		for _, id := range ids {
-			if !known[id] {
-				return nil, &OptionError{Option: opt, Err: fmt.Errorf("unknown source %q (expected the id of a Source in the store, such as source:bbc-2024-03-25-gardner)", id)}
-			}
-			set[id] = true
-		}
-		return set, nil
+	slices.Sort(known)
+	b, err := query.NewBelief(known, o.Sources, o.ExcludeSources)
+	var ue *query.UnknownSourceError
+	if errors.As(err, &ue) {
+		return b, &OptionError{Option: ue.Option, Err: err}
 	}
-	only, err := check("sources", o.Sources)
-	if err != nil {
-		return nil, err
-	}
-	except, err := check("exclude-sources", o.ExcludeSources)
-	if err != nil {
-		return nil, err
-	}
-	return func(label string) bool {
-		src := schema.SourceOf(label)
-		return (len(only) == 0 || only[src]) && !except[src]
-	}, nil
+	return b, err
 }
 
 // allowed reports whether the export uses a fact with this label.
 func (s *snapshot) allowed(label quad.Value) bool {
-	return s.allow == nil || s.allow(iriOf(label))
+	return s.allow.UsesLabel(iriOf(label))
 }
 
-// window parses From and To into a closed interval of days.
-func window(o Options) (lo, hi time.Time, err error) {
-	lo, hi = time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	if o.From != "" {
-		iv, err := schema.ParseDate(o.From)
-		if err != nil {
-			return lo, hi, &OptionError{Option: "from", Err: err}
-		}
-		lo = iv.Start
+// window parses From and To (query.NewWindow).
+func window(o Options) (query.Window, error) {
+	w, err := query.NewWindow(o.From, o.To)
+	var we *query.WindowError
+	if errors.As(err, &we) {
+		return w, &OptionError{Option: we.Option, Err: we.Err}
 	}
-	if o.To != "" {
-		iv, err := schema.ParseDate(o.To)
-		if err != nil {
-			return lo, hi, &OptionError{Option: "to", Err: err}
-		}
-		hi = iv.End
-	}
-	if hi.Before(lo) {
-		return lo, hi, &OptionError{Option: "to", Err: fmt.Errorf("%s ends before --from %s starts", o.To, o.From)}
-	}
-	return lo, hi, nil
+	return w, err
 }
 
 // applyFacts applies the filters that need each entity's facts: the time
-// window (dated kinds whose every stated date misses the window go), and
+// window (a dated entity whose date under the belief policy, by
+// query.AgreedDates, misses the window goes: query.Window.Keeps), and
 // the source policy (an entity about which no used source states anything,
 // as subject or as a relation's object, goes). One pass over the out-quads
 // of the candidates; nothing when neither filter is set.
 func (s *snapshot) applyFacts(ctx context.Context, o Options) error {
-	timed := o.From != "" || o.To != ""
-	if !timed && s.allow == nil {
-		return nil
-	}
-	lo, hi, err := window(o)
+	w, err := window(o)
 	if err != nil {
 		return err
 	}
+	timed := !w.Open()
+	if !timed && s.allow.All() {
+		return nil
+	}
 	var mentioned []bool
-	if s.allow != nil {
+	if !s.allow.All() {
 		mentioned = make([]bool, len(s.ents))
 	}
+	var dates []schema.Interval
 	inWindow := make([]bool, len(s.ents))
 	var buf []quad.Quad
 	for i, e := range s.ents {
@@ -308,7 +280,7 @@ func (s *snapshot) applyFacts(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		dated, hit := false, false
+		dates = dates[:0]
 		for _, q := range buf {
 			if !s.allowed(q.Label) {
 				continue
@@ -325,12 +297,12 @@ func (s *snapshot) applyFacts(ctx context.Context, o Options) error {
 			}
 			if timed && iriOf(q.Predicate) == "tg:date" {
 				if iv, err := schema.ParseDate(literal(q.Object)); err == nil {
-					dated = true
-					hit = hit || !iv.End.Before(lo) && !iv.Start.After(hi)
+					dates = append(dates, iv)
 				}
 			}
 		}
-		inWindow[i] = !dated || hit
+		agreed, _ := query.AgreedDates(dates)
+		inWindow[i] = w.Keeps(agreed)
 	}
 	for i := range s.keep {
 		s.keep[i] = s.keep[i] && inWindow[i] && (mentioned == nil || mentioned[i])
@@ -818,7 +790,8 @@ func readRow(r *bufio.Reader) (string, edgeRow, error) {
 
 // nodeAttrs computes the attributes of one entity from its quads, sorted.
 func (s *snapshot) nodeAttrs(e entity, qs []quad.Quad, attrs []Attr) []Attr {
-	names := map[string]map[string]bool{} // name -> sources
+	var names []query.SourcedName
+	title := ""
 	var aliases []string
 	sources := map[string]bool{}
 	byPred := map[string][]*factVal{} // predicate name -> values, in quad order
@@ -835,12 +808,10 @@ func (s *snapshot) nodeAttrs(e entity, qs []quad.Quad, attrs []Attr) []Attr {
 		}
 		switch p.Name {
 		case schema.NamePred:
-			n := literal(q.Object)
-			if names[n] == nil {
-				names[n] = map[string]bool{}
-			}
-			names[n][src] = true
+			names = append(names, query.SourcedName{Name: literal(q.Object), Source: src})
 			continue
+		case "title":
+			title = literal(q.Object)
 		case schema.AliasPred:
 			aliases = append(aliases, literal(q.Object))
 			continue
@@ -859,15 +830,10 @@ func (s *snapshot) nodeAttrs(e entity, qs []quad.Quad, attrs []Attr) []Attr {
 		}
 		cur.sources[src] = true
 	}
-	label, best := e.iri, 0
-	for n, srcs := range names {
-		if len(srcs) > best || len(srcs) == best && n < label {
-			label, best = n, len(srcs)
-		}
-	}
-	for n := range names {
-		if n != label {
-			aliases = append(aliases, n)
+	label := query.DisplayName(e.iri, names, title)
+	for _, n := range names {
+		if n.Name != label {
+			aliases = append(aliases, n.Name)
 		}
 	}
 	attrs = append(attrs, Str(attrLabel, label), Str(attrKind, string(e.kind)), Str(attrIRI, e.iri),
@@ -879,12 +845,12 @@ func (s *snapshot) nodeAttrs(e entity, qs []quad.Quad, attrs []Attr) []Attr {
 		if len(vs) == 0 || p.Derived {
 			continue
 		}
-		if !p.Multi && len(vs) > 1 {
+		if len(vs) > 1 {
 			qv := make([]query.Value, len(vs))
 			for i, v := range vs {
 				qv[i] = valueOf(v.v)
 			}
-			if query.Conflict(qv) {
+			if query.IsContested(p, qv) {
 				contested = append(contested, p.Name)
 			}
 		}

@@ -1,0 +1,234 @@
+package query
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// The rules that every read model applies (the View, the stats and search
+// scan, and package export's snapshot) live here, once: which sources are
+// known, the belief policy, the time window, the display name and
+// contested values.
+
+// IsNode reports whether an entity of kind k is a node of the analytics
+// graph: every kind but Source (sources are the provenance of edges, not
+// vertices; literals are never nodes).
+func IsNode(k schema.Kind) bool { return k != schema.Source }
+
+// An UnknownSourceError reports a source named in a belief policy that is
+// not a known source of the store (a declared Source entity).
+type UnknownSourceError struct {
+	Option string   // "sources" or "exclude-sources"
+	Source string   // the id given
+	Known  []string // the known sources, sorted
+}
+
+func (e *UnknownSourceError) Error() string {
+	ex := e.Known[:min(3, len(e.Known))]
+	return fmt.Sprintf("unknown source %q (expected the id of one of the %d Sources in the store, such as %s)", e.Source, len(e.Known), strings.Join(ex, ", "))
+}
+
+// A Belief is a belief policy: the facts of which sources a read uses. The
+// zero Belief uses every source.
+type Belief struct {
+	only, except map[string]bool
+}
+
+// NewBelief checks the sources to use (only; empty: all) and to leave out
+// (except) against known, the store's known sources (sorted), and returns
+// the policy. A name that is not known is an *UnknownSourceError: a typo
+// must not silently give an empty or a full answer.
+func NewBelief(known, only, except []string) (Belief, error) {
+	var b Belief
+	check := func(opt string, ids []string) (map[string]bool, error) {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		set := map[string]bool{}
+		for _, id := range ids {
+			if _, ok := slices.BinarySearch(known, id); !ok {
+				return nil, &UnknownSourceError{Option: opt, Source: id, Known: known}
+			}
+			set[id] = true
+		}
+		return set, nil
+	}
+	var err error
+	if b.only, err = check("sources", only); err != nil {
+		return Belief{}, err
+	}
+	if b.except, err = check("exclude-sources", except); err != nil {
+		return Belief{}, err
+	}
+	return b, nil
+}
+
+// All reports whether the policy uses every source.
+func (b Belief) All() bool { return b.only == nil && b.except == nil }
+
+// Uses reports whether the policy uses the facts of source (an id such as
+// source:bbc-2024-03-25-gardner).
+func (b Belief) Uses(source string) bool {
+	return (b.only == nil || b.only[source]) && !b.except[source]
+}
+
+// UsesLabel reports whether the policy uses a fact with this label (a
+// source or one of its statements).
+func (b Belief) UsesLabel(label string) bool { return b.All() || b.Uses(schema.SourceOf(label)) }
+
+// A WindowError reports a time window that cannot be applied: a bad date,
+// or to before from. Option is "from" or "to".
+type WindowError struct {
+	Option string
+	Err    error
+}
+
+func (e *WindowError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *WindowError) Unwrap() error { return e.Err }
+
+// A Window is a closed time window [From, To] over days. The zero Window
+// is open on both sides and keeps everything.
+type Window struct {
+	lo, hi time.Time
+	set    bool
+}
+
+// NewWindow parses from and to (date expressions; empty: open on that
+// side). A bad date, or to before from, is a *WindowError.
+func NewWindow(from, to string) (Window, error) {
+	w := Window{lo: time.Time{}, hi: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), set: from != "" || to != ""}
+	if from != "" {
+		iv, err := schema.ParseDate(from)
+		if err != nil {
+			return Window{}, &WindowError{Option: "from", Err: err}
+		}
+		w.lo = iv.Start
+	}
+	if to != "" {
+		iv, err := schema.ParseDate(to)
+		if err != nil {
+			return Window{}, &WindowError{Option: "to", Err: err}
+		}
+		w.hi = iv.End
+	}
+	if w.hi.Before(w.lo) {
+		return Window{}, &WindowError{Option: "to", Err: fmt.Errorf("%q ends before from %q starts (expected from at or before to)", to, from)}
+	}
+	return w, nil
+}
+
+// Open reports whether the window keeps everything.
+func (w Window) Open() bool { return !w.set }
+
+// Keeps reports whether an entity with these dates (as AgreedDates gives
+// them under the belief policy) is kept: undated entities always are, a
+// dated one when any of its dates overlaps the window.
+func (w Window) Keeps(dates []schema.Interval) bool {
+	if !w.set || len(dates) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(dates, func(iv schema.Interval) bool { return !iv.End.Before(w.lo) && !iv.Start.After(w.hi) })
+}
+
+// AgreedDates returns an entity's date from the intervals its sources give:
+// one interval, their intersection, when they all overlap (the tightest
+// date they agree on: "2021" and "August 2021" give August 2021);
+// otherwise each distinct interval, sorted, and contested. No intervals:
+// undated.
+func AgreedDates(ivs []schema.Interval) (dates []schema.Interval, contested bool) {
+	var all []schema.Interval
+	for _, iv := range ivs {
+		if !slices.ContainsFunc(all, func(x schema.Interval) bool { return x.Start.Equal(iv.Start) && x.End.Equal(iv.End) }) {
+			all = append(all, iv)
+		}
+	}
+	if len(all) == 0 {
+		return nil, false
+	}
+	lo, hi := all[0].Start, all[0].End
+	for _, iv := range all[1:] {
+		lo, hi = maxTime(lo, iv.Start), minTime(hi, iv.End)
+	}
+	if !hi.Before(lo) {
+		return []schema.Interval{schema.Span(lo, hi)}, false
+	}
+	slices.SortFunc(all, func(a, b schema.Interval) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return a.End.Compare(b.End)
+	})
+	return all, true
+}
+
+// A SourcedName is one name of an entity as one source states it.
+type SourcedName struct {
+	Name, Source string
+}
+
+// DisplayName returns the display name of entity id: the name stated by
+// the most distinct sources (a source that states it twice counts once),
+// ties to the smallest; with no name, title (a Source goes by its title);
+// with neither, the id.
+func DisplayName(id string, names []SourcedName, title string) string {
+	by := map[string]map[string]bool{}
+	for _, n := range names {
+		if by[n.Name] == nil {
+			by[n.Name] = map[string]bool{}
+		}
+		by[n.Name][n.Source] = true
+	}
+	best, bestN := "", 0
+	for n, srcs := range by {
+		if len(srcs) > bestN || len(srcs) == bestN && n < best {
+			best, bestN = n, len(srcs)
+		}
+	}
+	switch {
+	case bestN > 0:
+		return best
+	case title != "":
+		return title
+	}
+	return id
+}
+
+// IsContested reports whether the values that sources give for predicate p
+// of one subject disagree: p is single-valued and not derived, and the
+// values Conflict. Multi-valued predicates (aliases, targets) are never
+// contested.
+func IsContested(p *schema.Predicate, vs []Value) bool {
+	return p != nil && !p.Multi && !p.Derived && Conflict(vs)
+}
+
+// Conflict reports whether values of one single-valued predicate disagree.
+// Dates disagree only when two of their intervals cannot both be right (they
+// do not overlap; for intervals that is the same as AgreedDates finding no
+// common day): "2021" and "August 2021" are the same event told with less
+// and more precision, "2014" and "2015" are not. Other values disagree when
+// they differ.
+func Conflict(vs []Value) bool {
+	for i := range vs {
+		for j := i + 1; j < len(vs); j++ {
+			a, b := vs[i], vs[j]
+			if a.Type == "date" && b.Type == "date" {
+				x, errX := schema.ParseDate(a.String())
+				y, errY := schema.ParseDate(b.String())
+				if errX == nil && errY == nil {
+					if !x.Overlaps(y) {
+						return true
+					}
+					continue
+				}
+			}
+			if a != b {
+				return true
+			}
+		}
+	}
+	return false
+}
