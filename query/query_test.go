@@ -138,26 +138,6 @@ func TestContestedAndStats(t *testing.T) {
 	}
 }
 
-func TestConflict(t *testing.T) {
-	d := func(s string) query.Value { return query.Value{Type: "date", Value: s} }
-	n := func(i int64) query.Value { return query.Value{Type: "integer", Value: i} }
-	for _, tt := range []struct {
-		vs   []query.Value
-		want bool
-	}{
-		{[]query.Value{d("2021"), d("2021-08")}, false},
-		{[]query.Value{d("2014-09-01/2014-12-31"), d("2015")}, true},
-		{[]query.Value{d("2024-03-22"), d("2024-03-22/2024-03-24")}, false},
-		{[]query.Value{n(137), n(137)}, false},
-		{[]query.Value{n(100), n(180)}, true},
-		{[]query.Value{d("2017"), d("2021"), d("2021-08")}, true},
-	} {
-		if got := query.Conflict(tt.vs); got != tt.want {
-			t.Errorf("Conflict(%v) = %v; want %v", tt.vs, got, tt.want)
-		}
-	}
-}
-
 func TestSearch(t *testing.T) {
 	s := demoStore(t)
 	ms, err := query.Search(t.Context(), s.QuadStore(), "khorasan", 0)

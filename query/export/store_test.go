@@ -342,11 +342,31 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	// A filtered JSON export loads on its own (sources and statements it cites come along).
-	sub, _ := exportBytes(t, s, "json", export.Options{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}})
-	f := ingest.Parse("sub.json", sub)
-	if _, err := ingest.Load(t.Context(), openStore(t), []*ingest.File{f}, ingest.Options{}); err != nil {
-		t.Errorf("ingesting a filtered json export: %v", err)
+	// A filtered fact export loads on its own into an empty store: the
+	// kind quads of its entities and the sources and statements it cites
+	// come along (a source-filtered N-Quads export used to lose the kind
+	// quads other sources state, and with them its entities).
+	for _, c := range []struct {
+		format string
+		o      export.Options
+	}{
+		{"json", export.Options{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}}},
+		{"nquads", export.Options{Sources: []string{"source:bbc-2024-03-25-gardner"}}},
+		{"nquads", export.Options{Sources: []string{"source:reuters-2024-03-25"}}},
+		{"nquads", export.Options{ExcludeSources: []string{"source:threatgraph-editors"}}},
+		{"json", export.Options{ExcludeSources: []string{"source:threatgraph-editors"}}},
+		{"nquads", export.Options{Kinds: []schema.Kind{schema.Attack}, From: "2024-03", To: "2024-03-31"}},
+	} {
+		sub, sum := exportBytes(t, s, c.format, c.o)
+		f := ingest.Parse("sub."+map[string]string{"json": "json", "nquads": "nq"}[c.format], sub)
+		s2 := openStore(t)
+		if _, err := ingest.Load(t.Context(), s2, []*ingest.File{f}, ingest.Options{}); err != nil {
+			t.Errorf("ingesting a %s export %+v into an empty store: %v", c.format, c.o, err)
+			continue
+		}
+		if st, err := query.GetStats(t.Context(), s2.QuadStore()); err != nil || st.Entities == 0 || st.Entities > sum.Nodes {
+			t.Errorf("%s export %+v wrote %d entities; the store it loads holds %+v, %v", c.format, c.o, sum.Nodes, st, err)
+		}
 	}
 }
 
