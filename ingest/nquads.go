@@ -98,6 +98,64 @@ func parseNQuads(f *File, data []byte) {
 	if len(f.Records) == 0 {
 		f.FileErrs.Add(f.Name, 0, "", errors.New("no statements (expected N-Quads lines)"))
 	}
+	checkDerived(f)
+}
+
+// checkDerived refuses, in an N-Quads file, what threatgraph derives itself
+// but the file states otherwise: a lookup key (tg:key) that is not the key
+// of a name or alias the file gives the same entity, which would make an
+// entity answer to a name nobody sees, or make a real name ambiguous; and a
+// statement (a label source#e-hash) whose quote does not hash to its id,
+// whose tg:statedIn names another source, or which has no quote in the file.
+// Our own export writes all of these consistently, so it reads back.
+func checkDerived(f *File) {
+	keys := map[string]map[string]bool{} // subject -> keys of its names in this file
+	quoted := map[string]bool{}          // statements with a matching quote
+	for _, r := range f.Records {
+		for _, n := range r.names {
+			if keys[n.subj] == nil {
+				keys[n.subj] = map[string]bool{}
+			}
+			keys[n.subj][n.key] = true
+		}
+		if len(r.Errs) > 0 || len(r.Quads) == 0 {
+			continue
+		}
+		q := r.Quads[0]
+		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
+			subj, _ := q.Subject.(quad.IRI)
+			text, _ := literalText(q.Object)
+			if schema.StatementLabel(schema.SourceOf(string(subj)), text) == string(subj) {
+				quoted[string(subj)] = true
+			} else {
+				r.Errs.Addf(r.File, r.Line, "subject", "%s is not the statement id of this quote (expected <%s>: a statement's id is its source and a hash of its quote)", q.Subject, schema.StatementLabel(schema.SourceOf(string(subj)), text))
+			}
+		}
+	}
+	for _, r := range f.Records {
+		if len(r.Errs) > 0 || len(r.Quads) == 0 {
+			continue
+		}
+		q := r.Quads[0]
+		subj, _ := q.Subject.(quad.IRI)
+		label, _ := q.Label.(quad.IRI)
+		switch p, _ := q.Predicate.(quad.IRI); string(p) {
+		case schema.KeyIRI:
+			text, _ := literalText(q.Object)
+			if !keys[string(subj)][text] {
+				r.Errs.Addf(r.File, r.Line, "predicate", "tg:key %q is not the key of a name or alias of %s in this file (keys are derived by threatgraph from tg:name and tg:alias: state the name instead)", text, string(subj))
+				continue
+			}
+		case schema.StatedInIRI:
+			if obj, _ := q.Object.(quad.IRI); string(obj) != schema.SourceOf(string(subj)) {
+				r.Errs.Addf(r.File, r.Line, "object", "%s is stated in %s, but its id names %s (expected <%s>)", string(subj), schema.Escape(fmt.Sprint(q.Object)), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
+				continue
+			}
+		}
+		if strings.Contains(string(label), schema.StatementSep) && !quoted[string(label)] {
+			r.Errs.Addf(r.File, r.Line, "label", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", q.Label, label, schema.SourceOf(string(label)))
+		}
+	}
 }
 
 // checkQuad applies the vocabulary to one statement, as the native reader
