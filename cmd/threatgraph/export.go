@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -199,9 +200,16 @@ func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.
 		}
 		return nil
 	}
-	final := path
-	if target, lerr := filepath.EvalSymlinks(path); lerr == nil {
-		final = target
+	final, err := linkTarget(path)
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	// The file replaced keeps its permissions (and, for root, its owner):
+	// an export of intelligence data kept 0600 must not become readable.
+	mode, owner := os.FileMode(0o644), (*syscall.Stat_t)(nil)
+	if fi, serr := os.Stat(final); serr == nil {
+		mode = fi.Mode().Perm()
+		owner, _ = fi.Sys().(*syscall.Stat_t)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp*")
 	if err != nil {
@@ -218,8 +226,13 @@ func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.
 	if err := write(tmp); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if owner != nil && os.Geteuid() == 0 {
+		if err := tmp.Chown(int(owner.Uid), int(owner.Gid)); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -231,6 +244,27 @@ func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// linkTarget follows path through symbolic links to the file they name,
+// which need not exist yet (a dangling link is written through, creating
+// its target, as a plain write through the link would).
+func linkTarget(path string) (string, error) {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return "", errors.New("too many levels of symbolic links")
 }
 
 type countingWriter struct {

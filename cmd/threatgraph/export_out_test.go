@@ -134,3 +134,42 @@ func TestExportOutSymlink(t *testing.T) {
 		}
 	}
 }
+
+// TestExportOutKeepsMode: an export replacing a file keeps that file's
+// permissions (an 0600 file of intelligence data used to become 0644),
+// and a dangling symlink is written through, creating its target (it used
+// to be replaced by a regular file).
+func TestExportOutKeepsMode(t *testing.T) {
+	store := demoStore(t)
+	dir := t.TempDir()
+	private := filepath.Join(dir, "private.json")
+	if err := os.WriteFile(private, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCLI(t, "export", "--store", store, "--format", "json", "--out", private); err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	if fi, err := os.Stat(private); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() < 100 {
+		t.Errorf("replaced file: %v %v; want mode 0600 and the export", fi.Mode(), err)
+	}
+	fresh := filepath.Join(dir, "fresh.json")
+	if _, _, err := runCLI(t, "export", "--store", store, "--format", "json", "--out", fresh); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file: %v %v; want mode 0644", fi.Mode(), err)
+	}
+	link := filepath.Join(dir, "lnk.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCLI(t, "export", "--store", store, "--format", "json", "--out", link); err != nil {
+		t.Fatalf("export --out a dangling link: %v\n%s", err, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link became %v (%v); want it kept", fi.Mode(), err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "real.json")); err != nil || fi.Size() < 100 {
+		t.Errorf("the link's target was not created with the export: %v", err)
+	}
+}
