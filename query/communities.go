@@ -56,11 +56,11 @@ func Communities(ctx context.Context, v *View, project string, f Filter) (*Commu
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	comms, err := modularize(ctx, ug)
+	comms, q, err := modularize(ctx, ug)
 	if err != nil {
 		return nil, err
 	}
-	res := &CommunitiesResult{Projection: project, Modularity: clean(community.Q(ug, comms, 1)), Communities: []Community{}}
+	res := &CommunitiesResult{Projection: project, Modularity: clean(q), Communities: []Community{}}
 	for _, c := range comms {
 		if len(c) < 2 {
 			res.Singletons++
@@ -87,67 +87,71 @@ func Communities(ctx context.Context, v *View, project string, f Filter) (*Commu
 	return res, nil
 }
 
-// stopped is the panic value with which a done context stops gonum's
-// Louvain, which takes no context: it is raised from the random source and
-// the graph that Louvain consults, and recovered by modularize.
-type stopped struct{ err error }
-
-// ctxSource is the seeded random source of Louvain that stops it when ctx
-// is done: Louvain draws from it at the start of every pass of the local
-// moving heuristic.
-type ctxSource struct {
-	ctx context.Context
-	src rand.Source
-	n   int
-}
-
-func (s *ctxSource) Uint64() uint64 {
-	if s.n++; s.n&1023 == 0 {
-		if err := s.ctx.Err(); err != nil {
-			panic(stopped{err})
-		}
-	}
-	return s.src.Uint64()
-}
-
 // louvainGraph is the weighted undirected graph Louvain reads.
 type louvainGraph interface {
 	gonum.Undirected
 	gonum.WeightedUndirected
 }
 
-// ctxUndirected checks ctx as Louvain reads the graph's neighbours (its
-// first reduction reads every node's).
-type ctxUndirected struct {
-	louvainGraph
-	ctx context.Context
-	n   int
-}
-
-func (g *ctxUndirected) From(id int64) gonum.Nodes {
-	if g.n++; g.n&1023 == 0 {
-		if err := g.ctx.Err(); err != nil {
-			panic(stopped{err})
-		}
+// modularize runs Louvain (resolution 1, seed 1) on ug as gonum's
+// community.Modularize would, and returns its communities and their
+// modularity, or ctx's error when ctx is done first (see louvain.go).
+func modularize(ctx context.Context, ug louvainGraph) ([][]gonum.Node, float64, error) {
+	comms, err := louvain(ctx, ug, 1, rand.NewPCG(1, 1))
+	if err != nil {
+		return nil, 0, err
 	}
-	return g.louvainGraph.From(id)
+	var pairs int
+	for _, c := range comms {
+		pairs += len(c) * len(c) / 2
+	}
+	var q float64
+	if pairs <= exactQPairs {
+		q, err = gonumQ(ctx, ug, comms)
+	} else {
+		q, err = modularity(ctx, ug, comms, 1)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return comms, q, nil
 }
 
-// modularize runs gonum's Louvain (resolution 1, seed 1) on ug and
-// returns its communities, or ctx's error when ctx is done first.
-func modularize(ctx context.Context, ug louvainGraph) (comms [][]gonum.Node, err error) {
+// exactQPairs bounds the member pairs for which the modularity is gonum's
+// community.Q itself, which visits every pair of members of a community;
+// beyond it, modularity computes the same sum over edges in O(edges), equal
+// up to rounding in the last digits.
+const exactQPairs = 1 << 22
+
+// gonumQ is community.Q(ug, comms, 1), stopped when ctx is done.
+func gonumQ(ctx context.Context, ug louvainGraph, comms [][]gonum.Node) (q float64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			st, ok := r.(stopped)
 			if !ok {
 				panic(r)
 			}
-			comms, err = nil, st.err
+			q, err = 0, st.err
 		}
 	}()
-	src := &ctxSource{ctx: ctx, src: rand.NewPCG(1, 1)}
-	red := community.Modularize(&ctxUndirected{louvainGraph: ug, ctx: ctx}, 1, src)
-	return red.Communities(), ctx.Err()
+	return community.Q(&ctxWeighted{louvainGraph: ug, t: ticker{ctx: ctx}}, comms, 1), ctx.Err()
+}
+
+// stopped is the panic value with which a done context stops community.Q,
+// which takes no context; gonumQ recovers it.
+type stopped struct{ err error }
+
+// ctxWeighted checks ctx as community.Q reads weights.
+type ctxWeighted struct {
+	louvainGraph
+	t ticker
+}
+
+func (g *ctxWeighted) Weight(x, y int64) (float64, bool) {
+	if err := g.t.tick(); err != nil {
+		panic(stopped{err})
+	}
+	return g.louvainGraph.Weight(x, y)
 }
 
 // groupProjection builds the weighted group-group graph; members maps its
