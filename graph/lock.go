@@ -43,7 +43,7 @@ func (e *LockedError) Error() string {
 		return msg + "; query it over HTTP at " + url + ", or stop it"
 	case serving:
 		return msg + "; send the work through it (threatgraph ingest --server " + url + "), or stop it"
-	case e.ReadOnly:
+	case e.ReadOnly, e.Holder == "":
 		return msg + "; wait for it to finish, or stop it"
 	}
 	return msg + "; stop it, or send the work through it (threatgraph ingest --server URL)"
@@ -103,6 +103,11 @@ func acquireLock(dir string, shared bool) (*lockFile, error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			holder, note, _ := strings.Cut(strings.TrimSpace(string(text)), "\n")
+			if !alive(holder) {
+				// The text is left by a writer that died (kill -9); who
+				// holds the lock now is a reader, which writes no text.
+				holder, note = "", ""
+			}
 			return nil, &LockedError{Path: dir, Holder: strings.TrimSpace(holder), Note: strings.TrimSpace(note), ReadOnly: shared}
 		}
 		return nil, fmt.Errorf("locking %s: %w", name, err)
@@ -129,11 +134,31 @@ func (l *lockFile) write(note string) error {
 	return err
 }
 
+// firstArg returns the command line after the program's name, shortened:
+// enough to tell "serve" from "ingest" whatever flags come first.
 func firstArg() []string {
-	if len(os.Args) > 1 {
-		return os.Args[1:2]
+	args := os.Args[1:]
+	if len(args) > 6 {
+		args = append(args[:6:6], "…")
 	}
-	return nil
+	line := strings.Join(args, " ")
+	if len(line) > 120 {
+		line = line[:120] + "…"
+	}
+	if line == "" {
+		return nil
+	}
+	return []string{line}
+}
+
+// alive reports whether the holder line "pid N: …" names a running
+// process (or cannot be read, which keeps the text as it is).
+func alive(holder string) bool {
+	var pid int
+	if _, err := fmt.Sscanf(holder, "pid %d:", &pid); err != nil || pid <= 0 {
+		return true
+	}
+	return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
 func (l *lockFile) release() error {

@@ -224,6 +224,12 @@ func (s *Store) create(ctx context.Context) error {
 		if initialised(dir, "leveldb") {
 			return nil
 		}
+		// No CURRENT: no store was ever completed here, and what a killed
+		// creation left (a half-written CURRENT.NNN, a manifest) would
+		// make goleveldb refuse the directory for ever.
+		if err := removeStoreFiles(dir, "leveldb"); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing what an interrupted creation left in %s: %w", dir, err)
+		}
 		db, err := hleveldb.Open(dir, &lopt.Options{})
 		if err != nil {
 			return fmt.Errorf("creating store %s: %w", dir, err)
