@@ -86,10 +86,15 @@ func acquireLock(dir string, shared bool) (*lockFile, error) {
 			}
 		}
 	} else {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("this user may not create the store directory %s: %w", dir, err)
+		} else if err != nil {
 			return nil, fmt.Errorf("creating store directory: %w", err)
 		}
 		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	}
+	if errors.Is(err, os.ErrPermission) && !shared {
+		return nil, fmt.Errorf("this user may not write in %s (commands that only read work; ingest, demo and serve need write permission there): %w", dir, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)

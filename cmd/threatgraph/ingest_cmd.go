@@ -108,10 +108,10 @@ func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error)
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
-	a.printProblems("warning: ", ingest.Warnings(files), "--format json")
+	a.printProblems("warning: ", "warning", ingest.Warnings(files), "--format json")
 	var problems schema.Errors
 	if errors.As(err, &problems) {
-		a.printProblems("", problems, "--format json")
+		a.printProblems("", "problem", problems, "--format json")
 		return usageError{fmt.Errorf("%s in %s; nothing was written", plural(len(problems), "problem"), plural(len(files), "file"))}
 	}
 	if err != nil {
@@ -134,7 +134,7 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 		if opt.Rejects != nil {
 			where = "in " + rejects
 		}
-		a.printProblems("skipped: ", rep.Problems, where)
+		a.printProblems("skipped: ", "problem", rep.Problems, where)
 		if opt.Rejects != nil {
 			fmt.Fprintf(a.errOut, "%d records rejected; report in %s\n", rep.Totals().Rejected, rejects)
 		}
@@ -149,10 +149,10 @@ const maxProblems = 50
 // printProblems prints problems one a line, each after prefix: all of them
 // with --format json, else the first maxProblems and how many more, and
 // where to find them all.
-func (a *app) printProblems(prefix string, problems schema.Errors, all string) {
+func (a *app) printProblems(prefix, noun string, problems schema.Errors, all string) {
 	for i, p := range problems {
 		if i == maxProblems && a.cfg.Format != "json" {
-			fmt.Fprintf(a.errOut, "%s… and %s (all of them: %s)\n", prefix, plural(len(problems)-i, "more problem"), all)
+			fmt.Fprintf(a.errOut, "%s… and %s (all of them: %s)\n", prefix, plural(len(problems)-i, "more "+noun), all)
 			return
 		}
 		fmt.Fprintln(a.errOut, prefix+schema.Escape(p.Error()))

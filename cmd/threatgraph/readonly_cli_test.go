@@ -65,6 +65,16 @@ func TestReadOnlyStoreAnswers(t *testing.T) {
 			t.Errorf("%s warns of permission: %s", strings.Join(args, " "), out)
 		}
 	}
+	// A write is refused with a message that says why, and nothing changes.
+	in := filepath.Join(dir, "more.yaml")
+	if err := os.WriteFile(in, []byte("sources:\n  - id: source:ro\n    publisher: RO\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "ingest", "--store", store, in)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "may not write in") {
+		t.Errorf("ingest as uid 65534 into a read-only store: %v\n%s; want a refusal saying the user may not write there", err, out)
+	}
 	if _, err := os.Stat(filepath.Join(store, "view.snapshot")); err == nil {
 		t.Error("a snapshot appeared in the read-only store")
 	}
