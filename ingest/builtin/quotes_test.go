@@ -50,7 +50,7 @@ func loadArticles(t *testing.T) map[string][]string {
 	path := filepath.Join(corpusDir, corpusFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("corpus %s is absent (it lives outside the repository, in /work/shared/corpus): quotes cannot be checked", path)
+		t.Skipf("corpus %s is absent (it lives outside the repository, in ../shared/corpus beside the repository): quotes cannot be checked", path)
 	}
 	if err != nil {
 		t.Fatalf("reading corpus: %v", err)

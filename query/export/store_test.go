@@ -239,7 +239,7 @@ func TestGraphMLReaders(t *testing.T) {
 
 	dir := exporttest.SharedDir()
 	if dir == "" {
-		t.Skip("skipping the readers: /work/shared/graphml/validate.sh not found (set THREATGRAPH_SHARED)")
+		t.Skip("skipping the readers: ../shared/graphml/validate.sh not found (set THREATGRAPH_SHARED)")
 	}
 	if _, err := exec.LookPath("xmllint"); err != nil {
 		t.Skip("skipping the readers: xmllint not installed (apt-get install libxml2-utils)")

@@ -1,5 +1,5 @@
 // Package graphml writes GraphML as a stream, in the portable shape of
-// /work/shared/graphml/README.md §4: default namespace, all keys (sorted,
+// ../shared/graphml/README.md (beside the repository) §4: default namespace, all keys (sorted,
 // ids n_*/e_*/g_*, types string|int|double|boolean) before one directed
 // <graph id="G">, graph data, then nodes, then edges, one element per line
 // with 2-space indentation, no empty <data>, no <default>, no <desc>.

@@ -67,7 +67,7 @@ func TestEmpty(t *testing.T) {
 func TestReaders(t *testing.T) {
 	dir := exporttest.SharedDir()
 	if dir == "" {
-		t.Skip("skipping: /work/shared/graphml/validate.sh not found (set THREATGRAPH_SHARED)")
+		t.Skip("skipping: ../shared/graphml/validate.sh not found (set THREATGRAPH_SHARED)")
 	}
 	if _, err := exec.LookPath("xmllint"); err != nil {
 		t.Skip("skipping: xmllint not installed (apt-get install libxml2-utils)")

@@ -177,15 +177,35 @@ func Python(modules string) string {
 }
 
 // SharedDir returns the directory of the shared GraphML tooling
-// (/work/shared/graphml, or $THREATGRAPH_SHARED/graphml), or "" if absent.
+// (../shared/graphml beside the repository, or $THREATGRAPH_SHARED/graphml),
+// or "" if absent.
 func SharedDir() string {
 	root := os.Getenv("THREATGRAPH_SHARED")
 	if root == "" {
-		root = "/work/shared"
+		root = filepath.Join(repoRoot(), "..", "shared")
 	}
 	dir := filepath.Join(root, "graphml")
 	if _, err := os.Stat(filepath.Join(dir, "validate.sh")); err != nil {
 		return ""
 	}
 	return dir
+}
+
+// repoRoot returns the directory holding go.mod above the working
+// directory (a test's working directory is its package's), or ".".
+func repoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "."
+		}
+		dir = parent
+	}
 }
