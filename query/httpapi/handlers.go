@@ -110,6 +110,7 @@ func filterParams(from, to param) []param { return []param{pSources, pExclude, p
 func (s *Server) routeTable() []*route {
 	qs := func() Store { return s.store }
 	notFound := []int{400, 404, 409}
+	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return []*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
 			params: []param{pID}, result: &query.Card{}, errors: notFound,
@@ -138,7 +139,7 @@ func (s *Server) routeTable() []*route {
 			}},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
 			params: append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...),
-			result: &query.NeighborsResult{}, errors: notFound,
+			result: &query.NeighborsResult{}, errors: limited,
 			answer: func(r *http.Request, a *args) (any, error) {
 				depth, err := a.integer("depth", 1, 1, 10)
 				if err != nil {
@@ -149,8 +150,10 @@ func (s *Server) routeTable() []*route {
 					if err != nil {
 						return nil, err
 					}
-					res, err := query.Neighbors(r.Context(), qs().QuadStore(), v, r.PathValue("id"), depth, f)
-					return res, entityError("id", err)
+					return s.analytics(r, depth > 2, func(ctx context.Context) (any, error) {
+						res, err := query.Neighbors(ctx, qs().QuadStore(), v, r.PathValue("id"), depth, f)
+						return res, entityError("id", err)
+					})
 				})
 			}},
 		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
@@ -170,7 +173,7 @@ func (s *Server) routeTable() []*route {
 			}, filterParams(
 				param{name: "from-date", typ: "string", desc: "dated entities must overlap this date or later; CLI path --from"},
 				param{name: "to-date", typ: "string", desc: "dated entities must overlap this date or earlier; CLI path --to"})...),
-			result: &query.PathsResult{}, errors: notFound,
+			result: &query.PathsResult{}, errors: limited,
 			answer: func(r *http.Request, a *args) (any, error) {
 				from, err := a.required("from", "an entity id, name or alias")
 				if err != nil {
@@ -198,7 +201,9 @@ func (s *Server) routeTable() []*route {
 							return nil, entityError(p[0], err)
 						}
 					}
-					return query.Paths(r.Context(), qs().QuadStore(), v, from, to, k, depth, f)
+					return s.analytics(r, k > 1, func(ctx context.Context) (any, error) {
+						return query.Paths(ctx, qs().QuadStore(), v, from, to, k, depth, f)
+					})
 				})
 			}},
 		{method: "GET", path: "/v1/centrality", summary: "Entities ranked by a centrality measure, answered from the cached view and memoised until the next ingest (CLI: centrality)",
@@ -208,7 +213,7 @@ func (s *Server) routeTable() []*route {
 				{name: "top", typ: "integer", def: "10", desc: "how many to list (1 to 10000); CLI --top"},
 				{name: "stability", typ: "boolean", def: "false", desc: "rerun with each source left out and report rank movement; CLI --stability"},
 			}, filterParams(pFromDate, pToDate)...),
-			result: &query.CentralityResult{}, errors: []int{400},
+			result: &query.CentralityResult{}, errors: []int{400, 408, 503},
 			answer: func(r *http.Request, a *args) (any, error) {
 				var o query.CentralityOptions
 				o.Measure = strings.ToLower(a.str("measure"))
@@ -242,7 +247,7 @@ func (s *Server) routeTable() []*route {
 				{name: "place", typ: "string", desc: "only attacks within this place; CLI --place"},
 				{name: "certain", typ: "boolean", def: "false", desc: "only warnings certainly before the attack; CLI --certain"},
 			}, filterParams(pFromDate, pToDate)...),
-			result: &query.PrecededResult{}, errors: notFound,
+			result: &query.PrecededResult{}, errors: limited,
 			answer: func(r *http.Request, a *args) (any, error) {
 				var o query.PrecededOptions
 				w := a.str("window")
@@ -269,7 +274,9 @@ func (s *Server) routeTable() []*route {
 							return nil, entityError(p[0], err)
 						}
 					}
-					return query.Preceded(r.Context(), qs().QuadStore(), v, o)
+					return s.analytics(r, true, func(ctx context.Context) (any, error) {
+						return query.Preceded(ctx, qs().QuadStore(), v, o)
+					})
 				})
 			}},
 		{method: "GET", path: "/v1/contested", summary: "Every fact on which sources disagree, values side by side with their sources (CLI: contested)",
@@ -279,7 +286,7 @@ func (s *Server) routeTable() []*route {
 			}},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: append([]param{{name: "project", typ: "string", desc: "group: cluster groups linked through shared attacks, members and places; CLI --project"}}, filterParams(pFromDate, pToDate)...),
-			result: &query.CommunitiesResult{}, errors: []int{400},
+			result: &query.CommunitiesResult{}, errors: []int{400, 408, 503},
 			answer: func(r *http.Request, a *args) (any, error) {
 				project := a.str("project")
 				if !slices.Contains([]string{"", "group", "groups"}, project) {
@@ -290,7 +297,9 @@ func (s *Server) routeTable() []*route {
 					if err != nil {
 						return nil, err
 					}
-					return query.Communities(r.Context(), v, project, f)
+					return s.analytics(r, true, func(ctx context.Context) (any, error) {
+						return query.Communities(ctx, v, project, f)
+					})
 				})
 			}},
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested facts, quads (CLI: stats)",
@@ -408,7 +417,10 @@ type encoded []byte
 // memoCentrality answers from the memo or computes once, however many
 // requests ask at the same time. The memo keeps encoded answers, keyed by
 // the state's generation and the normalised parameters, and weighs each by
-// its bytes.
+// its bytes. A computation takes a slot of the analytics concurrency limit
+// and runs apart from the request that started it, until its deadline
+// (serve.analytics_timeout) or until no request waits on it any more: the
+// last waiter to leave cancels it and drops its memo entry.
 func (s *Server) memoCentrality(ctx context.Context, st *state, o query.CentralityOptions) (encoded, error) {
 	f := o.Filter
 	sorted := func(x []string) string {
@@ -420,45 +432,74 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)
-	if !ok {
-		e.v = &memoEntry{done: make(chan struct{})}
-		s.memo.addLocked(key, e.v, 0) // weighed again when done
-	}
-	s.memo.mu.Unlock()
 	m := e.v
 	if !ok {
-		// Computed to the end even if this client leaves: others may wait on it.
-		res, err := query.Centrality(context.WithoutCancel(ctx), st.view, o)
-		if err == nil {
-			var buf bytes.Buffer
-			if err = EncodeJSON(&buf, res); err == nil {
-				m.body = buf.Bytes()
-			}
+		release, err := s.takeAnalyticsSlot()
+		if err != nil {
+			s.memo.mu.Unlock()
+			return nil, err
 		}
-		m.err = err
-		close(m.done)
+		cctx, cancel := s.analyticsContext(context.WithoutCancel(ctx))
+		m = &memoEntry{done: make(chan struct{}), cancel: cancel}
+		s.memo.addLocked(key, m, 0) // weighed again when done
+		go s.computeCentrality(cctx, release, key, st, o, m)
+	}
+	m.waiters++
+	s.memo.mu.Unlock()
+	select {
+	case <-m.done:
 		s.memo.mu.Lock()
-		if cur, ok := s.memo.lru.Peek(key); ok && cur.v == m {
-			if err != nil || s.snapshot().gen != st.gen {
-				s.memo.lru.Remove(key)
-			} else {
-				s.memo.addLocked(key, m, len(m.body)) // not kept if larger than the bound
+		m.waiters--
+		s.memo.mu.Unlock()
+		return m.body, m.err
+	case <-ctx.Done():
+		s.memo.mu.Lock()
+		if m.waiters--; m.waiters == 0 {
+			select {
+			case <-m.done: // finished meanwhile: keep it
+			default:
+				m.cancel()
+				if cur, ok := s.memo.lru.Peek(key); ok && cur.v == m {
+					s.memo.lru.Remove(key)
+				}
 			}
 		}
 		s.memo.mu.Unlock()
-	}
-	select {
-	case <-m.done:
-		return m.body, m.err
-	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
+// computeCentrality computes m under ctx, publishes it and keeps it in the
+// memo if it succeeded on the current generation.
+func (s *Server) computeCentrality(ctx context.Context, release func(), key string, st *state, o query.CentralityOptions, m *memoEntry) {
+	defer release()
+	defer m.cancel()
+	res, err := query.Centrality(ctx, st.view, o)
+	if err == nil {
+		var buf bytes.Buffer
+		if err = EncodeJSON(&buf, res); err == nil {
+			m.body = buf.Bytes()
+		}
+	}
+	m.err = s.analyticsError(ctx, err)
+	close(m.done)
+	s.memo.mu.Lock()
+	if cur, ok := s.memo.lru.Peek(key); ok && cur.v == m {
+		if err != nil || s.snapshot().gen != st.gen {
+			s.memo.lru.Remove(key)
+		} else {
+			s.memo.addLocked(key, m, len(m.body)) // not kept if larger than the bound
+		}
+	}
+	s.memo.mu.Unlock()
+}
+
 type memoEntry struct {
-	done chan struct{}
-	body encoded
-	err  error
+	done    chan struct{}
+	body    encoded
+	err     error
+	waiters int                // requests waiting on done, under memo.mu
+	cancel  context.CancelFunc // stops the computation
 }
 
 // IngestResult is the answer of POST /v1/ingest: ingest's report (as the

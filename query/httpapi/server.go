@@ -44,6 +44,12 @@ type Options struct {
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// QueryLimits bound raw Gizmo and GraphQL queries.
 	QueryLimits Limits
+	// AnalyticsConcurrency is how many expensive analytics computations
+	// (communities, centrality, preceded, deep neighbors, k paths) run at
+	// once (0: 2); more get 503. AnalyticsTimeout stops each at this
+	// deadline with 408 (0: 30 s).
+	AnalyticsConcurrency int
+	AnalyticsTimeout     time.Duration
 	// SnapshotDir is where the analytics view's snapshot lives (the store's
 	// directory for the key-value backends; "" builds the view in memory).
 	SnapshotDir string
@@ -146,6 +152,9 @@ type Server struct {
 	openapi []byte
 
 	rawSlots chan struct{} // one token per running raw query (QueryLimits.Concurrency)
+
+	analyticsSlots   chan struct{} // one token per running analytics computation (AnalyticsConcurrency)
+	analyticsRunning atomic.Int64
 }
 
 // state is what one request reads: never changed once published.
@@ -183,6 +192,12 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 		opts.MemoBytes = DefaultMemoBytes
 	}
 	opts.QueryLimits = opts.QueryLimits.withDefaults()
+	if opts.AnalyticsConcurrency <= 0 {
+		opts.AnalyticsConcurrency = DefaultAnalyticsConcurrency
+	}
+	if opts.AnalyticsTimeout <= 0 {
+		opts.AnalyticsTimeout = DefaultAnalyticsTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -204,8 +219,10 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	}
 	s.cur.Store(&state{view: v, quads: n})
 	s.rawSlots = make(chan struct{}, opts.QueryLimits.Concurrency)
+	s.analyticsSlots = make(chan struct{}, opts.AnalyticsConcurrency)
 	s.metrics = newMetrics(func() float64 { return float64(s.Quads()) },
 		map[string]func() cacheStats{"answers": s.answers.Stats, "centrality": s.memo.Stats})
+	s.registerAnalyticsMetrics()
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
