@@ -388,13 +388,24 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 	}
 	select {
 	case s.rawSlots <- struct{}{}:
-		defer func() { <-s.rawSlots }()
 	default:
 		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("%v: %d raw queries are running, the most at once (serve.query_concurrency); retry in a second", ErrQueryBusy, lim.Concurrency),
 			Detail: map[string]int{"concurrency": lim.Concurrency, "retry_after_seconds": 1}}
 	}
+	// The slot is held until the query's VM has ended, which may be after
+	// the answer (an interrupted VM finishes the built-in call it is in).
+	var ended <-chan struct{}
+	defer func() {
+		if ended == nil {
+			<-s.rawSlots
+			return
+		}
+		go func(e <-chan struct{}) { <-e; <-s.rawSlots }(ended)
+	}()
 	res, err := s.read(func(*query.View) (any, error) {
-		return RunQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
+		res, e, err := StartQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
+		ended = e
+		return res, err
 	})
 	var qe *QueryError
 	var me *MemoryError

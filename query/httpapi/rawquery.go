@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -49,11 +50,6 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// vmStopGrace is how long RunQuery waits, after stopping a Gizmo query,
-// for its JavaScript goroutine to notice the interrupt and end, so that
-// what it holds is garbage before the next query starts.
-const vmStopGrace = 5 * time.Second
-
 // Languages are the raw query languages.
 var Languages = []string{"gizmo", "graphql"}
 
@@ -85,53 +81,84 @@ func (e *QueryError) Unwrap() error { return e.Err }
 // long, too deeply nested for the parser's recursion) gets its
 // *GuardError before any parser sees it. A heap watchdog stops the query
 // with a *MemoryError (errors.Is ErrQueryMemory) when the live heap grows
-// by more than lim.Memory while it runs. Gizmo is interrupted through the
-// iterator's context (cayley's Execute ignores its own; cancelling the
-// context passed to Next calls goja's Runtime.Interrupt, which also stops
-// a loop that touches no iterator); its row limit is advisory, so rows are
-// also capped here, including elements of emitted arrays. After a stop
-// RunQuery waits for the JavaScript goroutine to end and returns the freed
-// memory to the operating system.
-func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (res *QueryResult, err error) {
+// by more than lim.Memory while it runs; a Gizmo query runs after a
+// prelude (see prelude) that makes one built-in call refuse a result past
+// half of lim.Memory. Gizmo is interrupted through the iterator's context
+// (cayley's Execute ignores its own; cancelling the context passed to Next
+// calls goja's Runtime.Interrupt, which also stops a loop that touches no
+// iterator); its row limit is advisory, so rows are also capped here,
+// including elements of emitted arrays. RunQuery returns once the
+// JavaScript goroutine has ended and, after a memory stop, the memory has
+// been collected and returned to the operating system (StartQuery returns
+// before that).
+func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (*QueryResult, error) {
+	res, done, err := StartQuery(ctx, qs, lang, text, lim)
+	<-done
+	return res, err
+}
+
+// StartQuery is RunQuery returning as soon as the answer is known: done is
+// closed once nothing of the query runs any more. A Gizmo VM interrupted
+// in the middle of a built-in call (a regular expression match: at most
+// RegexMatchTimeout) goes on until that call returns; done is closed after
+// it has, and after a memory stop once runtime.GC and debug.FreeOSMemory
+// have run. A caller that bounds how many queries run at once holds its
+// slot until done is closed.
+func StartQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim Limits) (res *QueryResult, done <-chan struct{}, err error) {
 	lim = lim.withDefaults()
+	ended := make(chan struct{})
 	if _, err := CheckQuery(lang, text); err != nil {
-		return nil, err
+		close(ended)
+		return nil, ended, err
 	}
 	var sess cquery.Session
 	switch lang {
 	case "gizmo":
-		sess = gizmo.NewSession(qs)
+		g := gizmo.NewSession(qs)
+		if err := runPrelude(ctx, g, lim); err != nil {
+			close(ended)
+			return nil, ended, err
+		}
+		sess = g
 	case "graphql":
 		sess = graphql.NewSession(qs)
 	default:
-		return nil, fmt.Errorf("unknown query language %q (expected gizmo or graphql)", lang)
+		close(ended)
+		return nil, ended, fmt.Errorf("unknown query language %q (expected gizmo or graphql)", lang)
 	}
 	mctx, stopMem := context.WithCancelCause(ctx)
-	defer stopMem(nil)
 	qctx, cancel := context.WithTimeout(mctx, lim.Timeout)
-	defer cancel()
 	stopWatch := watchHeap(lim.Memory, stopMem)
-	defer stopWatch()
-	res = &QueryResult{Lang: lang, Results: []any{}, Limit: lim.Rows}
 	it, err := sess.Execute(qctx, text, cquery.Options{Collation: cquery.JSON, Limit: lim.Rows + 1})
 	if err != nil {
-		return nil, &QueryError{Syntax: true, Err: err}
+		stopWatch()
+		cancel()
+		stopMem(nil)
+		close(ended)
+		return nil, ended, &QueryError{Syntax: true, Err: err}
 	}
 	defer func() {
 		_ = it.Close() // interrupts a Gizmo VM still running
-		// Wait for the VM goroutine (Next returns at once when it has
-		// ended, else when it does), then after a memory stop give the
-		// memory back.
-		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), vmStopGrace)
-		defer wcancel()
-		for it.Next(wctx) {
-		}
-		var me *MemoryError
-		if errors.As(err, &me) {
+		go func() {
+			defer close(ended)
+			// Next returns false at once when the VM goroutine has ended,
+			// else when it does (it is interrupted: it ends once the
+			// built-in call it is in returns).
+			for it.Next(context.WithoutCancel(ctx)) {
+			}
 			stopWatch()
-			debug.FreeOSMemory()
-		}
+			var me *MemoryError
+			memStop := errors.As(context.Cause(mctx), &me)
+			cancel()
+			stopMem(nil)
+			if memStop {
+				// Only now is what the VM held garbage.
+				runtime.GC()
+				debug.FreeOSMemory()
+			}
+		}()
 	}()
+	res = &QueryResult{Lang: lang, Results: []any{}, Limit: lim.Rows}
 	budget := lim.Rows
 	for it.Next(qctx) {
 		r := it.Result()
@@ -153,22 +180,43 @@ func RunQuery(ctx context.Context, qs cgraph.QuadStore, lang, text string, lim L
 	res.Rows = lim.Rows - budget
 	var me *MemoryError
 	if errors.As(context.Cause(mctx), &me) {
-		return nil, me
+		return nil, ended, me
 	}
 	if err := it.Err(); err != nil && !res.Truncated {
 		switch {
 		case ctx.Err() != nil:
-			return nil, ctx.Err()
+			return nil, ended, ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded) || qctx.Err() != nil:
-			return nil, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
+			return nil, ended, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
 		}
-		return nil, &QueryError{Err: err}
+		return nil, ended, &QueryError{Err: err}
 	}
 	if qctx.Err() != nil && ctx.Err() == nil && !res.Truncated {
 		// GraphQL returns no error when its iterators are cut short.
-		return nil, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
+		return nil, ended, fmt.Errorf("%w after %v", ErrQueryTimeout, lim.Timeout)
 	}
-	return res, nil
+	return res, ended, nil
+}
+
+// runPrelude runs the prelude in the session's runtime: cayley keeps one
+// goja runtime per session, so what the prelude changes holds for the
+// user's query run next.
+func runPrelude(ctx context.Context, sess *gizmo.Session, lim Limits) error {
+	it, err := sess.Execute(ctx, prelude(capsFor(lim.Memory)), cquery.Options{Collation: cquery.JSON, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("gizmo prelude does not compile: %w", err)
+	}
+	for it.Next(ctx) {
+	}
+	if err := it.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("gizmo prelude: %w", err)
+	}
+	// Not it.Close(): on an iterator whose VM has ended it still calls
+	// Interrupt, and the interrupt would stop the user's query at once.
+	return nil
 }
 
 // capRows keeps the elements of the arrays in v while the budget lasts,

@@ -137,6 +137,7 @@ func TestRawQueryMemoryLimit(t *testing.T) {
 		if d := time.Duration(slow.Load()); d > 2*time.Second {
 			t.Errorf("%s: /healthz or /v1/stats took %v during the query", name, d)
 		}
+		waitSlotsFree(t, f, 10*time.Second)
 		runtime.GC()
 		if _, live := readHeap(); live-live0 > 32<<20 {
 			t.Errorf("%s: live heap still +%d MiB after the stop", name, (live-live0)>>20)
@@ -194,6 +195,7 @@ func TestRawQueryConcurrencyLimit(t *testing.T) {
 	if got := <-slow; got != http.StatusRequestTimeout {
 		t.Errorf("slow query: %d", got)
 	}
+	waitSlotsFree(t, f, 5*time.Second)
 	if status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V("<group:isis-k>").All()`)); status != http.StatusOK {
 		t.Errorf("after the slot is free: %d %s", status, body)
 	}
@@ -229,5 +231,19 @@ func TestRawQueryRefusesCrossSite(t *testing.T) {
 		if status != c.want {
 			t.Errorf("%s %v: %d %s", c.method, c.hdr, status, body)
 		}
+	}
+}
+
+// waitSlotsFree waits until no raw query holds a slot: a slot is given
+// back only once the query's VM has ended (and, after a memory stop, the
+// memory has been returned).
+func waitSlotsFree(t *testing.T, f *fixture, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for len(f.srv.rawSlots) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("raw query slots still held %v after the answer", within)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
