@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -245,5 +248,140 @@ func waitSlotsFree(t *testing.T, f *fixture, within time.Duration) {
 			t.Fatalf("raw query slots still held %v after the answer", within)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// One built-in call cannot allocate past the caps: the typed arrays are
+// gone, and repeat, padEnd, Array(n), fill, join, spread and apply on a
+// huge length throw the RangeError naming the bytes and the memory limit,
+// at once and without the heap growing; ordinary uses still work.
+func TestRawQueryAllocCaps(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Memory: 256 << 20, Timeout: 10 * time.Second}})
+	for _, c := range []struct{ q, want string }{
+		{`var a=new Uint8Array(1500000000); g.Emit(a.length)`, "Uint8Array is not defined"},
+		{`var a=new Uint8Array(1500000000); a.fill(7)`, "Uint8Array is not defined"},
+		{`var b=new ArrayBuffer(1500000000); g.Emit(b.byteLength)`, "ArrayBuffer is not defined"},
+		{`var s="x".repeat(1<<30)`, `"...".repeat(1073741824) would allocate 1073741824 bytes or more, memory limit 256 MiB`},
+		{`"xy".padEnd(1.5e9,"ab")`, `"...".padEnd(1500000000) would allocate 1500000000 bytes or more, memory limit 256 MiB`},
+		{`var s="x".repeat(1e6); g.Emit("".concat(s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s).length)`, `"...".concat() would allocate`},
+		{`var s="x".repeat(1e6); g.Emit(s.replace(/x/g, s).length)`, `replace() would allocate`},
+		{`var a = Array(1.5e9)`, "Array(1500000000) would allocate"},
+		{`var a = []; a.length = 1.5e9; a.fill(7)`, "Array.prototype.fill() would allocate"},
+		{`var a = []; a.length = 1.5e9; g.Emit(a.join("x").length)`, "Array.prototype.join() would allocate"},
+		{`var a = []; a.length = 1.5e9; g.Emit([...a].length)`, "spreading or iterating an array would allocate"},
+		{`var a = []; a.length = 1.5e9; g.Emit(Math.max.apply(null, a))`, "Function.prototype.apply() would allocate"},
+		{`g.Emit(Array.prototype.fill.call({get length() { return 1.5e9 }}, 7))`, "length getter is not accepted"},
+	} {
+		stopPeak := heapPeak()
+		start := time.Now()
+		status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(c.q))
+		took, peak := time.Since(start), stopPeak()
+		var eb struct{ Error string }
+		_ = json.Unmarshal(body, &eb)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(eb.Error, c.want) || took > 3*time.Second || peak > 64<<20 {
+			t.Errorf("%s: %d after %v, heap +%d MiB: %s", c.q, status, took, peak>>20, body)
+		}
+		waitSlotsFree(t, f, 5*time.Second)
+	}
+	q := `g.Emit(["ab".repeat(3), "x".padStart(5, "-"), "a".concat("b", 1), [1,2,3].join("-"), String([1,[2,3]]), Array(3).length,
+		new Array(1,2).length, [] instanceof Array, [].constructor === Array, "aXbX".replace(/X/g, "$&$&"), [...[1,2], ...new Set([3,3])].length,
+		Math.max.apply(null, [1, 5, 2]), Array.from({length: 2}).length])`
+	status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(q))
+	want := `["ababab","----x","ab1","1-2-3","1,2,3",3,2,true,true,"aXXbXX",3,5,2]`
+	if status != http.StatusOK || !strings.Contains(strings.Join(strings.Fields(string(body)), ""), want) {
+		t.Errorf("ordinary uses: %d %s, want %s", status, body, want)
+	}
+}
+
+// The prelude is compiled on its own: a syntax error on line 3 of the
+// query still says line 3.
+func TestRawQuerySyntaxErrorLine(t *testing.T) {
+	f := newFixture(t, Options{})
+	status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape("var a = 1;\nvar b = 2;\nvar = 3;\n"))
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "Line 3:5") {
+		t.Errorf("%d %s", status, body)
+	}
+}
+
+// backtrack takes regexp2 (the lookahead) far longer than any limit here
+// without RegexMatchTimeout.
+const backtrack = `/^(a+)+(?=b)/.test("aaaaaaaaaaaaaaaaaaaaaaaaaaaa!")`
+
+// A backtracking regular expression ends at RegexMatchTimeout (goja
+// reports the abandoned match as no match), within the query's time limit.
+func TestRawQueryRegexMatchTimeout(t *testing.T) {
+	f := newFixture(t, Options{})
+	start := time.Now()
+	res, err := RunQuery(t.Context(), f.st.QuadStore(), "gizmo", "g.Emit("+backtrack+")", Limits{Timeout: 5 * time.Second})
+	took := time.Since(start)
+	if err != nil || len(res.Results) != 1 || res.Results[0] != false || took > RegexMatchTimeout+2*time.Second {
+		t.Errorf("after %v: %v %v", took, res, err)
+	}
+}
+
+// A query stopped at its time limit while its VM is inside a regular
+// expression match answers 408 at the limit, but keeps its slot until the
+// match has ended: a second query meanwhile gets 503, and the slot is free
+// once the VM has ended.
+func TestRawQuerySlotHeldUntilVMEnds(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Concurrency: 1, Timeout: 300 * time.Millisecond}})
+	start := time.Now()
+	status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape("while (true) { "+backtrack+" }"))
+	took := time.Since(start)
+	if status != http.StatusRequestTimeout || took > 300*time.Millisecond+RegexMatchTimeout/2 {
+		t.Errorf("regex loop: %d after %v: %s", status, took, body)
+	}
+	if status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V().All()`)); status != http.StatusServiceUnavailable {
+		t.Errorf("second query while the VM still runs: %d %s", status, body)
+	}
+	waitSlotsFree(t, f, RegexMatchTimeout+2*time.Second)
+	if status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V("<group:isis-k>").All()`)); status != http.StatusOK {
+		t.Errorf("after the VM ended: %d %s", status, body)
+	}
+}
+
+// vmRSS is the process's resident set from /proc/self/status.
+func vmRSS(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("VmRSS %q: %v", v, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// After a memory stop, once the slot is free, the resident set is back
+// within the limit plus 128 MiB of where it started.
+func TestRawQueryMemoryComesBack(t *testing.T) {
+	const limit = 64 << 20
+	f := newFixture(t, Options{QueryLimits: Limits{Memory: limit, Timeout: 20 * time.Second}})
+	runtime.GC()
+	debug.FreeOSMemory()
+	rss0 := vmRSS(t)
+	for _, q := range []string{
+		`var s = "x"; while (true) { s = s + s }`,
+		`var a = []; while (true) { a.push("item number " + a.length) }`,
+		`var a=new Uint8Array(1500000000); a.fill(7)`,
+	} {
+		status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(q))
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s", q, status, body)
+		}
+		waitSlotsFree(t, f, 10*time.Second)
+		rss := vmRSS(t)
+		t.Logf("%s: VmRSS %d MiB, %d MiB at the start", q, rss>>20, rss0>>20)
+		if rss-rss0 > limit+128<<20 {
+			t.Errorf("%s: VmRSS %d MiB after the stop, %d MiB at the start", q, rss>>20, rss0>>20)
+		}
 	}
 }
