@@ -38,6 +38,11 @@ type Serve struct {
 
 	// QueryAtOnce is how many raw queries the server runs at once (serve.query_concurrency).
 	QueryAtOnce int `mapstructure:"query_concurrency" json:"query_concurrency" yaml:"query_concurrency"`
+	// AnalyticsAtOnce is how many expensive analytics computations run at
+	// once (serve.analytics_concurrency); AnalyticsTimeout stops each
+	// (serve.analytics_timeout).
+	AnalyticsAtOnce  int           `mapstructure:"analytics_concurrency" json:"analytics_concurrency" yaml:"analytics_concurrency"`
+	AnalyticsTimeout time.Duration `mapstructure:"analytics_timeout" json:"analytics_timeout" yaml:"analytics_timeout"`
 }
 
 // A Secret is a string that prints as "<redacted>" when set, so that
@@ -88,8 +93,11 @@ func Default() Config {
 			QueryLimit:   10_000,
 			QueryMemory:  256 << 20,
 			QueryAtOnce:  2,
-			CacheBytes:   64 << 20,
-			MemoBytes:    32 << 20,
+			// analytics limits
+			AnalyticsAtOnce:  2,
+			AnalyticsTimeout: 30 * time.Second,
+			CacheBytes:       64 << 20,
+			MemoBytes:        32 << 20,
 		},
 	}
 }
@@ -98,7 +106,8 @@ func Default() Config {
 func Keys() []string {
 	return []string{"store.backend", "store.path", "store.nosync", "log.level", "format",
 		"serve.addr", "serve.token", "serve.body_limit", "serve.read_timeout", "serve.write_timeout",
-		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit", "serve.cache_bytes", "serve.memo_bytes", "serve.query_memory", "serve.query_concurrency"}
+		"serve.idle_timeout", "serve.query_timeout", "serve.query_limit", "serve.cache_bytes", "serve.memo_bytes", "serve.query_memory", "serve.query_concurrency",
+		"serve.analytics_concurrency", "serve.analytics_timeout"}
 }
 
 // Load reads the configuration from v (with flags already bound by the
@@ -115,6 +124,7 @@ func Load(v *viper.Viper, file string) (Config, error) {
 		"serve.idle_timeout": d.Serve.IdleTimeout, "serve.query_timeout": d.Serve.QueryTimeout,
 		"serve.query_limit": d.Serve.QueryLimit, "serve.cache_bytes": d.Serve.CacheBytes, "serve.memo_bytes": d.Serve.MemoBytes,
 		"serve.query_memory": d.Serve.QueryMemory, "serve.query_concurrency": d.Serve.QueryAtOnce,
+		"serve.analytics_concurrency": d.Serve.AnalyticsAtOnce, "serve.analytics_timeout": d.Serve.AnalyticsTimeout,
 	}
 	for _, k := range Keys() {
 		v.SetDefault(k, defaults[k])
@@ -195,7 +205,7 @@ func (s Serve) validate() []error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"serve.read_timeout", s.ReadTimeout}, {"serve.write_timeout", s.WriteTimeout}, {"serve.idle_timeout", s.IdleTimeout}, {"serve.query_timeout", s.QueryTimeout}} {
+	}{{"serve.read_timeout", s.ReadTimeout}, {"serve.write_timeout", s.WriteTimeout}, {"serve.idle_timeout", s.IdleTimeout}, {"serve.query_timeout", s.QueryTimeout}, {"serve.analytics_timeout", s.AnalyticsTimeout}} {
 		if d.v <= 0 {
 			errs = append(errs, &ValidationError{d.key, d.v, "a positive duration (e.g. 5s, 2m)"})
 		}
@@ -208,6 +218,9 @@ func (s Serve) validate() []error {
 	}
 	if s.QueryMemory < 16<<20 {
 		errs = append(errs, &ValidationError{"serve.query_memory", s.QueryMemory, "a number of bytes, at least 16 MiB (16777216)"})
+	}
+	if s.AnalyticsAtOnce <= 0 {
+		errs = append(errs, &ValidationError{"serve.analytics_concurrency", s.AnalyticsAtOnce, "a positive number of computations"})
 	}
 	if s.QueryAtOnce <= 0 {
 		errs = append(errs, &ValidationError{"serve.query_concurrency", s.QueryAtOnce, "a positive number of queries"})

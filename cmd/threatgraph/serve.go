@@ -38,8 +38,9 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 				srv, err := httpapi.New(ctx, s, httpapi.Options{
 					Token: string(sc.Token), BodyLimit: sc.BodyLimit,
 					ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout,
-					QueryLimits: httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: sc.QueryAtOnce},
-					CacheBytes:  noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
+					QueryLimits:          httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: sc.QueryAtOnce},
+					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
+					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: dir, Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
 				})
 				if err != nil {
