@@ -58,7 +58,7 @@ func (e *GuardError) Error() string {
 	case "length":
 		return fmt.Sprintf("query refused: %d bytes long, the limit is %d bytes", e.Found, e.Limit)
 	case "depth":
-		return fmt.Sprintf("query refused: brackets nested %d deep, the limit is %d (first passed at line %d, column %d; brackets in strings count when they are not closed there)", e.Found, e.Limit, e.Line, e.Column)
+		return fmt.Sprintf("query refused: brackets nested %d deep, the limit is %d (first passed at line %d, column %d; every bracket counts once more wherever it is, in strings, comments and regular expressions too)", e.Found, e.Limit, e.Line, e.Column)
 	case "logical":
 		return fmt.Sprintf("query refused: %d &&, || or ?? operators in one statement, the limit is %d (first passed at line %d, column %d)", e.Found, e.Limit, e.Line, e.Column)
 	}

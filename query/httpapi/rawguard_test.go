@@ -106,7 +106,7 @@ for (var i = 0; i < groups.length; i++) {
 // message says so.
 func TestCheckQueryCountsUnclosedBracketsInStrings(t *testing.T) {
 	_, err := CheckQuery("gizmo", `var s = "`+strings.Repeat("(", 500)+`"; g.Emit(s.length)`)
-	if err == nil || !strings.Contains(err.Error(), "brackets in strings count") {
+	if err == nil || !strings.Contains(err.Error(), "in strings, comments and regular expressions too") {
 		t.Fatalf("got %v", err)
 	}
 }
