@@ -128,7 +128,7 @@ func checkDerived(f *File) {
 			if schema.StatementLabel(schema.SourceOf(string(subj)), text) == string(subj) {
 				quoted[string(subj)] = true
 			} else {
-				r.Errs.Addf(r.File, r.Line, "subject", "%s is not the statement id of this quote (expected <%s>: a statement's id is its source and a hash of its quote)", q.Subject, schema.StatementLabel(schema.SourceOf(string(subj)), text))
+				r.Errs.Addf(r.File, r.Line, "subject", "%s is not the statement id of this quote (expected <%s>: a statement's id is its source and a hash of its quote)", string(subj), schema.StatementLabel(schema.SourceOf(string(subj)), text))
 			}
 		}
 	}
@@ -153,7 +153,7 @@ func checkDerived(f *File) {
 			}
 		}
 		if strings.Contains(string(label), schema.StatementSep) && !quoted[string(label)] {
-			r.Errs.Addf(r.File, r.Line, "label", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", q.Label, label, schema.SourceOf(string(label)))
+			r.Errs.Addf(r.File, r.Line, "label", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(label), label, schema.SourceOf(string(label)))
 		}
 	}
 }

@@ -201,10 +201,10 @@ const rulesStore = `<source:loud> <rdf:type> <tg:Source> <source:loud> .
 <group:x> <rdf:type> <tg:Group> <source:loud> .
 <location:y> <rdf:type> <tg:Location> <source:loud> .
 <group:x> <tg:activeIn> <location:y> <source:loud> .
-<group:x> <tg:name> "Loud name" <source:loud#e-q1> .
-<source:loud#e-q1> <tg:quote> "the Loud name, once" <source:loud> .
-<group:x> <tg:name> "Loud name" <source:loud#e-q2> .
-<source:loud#e-q2> <tg:quote> "the Loud name, twice" <source:loud> .
+<group:x> <tg:name> "Loud name" <source:loud#e-124e9e4d> .
+<source:loud#e-124e9e4d> <tg:quote> "the Loud name, once" <source:loud> .
+<group:x> <tg:name> "Loud name" <source:loud#e-7ad11f8f> .
+<source:loud#e-7ad11f8f> <tg:quote> "the Loud name, twice" <source:loud> .
 <group:x> <tg:name> "Agreed name" <source:quiet> .
 <group:x> <tg:name> "Agreed name" <source:other> .
 `
