@@ -2,16 +2,13 @@ package query_test
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/cayleygraph/quad"
-
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/testkg"
 	"github.com/threatgraph/threatgraph/query"
 )
 
@@ -27,28 +24,7 @@ var (
 // links), each relation stated by one of 200 sources.
 func bigGraphStore(b *testing.B) *graph.Store {
 	bigOnce.Do(func() {
-		const nodes, edges = 200_000, 1_000_000
-		r := rand.New(rand.NewPCG(7, 8))
-		kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
-		preds := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
-		id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
-		src := func() quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", r.IntN(200))) }
-		qs := make([]quad.Quad, 0, nodes+edges)
-		for i := range nodes {
-			qs = append(qs, quad.Make(id(i), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[i%len(kinds)]), src()))
-		}
-		targets := make([]int, 0, edges)
-		for len(qs) < nodes+edges {
-			s := r.IntN(nodes)
-			var o int
-			if len(targets) > 0 && r.IntN(2) == 0 {
-				o = targets[r.IntN(len(targets))]
-			} else {
-				o = r.IntN(nodes)
-			}
-			targets = append(targets, o)
-			qs = append(qs, quad.Make(id(s), quad.IRI("tg:"+preds[r.IntN(len(preds))]), id(o), src()))
-		}
+		qs := testkg.Quads(200_000, 1_000_000, 200, 7)
 		bigDir, bigErr = os.MkdirTemp("", "tg-bigview-")
 		if bigErr != nil {
 			return

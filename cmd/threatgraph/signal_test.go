@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,36 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cayleygraph/quad"
-
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/testkg"
 )
-
-// genQuads returns a generated knowledge graph: nodes entities with their
-// kind and name, edges relations among them (preferential attachment plus
-// random links), each stated by one of 50 sources.
-func genQuads(nodes, edges int, seed uint64) []quad.Quad {
-	r := rand.New(rand.NewPCG(seed, 9))
-	kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
-	preds := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
-	id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
-	src := func() quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", r.IntN(50))) }
-	qs := make([]quad.Quad, 0, nodes+edges)
-	for i := range nodes {
-		qs = append(qs, quad.Make(id(i), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[i%len(kinds)]), src()))
-	}
-	targets := make([]int, 0, edges)
-	for len(qs) < nodes+edges {
-		s := r.IntN(nodes)
-		o := r.IntN(nodes)
-		if len(targets) > 0 && r.IntN(2) == 0 {
-			o = targets[r.IntN(len(targets))]
-		}
-		targets = append(targets, o)
-		qs = append(qs, quad.Make(id(s), quad.IRI("tg:"+preds[r.IntN(len(preds))]), id(o), src()))
-	}
-	return qs
-}
 
 // genStore writes a generated graph into a new bbolt store (the bulk path)
 // and returns its path and quad count.
@@ -52,7 +23,7 @@ func genStore(t *testing.T, nodes, edges int) (string, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Write(t.Context(), genQuads(nodes, edges, 1)); err != nil {
+	if _, err := s.Write(t.Context(), testkg.Quads(nodes, edges, 50, 1)); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.Count(t.Context())

@@ -1,0 +1,36 @@
+package testkg
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cayleygraph/quad"
+)
+
+// Quads returns a generated knowledge graph: nodes entities, each with its
+// kind (rdf:type tg:Kind), and relations among them until there are
+// nodes+edges quads in all (preferential attachment: half the objects are
+// drawn from earlier objects, half uniformly), each quad stated by one of
+// sources sources. The same arguments give the same quads.
+func Quads(nodes, edges, sources int, seed uint64) []quad.Quad {
+	r := rand.New(rand.NewPCG(seed, 9))
+	kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
+	preds := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
+	id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
+	src := func() quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", r.IntN(sources))) }
+	qs := make([]quad.Quad, 0, nodes+edges)
+	for i := range nodes {
+		qs = append(qs, quad.Make(id(i), quad.IRI("rdf:type"), quad.IRI("tg:"+kinds[i%len(kinds)]), src()))
+	}
+	targets := make([]int, 0, edges)
+	for len(qs) < nodes+edges {
+		s := r.IntN(nodes)
+		o := r.IntN(nodes)
+		if len(targets) > 0 && r.IntN(2) == 0 {
+			o = targets[r.IntN(len(targets))]
+		}
+		targets = append(targets, o)
+		qs = append(qs, quad.Make(id(s), quad.IRI("tg:"+preds[r.IntN(len(preds))]), id(o), src()))
+	}
+	return qs
+}
