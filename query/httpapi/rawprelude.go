@@ -249,5 +249,18 @@ put(R, "construct", function construct(f, args) {
 	elems("Reflect.construct()", lengthOf(args, "Reflect.construct"));
 	return rapply(rconstruct, R, arguments);
 });
+// Code compiled while the query runs would escape the guard that checks the
+// query's text before parsing (a Function("(((…") can overflow the parser's
+// stack and kill the process): eval and every function constructor go.
+function noCompile() {
+	throw new TypeError("query stopped: code compiled at run time (eval, Function) is not allowed in a raw query");
+}
+var ctors = [Function];
+["function*(){}", "async function(){}", "async function*(){}"].forEach(function (src) {
+	try { ctors.push(Object.getPrototypeOf(Function("return " + src)()).constructor); } catch (e) {}
+});
+ctors.forEach(function (C) { put(C.prototype, "constructor", noCompile); });
+put(G, "Function", noCompile);
+put(G, "eval", noCompile);
 })(%d, %d, %d, %d);
 `

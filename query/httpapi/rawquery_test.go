@@ -390,3 +390,28 @@ func TestRawQueryMemoryComesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestRawQueryNoRunTimeCompile: code compiled while a query runs would
+// escape the guard that reads the query's text before parsing: a
+// Function("(((…") of three million brackets overflowed goja's parser stack
+// and killed the process. eval and every function constructor are refused,
+// and the server answers afterwards.
+func TestRawQueryNoRunTimeCompile(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Timeout: 10 * time.Second}})
+	for _, q := range []string{
+		`var f=Function("return "+"(".repeat(3e6)+"1"+")".repeat(3e6)); g.Emit(f())`,
+		`g.Emit(eval("["+"[".repeat(3e6)+"]".repeat(3e6)+"]"))`,
+		`g.Emit((function(){}).constructor("return 1")())`,
+		`g.Emit(Object.getPrototypeOf(function*(){}).constructor("yield 1")().next().value)`,
+		`g.Emit(this.eval("1"))`,
+	} {
+		status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(q))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), "code compiled at run time (eval, Function) is not allowed") {
+			t.Errorf("%s: %d %s; want 422 refusing run-time compilation", q, status, body)
+		}
+		waitSlotsFree(t, f, 5*time.Second)
+	}
+	if status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.Emit([1,2].map(function (x) { return x * 2 }))`)); status != http.StatusOK {
+		t.Errorf("ordinary functions after the refusals: %d %s", status, body)
+	}
+}
