@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -485,7 +486,17 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 func (s *Server) computeCentrality(ctx context.Context, release func(), key string, st *state, o query.CentralityOptions, m *memoEntry) {
 	defer release()
 	defer m.cancel()
-	res, err := query.Centrality(ctx, st.view, o)
+	res, err := func() (res *query.CentralityResult, err error) {
+		// This goroutine is no request's: a panic here would end the
+		// process, so it becomes the waiters' 500 instead.
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("centrality panicked", "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("computing centrality: internal error (%v)", p)
+			}
+		}()
+		return query.Centrality(ctx, st.view, o)
+	}()
 	if err == nil {
 		var buf bytes.Buffer
 		if err = EncodeJSON(&buf, res); err == nil {
