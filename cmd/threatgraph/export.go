@@ -206,7 +206,7 @@ func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.
 	}
 	// The file replaced keeps its permissions (and, for root, its owner):
 	// an export of intelligence data kept 0600 must not become readable.
-	mode, owner := os.FileMode(0o644), (*syscall.Stat_t)(nil)
+	mode, owner := newFileMode(), (*syscall.Stat_t)(nil)
 	if fi, serr := os.Stat(final); serr == nil {
 		mode = fi.Mode().Perm()
 		owner, _ = fi.Sys().(*syscall.Stat_t)
@@ -244,6 +244,14 @@ func writeOut(ctx context.Context, path string, stdout io.Writer, write func(io.
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// newFileMode is the mode a new file gets from os.Create: 0666 less the
+// process's umask (022 gives 0644, 077 gives 0600).
+func newFileMode() os.FileMode {
+	mask := syscall.Umask(0)
+	syscall.Umask(mask)
+	return os.FileMode(0o666 &^ mask)
 }
 
 // linkTarget follows path through symbolic links to the file they name,

@@ -156,8 +156,21 @@ func TestExportOutKeepsMode(t *testing.T) {
 	if _, _, err := runCLI(t, "export", "--store", store, "--format", "json", "--out", fresh); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("new file: %v %v; want mode 0644", fi.Mode(), err)
+	mask := syscall.Umask(0)
+	syscall.Umask(mask)
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != os.FileMode(0o666&^mask) {
+		t.Errorf("new file: %v %v; want mode %v (0666 less the umask)", fi.Mode(), err, os.FileMode(0o666&^mask))
+	}
+	// A new file under umask 077 is private, as os.Create would make it.
+	old := syscall.Umask(0o077)
+	private2 := filepath.Join(dir, "private2.json")
+	_, _, err := runCLI(t, "export", "--store", store, "--format", "json", "--out", private2)
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(private2); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file under umask 077: %v %v; want 0600", fi.Mode(), err)
 	}
 	link := filepath.Join(dir, "lnk.json")
 	if err := os.Symlink("real.json", link); err != nil {
