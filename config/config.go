@@ -36,7 +36,8 @@ type Serve struct {
 	CacheBytes   int64         `mapstructure:"cache_bytes" json:"cache_bytes" yaml:"cache_bytes"`       // cache of encoded GET answers, bytes (LRU; 0: none)
 	MemoBytes    int64         `mapstructure:"memo_bytes" json:"memo_bytes" yaml:"memo_bytes"`          // centrality memo, bytes of encoded answers (LRU; 0: none)
 
-	// QueryAtOnce is how many raw queries the server runs at once (serve.query_concurrency).
+	// QueryAtOnce is how many raw queries the server runs at once
+	// (serve.query_concurrency); 0 turns raw queries off.
 	QueryAtOnce int `mapstructure:"query_concurrency" json:"query_concurrency" yaml:"query_concurrency"`
 	// AnalyticsAtOnce is how many expensive analytics computations run at
 	// once (serve.analytics_concurrency); AnalyticsTimeout stops each
@@ -222,8 +223,8 @@ func (s Serve) validate() []error {
 	if s.AnalyticsAtOnce <= 0 {
 		errs = append(errs, &ValidationError{"serve.analytics_concurrency", s.AnalyticsAtOnce, "a positive number of computations"})
 	}
-	if s.QueryAtOnce <= 0 {
-		errs = append(errs, &ValidationError{"serve.query_concurrency", s.QueryAtOnce, "a positive number of queries"})
+	if s.QueryAtOnce < 0 {
+		errs = append(errs, &ValidationError{"serve.query_concurrency", s.QueryAtOnce, "a number of queries, 0 or more (0: raw queries turned off)"})
 	}
 	if s.CacheBytes < 0 {
 		errs = append(errs, &ValidationError{"serve.cache_bytes", s.CacheBytes, "a number of bytes, 0 or more (0: no answer cache)"})

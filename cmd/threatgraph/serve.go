@@ -38,7 +38,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 				srv, err := httpapi.New(ctx, s, httpapi.Options{
 					Token: string(sc.Token), BodyLimit: sc.BodyLimit,
 					ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout,
-					QueryLimits:          httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: sc.QueryAtOnce},
+					QueryLimits:          httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: offIfZero(sc.QueryAtOnce)},
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: dir, Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
@@ -70,6 +70,15 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 	cmd.Flags().DurationVar(&grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
 	_ = a.v.BindPFlag("serve.addr", cmd.Flags().Lookup("addr"))
 	return cmd
+}
+
+// offIfZero maps a configured serve.query_concurrency of 0 (raw queries
+// turned off) to httpapi's negative value.
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // noneIfZero maps a configured cache bound of 0 (no cache) to httpapi's

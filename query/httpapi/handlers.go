@@ -384,6 +384,9 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 		return nil, &Error{Status: http.StatusForbidden, Msg: "raw queries are refused from other web sites (" + why + "): send them from the command line, a script or a page served by this server"}
 	}
 	lim := s.opts.QueryLimits
+	if lim.Concurrency < 0 {
+		return nil, &Error{Status: http.StatusForbidden, Msg: "raw queries are turned off on this server (serve.query_concurrency: 0); the /v1 question routes answer as usual"}
+	}
 	if rep, err := CheckQuery(lang, text); err != nil {
 		return nil, guardAnswer(err, rep)
 	}

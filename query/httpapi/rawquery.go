@@ -23,8 +23,9 @@ type Limits struct {
 	// Memory is how far the live heap may grow while the query runs, in
 	// bytes (0: 256 MiB); past it the query is stopped with a *MemoryError.
 	Memory int64
-	// Concurrency is how many raw queries a Server runs at once (0: 2);
-	// more get 503. RunQuery itself does not count.
+	// Concurrency is how many raw queries a Server runs at once (0: 2;
+	// negative: raw queries are turned off and answer 403); more get 503.
+	// RunQuery itself does not count.
 	Concurrency int
 }
 
@@ -44,7 +45,7 @@ func (l Limits) withDefaults() Limits {
 	if l.Memory <= 0 {
 		l.Memory = DefaultQueryMemory
 	}
-	if l.Concurrency <= 0 {
+	if l.Concurrency == 0 {
 		l.Concurrency = DefaultQueryConcurrency
 	}
 	return l

@@ -415,3 +415,17 @@ func TestRawQueryNoRunTimeCompile(t *testing.T) {
 		t.Errorf("ordinary functions after the refusals: %d %s", status, body)
 	}
 }
+
+// TestRawQueriesTurnedOff: a server whose operator turned raw queries off
+// (serve.query_concurrency: 0, a negative Concurrency here) answers them
+// 403 and every question route as usual.
+func TestRawQueriesTurnedOff(t *testing.T) {
+	f := newFixture(t, Options{QueryLimits: Limits{Concurrency: -1}})
+	status, body := f.get(t, "/v1/query?lang=gizmo&q="+url.QueryEscape(`g.V().All()`))
+	if status != http.StatusForbidden || !strings.Contains(string(body), "raw queries are turned off") {
+		t.Errorf("raw query on a server with them turned off: %d %s; want 403", status, body)
+	}
+	if status, body := f.get(t, "/v1/stats"); status != http.StatusOK {
+		t.Errorf("/v1/stats: %d %s", status, body)
+	}
+}

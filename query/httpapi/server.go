@@ -218,7 +218,7 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("building the analytics graph: %w", err)
 	}
 	s.cur.Store(&state{view: v, quads: n})
-	s.rawSlots = make(chan struct{}, opts.QueryLimits.Concurrency)
+	s.rawSlots = make(chan struct{}, max(opts.QueryLimits.Concurrency, 0))
 	s.analyticsSlots = make(chan struct{}, opts.AnalyticsConcurrency)
 	s.metrics = newMetrics(func() float64 { return float64(s.Quads()) },
 		map[string]func() cacheStats{"answers": s.answers.Stats, "centrality": s.memo.Stats})
