@@ -59,17 +59,8 @@ func TestStoreBackends(t *testing.T) {
 
 func TestStorePersists(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
+	newStore(t, dir)
 	s, err := graph.Open(t.Context(), graph.Options{Path: dir}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Write(t.Context(), quads()); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = graph.Open(t.Context(), graph.Options{Path: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

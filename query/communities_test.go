@@ -3,14 +3,12 @@ package query_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cayleygraph/quad"
-
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/testkg"
 	"github.com/threatgraph/threatgraph/query"
 )
 
@@ -25,14 +23,7 @@ func starView(t *testing.T, n int) *query.View {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	src := quad.IRI("source:star")
-	qs := []quad.Quad{quad.Make(quad.IRI("group:hub"), quad.IRI("rdf:type"), quad.IRI("tg:Group"), src)}
-	for i := range n {
-		p := quad.IRI(fmt.Sprintf("person:p%d", i))
-		qs = append(qs,
-			quad.Make(p, quad.IRI("rdf:type"), quad.IRI("tg:Person"), src),
-			quad.Make(p, quad.IRI("tg:memberOf"), quad.IRI("group:hub"), src))
-	}
+	qs := testkg.Star(n)
 	if _, err := s.Write(ctx, qs); err != nil {
 		t.Fatal(err)
 	}

@@ -34,3 +34,18 @@ func Quads(nodes, edges, sources int, seed uint64) []quad.Quad {
 	}
 	return qs
 }
+
+// Star returns a star of n people who are all members of one group
+// (group:hub), every quad stated by source:star: the shape on which
+// gonum's Louvain is quadratic and closeness is n breadth-first searches.
+func Star(n int) []quad.Quad {
+	src := quad.IRI("source:star")
+	qs := []quad.Quad{quad.Make(quad.IRI("group:hub"), quad.IRI("rdf:type"), quad.IRI("tg:Group"), src)}
+	for i := range n {
+		p := quad.IRI(fmt.Sprintf("person:p%d", i))
+		qs = append(qs,
+			quad.Make(p, quad.IRI("rdf:type"), quad.IRI("tg:Person"), src),
+			quad.Make(p, quad.IRI("tg:memberOf"), quad.IRI("group:hub"), src))
+	}
+	return qs
+}

@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cayleygraph/quad"
-
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/testkg"
 )
 
 // starServer serves an on-disk store in which n people are members of one
@@ -30,13 +29,7 @@ func starServer(t *testing.T, n int, opts Options) (*Server, *httptest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	src := quad.IRI("source:star")
-	qs := []quad.Quad{quad.Make(quad.IRI("group:hub"), quad.IRI("rdf:type"), quad.IRI("tg:Group"), src)}
-	for i := range n {
-		p := quad.IRI(fmt.Sprintf("person:p%d", i))
-		qs = append(qs, quad.Make(p, quad.IRI("rdf:type"), quad.IRI("tg:Person"), src),
-			quad.Make(p, quad.IRI("tg:memberOf"), quad.IRI("group:hub"), src))
-	}
+	qs := testkg.Star(n)
 	if _, err := st.Write(context.Background(), qs); err != nil {
 		t.Fatal(err)
 	}
