@@ -20,7 +20,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
-	"github.com/threatgraph/threatgraph/query/httpapi"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -260,7 +260,11 @@ func (a *app) ingestRemote(ctx context.Context, server string, names []string, s
 	if a.cfg.Format == "json" {
 		return a.json(total)
 	}
-	if err := a.printReport(&ingest.Report{Files: total.Files, DryRun: total.DryRun}); err != nil {
+	rep := &ingest.Report{DryRun: total.DryRun}
+	for _, f := range total.Files {
+		rep.Files = append(rep.Files, ingest.FileReport(f))
+	}
+	if err := a.printReport(rep); err != nil {
 		return err
 	}
 	for _, p := range total.Problems {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/threatgraph/threatgraph/graph"
-	"github.com/threatgraph/threatgraph/query/httpapi"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
 var _ httpapi.Store = (*graph.Store)(nil) // the wiring point
@@ -42,6 +42,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: dir, Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
+					Loader: storeLoader{s},
 				})
 				if err != nil {
 					return err

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/threatgraph/threatgraph/graph"
-	"github.com/threatgraph/threatgraph/query/httpapi"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
 // serveStore starts an httpapi server on the store at path.
@@ -23,7 +23,7 @@ func serveStore(t *testing.T, path, token string) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token})
+	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token, Loader: storeLoader{st}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,17 +17,14 @@ import (
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 
-	"github.com/threatgraph/threatgraph/graph"
-	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
 // Store is what the server needs of the store; *graph.Store has it.
 type Store interface {
-	QuadStore() cgraph.QuadStore
-	Count(ctx context.Context) (int64, error)
-	ingest.Target
+	query.Store
+	QuadStore() cgraph.QuadStore // for raw Gizmo and GraphQL queries, cayley's own languages
 }
 
 // Options configure a Server. Zero values take the defaults noted.
@@ -68,6 +64,9 @@ type Options struct {
 	// is made to point at 127.0.0.1 (DNS rebinding) cannot read it as its
 	// own origin. See LoopbackHosts.
 	Hosts []string
+	// Loader writes what POST /v1/ingest uploads into the store (nil: the
+	// route answers 403, as without a Token).
+	Loader Loader
 	// Logger receives request failures (nil: discard).
 	Logger *slog.Logger
 }
@@ -159,9 +158,10 @@ type Server struct {
 
 // state is what one request reads: never changed once published.
 type state struct {
-	view  *query.View
-	quads int64  // the store's quad count that view reflects
-	gen   uint64 // moved on by every ingest that changed the store
+	reader *query.Reader
+	view   *query.View // reader's, loaded
+	quads  int64       // the store's quad count that view reflects
+	gen    uint64      // moved on by every ingest that changed the store
 }
 
 // Cache bounds by default.
@@ -207,17 +207,11 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("counting quads: %w", err)
 	}
-	v, err := query.LoadView(ctx, st.QuadStore(), st, opts.SnapshotDir)
+	first, err := s.newState(ctx, n, 0)
 	if err != nil {
-		if v == nil {
-			return nil, fmt.Errorf("loading the analytics view: %w", err)
-		}
-		s.log.WarnContext(ctx, "view snapshot not saved", "err", err)
+		return nil, fmt.Errorf("loading the analytics view: %w", err)
 	}
-	if _, err := v.Graph(query.Filter{}); err != nil { // built once here, not lazily by concurrent readers
-		return nil, fmt.Errorf("building the analytics graph: %w", err)
-	}
-	s.cur.Store(&state{view: v, quads: n})
+	s.cur.Store(first)
 	s.rawSlots = make(chan struct{}, max(opts.QueryLimits.Concurrency, 0))
 	s.analyticsSlots = make(chan struct{}, opts.AnalyticsConcurrency)
 	s.metrics = newMetrics(func() float64 { return float64(s.Quads()) },
@@ -288,10 +282,25 @@ func (s *Server) Quads() int64 { return s.cur.Load().quads }
 // and its quad count, whatever ingests do meanwhile.
 func (s *Server) snapshot() *state { return s.cur.Load() }
 
-// read runs fn with the current view. It never waits for an ingest, except
-// one into a store that cannot be read while written (see Server.excl).
-func (s *Server) read(fn func(v *query.View) (any, error)) (any, error) {
-	return s.readState(func(st *state) (any, error) { return fn(st.view) })
+// newState opens a Reader on the store as it is (quads) and loads its view
+// and analytics graph, once here rather than lazily by concurrent readers.
+func (s *Server) newState(ctx context.Context, quads int64, gen uint64) (*state, error) {
+	r := query.NewReader(s.store, query.ReaderOptions{Dir: s.opts.SnapshotDir, Logger: s.log})
+	if err := r.Load(ctx); err != nil {
+		return nil, err
+	}
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &state{reader: r, view: v, quads: quads, gen: gen}, nil
+}
+
+// read runs fn with the current Reader and its view. It never waits for an
+// ingest, except one into a store that cannot be read while written (see
+// Server.excl).
+func (s *Server) read(fn func(q *query.Reader, v *query.View) (any, error)) (any, error) {
+	return s.readState(func(st *state) (any, error) { return fn(st.reader, st.view) })
 }
 
 // readState runs fn with the published state, holding excl's read side.
@@ -330,20 +339,20 @@ type IngestError struct {
 func (e *IngestError) Error() string { return e.Err.Error() }
 func (e *IngestError) Unwrap() error { return e.Err }
 
-// Ingest loads files as ingest.Load does (each file atomic), then, when the
+// Ingest loads files through the Loader (one transaction), then, when the
 // store's quad count changed, rebuilds the view and publishes it. Readers
 // go on meanwhile, on the state published before; ingests run one at a
 // time. Once started it runs to the end even if ctx is cancelled (a client
 // that hangs up does not leave a stale view). A failure other than invalid
-// input (schema.Errors, nothing written) is an *IngestError naming what was
+// input (*InvalidError, nothing written) is an *IngestError naming what was
 // written.
-func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Options) (*ingest.Report, error) {
+func (s *Server) Ingest(ctx context.Context, files []Upload, opt LoadOptions) (*LoadReport, error) {
 	ctx = context.WithoutCancel(ctx)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	old := s.snapshot()
 	if opt.DryRun {
-		return ingest.Load(ctx, s.store, files, opt) // writes nothing
+		return s.opts.Loader.Load(ctx, files, opt) // writes nothing
 	}
 	if s.exclusive(old.quads) {
 		s.excl.Lock()
@@ -356,59 +365,44 @@ func (s *Server) Ingest(ctx context.Context, files []*ingest.File, opt ingest.Op
 		s.epoch.Add(1)
 	}
 	s.answers.Purge()
-	rep, loadErr := ingest.Load(ctx, s.store, files, opt)
-	// Even a failed load may have written the files before the one that
-	// failed: the view follows the store whenever its count moved.
+	rep, loadErr := s.opts.Loader.Load(ctx, files, opt)
+	// Even a failed load may have been committed before the error: the
+	// view follows the store whenever its count moved.
 	n, err := s.store.Count(ctx)
 	if err != nil {
-		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err)))
+		return rep, ingestError(rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err)))
 	}
 	if n == old.quads {
 		s.epoch.Add(1) // settled: the store is as the published state says
-		return rep, s.ingestError(rep, loadErr)
+		return rep, ingestError(rep, loadErr)
 	}
 	start := time.Now()
-	v, err := query.LoadView(ctx, s.store.QuadStore(), s.store, s.opts.SnapshotDir)
-	if v == nil {
+	next, err := s.newState(ctx, n, old.gen+1)
+	if err != nil {
 		// Keep the old state, and the epoch odd (the store is ahead of the
 		// view: nothing is cached); the next ingest retries.
-		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err)))
+		return rep, ingestError(rep, errors.Join(loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err)))
 	}
-	if err != nil {
-		s.log.WarnContext(ctx, "view snapshot not saved", "err", err)
-	}
-	if _, err := v.Graph(query.Filter{}); err != nil {
-		return rep, s.ingestError(rep, errors.Join(loadErr, fmt.Errorf("building the analytics graph after writing: %w", err)))
-	}
-	s.cur.Store(&state{view: v, quads: n, gen: old.gen + 1})
+	s.cur.Store(next)
 	s.memo.Purge() // results on the old view: no longer asked for (keys carry the generation)
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "ingest", "quads", n, "view_rebuild", time.Since(start))
-	return rep, s.ingestError(rep, loadErr)
+	return rep, ingestError(rep, loadErr)
 }
 
 // ingestError wraps a failure of Ingest as an *IngestError naming the files
-// whose quads are in the store: those the report shows added, and the
-// failing one if graph.Store says its batch was committed before the
-// failure. Invalid input stays schema.Errors: nothing was written.
-func (s *Server) ingestError(rep *ingest.Report, err error) error {
-	var problems schema.Errors
-	if err == nil || errors.As(err, &problems) {
+// whose quads are in the store: all of the load's when the report says its
+// transaction was committed, else none. Invalid input stays an
+// *InvalidError: nothing was written.
+func ingestError(rep *LoadReport, err error) error {
+	var invalid *InvalidError
+	if err == nil || errors.As(err, &invalid) {
 		return err
 	}
 	ie := &IngestError{Written: []string{}, Err: err}
-	if rep == nil {
-		return ie
-	}
-	for _, f := range rep.Files {
-		if f.Added > 0 {
+	if rep != nil && rep.Committed {
+		for _, f := range rep.Files {
 			ie.Written = append(ie.Written, f.File)
-		}
-	}
-	var we *graph.WriteError
-	if errors.As(err, &we) && we.Written && len(rep.Files) > 0 {
-		if last := rep.Files[len(rep.Files)-1].File; !slices.Contains(ie.Written, last) {
-			ie.Written = append(ie.Written, last)
 		}
 	}
 	return ie

@@ -21,7 +21,7 @@ func TestExportRoute(t *testing.T) {
 			t.Fatalf("%s: status %d: %s", format, status, body)
 		}
 		var want bytes.Buffer
-		if _, err := formats.Write(t.Context(), f.st.QuadStore(), format, export.Options{}, &want); err != nil {
+		if _, err := formats.Write(t.Context(), f.st, format, export.Options{}, &want); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(body, want.Bytes()) {

@@ -34,7 +34,7 @@ const (
 // relations, and reports requests/s and the p50 and p99 latency per route.
 // Each route gets b.N requests or 20 s, whichever ends first.
 //
-//	go test ./query/httpapi -run '^$' -bench Load -benchtime 20000x -timeout 30m
+//	go test ./internal/httpapi -run '^$' -bench Load -benchtime 20000x -timeout 30m
 func BenchmarkLoad(b *testing.B) {
 	b.Run("builtin", func(b *testing.B) {
 		st, dir := openBuiltin(b)

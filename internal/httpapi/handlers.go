@@ -16,9 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/query"
-	"github.com/threatgraph/threatgraph/schema"
 )
 
 // A param is one parameter of a route, for validation and the OpenAPI
@@ -109,15 +107,14 @@ var (
 func filterParams(from, to param) []param { return []param{pSources, pExclude, pPreds, from, to} }
 
 func (s *Server) routeTable() []*route {
-	qs := func() Store { return s.store }
 	notFound := []int{400, 404, 409}
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return []*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
 			params: []param{pID}, result: &query.Card{}, errors: notFound,
 			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(v *query.View) (any, error) {
-					c, err := query.Show(r.Context(), qs().QuadStore(), r.PathValue("id"))
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
+					c, err := q.Show(r.Context(), r.PathValue("id"))
 					return c, entityError("id", err)
 				})
 			}},
@@ -133,8 +130,8 @@ func (s *Server) routeTable() []*route {
 				if err != nil {
 					return nil, err
 				}
-				return s.read(func(v *query.View) (any, error) {
-					ms, err := query.Search(r.Context(), qs().QuadStore(), text, limit)
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
+					ms, err := q.Search(r.Context(), text, limit)
 					return ms, err
 				})
 			}},
@@ -146,13 +143,13 @@ func (s *Server) routeTable() []*route {
 				if err != nil {
 					return nil, err
 				}
-				return s.read(func(v *query.View) (any, error) {
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
 					f, err := a.filter(v, "from", "to")
 					if err != nil {
 						return nil, err
 					}
 					return s.analytics(r, depth > 2, func(ctx context.Context) (any, error) {
-						res, err := query.Neighbors(ctx, qs().QuadStore(), v, r.PathValue("id"), depth, f)
+						res, err := q.Neighbors(ctx, r.PathValue("id"), depth, f)
 						return res, entityError("id", err)
 					})
 				})
@@ -160,8 +157,8 @@ func (s *Server) routeTable() []*route {
 		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
 			params: []param{pID}, result: &query.TimelineResult{}, errors: notFound,
 			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(v *query.View) (any, error) {
-					res, err := query.Timeline(r.Context(), qs().QuadStore(), v, r.PathValue("id"))
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
+					res, err := q.Timeline(r.Context(), r.PathValue("id"))
 					return res, entityError("id", err)
 				})
 			}},
@@ -192,18 +189,18 @@ func (s *Server) routeTable() []*route {
 				if err != nil {
 					return nil, err
 				}
-				return s.read(func(v *query.View) (any, error) {
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
 					f, err := a.filter(v, "from-date", "to-date")
 					if err != nil {
 						return nil, err
 					}
 					for _, p := range [][2]string{{"from", from}, {"to", to}} {
-						if _, err := query.Resolve(r.Context(), qs().QuadStore(), p[1]); err != nil {
+						if _, err := q.Resolve(r.Context(), p[1]); err != nil {
 							return nil, entityError(p[0], err)
 						}
 					}
 					return s.analytics(r, k > 1, func(ctx context.Context) (any, error) {
-						return query.Paths(ctx, qs().QuadStore(), v, from, to, k, depth, f)
+						return q.Paths(ctx, from, to, k, depth, f)
 					})
 				})
 			}},
@@ -263,7 +260,7 @@ func (s *Server) routeTable() []*route {
 				if o.CertainOnly, err = a.boolean("certain"); err != nil {
 					return nil, err
 				}
-				return s.read(func(v *query.View) (any, error) {
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
 					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
 						return nil, err
 					}
@@ -271,19 +268,19 @@ func (s *Server) routeTable() []*route {
 						if p[1] == "" {
 							continue
 						}
-						if _, err := query.Resolve(r.Context(), qs().QuadStore(), p[1]); err != nil {
+						if _, err := q.Resolve(r.Context(), p[1]); err != nil {
 							return nil, entityError(p[0], err)
 						}
 					}
 					return s.analytics(r, true, func(ctx context.Context) (any, error) {
-						return query.Preceded(ctx, qs().QuadStore(), v, o)
+						return q.Preceded(ctx, o)
 					})
 				})
 			}},
 		{method: "GET", path: "/v1/contested", summary: "Every fact on which sources disagree, values side by side with their sources (CLI: contested)",
 			result: []query.Disagreement{}, errors: []int{400},
 			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(v *query.View) (any, error) { return query.Contested(r.Context(), qs().QuadStore()) })
+				return s.read(func(q *query.Reader, v *query.View) (any, error) { return q.Contested(r.Context()) })
 			}},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: append([]param{{name: "project", typ: "string", desc: "group: cluster groups linked through shared attacks, members and places; CLI --project"}}, filterParams(pFromDate, pToDate)...),
@@ -293,20 +290,20 @@ func (s *Server) routeTable() []*route {
 				if !slices.Contains([]string{"", "group", "groups"}, project) {
 					return nil, paramError("project", project, "group, or nothing for the whole graph")
 				}
-				return s.read(func(v *query.View) (any, error) {
+				return s.read(func(q *query.Reader, v *query.View) (any, error) {
 					f, err := a.filter(v, "from", "to")
 					if err != nil {
 						return nil, err
 					}
 					return s.analytics(r, true, func(ctx context.Context) (any, error) {
-						return query.Communities(ctx, v, project, f)
+						return q.Communities(ctx, project, f)
 					})
 				})
 			}},
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested facts, quads (CLI: stats)",
 			result: &query.Stats{}, errors: []int{400},
 			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(v *query.View) (any, error) { return query.GetStats(r.Context(), qs().QuadStore()) })
+				return s.read(func(q *query.Reader, v *query.View) (any, error) { return q.Stats(r.Context()) })
 			}},
 		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
 			params: []param{
@@ -406,7 +403,7 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 		}
 		go func(e <-chan struct{}) { <-e; <-s.rawSlots }(ended)
 	}()
-	res, err := s.read(func(*query.View) (any, error) {
+	res, err := s.read(func(*query.Reader, *query.View) (any, error) {
 		res, e, err := StartQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
 		ended = e
 		return res, err
@@ -498,7 +495,7 @@ func (s *Server) computeCentrality(ctx context.Context, release func(), key stri
 				err = fmt.Errorf("computing centrality: internal error (%v)", p)
 			}
 		}()
-		return query.Centrality(ctx, st.view, o)
+		return st.reader.Centrality(ctx, o)
 	}()
 	if err == nil {
 		var buf bytes.Buffer
@@ -531,15 +528,15 @@ type memoEntry struct {
 // CLI's ingest --format json prints it), the records skipped with
 // skip-invalid, and the store's quad count after.
 type IngestResult struct {
-	Files    []ingest.FileReport `json:"files"`
-	DryRun   bool                `json:"dry_run"`
-	Problems []string            `json:"problems,omitempty"`
-	Warnings []string            `json:"warnings,omitempty"` // e.g. a name another entity also has
-	Quads    int64               `json:"quads"`
+	Files    []FileReport `json:"files"`
+	DryRun   bool         `json:"dry_run"`
+	Problems []string     `json:"problems,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"` // e.g. a name another entity also has
+	Quads    int64        `json:"quads"`
 }
 
 func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
-	if s.opts.Token == "" {
+	if s.opts.Token == "" || s.opts.Loader == nil {
 		return nil, &Error{Status: http.StatusForbidden, Msg: "the server is read-only: no write token is configured (set serve.token or THREATGRAPH_SERVE_TOKEN and restart)"}
 	}
 	auth := r.Header.Get("Authorization")
@@ -551,7 +548,7 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
 		return nil, &Error{Status: http.StatusForbidden, Msg: "wrong token"}
 	}
-	var opt ingest.Options
+	var opt LoadOptions
 	var err error
 	if opt.DryRun, err = a.boolean("dry-run"); err != nil {
 		return nil, err
@@ -559,7 +556,7 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	if opt.SkipInvalid, err = a.boolean("skip-invalid"); err != nil {
 		return nil, err
 	}
-	files, err := uploadFiles(r, a)
+	files, err := s.uploadFiles(r, a)
 	if err != nil {
 		return nil, err
 	}
@@ -569,12 +566,9 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	}
 	name := strings.Join(names, ", ")
 	rep, err := s.Ingest(r.Context(), files, opt)
-	var problems schema.Errors
-	if errors.As(err, &problems) {
-		msgs := make([]string, len(problems))
-		for i, p := range problems {
-			msgs[i] = p.Error()
-		}
+	var invalid *InvalidError
+	if errors.As(err, &invalid) {
+		msgs := invalid.Problems
 		n := "1 problem"
 		if len(msgs) != 1 {
 			n = fmt.Sprintf("%d problems", len(msgs))
@@ -589,23 +583,16 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &IngestResult{Files: rep.Files, DryRun: rep.DryRun, Quads: s.Quads()}
-	for _, p := range rep.Problems {
-		res.Problems = append(res.Problems, p.Error())
-	}
-	for _, w := range rep.Warnings {
-		res.Warnings = append(res.Warnings, w.Error())
-	}
-	return res, nil
+	return &IngestResult{Files: rep.Files, DryRun: rep.DryRun, Problems: rep.Problems, Warnings: rep.Warnings, Quads: s.Quads()}, nil
 }
 
 // uploadFiles reads the files of one ingest: the body as one file (named
 // by uploadName), or, for multipart/form-data, every part that has a file
 // name, each named by it; all of them are loaded in one transaction.
-func uploadFiles(r *http.Request, a *args) ([]*ingest.File, error) {
+func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
-		name, err := uploadName(r, a)
+		name, err := s.uploadName(r, a)
 		if err != nil {
 			return nil, err
 		}
@@ -613,13 +600,13 @@ func uploadFiles(r *http.Request, a *args) ([]*ingest.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []*ingest.File{ingest.Parse(name, data)}, nil
+		return []Upload{{Name: name, Data: data}}, nil
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Msg: "reading the multipart body", Err: err}
 	}
-	var files []*ingest.File
+	var files []Upload
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -638,7 +625,7 @@ func uploadFiles(r *http.Request, a *args) ([]*ingest.File, error) {
 			continue
 		}
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
-		if _, err := ingest.FormatOf(fn); err != nil {
+		if err := s.opts.Loader.Accepts(fn); err != nil {
 			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: expected a file name ending in .yaml, .yml, .json, .nq or .nquads", fn)}
 		}
 		data, err := io.ReadAll(part)
@@ -649,7 +636,7 @@ func uploadFiles(r *http.Request, a *args) ([]*ingest.File, error) {
 		if err != nil {
 			return nil, &Error{Status: http.StatusBadRequest, Msg: "reading part " + fn, Err: err}
 		}
-		files = append(files, ingest.Parse(fn, data))
+		files = append(files, Upload{Name: fn, Data: data})
 	}
 	if len(files) == 0 {
 		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename ending in .yaml, .yml, .json, .nq or .nquads)"}
@@ -685,12 +672,12 @@ func ingestFailure(name string, written []string) string {
 	return "ingest of " + name + " failed after writing " + strings.Join(written, ", ") + ": its quads are in the store (sending it again adds nothing)"
 }
 
-// uploadName names the uploaded file so that ingest.Parse picks its reader:
+// uploadName names the uploaded file so that the Loader picks its reader:
 // the filename parameter, else format, else the Content-Type.
-func uploadName(r *http.Request, a *args) (string, error) {
+func (s *Server) uploadName(r *http.Request, a *args) (string, error) {
 	if fn := a.str("filename"); fn != "" {
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
-		if _, err := ingest.FormatOf(fn); err != nil {
+		if err := s.opts.Loader.Accepts(fn); err != nil {
 			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads")
 		}
 		return fn, nil

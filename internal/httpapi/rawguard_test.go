@@ -238,7 +238,7 @@ func stackOf(f func()) int64 {
 // FuzzCheckQuery: the guard never panics, its depth is at least the
 // bracket depth the raw count sees with strings ignored, and a query it
 // accepts compiles (or fails to) within 8 MiB of stack and 2 s.
-// go test -run '^$' -fuzz FuzzCheckQuery ./query/httpapi/
+// go test -run '^$' -fuzz FuzzCheckQuery ./internal/httpapi/
 func FuzzCheckQuery(f *testing.F) {
 	for _, q := range limitQueries() {
 		f.Add(q.lang == "graphql", q.text)

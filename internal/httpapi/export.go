@@ -102,7 +102,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		bw := bufio.NewWriterSize(spool, 1<<20)
-		if _, err := formats.Write(r.Context(), s.store.QuadStore(), format, o, bw); err != nil {
+		if _, err := formats.Write(r.Context(), s.store, format, o, bw); err != nil {
 			return nil, err
 		}
 		return nil, bw.Flush()

@@ -242,7 +242,7 @@ func TestIngestFailureSaysWhatWasWritten(t *testing.T) {
 	for _, written := range []bool{false, true} {
 		t.Run(fmt.Sprint("written=", written), func(t *testing.T) {
 			st, dir := openBuiltin(t)
-			srv, err := New(t.Context(), &failingStore{Store: st, written: written}, Options{Token: testToken, SnapshotDir: dir})
+			srv, err := New(t.Context(), st, Options{Token: testToken, SnapshotDir: dir, Loader: testLoader{&failingStore{Store: st, written: written}}})
 			if err != nil {
 				t.Fatal(err)
 			}

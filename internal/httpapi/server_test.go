@@ -67,6 +67,9 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	st, dir := openBuiltin(t)
 	opts.SnapshotDir = dir
+	if opts.Loader == nil {
+		opts.Loader = testLoader{st}
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -182,52 +185,48 @@ const (
 func TestRoutes(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := t.Context()
-	qs := f.st.QuadStore()
-	v, err := query.LoadView(ctx, qs, f.st, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := query.NewReader(f.st, query.ReaderOptions{})
 	type want func() (any, error)
 	cases := []struct {
 		path string
 		want want
 	}{
-		{"/v1/entities/" + crocus, func() (any, error) { return query.Show(ctx, qs, crocus) }},
-		{"/v1/entities/ISIS-K", func() (any, error) { return query.Show(ctx, qs, "ISIS-K") }},
-		{"/v1/entities/" + url.PathEscape("Islamic State Khorasan Province"), func() (any, error) { return query.Show(ctx, qs, isisk) }},
-		{"/v1/search?q=khorasan", func() (any, error) { return query.Search(ctx, qs, "khorasan", 50) }},
-		{"/v1/search?q=crocus&limit=2", func() (any, error) { return query.Search(ctx, qs, "crocus", 2) }},
-		{"/v1/entities/ISIS-K/neighbors", func() (any, error) { return query.Neighbors(ctx, qs, v, "ISIS-K", 1, query.Filter{}) }},
+		{"/v1/entities/" + crocus, func() (any, error) { return r.Show(ctx, crocus) }},
+		{"/v1/entities/ISIS-K", func() (any, error) { return r.Show(ctx, "ISIS-K") }},
+		{"/v1/entities/" + url.PathEscape("Islamic State Khorasan Province"), func() (any, error) { return r.Show(ctx, isisk) }},
+		{"/v1/search?q=khorasan", func() (any, error) { return r.Search(ctx, "khorasan", 50) }},
+		{"/v1/search?q=crocus&limit=2", func() (any, error) { return r.Search(ctx, "crocus", 2) }},
+		{"/v1/entities/ISIS-K/neighbors", func() (any, error) { return r.Neighbors(ctx, "ISIS-K", 1, query.Filter{}) }},
 		{"/v1/entities/ISIS-K/neighbors?depth=2&predicates=perpetratedBy,affiliateOf", func() (any, error) {
-			return query.Neighbors(ctx, qs, v, "ISIS-K", 2, query.Filter{Predicates: []string{"perpetratedBy", "affiliateOf"}})
+			return r.Neighbors(ctx, "ISIS-K", 2, query.Filter{Predicates: []string{"perpetratedBy", "affiliateOf"}})
 		}},
-		{"/v1/entities/ISIS-K/timeline", func() (any, error) { return query.Timeline(ctx, qs, v, "ISIS-K") }},
-		{"/v1/paths?from=ISIS-K&to=" + crocus + "&k=3", func() (any, error) { return query.Paths(ctx, qs, v, "ISIS-K", crocus, 3, 0, query.Filter{}) }},
+		{"/v1/entities/ISIS-K/timeline", func() (any, error) { return r.Timeline(ctx, "ISIS-K") }},
+		{"/v1/paths?from=ISIS-K&to=" + crocus + "&k=3", func() (any, error) { return r.Paths(ctx, "ISIS-K", crocus, 3, 0, query.Filter{}) }},
 		{"/v1/paths?from=ISIS-K&to=Taliban&k=2&max-depth=3&exclude-sources=source:threatgraph-editors", func() (any, error) {
-			return query.Paths(ctx, qs, v, "ISIS-K", "Taliban", 2, 3, query.Filter{ExcludeSources: []string{"source:threatgraph-editors"}})
+			return r.Paths(ctx, "ISIS-K", "Taliban", 2, 3, query.Filter{ExcludeSources: []string{"source:threatgraph-editors"}})
 		}},
 		{"/v1/centrality", func() (any, error) {
-			return query.Centrality(ctx, v, query.CentralityOptions{Measure: "pagerank", Top: 10})
+			return r.Centrality(ctx, query.CentralityOptions{Measure: "pagerank", Top: 10})
 		}},
 		{"/v1/centrality?measure=betweenness&kinds=Group,Person&top=5", func() (any, error) {
-			return query.Centrality(ctx, v, query.CentralityOptions{Measure: "betweenness", Kinds: []string{"Group", "Person"}, Top: 5})
+			return r.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Kinds: []string{"Group", "Person"}, Top: 5})
 		}},
 		{"/v1/centrality?measure=degree&top=3&stability=true&from=2024", func() (any, error) {
-			return query.Centrality(ctx, v, query.CentralityOptions{Measure: "degree", Top: 3, Stability: true, Filter: query.Filter{From: "2024"}})
+			return r.Centrality(ctx, query.CentralityOptions{Measure: "degree", Top: 3, Stability: true, Filter: query.Filter{From: "2024"}})
 		}},
-		{"/v1/preceded", func() (any, error) { return query.Preceded(ctx, qs, v, query.PrecededOptions{WindowDays: 90}) }},
+		{"/v1/preceded", func() (any, error) { return r.Preceded(ctx, query.PrecededOptions{WindowDays: 90}) }},
 		{"/v1/preceded?window=1y&group=ISIS-K", func() (any, error) {
-			return query.Preceded(ctx, qs, v, query.PrecededOptions{WindowDays: 365, Group: "ISIS-K"})
+			return r.Preceded(ctx, query.PrecededOptions{WindowDays: 365, Group: "ISIS-K"})
 		}},
-		{"/v1/contested", func() (any, error) { return query.Contested(ctx, qs) }},
-		{"/v1/communities", func() (any, error) { return query.Communities(ctx, v, "", query.Filter{}) }},
-		{"/v1/communities?project=group", func() (any, error) { return query.Communities(ctx, v, "group", query.Filter{}) }},
-		{"/v1/stats", func() (any, error) { return query.GetStats(ctx, qs) }},
+		{"/v1/contested", func() (any, error) { return r.Contested(ctx) }},
+		{"/v1/communities", func() (any, error) { return r.Communities(ctx, "", query.Filter{}) }},
+		{"/v1/communities?project=group", func() (any, error) { return r.Communities(ctx, "group", query.Filter{}) }},
+		{"/v1/stats", func() (any, error) { return r.Stats(ctx) }},
 		{"/v1/query?lang=gizmo&q=" + url.QueryEscape(`g.V("<group:isis-k>").Out("<tg:name>").All()`), func() (any, error) {
-			return RunQuery(ctx, qs, "gizmo", `g.V("<group:isis-k>").Out("<tg:name>").All()`, Limits{})
+			return RunQuery(ctx, f.st.QuadStore(), "gizmo", `g.V("<group:isis-k>").Out("<tg:name>").All()`, Limits{})
 		}},
 		{"/v1/query?lang=graphql&q=" + url.QueryEscape(`{ nodes(id: <group:isis-k>) { id name: <tg:name> } }`), func() (any, error) {
-			return RunQuery(ctx, qs, "graphql", `{ nodes(id: <group:isis-k>) { id name: <tg:name> } }`, Limits{})
+			return RunQuery(ctx, f.st.QuadStore(), "graphql", `{ nodes(id: <group:isis-k>) { id name: <tg:name> } }`, Limits{})
 		}},
 		{"/healthz", func() (any, error) { return &Health{Status: "ok", Quads: f.srv.Quads(), ReadOnly: true}, nil }},
 	}
