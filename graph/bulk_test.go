@@ -128,11 +128,7 @@ func TestScanMatchesCayley(t *testing.T) {
 	}
 	want := readAll(t, s.QuadStore())
 	var got []string
-	sc, ok := s.QuadStore().(graph.Scanner)
-	if !ok {
-		t.Fatal("the bbolt quad store is not a Scanner")
-	}
-	if err := sc.Scan(ctx, func(q quad.Quad) error { got = append(got, q.NQuad()); return nil }); err != nil {
+	if err := s.Scan(ctx, func(q quad.Quad) error { got = append(got, q.NQuad()); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	sort.Strings(got)
@@ -162,10 +158,7 @@ func TestOutMatchesCayley(t *testing.T) {
 	if _, err := s.Write(ctx, in[55_000:]); err != nil {
 		t.Fatal(err)
 	}
-	or, ok := s.QuadStore().(graph.OutReader)
-	if !ok {
-		t.Fatal("the bbolt quad store is not an OutReader")
-	}
+	or := s
 	qs := s.QuadStore()
 	total := 0
 	defer func() {

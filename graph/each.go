@@ -8,18 +8,24 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-// Each calls fn for every quad that has v in direction d, stopping at the
-// first error fn returns. Subjects are read through OutReader where the
-// store has it (bbolt), everything else through cayley's index iterators.
-func Each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	if or, ok := qs.(OutReader); ok {
-		switch d {
-		case quad.Subject:
-			return or.Out(ctx, v, fn)
-		case quad.Object:
-			return or.In(ctx, v, fn)
-		}
+// Quads calls fn for every quad that has v in direction d, stopping at the
+// first error fn returns: subjects and objects through Out and In (bbolt's
+// indexes read directly), predicates and labels through cayley's index
+// iterators. With Scan and Count it is what query reads of a store
+// (query.Store).
+func (s *Store) Quads(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
+	switch d {
+	case quad.Subject:
+		return s.Out(ctx, v, fn)
+	case quad.Object:
+		return s.In(ctx, v, fn)
 	}
+	qs, _ := s.handles()
+	return each(ctx, qs, d, v, fn)
+}
+
+// each reads the quads with v in direction d through cayley's iterators.
+func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
 	ref, err := qs.ValueOf(v)
 	if err != nil {
 		return fmt.Errorf("looking up %v: %v", v, err)
@@ -28,15 +34,6 @@ func Each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Val
 		return nil
 	}
 	return drain(ctx, qs, qs.QuadIterator(d, ref).Iterate(), fn)
-}
-
-// All calls fn for every quad of the store, through Scanner where the
-// store has it (bbolt), else through cayley's iterator.
-func All(ctx context.Context, qs cgraph.QuadStore, fn func(quad.Quad) error) error {
-	if sc, ok := qs.(Scanner); ok {
-		return sc.Scan(ctx, fn)
-	}
-	return drain(ctx, qs, qs.QuadsAllIterator().Iterate(), fn)
 }
 
 // drain runs a cayley iterator of quads to its end, closing it.

@@ -173,7 +173,7 @@ func TestFailedWriteDoesNotPoison(t *testing.T) {
 	}
 	sameQuads(t, scanAll(t, s), want)
 	var out []string
-	if err := graph.Each(ctx, s.QuadStore(), quad.Subject, quad.IRI("big:e19999"), func(q quad.Quad) error { out = append(out, q.NQuad()); return nil }); err != nil || len(out) != 2 {
+	if err := s.Quads(ctx, quad.Subject, quad.IRI("big:e19999"), func(q quad.Quad) error { out = append(out, q.NQuad()); return nil }); err != nil || len(out) != 2 {
 		t.Errorf("big:e19999 has %d out-quads (%v); want its name and partOf", len(out), err)
 	}
 }
@@ -322,7 +322,7 @@ func TestCreateKilled(t *testing.T) {
 						t.Fatalf("kill %d: writing to %s: %d, %v", k, e.Name(), n, err)
 					}
 					var got []quad.Quad
-					if err := graph.Each(ctx, s.QuadStore(), quad.Subject, quad.IRI("group:k"), func(q quad.Quad) error { got = append(got, q); return nil }); err != nil || len(got) != 1 {
+					if err := s.Quads(ctx, quad.Subject, quad.IRI("group:k"), func(q quad.Quad) error { got = append(got, q); return nil }); err != nil || len(got) != 1 {
 						t.Fatalf("kill %d: reading back from %s: %v, %v", k, e.Name(), got, err)
 					}
 					if err := s.Close(); err != nil {

@@ -6,30 +6,12 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/pquads"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
-
-// A Scanner reads every quad of a store in one pass, faster than cayley's
-// iterators. The quad store that (*Store).QuadStore returns implements it;
-// query uses it where it reads everything (the analytics view, stats).
-type Scanner interface {
-	// Scan calls fn for every quad, in the store's order, and stops at the
-	// first error fn returns. Quads written during a scan are not seen.
-	Scan(ctx context.Context, fn func(quad.Quad) error) error
-}
-
-// scanning wraps cayley's quad store with Scan.
-type scanning struct {
-	cgraph.QuadStore
-	s *Store
-}
-
-func (w scanning) Scan(ctx context.Context, fn func(quad.Quad) error) error { return w.s.Scan(ctx, fn) }
 
 // Scan reads every quad. On bbolt it reads cayley's log bucket directly in
 // one read transaction (node values in a map by id, then each quad's ids
@@ -88,29 +70,12 @@ func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
 	})
 }
 
-// An OutReader reads the quads whose subject, or object, is a value, faster
-// than cayley's iterators; the quad store of a bbolt Store implements it.
-type OutReader interface {
-	// Out calls fn for every quad whose subject is v (in no particular order).
-	Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
-	// In calls fn for every quad whose object is v (in no particular order).
-	In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
-}
-
-func (w scanning) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
-	return w.s.Out(ctx, v, fn)
-}
-
-func (w scanning) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
-	return w.s.In(ctx, v, fn)
-}
-
 // In calls fn for every quad whose object is v, through cayley's
 // object-predicate-subject index read directly on bbolt (see Out).
 func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
 	qs, db := s.handles()
 	if db == nil {
-		return Each(ctx, qs, quad.Object, v, fn)
+		return each(ctx, qs, quad.Object, v, fn)
 	}
 	return s.byIndex(ctx, db, v, "ops", fn)
 }
@@ -122,7 +87,7 @@ func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) 
 func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
 	qs, db := s.handles()
 	if db == nil {
-		return Each(ctx, qs, quad.Subject, v, fn)
+		return each(ctx, qs, quad.Subject, v, fn)
 	}
 	return s.byIndex(ctx, db, v, "sp", fn)
 }

@@ -462,11 +462,11 @@ func (s *Store) SetHolderNote(note string) error {
 	return nil
 }
 
-// QuadStore gives the query layer cayley's store. It also implements
-// Scanner.
+// QuadStore gives cayley's store, for cayley's own query languages (raw
+// Gizmo and GraphQL); everything else reads through Scan, Quads and Count.
 func (s *Store) QuadStore() cgraph.QuadStore {
 	qs, _ := s.handles()
-	return scanning{qs, s}
+	return qs
 }
 
 // Path returns where the store lives.

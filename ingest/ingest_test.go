@@ -320,7 +320,7 @@ func TestNQuadsLoad(t *testing.T) {
 		t.Errorf("added %d; want 5 (4 quads and the name's lookup key)", rep.Totals().Added)
 	}
 	// The name resolves, case-insensitively, as for the native format.
-	if m, err := query.Resolve(t.Context(), s.QuadStore(), "x"); err != nil || m.ID != "group:x" {
+	if m, err := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), "x"); err != nil || m.ID != "group:x" {
 		t.Errorf("Resolve(x) after N-Quads ingest = %+v, %v; want group:x", m, err)
 	}
 }

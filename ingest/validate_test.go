@@ -134,7 +134,7 @@ func TestNQuadsExportReadsBack(t *testing.T) {
 		t.Fatalf("built-in dataset: %v", err)
 	}
 	var nq bytes.Buffer
-	if _, err := formats.Write(t.Context(), s.QuadStore(), "nquads", export.Options{}, &nq); err != nil {
+	if _, err := formats.Write(t.Context(), s, "nquads", export.Options{}, &nq); err != nil {
 		t.Fatal(err)
 	}
 	s2 := openStore(t)

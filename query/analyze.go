@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
-
 	"github.com/threatgraph/threatgraph/query/analytics"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -111,8 +109,8 @@ type CentralityOptions struct {
 	Stability bool // rerun with each source left out in turn
 }
 
-// Centrality ranks entities by a measure.
-func Centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityResult, error) {
+// centrality ranks entities by a measure.
+func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityResult, error) {
 	if o.Top <= 0 {
 		o.Top = 10
 	}
@@ -269,15 +267,15 @@ type PathsResult struct {
 	Paths []PathAnswer `json:"paths"` // empty when there is no path: an answer, not an error
 }
 
-// Paths returns up to k shortest paths (Yen) from one entity to another in
+// paths returns up to k shortest paths (Yen) from one entity to another in
 // the undirected reading, at most maxDepth hops (0: any), each hop with its
 // predicate, direction and sources.
-func Paths(ctx context.Context, qs cgraph.QuadStore, v *View, from, to string, k, maxDepth int, f Filter) (*PathsResult, error) {
-	a, err := Resolve(ctx, qs, from)
+func paths(ctx context.Context, qs Store, v *View, from, to string, k, maxDepth int, f Filter) (*PathsResult, error) {
+	a, err := resolve(ctx, qs, from)
 	if err != nil {
 		return nil, err
 	}
-	b, err := Resolve(ctx, qs, to)
+	b, err := resolve(ctx, qs, to)
 	if err != nil {
 		return nil, err
 	}
@@ -336,9 +334,9 @@ type NeighborsResult struct {
 	Neighbors []Neighbor `json:"neighbors"` // nearest first, then by id
 }
 
-// Neighbors lists the entities within depth hops (undirected), nearest first.
-func Neighbors(ctx context.Context, qs cgraph.QuadStore, v *View, id string, depth int, f Filter) (*NeighborsResult, error) {
-	m, err := Resolve(ctx, qs, id)
+// neighbors lists the entities within depth hops (undirected), nearest first.
+func neighbors(ctx context.Context, qs Store, v *View, id string, depth int, f Filter) (*NeighborsResult, error) {
+	m, err := resolve(ctx, qs, id)
 	if err != nil {
 		return nil, err
 	}
@@ -408,10 +406,10 @@ type TimelineResult struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-// Timeline lists the subject's own dates and the dated entities one hop
+// timeline lists the subject's own dates and the dated entities one hop
 // away (attacks it carried out, warnings about it, claims of it), in order.
-func Timeline(ctx context.Context, qs cgraph.QuadStore, v *View, id string) (*TimelineResult, error) {
-	m, err := Resolve(ctx, qs, id)
+func timeline(ctx context.Context, qs Store, v *View, id string) (*TimelineResult, error) {
+	m, err := resolve(ctx, qs, id)
 	if err != nil {
 		return nil, err
 	}

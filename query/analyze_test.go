@@ -11,23 +11,23 @@ import (
 	"github.com/threatgraph/threatgraph/query"
 )
 
-func demoView(t *testing.T) *query.View {
+// demoView returns a Reader on the demo store and its loaded view.
+func demoView(t *testing.T) (*query.Reader, *query.View) {
 	t.Helper()
-	s := demoStore(t)
-	v, err := query.LoadView(t.Context(), s.QuadStore(), s, "")
+	r := query.NewReader(demoStore(t), query.ReaderOptions{})
+	v, err := r.View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return r, v
 }
 
 // TestPrecededCrocus checks the answer the articles give: the US warnings to
 // Russia in early March and the 7 March public advisory preceded the 22
 // March attack by 12-21 and 15 days.
 func TestPrecededCrocus(t *testing.T) {
-	s := demoStore(t)
-	v := demoView(t)
-	res, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90})
+	r, v := demoView(t)
+	res, err := r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestPrecededCrocus(t *testing.T) {
 			}
 		}
 	}
-	certain, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90, CertainOnly: true})
+	certain, err := r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 90, CertainOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestPrecededCrocus(t *testing.T) {
 		t.Errorf("CertainOnly kept %d warnings; want at least the three certain ones before Crocus", kept)
 	}
 	// Within a 10-day window the early-March warnings no longer count.
-	res, err = query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 10})
+	res, err = r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +113,8 @@ func TestPrecededCrocus(t *testing.T) {
 // TestTajikistanPath: the Tajikistan-Crocus connection goes through the
 // arrested suspects.
 func TestTajikistanPath(t *testing.T) {
-	s := demoStore(t)
-	v := demoView(t)
-	res, err := query.Paths(t.Context(), s.QuadStore(), v, "Tajikistan", "Crocus City Hall attack", 5, 3, query.Filter{})
+	r, _ := demoView(t)
+	res, err := r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 5, 3, query.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,16 +136,16 @@ func TestTajikistanPath(t *testing.T) {
 		t.Errorf("no path Tajikistan <-nationality- suspect -suspectIn-> attack among %+v", res.Paths)
 	}
 	// No path is an answer, not an error.
-	res, err = query.Paths(t.Context(), s.QuadStore(), v, "Tajikistan", "Crocus City Hall attack", 1, 0, query.Filter{Predicates: []string{"partOf"}})
+	res, err = r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 1, 0, query.Filter{Predicates: []string{"partOf"}})
 	if err != nil || len(res.Paths) != 0 {
 		t.Errorf("partOf-only path: %v, %v; want no path and no error", res.Paths, err)
 	}
 }
 
 func TestCentralityAndStability(t *testing.T) {
-	v := demoView(t)
+	r, v := demoView(t)
 	for _, m := range query.Measures {
-		res, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: m, Kinds: []string{"Group"}, Top: 3})
+		res, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: m, Kinds: []string{"Group"}, Top: 3})
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -164,7 +163,7 @@ func TestCentralityAndStability(t *testing.T) {
 			}
 		}
 	}
-	res, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: "betweenness", Top: 5, Stability: true})
+	res, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: "betweenness", Top: 5, Stability: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,15 +181,14 @@ func TestCentralityAndStability(t *testing.T) {
 	if _, err := v.Graph(query.Filter{Sources: []string{"source:nobody"}}); err == nil {
 		t.Errorf("unknown source accepted")
 	}
-	if _, err := query.Centrality(t.Context(), v, query.CentralityOptions{Measure: "fame"}); err == nil {
+	if _, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: "fame"}); err == nil {
 		t.Errorf("unknown measure accepted")
 	}
 }
 
 func TestCommunitiesAndTimeline(t *testing.T) {
-	s := demoStore(t)
-	v := demoView(t)
-	res, err := query.Communities(t.Context(), v, "group", query.Filter{})
+	r, _ := demoView(t)
+	res, err := r.Communities(t.Context(), "group", query.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +208,7 @@ func TestCommunitiesAndTimeline(t *testing.T) {
 	if !together {
 		t.Errorf("ISIS-K and the Taliban (fighting each other in Afghanistan) should share a community: %+v", res.Communities)
 	}
-	tl, err := query.Timeline(t.Context(), s.QuadStore(), v, "ISIS-K")
+	tl, err := r.Timeline(t.Context(), "ISIS-K")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +226,8 @@ func TestCommunitiesAndTimeline(t *testing.T) {
 func TestViewSnapshot(t *testing.T) {
 	s := demoStore(t)
 	dir := t.TempDir()
-	v1, err := query.LoadView(t.Context(), s.QuadStore(), s, dir)
+	r := query.NewReader(s, query.ReaderOptions{Dir: dir})
+	v1, err := r.View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +236,7 @@ func TestViewSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no snapshot written: %v", err)
 	}
-	v2, err := query.LoadView(t.Context(), s.QuadStore(), s, dir)
+	v2, err := query.NewReader(s, query.ReaderOptions{Dir: dir}).View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +248,8 @@ func TestViewSnapshot(t *testing.T) {
 		t.Errorf("snapshot view differs from the built one")
 	}
 	// A stale snapshot (another quad count) is rebuilt.
-	stale := fakeCounter(v1.Quads + 1)
-	v3, err := query.LoadView(t.Context(), s.QuadStore(), stale, dir)
+	stale := staleStore{s, v1.Quads + 1}
+	v3, err := query.NewReader(stale, query.ReaderOptions{Dir: dir}).View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,12 +293,12 @@ entities:
 	if _, err := ingest.Load(t.Context(), s, []*ingest.File{ingest.Parse("c.yaml", []byte(data))}, ingest.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := query.BuildView(t.Context(), s.QuadStore())
-	if err != nil {
+	r := query.NewReader(s, query.ReaderOptions{})
+	if err := r.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []query.Filter{{}, {ExcludeSources: []string{"source:s2"}}} {
-		res, err := query.Preceded(t.Context(), s.QuadStore(), v, query.PrecededOptions{WindowDays: 90, Filter: f})
+		res, err := r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 90, Filter: f})
 		if err != nil {
 			t.Fatal(err)
 		}

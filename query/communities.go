@@ -30,12 +30,12 @@ type CommunitiesResult struct {
 	Singletons  int         `json:"singletons"`
 }
 
-// Communities runs gonum's Louvain (resolution 1, seeded) on the undirected
+// communities runs gonum's Louvain (resolution 1, seeded) on the undirected
 // reading of the graph weighted by supporting sources, or, with project
 // "group", on the one-mode projection of groups: two groups are linked with
 // weight w when w entities (attacks, people, places, claims) link to both,
 // plus one for each direct group-group relation.
-func Communities(ctx context.Context, v *View, project string, f Filter) (*CommunitiesResult, error) {
+func communities(ctx context.Context, v *View, project string, f Filter) (*CommunitiesResult, error) {
 	g, err := v.Graph(f)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ import (
 // starView is the view of an on-disk store in which n people are members
 // of one group, each stated by one source: the shape on which gonum's
 // Louvain is quadratic.
-func starView(t *testing.T, n int) *query.View {
+func starView(t *testing.T, n int) *query.Reader {
 	t.Helper()
 	ctx := context.Background()
 	s, err := graph.Open(ctx, graph.Options{Path: filepath.Join(t.TempDir(), "db")}, nil)
@@ -27,11 +27,11 @@ func starView(t *testing.T, n int) *query.View {
 	if _, err := s.Write(ctx, qs); err != nil {
 		t.Fatal(err)
 	}
-	v, err := query.LoadView(ctx, s.QuadStore(), s, "")
-	if err != nil {
+	r := query.NewReader(s, query.ReaderOptions{})
+	if err := r.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return r
 }
 
 // TestCommunitiesStar runs communities on a star of 30k members with a
@@ -40,11 +40,11 @@ func starView(t *testing.T, n int) *query.View {
 // either way. gonum's Louvain took minutes here and did not stop.
 func TestCommunitiesStar(t *testing.T) {
 	const n = 30_000
-	v := starView(t, n)
+	r := starView(t, n)
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	res, err := query.Communities(ctx, v, "", query.Filter{})
+	res, err := r.Communities(ctx, "", query.Filter{})
 	took := time.Since(start)
 	if took > 1500*time.Millisecond {
 		t.Fatalf("communities on a %d-star took %v with a 200 ms context; want at most 1.5 s", n, took)
@@ -66,10 +66,10 @@ func TestCommunitiesStar(t *testing.T) {
 // TestCommunitiesCancelled checks that a done context stops communities
 // with its error.
 func TestCommunitiesCancelled(t *testing.T) {
-	v := starView(t, 2000)
+	r := starView(t, 2000)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := query.Communities(ctx, v, "", query.Filter{}); !errors.Is(err, context.Canceled) {
+	if _, err := r.Communities(ctx, "", query.Filter{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("communities with a cancelled context: err %v, want context.Canceled", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/threatgraph/threatgraph/query"
 )
 
 // tempDir holds the stores the tests share; TestMain removes it.
@@ -29,6 +31,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type fakeCounter int64
+// staleStore is a store that claims another quad count than its snapshot's.
+type staleStore struct {
+	query.Store
+	count int64
+}
 
-func (c fakeCounter) Count(context.Context) (int64, error) { return int64(c), nil }
+func (s staleStore) Count(context.Context) (int64, error) { return s.count, nil }

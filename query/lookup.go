@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"github.com/threatgraph/threatgraph/schema"
@@ -38,9 +37,9 @@ type Match struct {
 	Matched string `json:"matched,omitempty"` // the name or alias that matched
 }
 
-// Resolve finds the entity that text names: an id, or a name or alias
+// resolve finds the entity that text names: an id, or a name or alias
 // compared case- and accent-insensitively.
-func Resolve(ctx context.Context, qs cgraph.QuadStore, text string) (Match, error) {
+func resolve(ctx context.Context, qs Store, text string) (Match, error) {
 	text = strings.TrimSpace(text)
 	if k, name, err := kindAndName(ctx, qs, text); err != nil {
 		return Match{}, err
@@ -61,10 +60,10 @@ func Resolve(ctx context.Context, qs cgraph.QuadStore, text string) (Match, erro
 }
 
 // byKey returns the entities with a name or alias whose key is k.
-func byKey(ctx context.Context, qs cgraph.QuadStore, k string) ([]Match, error) {
+func byKey(ctx context.Context, qs Store, k string) ([]Match, error) {
 	seen := map[string]bool{}
 	var out []Match
-	err := iterate(ctx, qs, quad.Object, quad.String(k), func(q quad.Quad) error {
+	err := qs.Quads(ctx, quad.Object, quad.String(k), func(q quad.Quad) error {
 		if p, _ := q.Predicate.(quad.IRI); string(p) != schema.KeyIRI {
 			return nil
 		}
@@ -86,10 +85,10 @@ func byKey(ctx context.Context, qs cgraph.QuadStore, k string) ([]Match, error) 
 
 // kindAndName returns an entity's kind and display name ("" when id is not
 // an entity; the name by DisplayName).
-func kindAndName(ctx context.Context, qs cgraph.QuadStore, id string) (kind, name string, err error) {
+func kindAndName(ctx context.Context, qs Store, id string) (kind, name string, err error) {
 	var names []SourcedName
 	title := ""
-	err = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+	err = qs.Quads(ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		switch string(labelIRI(q.Predicate)) {
 		case schema.TypeIRI:
 			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
@@ -127,9 +126,9 @@ type Fact struct {
 	Evidence  []Evidence `json:"evidence"`
 }
 
-// Show returns the card of the entity that text names.
-func Show(ctx context.Context, qs cgraph.QuadStore, text string) (*Card, error) {
-	m, err := Resolve(ctx, qs, text)
+// show returns the card of the entity that text names.
+func show(ctx context.Context, qs Store, text string) (*Card, error) {
+	m, err := resolve(ctx, qs, text)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +146,7 @@ func Show(ctx context.Context, qs cgraph.QuadStore, text string) (*Card, error) 
 	sources := map[string]bool{}
 	collect := func(d quad.Direction, dst *[]Fact) error {
 		idx := map[string]int{}
-		err := iterate(ctx, qs, d, quad.IRI(m.ID), func(q quad.Quad) error {
+		err := qs.Quads(ctx, d, quad.IRI(m.ID), func(q quad.Quad) error {
 			p := string(labelIRI(q.Predicate))
 			if p == schema.KeyIRI || p == schema.TypeIRI && d == quad.Subject {
 				return nil

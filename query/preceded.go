@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
-
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -97,12 +95,12 @@ type step struct {
 	pred string
 }
 
-// Preceded matches warnings to the attacks that followed them: by group (the
+// preceded matches warnings to the attacks that followed them: by group (the
 // warned-about group, its affiliates and the groups it is an affiliate or
 // splinter of, two levels each way) and by place (the attack's place lies
 // within the warned place through partOf, any source). A warning with a
 // group and a place must match both when the attack has both.
-func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptions) (*PrecededResult, error) {
+func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*PrecededResult, error) {
 	if o.WindowDays <= 0 {
 		o.WindowDays = 90
 	}
@@ -117,7 +115,7 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 
 	var groupFilter, placeFilter int32 = -1, -1
 	if o.Group != "" {
-		m, err := Resolve(ctx, qs, o.Group)
+		m, err := resolve(ctx, qs, o.Group)
 		if err != nil {
 			return nil, fmt.Errorf("group: %w", err)
 		}
@@ -128,7 +126,7 @@ func Preceded(ctx context.Context, qs cgraph.QuadStore, v *View, o PrecededOptio
 		groupFilter = n
 	}
 	if o.Place != "" {
-		m, err := Resolve(ctx, qs, o.Place)
+		m, err := resolve(ctx, qs, o.Place)
 		if err != nil {
 			return nil, fmt.Errorf("place: %w", err)
 		}
@@ -333,7 +331,7 @@ func (v *View) chainHops(ch []step) []Hop {
 }
 
 // literal returns the values of a literal predicate of an entity, joined.
-func literal(ctx context.Context, qs cgraph.QuadStore, id, pred string) string {
+func literal(ctx context.Context, qs Store, id, pred string) string {
 	var vals []string
 	_ = iterateValue(ctx, qs, id, pred, func(s string) { vals = append(vals, s) })
 	slices.Sort(vals)

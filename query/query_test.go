@@ -53,19 +53,19 @@ func demoStore(t *testing.T) *graph.Store {
 func TestResolveAliases(t *testing.T) {
 	s := demoStore(t)
 	for _, name := range []string{"ISIS-K", "IS-K", "ISIL-K", "Islamic State Khorasan Province", "islamic state khorasan province", "isil‑k", "ÍSIS-K", "  IS-K ", "group:isis-k"} {
-		m, err := query.Resolve(t.Context(), s.QuadStore(), name)
+		m, err := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), name)
 		if err != nil || m.ID != "group:isis-k" || m.Kind != "Group" {
 			t.Errorf("Resolve(%q) = %+v, %v; want group:isis-k", name, m, err)
 		}
 	}
-	if _, err := query.Resolve(t.Context(), s.QuadStore(), "Islamic State Kent"); !errors.Is(err, query.ErrNotFound) {
+	if _, err := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), "Islamic State Kent"); !errors.Is(err, query.ErrNotFound) {
 		t.Errorf("Resolve(unknown) error = %v; want ErrNotFound", err)
 	}
 }
 
 func TestShowMarksDisagreement(t *testing.T) {
 	s := demoStore(t)
-	card, err := query.Show(t.Context(), s.QuadStore(), "Crocus City Hall attack")
+	card, err := query.NewReader(s, query.ReaderOptions{}).Show(t.Context(), "Crocus City Hall attack")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestShowMarksDisagreement(t *testing.T) {
 
 func TestContestedAndStats(t *testing.T) {
 	s := demoStore(t)
-	dis, err := query.Contested(t.Context(), s.QuadStore())
+	dis, err := query.NewReader(s, query.ReaderOptions{}).Contested(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestContestedAndStats(t *testing.T) {
 			t.Errorf("Kabul airport date listed as contested (year vs month of the same date)")
 		}
 	}
-	st, err := query.GetStats(t.Context(), s.QuadStore())
+	st, err := query.NewReader(s, query.ReaderOptions{}).Stats(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestContestedAndStats(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	s := demoStore(t)
-	ms, err := query.Search(t.Context(), s.QuadStore(), "khorasan", 0)
+	ms, err := query.NewReader(s, query.ReaderOptions{}).Search(t.Context(), "khorasan", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestSearch(t *testing.T) {
 	if !ids["group:isis-k"] {
 		t.Errorf("search khorasan = %v; want group:isis-k", ms)
 	}
-	ms, err = query.Search(t.Context(), s.QuadStore(), "ISIS-K", 0)
+	ms, err = query.NewReader(s, query.ReaderOptions{}).Search(t.Context(), "ISIS-K", 0)
 	if err != nil || len(ms) == 0 || ms[0].ID != "group:isis-k" {
 		t.Errorf("search ISIS-K: exact match first; got %v, %v", ms, err)
 	}
@@ -161,7 +161,7 @@ func TestSearch(t *testing.T) {
 // dataset loads: the per-kind table and the stats block.
 func TestDatasetCounts(t *testing.T) {
 	s := demoStore(t)
-	st, err := query.GetStats(t.Context(), s.QuadStore())
+	st, err := query.NewReader(s, query.ReaderOptions{}).Stats(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

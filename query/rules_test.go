@@ -221,7 +221,8 @@ func TestReadModelsAgree(t *testing.T) {
 	if _, err := ingest.Load(t.Context(), s, []*ingest.File{ingest.Parse("rules.nq", []byte(rulesStore))}, ingest.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := query.LoadView(t.Context(), s.QuadStore(), s, "")
+	r := query.NewReader(s, query.ReaderOptions{})
+	v, err := r.View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,15 +249,15 @@ func TestReadModelsAgree(t *testing.T) {
 	if n, ok := v.Node("group:x"); !ok || v.Names[n] != want {
 		t.Errorf("view name of group:x %q; want %q", v.Names[n], want)
 	}
-	m, err := query.Resolve(t.Context(), s.QuadStore(), "group:x")
+	m, err := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), "group:x")
 	if err != nil || m.Name != want {
 		t.Errorf("Resolve(group:x) = %+v, %v; want name %q", m, err, want)
 	}
-	if m, _ := query.Resolve(t.Context(), s.QuadStore(), "source:quiet"); m.Name != "A quiet article" {
+	if m, _ := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), "source:quiet"); m.Name != "A quiet article" {
 		t.Errorf("Resolve(source:quiet) name %q; want its title", m.Name)
 	}
 	var buf bytes.Buffer
-	if _, err := export.WriteGraph(t.Context(), s.QuadStore(), export.Options{Sources: []string{"source:quiet", "source:loud"}}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&buf, k) }); err != nil {
+	if _, err := export.WriteGraph(t.Context(), s, export.Options{Sources: []string{"source:quiet", "source:loud"}}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&buf, k) }); err != nil {
 		t.Fatalf("export --sources source:quiet,source:loud: %v", err)
 	}
 	if !strings.Contains(buf.String(), ">"+want+"<") || !strings.Contains(buf.String(), ">A quiet article<") {

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"github.com/threatgraph/threatgraph/schema"
@@ -56,9 +55,9 @@ type scan struct {
 	single    map[[2]string]map[string][]quad.Quad // subject, predicate -> object key -> quads
 }
 
-func scanAll(ctx context.Context, qs cgraph.QuadStore) (*scan, error) {
+func scanAll(ctx context.Context, qs Store) (*scan, error) {
 	s := &scan{kinds: map[string]string{}, bySource: map[string]int{}, single: map[[2]string]map[string][]quad.Quad{}}
-	err := all(ctx, qs, func(q quad.Quad) error {
+	err := qs.Scan(ctx, func(q quad.Quad) error {
 		s.quads++
 		p := string(labelIRI(q.Predicate))
 		switch p {
@@ -96,9 +95,9 @@ func scanAll(ctx context.Context, qs cgraph.QuadStore) (*scan, error) {
 	return s, err
 }
 
-// GetStats counts entities by kind, facts, sources and contested facts. It
+// getStats counts entities by kind, facts, sources and contested facts. It
 // reads every quad once.
-func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
+func getStats(ctx context.Context, qs Store) (*Stats, error) {
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, err
@@ -106,8 +105,8 @@ func GetStats(ctx context.Context, qs cgraph.QuadStore) (*Stats, error) {
 	return s.stats(), nil
 }
 
-// Summary is GetStats and Contested from one read of the store.
-func Summary(ctx context.Context, qs cgraph.QuadStore) (*Stats, []Disagreement, error) {
+// summary is GetStats and Contested from one read of the store.
+func summary(ctx context.Context, qs Store) (*Stats, []Disagreement, error) {
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, nil, err
@@ -144,10 +143,10 @@ func (s *scan) stats() *Stats {
 	return st
 }
 
-// Contested lists every subject and single-valued predicate on which the
+// contested lists every subject and single-valued predicate on which the
 // sources disagree, each value with its sources and evidence, ordered by
 // subject and predicate.
-func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error) {
+func contested(ctx context.Context, qs Store) ([]Disagreement, error) {
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, err
@@ -155,7 +154,7 @@ func Contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error)
 	return s.contested(ctx, qs)
 }
 
-func (s *scan) contested(ctx context.Context, qs cgraph.QuadStore) ([]Disagreement, error) {
+func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) {
 	ev := newEvidenceCache(qs)
 	out := []Disagreement{}
 	for k, m := range s.single {
@@ -210,10 +209,10 @@ func lessValue(a, b Value) bool {
 	return strings.Compare(a.String(), b.String()) < 0
 }
 
-// Search returns the entities whose name or alias contains text (compared
+// search returns the entities whose name or alias contains text (compared
 // by schema.NameKey), exact matches first, then prefixes, then the rest,
 // each group by id.
-func Search(ctx context.Context, qs cgraph.QuadStore, text string, limit int) ([]Match, error) {
+func search(ctx context.Context, qs Store, text string, limit int) ([]Match, error) {
 	want := schema.NameKey(text)
 	if want == "" {
 		return []Match{}, nil
@@ -223,20 +222,7 @@ func Search(ctx context.Context, qs cgraph.QuadStore, text string, limit int) ([
 		matched string
 	}
 	hits := map[string]hit{}
-	keyPred, err := qs.ValueOf(quad.IRI(schema.KeyIRI))
-	if err != nil {
-		return nil, err
-	}
-	if keyPred == nil {
-		return []Match{}, nil
-	}
-	it := qs.QuadIterator(quad.Predicate, keyPred).Iterate()
-	defer it.Close()
-	for it.Next(ctx) {
-		q, err := qs.Quad(it.Result())
-		if err != nil {
-			return nil, err
-		}
+	err := qs.Quads(ctx, quad.Predicate, quad.IRI(schema.KeyIRI), func(q quad.Quad) error {
 		k, _ := q.Object.(quad.String)
 		ks := string(k)
 		rank := -1
@@ -249,14 +235,15 @@ func Search(ctx context.Context, qs cgraph.QuadStore, text string, limit int) ([
 			rank = 2
 		}
 		if rank < 0 {
-			continue
+			return nil
 		}
 		id := string(labelIRI(q.Subject))
 		if h, ok := hits[id]; !ok || rank < h.rank || rank == h.rank && ks < h.matched {
 			hits[id] = hit{rank, ks}
 		}
-	}
-	if err := it.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	ids := make([]string, 0, len(hits))
@@ -285,9 +272,9 @@ func Search(ctx context.Context, qs cgraph.QuadStore, text string, limit int) ([
 }
 
 // matchedText returns the name or alias as written whose key is k.
-func matchedText(ctx context.Context, qs cgraph.QuadStore, id, k string) string {
+func matchedText(ctx context.Context, qs Store, id, k string) string {
 	found := k
-	_ = iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+	_ = qs.Quads(ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		p := string(labelIRI(q.Predicate))
 		if p == "tg:name" || p == "tg:alias" {
 			if s, ok := q.Object.(quad.String); ok && schema.NameKey(string(s)) == k {

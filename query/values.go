@@ -6,10 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
-	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -53,16 +51,6 @@ func key(v quad.Value) string {
 	return v.String()
 }
 
-// iterate calls fn for every quad that has v in direction d.
-func iterate(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	return graph.Each(ctx, qs, d, v, fn)
-}
-
-// all calls fn for every quad in the store.
-func all(ctx context.Context, qs cgraph.QuadStore, fn func(quad.Quad) error) error {
-	return graph.All(ctx, qs, fn)
-}
-
 // Evidence is one source's support for a fact.
 type Evidence struct {
 	Source string `json:"source"`
@@ -71,11 +59,11 @@ type Evidence struct {
 
 // evidenceCache resolves labels to sources and quotes.
 type evidenceCache struct {
-	qs     cgraph.QuadStore
+	qs     Store
 	quotes map[string]string
 }
 
-func newEvidenceCache(qs cgraph.QuadStore) *evidenceCache {
+func newEvidenceCache(qs Store) *evidenceCache {
 	return &evidenceCache{qs: qs, quotes: map[string]string{}}
 }
 
@@ -89,7 +77,7 @@ func (c *evidenceCache) of(ctx context.Context, label quad.Value) (Evidence, err
 		ev.Quote = q
 		return ev, nil
 	}
-	err := iterate(ctx, c.qs, quad.Subject, quad.IRI(l), func(q quad.Quad) error {
+	err := c.qs.Quads(ctx, quad.Subject, quad.IRI(l), func(q quad.Quad) error {
 		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
 			ev.Quote = fmt.Sprint(valueOf(q.Object).Value)
 		}
@@ -124,8 +112,8 @@ func predName(p quad.Value) string {
 }
 
 // iterateValue calls fn with the string form of each value of pred on id.
-func iterateValue(ctx context.Context, qs cgraph.QuadStore, id, pred string, fn func(string)) error {
-	return iterate(ctx, qs, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+func iterateValue(ctx context.Context, qs Store, id, pred string, fn func(string)) error {
+	return qs.Quads(ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		if string(labelIRI(q.Predicate)) == pred {
 			fn(valueOf(q.Object).String())
 		}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"github.com/threatgraph/threatgraph/query/analytics"
@@ -251,12 +250,12 @@ type ViewProgress func(scanned, total int64)
 
 type viewProgressKey struct{}
 
-// progressEvery is how many quads BuildView scans between two calls of a
+// progressEvery is how many quads buildView scans between two calls of a
 // ViewProgress.
 const progressEvery = 4096
 
-// WithViewProgress returns ctx carrying fn, which BuildView and LoadView
-// call as they scan the store. It changes nothing else.
+// WithViewProgress returns ctx carrying fn, which a Reader calls as it
+// scans the store to build its view. It changes nothing else.
 func WithViewProgress(ctx context.Context, fn ViewProgress) context.Context {
 	return context.WithValue(ctx, viewProgressKey{}, fn)
 }
@@ -266,14 +265,9 @@ func viewProgressOf(ctx context.Context) ViewProgress {
 	return fn
 }
 
-// BuildView reads every quad of the store once and builds the view.
-func BuildView(ctx context.Context, qs cgraph.QuadStore) (*View, error) {
-	return buildView(ctx, qs, 0)
-}
-
-// buildView is BuildView for a store of total quads (0: unknown), which
-// only the progress reports use.
-func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, error) {
+// buildView reads every quad of the store once and builds the view; total
+// is the store's quad count, which only the progress reports use.
+func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	progress := viewProgressOf(ctx)
 	type rel struct{ s, p, o, src string }
 	kinds := map[string]string{}
@@ -286,7 +280,7 @@ func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, er
 	var rels []rel
 	var dates []dated
 	var count int64
-	err := all(ctx, qs, func(q quad.Quad) error {
+	err := qs.Scan(ctx, func(q quad.Quad) error {
 		count++
 		if progress != nil && count%progressEvery == 0 {
 			progress(count, total)
@@ -404,19 +398,14 @@ func buildView(ctx context.Context, qs cgraph.QuadStore, total int64) (*View, er
 	return v, nil
 }
 
-// Counter reports the store's quad count, which tells whether a view is current.
-type Counter interface {
-	Count(ctx context.Context) (int64, error)
-}
-
 const snapshotName = "view.snapshot"
 
-// LoadView returns the view of the store: the snapshot in dir when it is
+// loadView returns the view of the store: the snapshot in dir when it is
 // current, else a fresh build, saved to dir for the next call. An empty dir
 // (memstore) always builds. A build reports to the ViewProgress of ctx
 // (WithViewProgress), if any, with the store's count as the total.
-func LoadView(ctx context.Context, qs cgraph.QuadStore, c Counter, dir string) (*View, error) {
-	n, err := c.Count(ctx)
+func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
+	n, err := qs.Count(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -54,18 +54,19 @@ func BenchmarkView(b *testing.B) {
 	dir := filepath.Join(bigDir, "db")
 	b.Run("build", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := query.BuildView(b.Context(), s.QuadStore()); err != nil {
+			if _, err := query.NewReader(s, query.ReaderOptions{}).View(b.Context()); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	v, err := query.LoadView(b.Context(), s.QuadStore(), s, dir) // writes the snapshot
+	r := query.NewReader(s, query.ReaderOptions{Dir: dir})
+	v, err := r.View(b.Context()) // writes the snapshot
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("snapshot", func(b *testing.B) {
 		for b.Loop() {
-			v2, err := query.LoadView(b.Context(), s.QuadStore(), s, dir)
+			v2, err := query.NewReader(s, query.ReaderOptions{Dir: dir}).View(b.Context())
 			if err != nil || len(v2.Rows) != len(v.Rows) {
 				b.Fatal(err)
 			}

@@ -18,7 +18,8 @@ func TestViewProgress(t *testing.T) {
 	}
 	var calls [][2]int64
 	ctx := query.WithViewProgress(t.Context(), func(scanned, total int64) { calls = append(calls, [2]int64{scanned, total}) })
-	v, err := query.LoadView(ctx, s.QuadStore(), s, "")
+	r := query.NewReader(s, query.ReaderOptions{})
+	v, err := r.View(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestViewProgress(t *testing.T) {
 	if last := calls[len(calls)-1]; last[0] != n {
 		t.Errorf("last call %v; want %d scanned", last, n)
 	}
-	plain, err := query.LoadView(t.Context(), s.QuadStore(), s, "")
+	plain, err := query.NewReader(s, query.ReaderOptions{}).View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

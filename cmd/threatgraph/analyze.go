@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,28 +17,29 @@ import (
 	"github.com/threatgraph/threatgraph/query"
 )
 
-// view loads the analytics view of the store (from its snapshot when current).
-func (a *app) view(ctx context.Context, s *graph.Store) (*query.View, error) {
+// reader returns the Reader of the store, its view kept in the store's
+// directory for the key-value backends.
+func (a *app) reader(s *graph.Store) *query.Reader {
 	dir := ""
 	if s.Backend() != "memstore" && s.Backend() != "postgres" {
 		dir = s.Path()
 	}
+	return query.NewReader(s, query.ReaderOptions{Dir: dir, Logger: a.logger})
+}
+
+// loadedReader is reader with its view loaded (from its snapshot when
+// current), with a progress bar on a terminal while it is built.
+func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, error) {
+	q := a.reader(s)
 	start := time.Now()
 	pctx, done := a.viewProgress(ctx)
-	v, err := query.LoadView(pctx, s.QuadStore(), s, dir)
+	v, err := q.View(pctx)
 	done()
-	switch {
-	case v == nil:
+	if err != nil {
 		return nil, err
-	case errors.Is(err, fs.ErrPermission):
-		// A store read where it cannot be written: the view is built
-		// each time instead of being kept beside the store.
-		a.logger.DebugContext(ctx, "view snapshot not saved", "err", err)
-	case err != nil:
-		a.logger.WarnContext(ctx, "view snapshot not saved", "err", err)
 	}
 	a.logger.DebugContext(ctx, "view ready", "nodes", len(v.Keys), "rows", len(v.Rows), "took", time.Since(start))
-	return v, nil
+	return q, nil
 }
 
 // filterFlags adds the belief-policy and window flags shared by the analytics verbs.
@@ -51,14 +51,14 @@ func filterFlags(fs *pflag.FlagSet, f *query.Filter) {
 	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")
 }
 
-// analysis runs fn with the store and its view.
-func (a *app) analysis(cmd *cobra.Command, fn func(*graph.Store, *query.View) error) error {
+// analysis runs fn with the store's Reader, its view loaded.
+func (a *app) analysis(cmd *cobra.Command, fn func(*query.Reader) error) error {
 	return a.readStore(cmd.Context(), func(s *graph.Store) error {
-		v, err := a.view(cmd.Context(), s)
+		q, err := a.loadedReader(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
-		return fn(s, v)
+		return fn(q)
 	})
 }
 
@@ -103,8 +103,8 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 --stability reruns with each source left out in turn and shows how each top entity's rank moves.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Centrality(cmd.Context(), v, o)
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Centrality(cmd.Context(), o)
 				if err != nil {
 					return asUsage(err)
 				}
@@ -165,8 +165,8 @@ func newPathCmd(a *app) *cobra.Command {
 			if depth < 0 {
 				return usageError{fmt.Errorf("--max-depth %d: expected 0 (any) or more hops", depth)}
 			}
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Paths(cmd.Context(), s.QuadStore(), v, args[0], args[1], k, depth, f)
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Paths(cmd.Context(), args[0], args[1], k, depth, f)
 				if err != nil {
 					return err
 				}
@@ -217,8 +217,8 @@ func newNeighborsCmd(a *app) *cobra.Command {
 			if depth < 1 || depth > 10 {
 				return usageError{fmt.Errorf("--depth %d: expected 1 to 10 hops", depth)}
 			}
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Neighbors(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "), depth, f)
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Neighbors(cmd.Context(), strings.Join(args, " "), depth, f)
 				if err != nil {
 					return err
 				}
@@ -249,8 +249,8 @@ func newTimelineCmd(a *app) *cobra.Command {
 		Short: "The entity's dates and the dated attacks, warnings and claims linked to it, in order",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Timeline(cmd.Context(), s.QuadStore(), v, strings.Join(args, " "))
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Timeline(cmd.Context(), strings.Join(args, " "))
 				if err != nil {
 					return err
 				}
@@ -279,7 +279,7 @@ func newContestedCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				dis, err := query.Contested(cmd.Context(), s.QuadStore())
+				dis, err := a.reader(s).Contested(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -335,8 +335,8 @@ warning preceded and the warnings no matching attack followed within the window.
 				return usageError{err}
 			}
 			o.WindowDays = days
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Preceded(cmd.Context(), s.QuadStore(), v, o)
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Preceded(cmd.Context(), o)
 				if ke := (*query.KindError)(nil); errors.As(err, &ke) {
 					return usageError{err}
 				}
@@ -410,8 +410,8 @@ func newCommunitiesCmd(a *app) *cobra.Command {
 		Short: "Louvain communities of the graph, or of groups linked through shared attacks, members and places (--project group)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.analysis(cmd, func(s *graph.Store, v *query.View) error {
-				res, err := query.Communities(cmd.Context(), v, project, f)
+			return a.analysis(cmd, func(q *query.Reader) error {
+				res, err := q.Communities(cmd.Context(), project, f)
 				if err != nil {
 					return asUsage(err)
 				}

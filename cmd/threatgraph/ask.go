@@ -21,7 +21,7 @@ func newStatsCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				st, err := query.GetStats(cmd.Context(), s.QuadStore())
+				st, err := a.reader(s).Stats(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -70,7 +70,7 @@ func newShowCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				card, err := query.Show(cmd.Context(), s.QuadStore(), strings.Join(args, " "))
+				card, err := a.reader(s).Show(cmd.Context(), strings.Join(args, " "))
 				if err != nil {
 					return err
 				}
@@ -162,7 +162,7 @@ func newSearchCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				ms, err := query.Search(cmd.Context(), s.QuadStore(), strings.Join(args, " "), limit)
+				ms, err := a.reader(s).Search(cmd.Context(), strings.Join(args, " "), limit)
 				if err != nil {
 					return err
 				}

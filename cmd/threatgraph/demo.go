@@ -37,24 +37,24 @@ No file, no server, no setup. Running it again adds nothing.`,
 				if err != nil {
 					return fmt.Errorf("loading the built-in dataset: %w", err)
 				}
-				st, dis, err := query.Summary(ctx, s.QuadStore())
+				q, err := a.loadedReader(ctx, s)
 				if err != nil {
 					return err
 				}
-				v, err := a.view(ctx, s)
+				st, dis, err := q.Summary(ctx)
 				if err != nil {
 					return err
 				}
 				actors := []string{"Group", "Person", "Organization"}
-				pr, err := query.Centrality(ctx, v, query.CentralityOptions{Measure: "pagerank", Kinds: actors, Top: 5})
+				pr, err := q.Centrality(ctx, query.CentralityOptions{Measure: "pagerank", Kinds: actors, Top: 5})
 				if err != nil {
 					return err
 				}
-				bw, err := query.Centrality(ctx, v, query.CentralityOptions{Measure: "betweenness", Kinds: actors, Top: 5})
+				bw, err := q.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Kinds: actors, Top: 5})
 				if err != nil {
 					return err
 				}
-				pre, err := query.Preceded(ctx, s.QuadStore(), v, query.PrecededOptions{})
+				pre, err := q.Preceded(ctx, query.PrecededOptions{})
 				if err != nil {
 					return err
 				}

@@ -144,7 +144,7 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 			var err error
 			var done func()
 			o.Progress, done = a.exportProgress(ctx)
-			sum, err = formats.Write(ctx, s.QuadStore(), f.format, o, cw)
+			sum, err = formats.Write(ctx, s, f.format, o, cw)
 			done()
 			n = cw.n
 			return err
@@ -289,7 +289,11 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // centralityScores loads the analytics view of the store and computes the
 // export's node scores on it (export.Scores).
 func (a *app) centralityScores(ctx context.Context, s *graph.Store, measures []string, o export.Options) (map[string]map[string]float64, error) {
-	v, err := a.view(ctx, s)
+	q, err := a.loadedReader(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	v, err := q.View(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/threatgraph/threatgraph/graph"
-	"github.com/threatgraph/threatgraph/query/httpapi"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
 func newQueryCmd(a *app) *cobra.Command {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/config"
 	"github.com/threatgraph/threatgraph/graph"
-	"github.com/threatgraph/threatgraph/query/httpapi"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
 

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
+	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -30,7 +30,7 @@ type factScope struct {
 
 // newFactScope applies o and, when it filters, marks the sources and
 // statements the kept facts cite: one pass over the kept entities' quads.
-func newFactScope(ctx context.Context, qs cgraph.QuadStore, o Options) (*factScope, error) {
+func newFactScope(ctx context.Context, qs query.Store, o Options) (*factScope, error) {
 	if len(o.Scores) > 0 {
 		return nil, &OptionError{Option: "with-centrality", Err: fmt.Errorf("scores are node attributes of the graph formats (graphml, gexf, cytoscape), not facts")}
 	}
@@ -119,23 +119,15 @@ func (f *factScope) subjects(ctx context.Context) ([]quad.Value, error) {
 		}
 	} else {
 		seen := map[string]bool{}
-		it := f.qs.QuadsAllIterator().Iterate()
-		defer it.Close()
-		for it.Next(ctx) {
-			q, err := f.qs.Quad(it.Result())
-			if err != nil {
-				return nil, fmt.Errorf("reading quad: %v", err)
-			}
-			if !q.IsValid() {
-				continue
-			}
+		err := f.qs.Scan(ctx, func(q quad.Quad) error {
 			if k := quad.StringOf(q.Subject); !seen[k] {
 				seen[k] = true
 				out = append(out, q.Subject)
 			}
-		}
-		if err := it.Err(); err != nil {
-			return nil, fmt.Errorf("iterating quads: %v", err)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	slices.SortFunc(out, func(a, b quad.Value) int { return strings.Compare(quad.StringOf(a), quad.StringOf(b)) })
@@ -148,7 +140,7 @@ func (f *factScope) subjects(ctx context.Context) ([]quad.Value, error) {
 // derived ones (tg:key, tg:dateText) included, so that loading the output
 // into an empty store and exporting again gives the same bytes. Filters
 // select as described for factScope.
-func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Options) (Summary, error) {
+func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (Summary, error) {
 	var sum Summary
 	f, err := newFactScope(ctx, qs, o)
 	if err != nil {
@@ -165,7 +157,7 @@ func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 			return sum, err
 		}
 		buf = buf[:0]
-		err := each(ctx, qs, quad.Subject, sub, func(q quad.Quad) error {
+		err := qs.Quads(ctx, quad.Subject, sub, func(q quad.Quad) error {
 			buf = append(buf, q)
 			return nil
 		})
@@ -210,7 +202,7 @@ func WriteNQuads(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Option
 // same quads, so exporting it again gives the same bytes. Quads of other
 // vocabularies, which the native format cannot hold, are counted in
 // Summary.Skipped.
-func WriteNative(ctx context.Context, qs cgraph.QuadStore, w io.Writer, o Options) (Summary, error) {
+func WriteNative(ctx context.Context, qs query.Store, w io.Writer, o Options) (Summary, error) {
 	var sum Summary
 	f, err := newFactScope(ctx, qs, o)
 	if err != nil {

@@ -16,10 +16,8 @@ import (
 	"strings"
 	"time"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
-	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -135,7 +133,7 @@ type entity struct {
 // snapshot is the sorted entity list of a store and the filters applied to
 // it. It holds O(entities) memory: no facts, no edges.
 type snapshot struct {
-	qs    cgraph.QuadStore
+	qs    query.Store
 	ents  []entity // sorted by (id, iri)
 	byIRI []int32  // indexes into ents, sorted by iri
 	keep  []bool   // entities the export writes
@@ -159,11 +157,11 @@ func (s *snapshot) kept(iri string) bool {
 }
 
 // newSnapshot collects the entities of the store and applies the filters.
-func newSnapshot(ctx context.Context, qs cgraph.QuadStore, o Options) (*snapshot, error) {
+func newSnapshot(ctx context.Context, qs query.Store, o Options) (*snapshot, error) {
 	s := &snapshot{qs: qs, quote: newQuoteCache(qs)}
 	kinds := map[string]schema.Kind{}
 	for _, k := range schema.Kinds {
-		err := each(ctx, qs, quad.Object, quad.IRI(k.IRI()), func(q quad.Quad) error {
+		err := qs.Quads(ctx, quad.Object, quad.IRI(k.IRI()), func(q quad.Quad) error {
 			if iriOf(q.Predicate) != schema.TypeIRI {
 				return nil
 			}
@@ -313,7 +311,7 @@ func (s *snapshot) applyFacts(ctx context.Context, o Options) error {
 // around keeps the undirected depth-hop neighbourhood of the entity that
 // text names, walking relations between kept entities.
 func (s *snapshot) around(ctx context.Context, text string, depth int) error {
-	m, err := query.Resolve(ctx, s.qs, text)
+	m, err := query.NewReader(s.qs, query.ReaderOptions{}).Resolve(ctx, text)
 	if err != nil {
 		return &OptionError{Option: "around", Err: err}
 	}
@@ -350,7 +348,7 @@ func (s *snapshot) around(ctx context.Context, text string, depth int) error {
 			for _, q := range buf {
 				visit(q.Object, q.Predicate, q.Label)
 			}
-			err := each(ctx, s.qs, quad.Object, quad.IRI(s.ents[u].iri), func(q quad.Quad) error {
+			err := s.qs.Quads(ctx, quad.Object, quad.IRI(s.ents[u].iri), func(q quad.Quad) error {
 				visit(q.Subject, q.Predicate, q.Label)
 				return nil
 			})
@@ -368,7 +366,7 @@ func (s *snapshot) around(ctx context.Context, text string, depth int) error {
 // outQuads appends the quads whose subject is iri, sorted by (predicate,
 // object, label) in their N-Quads spelling.
 func (s *snapshot) outQuads(ctx context.Context, iri string, buf []quad.Quad) ([]quad.Quad, error) {
-	err := each(ctx, s.qs, quad.Subject, quad.IRI(iri), func(q quad.Quad) error {
+	err := s.qs.Quads(ctx, quad.Subject, quad.IRI(iri), func(q quad.Quad) error {
 		buf = append(buf, q)
 		return nil
 	})
@@ -381,11 +379,6 @@ func cmpQuad(a, b quad.Quad) int {
 		strings.Compare(quad.StringOf(a.Predicate), quad.StringOf(b.Predicate)),
 		strings.Compare(quad.StringOf(a.Object), quad.StringOf(b.Object)),
 		strings.Compare(quad.StringOf(a.Label), quad.StringOf(b.Label)))
-}
-
-// each calls fn for every quad that has v in direction d.
-func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
-	return graph.Each(ctx, qs, d, v, fn)
 }
 
 // iriOf returns the IRI text of v ("" for nil, the N-Quads text otherwise).
@@ -444,13 +437,13 @@ func valueOf(v quad.Value) query.Value {
 // quoteCache resolves statement labels to their quotes. It is bounded, so
 // that memory does not grow with the store.
 type quoteCache struct {
-	qs cgraph.QuadStore
+	qs query.Store
 	m  map[string]string
 }
 
 const quoteCacheMax = 4096
 
-func newQuoteCache(qs cgraph.QuadStore) *quoteCache {
+func newQuoteCache(qs query.Store) *quoteCache {
 	return &quoteCache{qs: qs, m: map[string]string{}}
 }
 
@@ -463,7 +456,7 @@ func (c *quoteCache) of(ctx context.Context, label string) (string, error) {
 		return q, nil
 	}
 	var text string
-	err := each(ctx, c.qs, quad.Subject, quad.IRI(label), func(q quad.Quad) error {
+	err := c.qs.Quads(ctx, quad.Subject, quad.IRI(label), func(q quad.Quad) error {
 		if iriOf(q.Predicate) == schema.QuoteIRI && (text == "" || literal(q.Object) < text) {
 			text = literal(q.Object)
 		}
@@ -593,7 +586,7 @@ func Keys(measures []string) ([]Key, error) {
 // through the store's subject index and sorted locally, so memory holds the
 // entity list and one entity's facts, never the edges; the same store content
 // gives the same bytes whatever order it was loaded in.
-func WriteGraph(ctx context.Context, qs cgraph.QuadStore, o Options, newEnc func([]Key) Encoder) (Summary, error) {
+func WriteGraph(ctx context.Context, qs query.Store, o Options, newEnc func([]Key) Encoder) (Summary, error) {
 	var sum Summary
 	measures := make([]string, 0, len(o.Scores))
 	for m := range o.Scores {

@@ -57,7 +57,7 @@ func BenchmarkStoreGraphML(b *testing.B) {
 			}
 			qs = nil
 			write := func(w io.Writer) export.Summary {
-				sum, err := export.WriteGraph(b.Context(), s.QuadStore(), export.Options{}, func(keys []export.Key) export.Encoder { return graphml.NewEncoder(w, keys) })
+				sum, err := export.WriteGraph(b.Context(), s, export.Options{}, func(keys []export.Key) export.Encoder { return graphml.NewEncoder(w, keys) })
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -70,7 +70,7 @@ func exportBytes(t *testing.T, s *graph.Store, format string, o export.Options) 
 	var buf bytes.Buffer
 	var sum export.Summary
 	var err error
-	qs := s.QuadStore()
+	qs := s
 	switch format {
 	case "nquads":
 		sum, err = export.WriteNQuads(t.Context(), qs, &buf, o)
@@ -97,20 +97,13 @@ func exportBytes(t *testing.T, s *graph.Store, format string, o export.Options) 
 // distinct (subject, predicate, object) relations between entities.
 func storeCounts(t *testing.T, s *graph.Store) (nodes, edges int) {
 	t.Helper()
-	st, err := query.GetStats(t.Context(), s.QuadStore())
+	st, err := query.NewReader(s, query.ReaderOptions{}).Stats(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]bool{}
 	var rels []quad.Quad
-	qs := s.QuadStore()
-	it := qs.QuadsAllIterator().Iterate()
-	defer it.Close()
-	for it.Next(t.Context()) {
-		q, err := qs.Quad(it.Result())
-		if err != nil {
-			t.Fatal(err)
-		}
+	err = s.Scan(t.Context(), func(q quad.Quad) error {
 		p := quad.StringOf(q.Predicate)
 		if p == "<"+schema.TypeIRI+">" {
 			kinds[quad.ToString(q.Subject)] = true
@@ -118,6 +111,10 @@ func storeCounts(t *testing.T, s *graph.Store) (nodes, edges int) {
 		if pr := schema.LookupIRI(strings.Trim(p, "<>")); pr != nil && pr.Relation() {
 			rels = append(rels, q)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	triples := map[string]bool{}
 	for _, q := range rels {
@@ -319,7 +316,7 @@ func TestDeterministic(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	s := builtinStore(t, false)
 	nq, sum := exportBytes(t, s, "nquads", export.Options{})
-	if st, _ := query.GetStats(t.Context(), s.QuadStore()); int64(sum.Quads) != st.Quads {
+	if st, _ := query.NewReader(s, query.ReaderOptions{}).Stats(t.Context()); int64(sum.Quads) != st.Quads {
 		t.Errorf("nquads wrote %d quads; the store has %d", sum.Quads, st.Quads)
 	}
 	for _, c := range []struct{ format, name string }{{"nquads", "export.nq"}, {"json", "export.json"}} {
@@ -364,7 +361,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("ingesting a %s export %+v into an empty store: %v", c.format, c.o, err)
 			continue
 		}
-		if st, err := query.GetStats(t.Context(), s2.QuadStore()); err != nil || st.Entities == 0 || st.Entities > sum.Nodes {
+		if st, err := query.NewReader(s2, query.ReaderOptions{}).Stats(t.Context()); err != nil || st.Entities == 0 || st.Entities > sum.Nodes {
 			t.Errorf("%s export %+v wrote %d entities; the store it loads holds %+v, %v", c.format, c.o, sum.Nodes, st, err)
 		}
 	}
@@ -432,7 +429,7 @@ func TestFilters(t *testing.T) {
 				}
 			}
 		}
-		_, err := export.WriteGraph(t.Context(), s.QuadStore(), export.Options{Around: "nobody at all"}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&bytes.Buffer{}, k) })
+		_, err := export.WriteGraph(t.Context(), s, export.Options{Around: "nobody at all"}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&bytes.Buffer{}, k) })
 		var oe *export.OptionError
 		if !errors.As(err, &oe) {
 			t.Errorf("around an unknown name: error %v; want an *OptionError", err)

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/threatgraph/threatgraph/query"
 
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/cytoscape"
@@ -38,7 +38,7 @@ func ContentType(format string) string {
 func Graph(format string) bool { return format != "nquads" && format != "json" }
 
 // Write writes one export of the store to w.
-func Write(ctx context.Context, qs cgraph.QuadStore, format string, o export.Options, w io.Writer) (export.Summary, error) {
+func Write(ctx context.Context, qs query.Store, format string, o export.Options, w io.Writer) (export.Summary, error) {
 	switch format {
 	case "nquads":
 		return export.WriteNQuads(ctx, qs, w, o)
