@@ -9,8 +9,7 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/builtin"
-	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/formats"
+	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -134,7 +133,7 @@ func TestNQuadsExportReadsBack(t *testing.T) {
 		t.Fatalf("built-in dataset: %v", err)
 	}
 	var nq bytes.Buffer
-	if _, err := formats.Write(t.Context(), s, "nquads", export.Options{}, &nq); err != nil {
+	if _, err := query.NewReader(s, query.ReaderOptions{}).Export(t.Context(), &nq, "nquads", query.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s2 := openStore(t)

@@ -11,8 +11,6 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/query"
-	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/graphml"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -257,7 +255,7 @@ func TestReadModelsAgree(t *testing.T) {
 		t.Errorf("Resolve(source:quiet) name %q; want its title", m.Name)
 	}
 	var buf bytes.Buffer
-	if _, err := export.WriteGraph(t.Context(), s, export.Options{Sources: []string{"source:quiet", "source:loud"}}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&buf, k) }); err != nil {
+	if _, err := r.Export(t.Context(), &buf, "graphml", query.ExportOptions{Sources: []string{"source:quiet", "source:loud"}}); err != nil {
 		t.Fatalf("export --sources source:quiet,source:loud: %v", err)
 	}
 	if !strings.Contains(buf.String(), ">"+want+"<") || !strings.Contains(buf.String(), ">A quiet article<") {

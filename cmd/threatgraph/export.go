@@ -17,12 +17,11 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/formats"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
 // exportFormats are the values of export --format.
-var exportFormats = formats.Names
+var exportFormats = query.ExportFormats
 
 type exportFlags struct {
 	format     string
@@ -83,8 +82,8 @@ See docs/export.md for the attributes of each format.`,
 }
 
 // options checks the flags and turns them into export options.
-func (f exportFlags) options(depthSet bool) (export.Options, error) {
-	var o export.Options
+func (f exportFlags) options(depthSet bool) (query.ExportOptions, error) {
+	var o query.ExportOptions
 	if !slices.Contains(exportFormats, f.format) {
 		return o, usageError{fmt.Errorf("unknown --format %q (expected one of %s)", f.format, strings.Join(exportFormats, ", "))}
 	}
@@ -120,6 +119,7 @@ func (f exportFlags) options(depthSet bool) (export.Options, error) {
 	o.Around, o.Depth = f.around, f.depth
 	o.From, o.To = f.from, f.to
 	o.Sources, o.ExcludeSources = f.sources, f.exclude
+	o.Centrality = f.centrality
 	return o, nil
 }
 
@@ -132,19 +132,19 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	var sum export.Summary
 	var n int64
 	err = a.readStore(ctx, func(s *graph.Store) error {
-		if len(f.centrality) > 0 {
-			scores, err := a.centralityScores(ctx, s, f.centrality, o)
-			if err != nil {
+		q := a.reader(s)
+		if len(o.Centrality) > 0 { // the scores need the view: load it with its progress bar
+			var err error
+			if q, err = a.loadedReader(ctx, s); err != nil {
 				return err
 			}
-			o.Scores = scores
 		}
 		return writeOut(ctx, f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error
 			var done func()
 			o.Progress, done = a.exportProgress(ctx)
-			sum, err = formats.Write(ctx, s, f.format, o, cw)
+			sum, err = q.Export(ctx, cw, f.format, o)
 			done()
 			n = cw.n
 			return err
@@ -284,22 +284,4 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// centralityScores loads the analytics view of the store and computes the
-// export's node scores on it (export.Scores).
-func (a *app) centralityScores(ctx context.Context, s *graph.Store, measures []string, o export.Options) (map[string]map[string]float64, error) {
-	q, err := a.loadedReader(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	v, err := q.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := export.ScoresContext(ctx, v, measures, o)
-	if oe := (*export.OptionError)(nil); errors.As(err, &oe) {
-		return nil, usageError{err}
-	}
-	return scores, err
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/formats"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -44,12 +43,12 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format := r.PathValue("format")
-	if !slices.Contains(formats.Names, format) {
-		s.writeError(w, r, &Error{Status: http.StatusNotFound, Msg: "unknown export format " + format + " (expected one of " + strings.Join(formats.Names, ", ") + ")",
-			Detail: ParamDetail{Parameter: "format", Value: format, Expected: strings.Join(formats.Names, ", ")}})
+	if !slices.Contains(query.ExportFormats, format) {
+		s.writeError(w, r, &Error{Status: http.StatusNotFound, Msg: "unknown export format " + format + " (expected one of " + strings.Join(query.ExportFormats, ", ") + ")",
+			Detail: ParamDetail{Parameter: "format", Value: format, Expected: strings.Join(query.ExportFormats, ", ")}})
 		return
 	}
-	var o export.Options
+	var o query.ExportOptions
 	kinds, err := a.kinds("kinds")
 	if err != nil {
 		s.writeError(w, r, err)
@@ -73,15 +72,15 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	o.From, o.To = a.str("from"), a.str("to")
 	o.Sources, o.ExcludeSources = a.list("sources"), a.list("exclude-sources")
-	measures := a.list("with-centrality")
-	for _, m := range measures {
+	o.Centrality = a.list("with-centrality")
+	for _, m := range o.Centrality {
 		if !slices.Contains(query.Measures, m) {
 			s.writeError(w, r, paramError("with-centrality", m, "measures among "+strings.Join(query.Measures, ", ")))
 			return
 		}
 	}
-	if len(measures) > 0 && !formats.Graph(format) {
-		s.writeError(w, r, paramError("with-centrality", strings.Join(measures, ","), "no scores: "+format+" is not a graph format"))
+	if len(o.Centrality) > 0 && (format == "nquads" || format == "json") {
+		s.writeError(w, r, paramError("with-centrality", strings.Join(o.Centrality, ","), "no scores: "+format+" is not a graph format"))
 		return
 	}
 	// The export is written to a temporary file from one published state
@@ -95,14 +94,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	_, err = s.readState(func(st *state) (any, error) {
-		if len(measures) > 0 {
-			if o.Scores, err = export.Scores(st.view, measures, o); err != nil {
-				return nil, err
-			}
-		}
+	_, err = s.read(func(q *query.Reader, _ *query.View) (any, error) {
 		bw := bufio.NewWriterSize(spool, 1<<20)
-		if _, err := formats.Write(r.Context(), s.store, format, o, bw); err != nil {
+		if _, err := q.Export(r.Context(), bw, format, o); err != nil {
 			return nil, err
 		}
 		return nil, bw.Flush()
@@ -120,7 +114,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", formats.ContentType(format))
+	h.Set("Content-Type", query.ExportContentType(format))
 	h.Set("Content-Disposition", `attachment; filename="threatgraph.`+format+`"`)
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	if _, err := io.Copy(w, spool); err != nil {

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/formats"
+	"github.com/threatgraph/threatgraph/query"
 )
 
 // TestExportRoute: /v1/export/{format} streams the same bytes as the CLI's
@@ -15,17 +14,17 @@ import (
 // errors that the OpenAPI document describes.
 func TestExportRoute(t *testing.T) {
 	f := newFixture(t, Options{})
-	for _, format := range formats.Names {
+	for _, format := range query.ExportFormats {
 		status, body := f.get(t, "/v1/export/"+format)
 		if status != 200 {
 			t.Fatalf("%s: status %d: %s", format, status, body)
 		}
 		var want bytes.Buffer
-		if _, err := formats.Write(t.Context(), f.st, format, export.Options{}, &want); err != nil {
+		if _, err := query.NewReader(f.st, query.ReaderOptions{}).Export(t.Context(), &want, format, query.ExportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(body, want.Bytes()) {
-			t.Errorf("%s: the endpoint's export (%d bytes) differs from formats.Write's (%d bytes)", format, len(body), want.Len())
+			t.Errorf("%s: the endpoint's export (%d bytes) differs from Reader.Export's (%d bytes)", format, len(body), want.Len())
 		}
 	}
 	status, body := f.get(t, "/v1/export/graphml?kinds=Group,Attack&with-centrality=pagerank&around=ISIS-K&depth=1")

@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 
-	"github.com/threatgraph/threatgraph/query/export/formats"
+	"github.com/threatgraph/threatgraph/query"
 )
 
 // openAPIDocument describes every route. The schemas are generated from the
@@ -90,12 +90,12 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 		switch {
 		case rt.path == "/v1/export/{format}":
 			content := openapi3.Content{}
-			for _, f := range formats.Names {
+			for _, f := range query.ExportFormats {
 				sch := openapi3.NewStringSchema() // XML or N-Quads text
-				if ct := formats.ContentType(f); ct == "application/json" {
+				if ct := query.ExportContentType(f); ct == "application/json" {
 					sch = openapi3.NewObjectSchema() // Cytoscape.js elements or the native format
 				}
-				content[formats.ContentType(f)] = openapi3.NewMediaType().WithSchema(sch)
+				content[query.ExportContentType(f)] = openapi3.NewMediaType().WithSchema(sch)
 			}
 			op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("the export, streamed").WithContent(content)})
 		case rt.path == "/v1/openapi.json":

@@ -1,6 +1,7 @@
 // Package export is the store-independent model that the streaming graph
 // exporters consume: keys declared up front, then graph data, nodes and edges,
-// streamed in that order. The encoders live in sub-packages:
+// streamed in that order (query.Reader.Export walks the store into it). The
+// encoders live in sub-packages:
 //
 //   - graphml: GraphML for Gephi, yEd, Cytoscape, NetworkX and igraph, in the
 //     shape recommended by ../shared/graphml/README.md (§4), relative to the

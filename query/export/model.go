@@ -2,6 +2,8 @@ package export
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -416,3 +418,31 @@ type Encoder interface {
 	Edge(id, source, target string, attrs ...Attr) error
 	Close() error
 }
+
+// EdgeID returns the stable id of the edge subject -predicate-> object
+// (IRIs): "e-" and the first 16 hex digits of the SHA-256 of the three joined
+// by U+001F. It depends on nothing else, so an edge keeps its id when its
+// sources change.
+func EdgeID(subject, predicate, object string) string {
+	h := sha256.Sum256([]byte(subject + "\x1f" + predicate + "\x1f" + object))
+	return "e-" + hex.EncodeToString(h[:8])
+}
+
+// Summary says what an export wrote.
+type Summary struct {
+	Nodes   int `json:"nodes"`             // entities written (graph formats, json)
+	Edges   int `json:"edges"`             // relation edges written (graph formats)
+	Quads   int `json:"quads"`             // quads written (nquads), or represented (json)
+	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies)
+}
+
+// An OptionError reports an option that cannot be applied: an unknown
+// source, a bad date, an --around entity that does not exist. Callers treat
+// it as bad input.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }

@@ -4,9 +4,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/threatgraph/threatgraph/internal/exporttest"
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/gexf"
-	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
 )
 
 // BenchmarkEncode: see exporttest.Bench.

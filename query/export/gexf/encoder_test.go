@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/threatgraph/threatgraph/internal/exporttest"
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/gexf"
-	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

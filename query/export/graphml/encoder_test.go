@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/threatgraph/threatgraph/internal/exporttest"
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/graphml"
-	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

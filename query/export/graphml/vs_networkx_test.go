@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/threatgraph/threatgraph/internal/exporttest"
 	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/query/export/graphml"
-	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
 )
 
 // BenchmarkVsNetworkX writes the generated 200k-node/1M-edge graph as

@@ -1,4 +1,4 @@
-package export
+package query
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/query/export"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -23,22 +23,19 @@ import (
 // too; the Source entities that state them; and the statements (evidence
 // quotes) they cite. The output then loads on its own.
 type factScope struct {
-	*snapshot
+	*exportSet
 	filtered bool
 	stmts    map[string]bool // statement labels cited (filtered only)
 }
 
 // newFactScope applies o and, when it filters, marks the sources and
 // statements the kept facts cite: one pass over the kept entities' quads.
-func newFactScope(ctx context.Context, qs query.Store, o Options) (*factScope, error) {
-	if len(o.Scores) > 0 {
-		return nil, &OptionError{Option: "with-centrality", Err: fmt.Errorf("scores are node attributes of the graph formats (graphml, gexf, cytoscape), not facts")}
-	}
-	s, err := newSnapshot(ctx, qs, o)
+func newFactScope(ctx context.Context, qs Store, o ExportOptions) (*factScope, error) {
+	s, err := newExportSet(ctx, qs, o)
 	if err != nil {
 		return nil, err
 	}
-	f := &factScope{snapshot: s, filtered: o.filtered()}
+	f := &factScope{exportSet: s, filtered: o.filtered()}
 	if !f.filtered {
 		return f, nil
 	}
@@ -62,7 +59,7 @@ func newFactScope(ctx context.Context, qs query.Store, o Options) (*factScope, e
 			if !f.writes(q) {
 				continue
 			}
-			l := iriOf(q.Label)
+			l := string(labelIRI(q.Label))
 			if strings.Contains(l, schema.StatementSep) {
 				f.stmts[l] = true
 			}
@@ -87,7 +84,7 @@ func (f *factScope) writes(q quad.Quad) bool {
 		return false
 	}
 	if o, ok := q.Object.(quad.IRI); ok {
-		if p := schema.LookupIRI(iriOf(q.Predicate)); p != nil && p.Relation() {
+		if p := schema.LookupIRI(string(labelIRI(q.Predicate))); p != nil && p.Relation() {
 			return f.kept(string(o))
 		}
 	}
@@ -96,10 +93,10 @@ func (f *factScope) writes(q quad.Quad) bool {
 
 // isKindQuad reports whether q states an entity's kind.
 func isKindQuad(q quad.Quad) bool {
-	if iriOf(q.Predicate) != schema.TypeIRI {
+	if string(labelIRI(q.Predicate)) != schema.TypeIRI {
 		return false
 	}
-	_, ok := schema.KindFromIRI(iriOf(q.Object))
+	_, ok := schema.KindFromIRI(string(labelIRI(q.Object)))
 	return ok
 }
 
@@ -134,14 +131,14 @@ func (f *factScope) subjects(ctx context.Context) ([]quad.Value, error) {
 	return out, ctx.Err()
 }
 
-// WriteNQuads writes the store's quads as N-Quads, sorted by (subject,
+// writeNQuads writes the store's quads as N-Quads, sorted by (subject,
 // predicate, object, label) in their N-Quads spelling, one subject at a time
 // through the subject index. Unfiltered, every quad is written as stored,
 // derived ones (tg:key, tg:dateText) included, so that loading the output
 // into an empty store and exporting again gives the same bytes. Filters
 // select as described for factScope.
-func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (Summary, error) {
-	var sum Summary
+func writeNQuads(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (export.Summary, error) {
+	var sum export.Summary
 	f, err := newFactScope(ctx, qs, o)
 	if err != nil {
 		return sum, err
@@ -166,7 +163,7 @@ func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (S
 		}
 		slices.SortFunc(buf, cmpQuad)
 		_, isEntity := sub.(quad.IRI)
-		isEntity = isEntity && f.index(iriOf(sub)) >= 0
+		isEntity = isEntity && f.index(string(labelIRI(sub))) >= 0
 		for _, q := range buf {
 			if isEntity && !f.writes(q) {
 				continue
@@ -183,7 +180,7 @@ func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (S
 			bw.WriteString(" .\n")
 			sum.Quads++
 		}
-		if f.index(iriOf(sub)) >= 0 {
+		if f.index(string(labelIRI(sub))) >= 0 {
 			sum.Nodes++
 		}
 		o.progress("subjects", i+1, len(subjects))
@@ -191,7 +188,7 @@ func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (S
 	return sum, bw.Flush()
 }
 
-// WriteNative writes the store's facts in threatgraph's native format as
+// writeNative writes the store's facts in threatgraph's native format as
 // JSON (docs/format.md): {"format":"threatgraph/1","sources":[…],"entities":[…]},
 // one entity per line, sorted by id. Each entity's facts are grouped by
 // the label that states them: the label of its rdf:type quad gives the
@@ -201,9 +198,9 @@ func WriteNQuads(ctx context.Context, qs query.Store, w io.Writer, o Options) (S
 // derives them again. Ingesting the output into an empty store gives the
 // same quads, so exporting it again gives the same bytes. Quads of other
 // vocabularies, which the native format cannot hold, are counted in
-// Summary.Skipped.
-func WriteNative(ctx context.Context, qs query.Store, w io.Writer, o Options) (Summary, error) {
-	var sum Summary
+// export.Summary.Skipped.
+func writeNative(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (export.Summary, error) {
+	var sum export.Summary
 	f, err := newFactScope(ctx, qs, o)
 	if err != nil {
 		return sum, err
@@ -265,7 +262,7 @@ type group struct {
 // native returns the JSON records of one entity: one per rdf:type label
 // (the first carries the other labels as fact groups), how many quads they
 // represent and how many quads were skipped.
-func (f *factScope) native(ctx context.Context, e entity, qs []quad.Quad, inSources bool) (recs [][]byte, n, skipped int, err error) {
+func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, inSources bool) (recs [][]byte, n, skipped int, err error) {
 	groups := map[string]*group{}
 	get := func(l string) *group {
 		g := groups[l]
@@ -279,10 +276,10 @@ func (f *factScope) native(ctx context.Context, e entity, qs []quad.Quad, inSour
 		if !f.writes(q) {
 			continue
 		}
-		l := iriOf(q.Label)
-		pred := iriOf(q.Predicate)
+		l := string(labelIRI(q.Label))
+		pred := string(labelIRI(q.Predicate))
 		if pred == schema.TypeIRI {
-			if _, ok := schema.KindFromIRI(iriOf(q.Object)); ok {
+			if _, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
 				get(l).isType = true
 				n++
 				continue
@@ -299,13 +296,13 @@ func (f *factScope) native(ctx context.Context, e entity, qs []quad.Quad, inSour
 		case p.Derived: // tg:<date>Text
 			g := get(l)
 			base := strings.TrimSuffix(p.Name, "Text")
-			g.texts[base] = append(g.texts[base], literal(q.Object))
+			g.texts[base] = append(g.texts[base], lexical(q.Object))
 			n++
 			continue
 		}
 		g := get(l)
 		if p.Type == schema.Date {
-			g.dates[p.Name] = append(g.dates[p.Name], literal(q.Object))
+			g.dates[p.Name] = append(g.dates[p.Name], lexical(q.Object))
 			n++
 			continue
 		}
@@ -318,7 +315,7 @@ func (f *factScope) native(ctx context.Context, e entity, qs []quad.Quad, inSour
 		case quad.Bool:
 			v = bool(x)
 		default:
-			v = literal(q.Object)
+			v = lexical(q.Object)
 		}
 		g.values[p.Name] = append(g.values[p.Name], v)
 		n++
@@ -495,7 +492,7 @@ func joinJSON(items [][]byte) string {
 	return b.String()
 }
 
-func jsonString(s string) string { return string(appendJSON(nil, s)) }
+func jsonString(s string) string { b, _ := marshal(s); return string(b) }
 
 // marshal encodes v as JSON without HTML escaping and without a newline.
 func marshal(v any) ([]byte, error) {

@@ -1,4 +1,4 @@
-package export_test
+package query_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,12 +19,9 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/builtin"
+	"github.com/threatgraph/threatgraph/internal/exporttest"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/cytoscape"
-	"github.com/threatgraph/threatgraph/query/export/gexf"
-	"github.com/threatgraph/threatgraph/query/export/graphml"
-	"github.com/threatgraph/threatgraph/query/export/internal/exporttest"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
@@ -65,28 +63,10 @@ func builtinStore(t *testing.T, reverse bool) *graph.Store {
 }
 
 // exportBytes runs one export of the store.
-func exportBytes(t *testing.T, s *graph.Store, format string, o export.Options) ([]byte, export.Summary) {
+func exportBytes(t *testing.T, s *graph.Store, format string, o query.ExportOptions) ([]byte, export.Summary) {
 	t.Helper()
 	var buf bytes.Buffer
-	var sum export.Summary
-	var err error
-	qs := s
-	switch format {
-	case "nquads":
-		sum, err = export.WriteNQuads(t.Context(), qs, &buf, o)
-	case "json":
-		sum, err = export.WriteNative(t.Context(), qs, &buf, o)
-	default:
-		sum, err = export.WriteGraph(t.Context(), qs, o, func(keys []export.Key) export.Encoder {
-			switch format {
-			case "gexf":
-				return gexf.NewEncoder(&buf, keys)
-			case "cytoscape":
-				return cytoscape.NewEncoder(&buf, keys)
-			}
-			return graphml.NewEncoder(&buf, keys)
-		})
-	}
+	sum, err := query.NewReader(s, query.ReaderOptions{}).Export(t.Context(), &buf, format, o)
 	if err != nil {
 		t.Fatalf("export %s %+v: %v", format, o, err)
 	}
@@ -205,7 +185,7 @@ func jsonList(t *testing.T, s string) []string {
 // readers see as many nodes and edges as the store holds.
 func TestGraphMLReaders(t *testing.T) {
 	s := builtinStore(t, false)
-	b, sum := exportBytes(t, s, "graphml", export.Options{})
+	b, sum := exportBytes(t, s, "graphml", query.ExportOptions{})
 	nodes, edges := storeCounts(t, s)
 	if sum.Nodes != nodes || sum.Edges != edges {
 		t.Fatalf("export wrote %d nodes, %d edges; the store has %d entities, %d distinct relations", sum.Nodes, sum.Edges, nodes, edges)
@@ -247,11 +227,11 @@ func TestGraphMLReaders(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		o    export.Options
+		o    query.ExportOptions
 	}{
-		{"all", export.Options{}},
-		{"kinds", export.Options{Kinds: []schema.Kind{schema.Attack, schema.Group}}},
-		{"around", export.Options{Around: "ISIS-K", Depth: 2, Scores: map[string]map[string]float64{"pagerank": {"group:isis-k": 0.5}}}},
+		{"all", query.ExportOptions{}},
+		{"kinds", query.ExportOptions{Kinds: []schema.Kind{schema.Attack, schema.Group}}},
+		{"around", query.ExportOptions{Around: "ISIS-K", Depth: 2, Centrality: []string{"pagerank"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, sum := exportBytes(t, s, "graphml", c.o)
@@ -296,7 +276,7 @@ func TestGraphMLReaders(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	a, b := builtinStore(t, false), builtinStore(t, true)
 	for _, format := range []string{"graphml", "gexf", "cytoscape", "nquads", "json"} {
-		for _, o := range []export.Options{{}, {Kinds: []schema.Kind{schema.Attack, schema.Group, schema.Location}, Sources: []string{"source:nyt-2024-03-25-schmitt", "source:threatgraph-editors"}}} {
+		for _, o := range []query.ExportOptions{{}, {Kinds: []schema.Kind{schema.Attack, schema.Group, schema.Location}, Sources: []string{"source:nyt-2024-03-25-schmitt", "source:threatgraph-editors"}}} {
 			x, _ := exportBytes(t, a, format, o)
 			y, _ := exportBytes(t, b, format, o)
 			if !bytes.Equal(x, y) {
@@ -315,13 +295,13 @@ func TestDeterministic(t *testing.T) {
 // give back every quad (its store's N-Quads equal the original's).
 func TestRoundTrip(t *testing.T) {
 	s := builtinStore(t, false)
-	nq, sum := exportBytes(t, s, "nquads", export.Options{})
+	nq, sum := exportBytes(t, s, "nquads", query.ExportOptions{})
 	if st, _ := query.NewReader(s, query.ReaderOptions{}).Stats(t.Context()); int64(sum.Quads) != st.Quads {
 		t.Errorf("nquads wrote %d quads; the store has %d", sum.Quads, st.Quads)
 	}
 	for _, c := range []struct{ format, name string }{{"nquads", "export.nq"}, {"json", "export.json"}} {
 		t.Run(c.format, func(t *testing.T) {
-			first, _ := exportBytes(t, s, c.format, export.Options{})
+			first, _ := exportBytes(t, s, c.format, query.ExportOptions{})
 			f := ingest.Parse(c.name, first)
 			if errs := f.Errors(); len(errs) > 0 {
 				t.Fatalf("re-reading the %s export: %v", c.format, errs.Err())
@@ -330,11 +310,11 @@ func TestRoundTrip(t *testing.T) {
 			if _, err := ingest.Load(t.Context(), s2, []*ingest.File{f}, ingest.Options{}); err != nil {
 				t.Fatalf("ingesting the %s export: %v", c.format, err)
 			}
-			second, _ := exportBytes(t, s2, c.format, export.Options{})
+			second, _ := exportBytes(t, s2, c.format, query.ExportOptions{})
 			if !bytes.Equal(first, second) {
 				t.Errorf("%s export, ingested and exported again, differs (%d and %d bytes)", c.format, len(first), len(second))
 			}
-			if nq2, _ := exportBytes(t, s2, "nquads", export.Options{}); !bytes.Equal(nq, nq2) {
+			if nq2, _ := exportBytes(t, s2, "nquads", query.ExportOptions{}); !bytes.Equal(nq, nq2) {
 				t.Errorf("the store loaded from the %s export holds other quads than the original", c.format)
 			}
 		})
@@ -345,14 +325,14 @@ func TestRoundTrip(t *testing.T) {
 	// quads other sources state, and with them its entities).
 	for _, c := range []struct {
 		format string
-		o      export.Options
+		o      query.ExportOptions
 	}{
-		{"json", export.Options{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}}},
-		{"nquads", export.Options{Sources: []string{"source:bbc-2024-03-25-gardner"}}},
-		{"nquads", export.Options{Sources: []string{"source:reuters-2024-03-25"}}},
-		{"nquads", export.Options{ExcludeSources: []string{"source:threatgraph-editors"}}},
-		{"json", export.Options{ExcludeSources: []string{"source:threatgraph-editors"}}},
-		{"nquads", export.Options{Kinds: []schema.Kind{schema.Attack}, From: "2024-03", To: "2024-03-31"}},
+		{"json", query.ExportOptions{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}}},
+		{"nquads", query.ExportOptions{Sources: []string{"source:bbc-2024-03-25-gardner"}}},
+		{"nquads", query.ExportOptions{Sources: []string{"source:reuters-2024-03-25"}}},
+		{"nquads", query.ExportOptions{ExcludeSources: []string{"source:threatgraph-editors"}}},
+		{"json", query.ExportOptions{ExcludeSources: []string{"source:threatgraph-editors"}}},
+		{"nquads", query.ExportOptions{Kinds: []schema.Kind{schema.Attack}, From: "2024-03", To: "2024-03-31"}},
 	} {
 		sub, sum := exportBytes(t, s, c.format, c.o)
 		f := ingest.Parse("sub."+map[string]string{"json": "json", "nquads": "nq"}[c.format], sub)
@@ -369,11 +349,11 @@ func TestRoundTrip(t *testing.T) {
 
 func TestFilters(t *testing.T) {
 	s := builtinStore(t, false)
-	full := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{})))
+	full := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{})))
 	kindOf := func(p parsed, id string) string { return p.nodes[id]["kind"] }
 
 	t.Run("kinds", func(t *testing.T) {
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Kinds: []schema.Kind{schema.Attack, schema.Group}})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Kinds: []schema.Kind{schema.Attack, schema.Group}})))
 		want := 0
 		for id := range full.nodes {
 			if k := kindOf(full, id); k == "Attack" || k == "Group" {
@@ -419,7 +399,7 @@ func TestFilters(t *testing.T) {
 				}
 				frontier = next
 			}
-			p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Around: "islamic state khorasan province", Depth: depth})))
+			p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Around: "islamic state khorasan province", Depth: depth})))
 			if len(p.nodes) != len(want) {
 				t.Errorf("around ISIS-K depth %d: %d nodes; want %d", depth, len(p.nodes), len(want))
 			}
@@ -429,7 +409,7 @@ func TestFilters(t *testing.T) {
 				}
 			}
 		}
-		_, err := export.WriteGraph(t.Context(), s, export.Options{Around: "nobody at all"}, func(k []export.Key) export.Encoder { return graphml.NewEncoder(&bytes.Buffer{}, k) })
+		_, err := query.NewReader(s, query.ReaderOptions{}).Export(t.Context(), io.Discard, "graphml", query.ExportOptions{Around: "nobody at all"})
 		var oe *export.OptionError
 		if !errors.As(err, &oe) {
 			t.Errorf("around an unknown name: error %v; want an *OptionError", err)
@@ -437,7 +417,7 @@ func TestFilters(t *testing.T) {
 	})
 
 	t.Run("window", func(t *testing.T) {
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{From: "2024-03", To: "2024-03-31"})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{From: "2024-03", To: "2024-03-31"})))
 		for _, id := range []string{"attack-2024-03-22-crocus-city-hall", "group-isis-k", "location-crocus-city-hall"} {
 			if p.nodes[id] == nil {
 				t.Errorf("%s missing from March 2024", id)
@@ -457,7 +437,7 @@ func TestFilters(t *testing.T) {
 
 	t.Run("sources", func(t *testing.T) {
 		const bbc = "source:bbc-2024-03-25-gardner"
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{Sources: []string{bbc}})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Sources: []string{bbc}})))
 		if len(p.nodes) == 0 || len(p.nodes) >= len(full.nodes) {
 			t.Fatalf("%d nodes with BBC only; want some, fewer than %d", len(p.nodes), len(full.nodes))
 		}
@@ -471,7 +451,7 @@ func TestFilters(t *testing.T) {
 				t.Errorf("edge %s: provenance %v weight %s with BBC only", e.id, got, e.attrs["weight"])
 			}
 		}
-		ex := readGraphML(t, must(exportBytes(t, s, "graphml", export.Options{ExcludeSources: []string{bbc}})))
+		ex := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{ExcludeSources: []string{bbc}})))
 		for _, e := range ex.edges {
 			if slices.Contains(jsonList(t, e.attrs["provenance"]), export.ID(bbc)) {
 				t.Errorf("edge %s cites BBC, which is excluded", e.id)

@@ -1,26 +1,26 @@
-package export_test
+package query_test
 
 import (
 	"bytes"
 	"testing"
 
-	"github.com/threatgraph/threatgraph/query/export"
+	"github.com/threatgraph/threatgraph/query"
 )
 
 // TestProgressHook exports the built-in store in every format with and
-// without Options.Progress: the output is byte-identical, done never
+// without ExportOptions.Progress: the output is byte-identical, done never
 // exceeds total and never goes back within a phase, and each phase's last
 // call reports it complete, with the totals the summary counts.
 func TestProgressHook(t *testing.T) {
 	s := builtinStore(t, false)
 	for _, format := range []string{"graphml", "gexf", "cytoscape", "nquads", "json"} {
-		plain, sum := exportBytes(t, s, format, export.Options{})
+		plain, sum := exportBytes(t, s, format, query.ExportOptions{})
 		type call struct {
 			phase       string
 			done, total int
 		}
 		var calls []call
-		o := export.Options{Progress: func(phase string, done, total int) { calls = append(calls, call{phase, done, total}) }}
+		o := query.ExportOptions{Progress: func(phase string, done, total int) { calls = append(calls, call{phase, done, total}) }}
 		got, _ := exportBytes(t, s, format, o)
 		if !bytes.Equal(got, plain) {
 			t.Errorf("%s: output with a progress hook differs from the output without", format)

@@ -1,4 +1,4 @@
-package export_test
+package query_test
 
 import (
 	"fmt"
@@ -8,13 +8,13 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"github.com/threatgraph/threatgraph/internal/memtest"
+	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/query/export/graphml"
 )
 
 // genQuads returns a store's worth of quads for n entities and m relations,
 // with the topology of exporttest.Generate (the graph the encoder benchmark
-// and graphml/testdata/bench_networkx.py use): edge j runs from node
+// and export/graphml/testdata/bench_networkx.py use): edge j runs from node
 // (j*7919)%n to node (j*104729+1)%n. Each entity has a kind and a name; every
 // relation is stated by one of 1000 sources.
 func genQuads(n, m int) []quad.Quad {
@@ -43,9 +43,9 @@ func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); retur
 // millisecond) against the heap before the export. Loading the store is not
 // timed. The 200k/1M case builds a 1.4M-quad store first (about a minute):
 //
-//	go test ./query/export -run '^$' -bench StoreGraphML -benchtime 1x
+//	go test ./query -run '^$' -bench StoreGraphML -benchtime 1x
 //
-// Baseline: graphml/testdata/bench_networkx.py times networkx.write_graphml
+// Baseline: export/graphml/testdata/bench_networkx.py times networkx.write_graphml
 // on the same topology.
 func BenchmarkStoreGraphML(b *testing.B) {
 	for _, c := range []struct{ n, m int }{{20_000, 100_000}, {200_000, 1_000_000}} {
@@ -56,8 +56,9 @@ func BenchmarkStoreGraphML(b *testing.B) {
 				b.Fatal(err)
 			}
 			qs = nil
+			r := query.NewReader(s, query.ReaderOptions{})
 			write := func(w io.Writer) export.Summary {
-				sum, err := export.WriteGraph(b.Context(), s, export.Options{}, func(keys []export.Key) export.Encoder { return graphml.NewEncoder(w, keys) })
+				sum, err := r.Export(b.Context(), w, "graphml", query.ExportOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
