@@ -20,7 +20,7 @@ func Scores(v *query.View, measures []string, o Options) (map[string]map[string]
 // ScoresContext is Scores that stops when ctx is done and returns ctx's
 // error (not an *OptionError).
 func ScoresContext(ctx context.Context, v *query.View, measures []string, o Options) (map[string]map[string]float64, error) {
-	g, err := v.Graph(query.Filter{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
+	g, err := v.Graph(query.Scope{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
 	if err != nil {
 		return nil, &OptionError{Option: "filter", Err: err}
 	}

@@ -225,9 +225,9 @@ func sourcePolicy(ents []entity, o Options) (query.Belief, error) {
 	}
 	slices.Sort(known)
 	b, err := query.NewBelief(known, o.Sources, o.ExcludeSources)
-	var ue *query.UnknownSourceError
-	if errors.As(err, &ue) {
-		return b, &OptionError{Option: ue.Option, Err: err}
+	var pe *query.ParamError
+	if errors.As(err, &pe) {
+		return b, &OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
 	}
 	return b, err
 }
@@ -240,9 +240,9 @@ func (s *snapshot) allowed(label quad.Value) bool {
 // window parses From and To (query.NewWindow).
 func window(o Options) (query.Window, error) {
 	w, err := query.NewWindow(o.From, o.To)
-	var we *query.WindowError
-	if errors.As(err, &we) {
-		return w, &OptionError{Option: we.Option, Err: we.Err}
+	var pe *query.ParamError
+	if errors.As(err, &pe) {
+		return w, &OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
 	}
 	return w, err
 }
