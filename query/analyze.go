@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/threatgraph/threatgraph/query/analytics"
-	"github.com/threatgraph/threatgraph/schema"
 )
 
 // Measures lists the centrality measures.
@@ -97,16 +96,23 @@ func Scores(ctx context.Context, g *analytics.Graph, measure string) ([]float64,
 		ev, err := analytics.EigenvectorContext(ctx, g, analytics.Undirected, analytics.Options{Weighting: analytics.Sources})
 		return ev, "eigenvector centrality, undirected, weighted by supporting sources", err
 	}
-	return nil, "", fmt.Errorf("unknown measure %q (expected one of %s)", measure, strings.Join(Measures, ", "))
+	return nil, "", CheckMeasure(measure)
+}
+
+// CheckMeasure returns a *ParamError unless m is one of Measures.
+func CheckMeasure(m string) error {
+	if !slices.Contains(Measures, m) {
+		return &ParamError{Param: "measure", Value: m, Want: "one of " + strings.Join(Measures, ", ")}
+	}
+	return nil
 }
 
 // CentralityOptions shape a centrality question.
 type CentralityOptions struct {
 	Measure   string
-	Kinds     []string // rank only entities of these kinds (the graph keeps every kind)
-	Top       int      // how many (0: 10)
-	Filter    Filter
-	Stability bool // rerun with each source left out in turn
+	Top       int   // how many (0: 10)
+	Scope     Scope // Kinds: rank only entities of these kinds (the graph keeps every kind)
+	Stability bool  // rerun with each source left out in turn
 }
 
 // centrality ranks entities by a measure.
@@ -114,14 +120,14 @@ func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 	if o.Top <= 0 {
 		o.Top = 10
 	}
-	kinds, err := kindSet(o.Kinds)
+	if err := CheckMeasure(o.Measure); err != nil {
+		return nil, err
+	}
+	c, err := v.compile(o.Scope)
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(o.Filter)
-	if err != nil {
-		return nil, err
-	}
+	g := v.graph(c)
 	scores, method, err := Scores(ctx, g, o.Measure)
 	if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 		return nil, err
@@ -130,14 +136,14 @@ func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 		method += " (did not converge; last iterate)"
 	}
 	res := &CentralityResult{Measure: o.Measure, Method: method, Nodes: g.N(), Edges: g.M(), Top: []Ranked{}}
-	ranking := rank(v, scores, kinds)
+	ranking := rank(v, scores, c)
 	for i, n := range ranking[:min(o.Top, len(ranking))] {
 		res.Top = append(res.Top, Ranked{Rank: i + 1, ID: v.Keys[n], Name: v.Names[n], Kind: v.Kinds[n], Score: clean(scores[n])})
 	}
 	if !o.Stability {
 		return res, nil
 	}
-	used := o.Filter.Sources
+	used := o.Scope.Sources
 	if len(used) == 0 {
 		used = v.Sources
 	}
@@ -145,17 +151,17 @@ func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 		res.Top[i].MinRank, res.Top[i].MaxRank = res.Top[i].Rank, res.Top[i].Rank
 	}
 	for _, src := range used {
-		if slices.Contains(o.Filter.ExcludeSources, src) {
+		if slices.Contains(o.Scope.ExcludeSources, src) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f := o.Filter
+		f := o.Scope
 		f.ExcludeSources = append(slices.Clone(f.ExcludeSources), src)
 		if len(f.Sources) > 0 {
 			f.Sources = slices.DeleteFunc(slices.Clone(f.Sources), func(s string) bool { return s == src })
-			f.ExcludeSources = o.Filter.ExcludeSources
+			f.ExcludeSources = o.Scope.ExcludeSources
 			if len(f.Sources) == 0 {
 				continue
 			}
@@ -169,7 +175,7 @@ func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityR
 			return nil, err
 		}
 		pos := make(map[int32]int, len(s2))
-		for i, n := range rank(v, s2, kinds) {
+		for i, n := range rank(v, s2, c) {
 			pos[n] = i + 1
 		}
 		for i := range res.Top {
@@ -211,10 +217,10 @@ func clean(f float64) float64 {
 }
 
 // rank orders nodes of the wanted kinds by score, highest first, ties by id.
-func rank(v *View, scores []float64, kinds map[string]bool) []int32 {
+func rank(v *View, scores []float64, c *scope) []int32 {
 	var ids []int32
 	for i := range scores {
-		if kinds == nil || kinds[v.Kinds[i]] {
+		if c.keepsKind(v.Kinds[i]) {
 			ids = append(ids, int32(i))
 		}
 	}
@@ -226,21 +232,6 @@ func rank(v *View, scores []float64, kinds map[string]bool) []int32 {
 		return ids[a] < ids[b]
 	})
 	return ids
-}
-
-func kindSet(ks []string) (map[string]bool, error) {
-	if len(ks) == 0 {
-		return nil, nil
-	}
-	m := map[string]bool{}
-	for _, k := range ks {
-		kk, ok := schema.ParseKind(k)
-		if !ok {
-			return nil, fmt.Errorf("unknown kind %q (expected one of %s)", k, schema.JoinKinds(schema.Kinds, ", "))
-		}
-		m[string(kk)] = true
-	}
-	return m, nil
 }
 
 // A Hop is one step of a path.
@@ -270,7 +261,7 @@ type PathsResult struct {
 // paths returns up to k shortest paths (Yen) from one entity to another in
 // the undirected reading, at most maxDepth hops (0: any), each hop with its
 // predicate, direction and sources.
-func paths(ctx context.Context, qs Store, v *View, from, to string, k, maxDepth int, f Filter) (*PathsResult, error) {
+func paths(ctx context.Context, qs Store, v *View, from, to string, k, maxDepth int, sc Scope) (*PathsResult, error) {
 	a, err := resolve(ctx, qs, from)
 	if err != nil {
 		return nil, err
@@ -280,7 +271,7 @@ func paths(ctx context.Context, qs Store, v *View, from, to string, k, maxDepth 
 		return nil, err
 	}
 	res := &PathsResult{From: a, To: b, Paths: []PathAnswer{}}
-	g, err := v.Graph(f)
+	g, err := v.Graph(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +326,7 @@ type NeighborsResult struct {
 }
 
 // neighbors lists the entities within depth hops (undirected), nearest first.
-func neighbors(ctx context.Context, qs Store, v *View, id string, depth int, f Filter) (*NeighborsResult, error) {
+func neighbors(ctx context.Context, qs Store, v *View, id string, depth int, sc Scope) (*NeighborsResult, error) {
 	m, err := resolve(ctx, qs, id)
 	if err != nil {
 		return nil, err
@@ -344,7 +335,7 @@ func neighbors(ctx context.Context, qs Store, v *View, id string, depth int, f F
 		depth = 1
 	}
 	res := &NeighborsResult{Entity: m, Depth: depth, Neighbors: []Neighbor{}}
-	g, err := v.Graph(f)
+	g, err := v.Graph(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +410,7 @@ func timeline(ctx context.Context, qs Store, v *View, id string) (*TimelineResul
 	if !ok {
 		return res, nil
 	}
-	g, err := v.Graph(Filter{})
+	g, err := v.Graph(Scope{})
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func TestPrecededCrocus(t *testing.T) {
 // arrested suspects.
 func TestTajikistanPath(t *testing.T) {
 	r, _ := demoView(t)
-	res, err := r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 5, 3, query.Filter{})
+	res, err := r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 5, 3, query.Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestTajikistanPath(t *testing.T) {
 		t.Errorf("no path Tajikistan <-nationality- suspect -suspectIn-> attack among %+v", res.Paths)
 	}
 	// No path is an answer, not an error.
-	res, err = r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 1, 0, query.Filter{Predicates: []string{"partOf"}})
+	res, err = r.Paths(t.Context(), "Tajikistan", "Crocus City Hall attack", 1, 0, query.Scope{Predicates: []string{"partOf"}})
 	if err != nil || len(res.Paths) != 0 {
 		t.Errorf("partOf-only path: %v, %v; want no path and no error", res.Paths, err)
 	}
@@ -145,7 +145,7 @@ func TestTajikistanPath(t *testing.T) {
 func TestCentralityAndStability(t *testing.T) {
 	r, v := demoView(t)
 	for _, m := range query.Measures {
-		res, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: m, Kinds: []string{"Group"}, Top: 3})
+		res, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: m, Scope: query.Scope{Kinds: []string{"Group"}}, Top: 3})
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -173,12 +173,12 @@ func TestCentralityAndStability(t *testing.T) {
 		}
 	}
 	// A belief policy changes the graph: without the NYT, fewer relations.
-	all, _ := v.Graph(query.Filter{})
-	noNYT, err := v.Graph(query.Filter{ExcludeSources: []string{"source:nyt-2024-03-25-schmitt"}})
+	all, _ := v.Graph(query.Scope{})
+	noNYT, err := v.Graph(query.Scope{ExcludeSources: []string{"source:nyt-2024-03-25-schmitt"}})
 	if err != nil || noNYT.M() >= all.M() {
 		t.Errorf("excluding the NYT: %d edges of %d, %v", noNYT.M(), all.M(), err)
 	}
-	if _, err := v.Graph(query.Filter{Sources: []string{"source:nobody"}}); err == nil {
+	if _, err := v.Graph(query.Scope{Sources: []string{"source:nobody"}}); err == nil {
 		t.Errorf("unknown source accepted")
 	}
 	if _, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: "fame"}); err == nil {
@@ -188,7 +188,7 @@ func TestCentralityAndStability(t *testing.T) {
 
 func TestCommunitiesAndTimeline(t *testing.T) {
 	r, _ := demoView(t)
-	res, err := r.Communities(t.Context(), "group", query.Filter{})
+	res, err := r.Communities(t.Context(), "group", query.Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,8 +297,8 @@ entities:
 	if err := r.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []query.Filter{{}, {ExcludeSources: []string{"source:s2"}}} {
-		res, err := r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 90, Filter: f})
+	for _, f := range []query.Scope{{}, {ExcludeSources: []string{"source:s2"}}} {
+		res, err := r.Preceded(t.Context(), query.PrecededOptions{WindowDays: 90, Scope: f})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,8 +35,8 @@ type CommunitiesResult struct {
 // "group", on the one-mode projection of groups: two groups are linked with
 // weight w when w entities (attacks, people, places, claims) link to both,
 // plus one for each direct group-group relation.
-func communities(ctx context.Context, v *View, project string, f Filter) (*CommunitiesResult, error) {
-	g, err := v.Graph(f)
+func communities(ctx context.Context, v *View, project string, sc Scope) (*CommunitiesResult, error) {
+	g, err := v.Graph(sc)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func TestCommunitiesStar(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	res, err := r.Communities(ctx, "", query.Filter{})
+	res, err := r.Communities(ctx, "", query.Scope{})
 	took := time.Since(start)
 	if took > 1500*time.Millisecond {
 		t.Fatalf("communities on a %d-star took %v with a 200 ms context; want at most 1.5 s", n, took)
@@ -69,7 +69,7 @@ func TestCommunitiesCancelled(t *testing.T) {
 	r := starView(t, 2000)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := r.Communities(ctx, "", query.Filter{}); !errors.Is(err, context.Canceled) {
+	if _, err := r.Communities(ctx, "", query.Scope{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("communities with a cancelled context: err %v, want context.Canceled", err)
 	}
 }

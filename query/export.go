@@ -161,7 +161,7 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(Filter{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
+	g, err := v.Graph(Scope{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
 	if err != nil {
 		return nil, &export.OptionError{Option: "filter", Err: err}
 	}

@@ -117,9 +117,9 @@ func sourcePolicy(ents []exportEntity, o ExportOptions) (Belief, error) {
 	}
 	slices.Sort(known)
 	b, err := NewBelief(known, o.Sources, o.ExcludeSources)
-	var ue *UnknownSourceError
-	if errors.As(err, &ue) {
-		return b, &export.OptionError{Option: ue.Option, Err: err}
+	var pe *ParamError
+	if errors.As(err, &pe) {
+		return b, &export.OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
 	}
 	return b, err
 }
@@ -132,9 +132,9 @@ func (s *exportSet) allowed(label quad.Value) bool {
 // exportWindow parses From and To (NewWindow).
 func exportWindow(o ExportOptions) (Window, error) {
 	w, err := NewWindow(o.From, o.To)
-	var we *WindowError
-	if errors.As(err, &we) {
-		return w, &export.OptionError{Option: we.Option, Err: we.Err}
+	var pe *ParamError
+	if errors.As(err, &pe) {
+		return w, &export.OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
 	}
 	return w, err
 }

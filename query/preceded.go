@@ -20,7 +20,7 @@ type PrecededOptions struct {
 	// begin. Otherwise overlapping dates count as possible, except for
 	// attacks dated to a span longer than the window.
 	CertainOnly bool
-	Filter      Filter
+	Scope       Scope
 }
 
 // A Precursor is one warning that preceded one attack.
@@ -104,10 +104,11 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 	if o.WindowDays <= 0 {
 		o.WindowDays = 90
 	}
-	keep, err := v.sourceSet(o.Filter)
+	c, err := v.compile(o.Scope)
 	if err != nil {
 		return nil, err
 	}
+	keep, window := c.srcs, c.nodes
 	perp, about := v.relation("perpetratedBy", keep), v.relation("about", keep)
 	affil, splinter := v.relation("affiliateOf", keep), v.relation("splinterOf", keep)
 	located, concerns, partOf := v.relation("locatedIn", keep), v.relation("concerns", keep), v.relation("partOf", keep)
@@ -121,7 +122,7 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 		}
 		n, ok := v.Node(m.ID)
 		if !ok || (m.Kind != string(schema.Group) && m.Kind != string(schema.Organization)) {
-			return nil, &KindError{Param: "group", Text: o.Group, Kind: m.Kind, Want: "a Group or Organization"}
+			return nil, kindError("group", o.Group, m.Kind, "a Group or Organization")
 		}
 		groupFilter = n
 	}
@@ -132,13 +133,9 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 		}
 		n, ok := v.Node(m.ID)
 		if !ok || m.Kind != string(schema.Location) {
-			return nil, &KindError{Param: "place", Text: o.Place, Kind: m.Kind, Want: "a Location"}
+			return nil, kindError("place", o.Place, m.Kind, "a Location")
 		}
 		placeFilter = n
-	}
-	window, err := v.window(o.Filter)
-	if err != nil {
-		return nil, err
 	}
 	var attacks, warnings []int32
 	for _, d := range v.Dates {
@@ -366,25 +363,18 @@ func ParseWindow(text string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n <= 0 || n > 100*365/unit {
-		return 0, fmt.Errorf("window %q: expected a positive number of days, weeks, months or years up to 100 years (90d, 12w, 6m, 1y)", text)
+		return 0, &ParamError{Param: "window", Value: text, Want: "a positive number of days, weeks, months or years up to 100 years (90d, 12w, 6m, 1y)"}
 	}
 	return n * unit, nil
 }
 
-// A KindError reports an entity of the wrong kind for a parameter.
-type KindError struct {
-	Param, Text, Kind, Want string
-}
-
-func (e *KindError) Error() string {
-	return fmt.Sprintf("%s: %q is %s %s (expected %s)", e.Param, e.Text, article(e.Kind), e.Kind, e.Want)
-}
-
-func article(kind string) string {
+// kindError is the *ParamError of an entity of the wrong kind for a parameter.
+func kindError(param, text, kind, want string) *ParamError {
+	art := "a"
 	if kind != "" && strings.ContainsRune("AEIOU", rune(kind[0])) {
-		return "an"
+		art = "an"
 	}
-	return "a"
+	return &ParamError{Param: param, Value: text, Want: fmt.Sprintf("%s (it is %s %s)", want, art, kind)}
 }
 
 // timing is how a warning's date stands to an attack's.

@@ -48,7 +48,7 @@ func (r *Reader) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = v.Graph(Filter{})
+	_, err = v.Graph(Scope{})
 	return err
 }
 
@@ -81,6 +81,18 @@ func (r *Reader) Quads(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return v.Quads, nil
+}
+
+// Check checks a scope against the view (known sources, relations in the
+// store, kinds, dates), as every answer that takes it does: a value that
+// cannot be applied is a *ParamError.
+func (r *Reader) Check(ctx context.Context, sc Scope) error {
+	v, err := r.View(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = v.compile(sc)
+	return err
 }
 
 // Show returns the card of the entity that text names (an id, a name or an
@@ -123,31 +135,31 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 }
 
 // Communities groups entities by Louvain modularity.
-func (r *Reader) Communities(ctx context.Context, project string, f Filter) (*CommunitiesResult, error) {
+func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*CommunitiesResult, error) {
 	v, err := r.View(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return communities(ctx, v, project, f)
+	return communities(ctx, v, project, sc)
 }
 
 // Paths returns up to k shortest paths between two entities, each hop with
 // its sources.
-func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, f Filter) (*PathsResult, error) {
+func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc Scope) (*PathsResult, error) {
 	v, err := r.View(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return paths(ctx, r.store, v, from, to, k, maxDepth, f)
+	return paths(ctx, r.store, v, from, to, k, maxDepth, sc)
 }
 
 // Neighbors returns the entities within depth hops of one.
-func (r *Reader) Neighbors(ctx context.Context, id string, depth int, f Filter) (*NeighborsResult, error) {
+func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) (*NeighborsResult, error) {
 	v, err := r.View(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return neighbors(ctx, r.store, v, id, depth, f)
+	return neighbors(ctx, r.store, v, id, depth, sc)
 }
 
 // Timeline returns the dated entities linked to one, in date order.

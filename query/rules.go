@@ -9,28 +9,14 @@ import (
 	"github.com/threatgraph/threatgraph/schema"
 )
 
-// The rules that every read model applies (the View, the stats and search
-// scan, and package export's snapshot) live here, once: which sources are
+// The rules that every answer applies live here, once: which sources are
 // known, the belief policy, the time window, the display name and
-// contested values.
+// contested values. Scope.compile (scope.go) applies the first three.
 
 // IsNode reports whether an entity of kind k is a node of the analytics
 // graph: every kind but Source (sources are the provenance of edges, not
 // vertices; literals are never nodes).
 func IsNode(k schema.Kind) bool { return k != schema.Source }
-
-// An UnknownSourceError reports a source named in a belief policy that is
-// not a known source of the store (a declared Source entity).
-type UnknownSourceError struct {
-	Option string   // "sources" or "exclude-sources"
-	Source string   // the id given
-	Known  []string // the known sources, sorted
-}
-
-func (e *UnknownSourceError) Error() string {
-	ex := e.Known[:min(3, len(e.Known))]
-	return fmt.Sprintf("unknown source %q (expected the id of one of the %d Sources in the store, such as %s)", e.Source, len(e.Known), strings.Join(ex, ", "))
-}
 
 // A Belief is a belief policy: the facts of which sources a read uses. The
 // zero Belief uses every source.
@@ -40,8 +26,8 @@ type Belief struct {
 
 // NewBelief checks the sources to use (only; empty: all) and to leave out
 // (except) against known, the store's known sources (sorted), and returns
-// the policy. A name that is not known is an *UnknownSourceError: a typo
-// must not silently give an empty or a full answer.
+// the policy. A name that is not known is a *ParamError (sources or
+// exclude-sources): a typo must not silently give an empty or a full answer.
 func NewBelief(known, only, except []string) (Belief, error) {
 	var b Belief
 	check := func(opt string, ids []string) (map[string]bool, error) {
@@ -51,7 +37,8 @@ func NewBelief(known, only, except []string) (Belief, error) {
 		set := map[string]bool{}
 		for _, id := range ids {
 			if _, ok := slices.BinarySearch(known, id); !ok {
-				return nil, &UnknownSourceError{Option: opt, Source: id, Known: known}
+				ex := known[:min(3, len(known))]
+				return nil, &ParamError{Param: opt, Value: id, Want: fmt.Sprintf("the id of one of the %d Sources in the store, such as %s", len(known), strings.Join(ex, ", "))}
 			}
 			set[id] = true
 		}
@@ -80,15 +67,7 @@ func (b Belief) Uses(source string) bool {
 // source or one of its statements).
 func (b Belief) UsesLabel(label string) bool { return b.All() || b.Uses(schema.SourceOf(label)) }
 
-// A WindowError reports a time window that cannot be applied: a bad date,
-// or to before from. Option is "from" or "to".
-type WindowError struct {
-	Option string
-	Err    error
-}
-
-func (e *WindowError) Error() string { return e.Option + ": " + e.Err.Error() }
-func (e *WindowError) Unwrap() error { return e.Err }
+const wantDate = "a date: YYYY, YYYY-MM, YYYY-MM-DD or an interval A/B"
 
 // A Window is a closed time window [From, To] over days. The zero Window
 // is open on both sides and keeps everything.
@@ -98,25 +77,25 @@ type Window struct {
 }
 
 // NewWindow parses from and to (date expressions; empty: open on that
-// side). A bad date, or to before from, is a *WindowError.
+// side). A bad date, or to before from, is a *ParamError (from or to).
 func NewWindow(from, to string) (Window, error) {
 	w := Window{lo: time.Time{}, hi: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), set: from != "" || to != ""}
 	if from != "" {
 		iv, err := schema.ParseDate(from)
 		if err != nil {
-			return Window{}, &WindowError{Option: "from", Err: err}
+			return Window{}, &ParamError{Param: "from", Value: from, Want: wantDate}
 		}
 		w.lo = iv.Start
 	}
 	if to != "" {
 		iv, err := schema.ParseDate(to)
 		if err != nil {
-			return Window{}, &WindowError{Option: "to", Err: err}
+			return Window{}, &ParamError{Param: "to", Value: to, Want: wantDate}
 		}
 		w.hi = iv.End
 	}
 	if w.hi.Before(w.lo) {
-		return Window{}, &WindowError{Option: "to", Err: fmt.Errorf("%q ends before from %q starts (expected from at or before to)", to, from)}
+		return Window{}, &ParamError{Param: "to", Value: to, Want: fmt.Sprintf("a date that does not end before from %q starts", from)}
 	}
 	return w, nil
 }

@@ -27,7 +27,7 @@ func TestNewBelief(t *testing.T) {
 	for _, tt := range []struct {
 		only, except []string
 		uses         string // sources used, as letters
-		badOpt       string // option of the *UnknownSourceError, if any
+		badOpt       string // parameter of the *ParamError, if any
 	}{
 		{uses: "abc"},
 		{only: []string{"source:a"}, uses: "a"},
@@ -37,10 +37,10 @@ func TestNewBelief(t *testing.T) {
 		{except: []string{"source:a", "source:nowhere"}, badOpt: "exclude-sources"},
 	} {
 		b, err := query.NewBelief(known, tt.only, tt.except)
-		var ue *query.UnknownSourceError
+		var pe *query.ParamError
 		if tt.badOpt != "" {
-			if !errors.As(err, &ue) || ue.Option != tt.badOpt || !strings.Contains(err.Error(), "unknown source") {
-				t.Errorf("NewBelief(%v, %v): error %v; want an *UnknownSourceError for %s", tt.only, tt.except, err, tt.badOpt)
+			if !errors.As(err, &pe) || pe.Param != tt.badOpt || !strings.Contains(pe.Want, "one of the 3 Sources in the store") {
+				t.Errorf("NewBelief(%v, %v): error %v; want a *ParamError for %s naming the known sources", tt.only, tt.except, err, tt.badOpt)
 			}
 			continue
 		}
@@ -85,10 +85,10 @@ func TestWindow(t *testing.T) {
 		{from: "2024", to: "2023", badOpt: "to"},
 	} {
 		w, err := query.NewWindow(tt.from, tt.to)
-		var we *query.WindowError
+		var pe *query.ParamError
 		if tt.badOpt != "" {
-			if !errors.As(err, &we) || we.Option != tt.badOpt {
-				t.Errorf("NewWindow(%q, %q): error %v; want a *WindowError for %s", tt.from, tt.to, err, tt.badOpt)
+			if !errors.As(err, &pe) || pe.Param != tt.badOpt {
+				t.Errorf("NewWindow(%q, %q): error %v; want a *ParamError for %s", tt.from, tt.to, err, tt.badOpt)
 			}
 			continue
 		}
@@ -228,7 +228,7 @@ func TestReadModelsAgree(t *testing.T) {
 	if !slices.Equal(v.Keys, []string{"group:x", "location:y"}) {
 		t.Errorf("view nodes %v; want group:x and location:y (no sources)", v.Keys)
 	}
-	g, err := v.Graph(query.Filter{})
+	g, err := v.Graph(query.Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +236,10 @@ func TestReadModelsAgree(t *testing.T) {
 		t.Errorf("analytics graph has %d nodes; want 2", g.N())
 	}
 	// Every declared Source is known, also one that states no relation or date.
-	if _, err := v.Graph(query.Filter{Sources: []string{"source:quiet"}}); err != nil {
+	if _, err := v.Graph(query.Scope{Sources: []string{"source:quiet"}}); err != nil {
 		t.Errorf("view refuses --sources source:quiet: %v", err)
 	}
-	if _, err := v.Graph(query.Filter{Sources: []string{"source:nowhere"}}); err == nil {
+	if _, err := v.Graph(query.Scope{Sources: []string{"source:nowhere"}}); err == nil {
 		t.Errorf("view accepts an unknown source")
 	}
 	// The display name: two sources beat one source stating a name twice.

@@ -25,7 +25,7 @@ import (
 // every quad once, kept in a snapshot beside the store, and reused until the
 // store's quad count changes (the store only grows, so an unchanged count
 // means unchanged content). Graph builds the compact analytics graph for a
-// filter; Graph with the zero Filter is cached.
+// scope; the graph of the whole store is cached.
 type View struct {
 	Keys    []string // entity ids, sorted; a node's index is its id in every graph the view builds
 	Kinds   []string // by node
@@ -57,22 +57,6 @@ type SourcedDate struct {
 	Start, End time.Time
 	Text       string // canonical interval
 	Source     uint16
-}
-
-// Filter selects what a graph holds: a belief policy (sources to use or to
-// leave out), predicates, and a time window for dated entities. Kinds are
-// applied to answers, not to the graph, so that paths through other kinds
-// still count.
-type Filter struct {
-	Sources        []string // use only these sources (empty: all)
-	ExcludeSources []string // leave these out
-	Predicates     []string // only these relations (empty: all)
-	From, To       string   // dated entities must overlap [From, To] (date expressions; empty: open)
-}
-
-// Zero reports whether the filter keeps everything.
-func (f Filter) Zero() bool {
-	return len(f.Sources) == 0 && len(f.ExcludeSources) == 0 && len(f.Predicates) == 0 && f.From == "" && f.To == ""
 }
 
 // Node returns the node id of an entity id.
@@ -128,69 +112,24 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// sourceSet resolves a filter's source lists to a keep-set over v.Sources
-// (nil: keep all) by the belief policy (NewBelief). Unknown sources are an
-// *UnknownSourceError.
-func (v *View) sourceSet(f Filter) ([]bool, error) {
-	b, err := NewBelief(v.Sources, f.Sources, f.ExcludeSources)
-	if err != nil || b.All() {
-		return nil, err
-	}
-	keep := make([]bool, len(v.Sources))
-	for i, s := range v.Sources {
-		keep[i] = b.Uses(s)
-	}
-	return keep, nil
-}
-
-// window returns which nodes a time window keeps (nil: all): a dated node
-// whose date under the belief policy misses the window goes (Window.Keeps).
-func (v *View) window(f Filter) ([]bool, error) {
-	w, err := NewWindow(f.From, f.To)
-	if err != nil || w.Open() {
-		return nil, err
-	}
-	srcs, err := v.sourceSet(f)
-	if err != nil {
-		return nil, err
-	}
-	keep := make([]bool, len(v.Keys))
-	for i := range keep {
-		keep[i] = true
-	}
-	for _, d := range v.Dates {
-		ds, _ := v.DatesOf(d.Node, srcs)
-		keep[d.Node] = w.Keeps(ds)
-	}
-	return keep, nil
-}
-
-// Graph returns the analytics graph for the filter: every entity is a node
+// Graph returns the analytics graph for the scope: every entity is a node
 // (node ids are the view's), each (subject, predicate, object) kept by the
-// filter is an edge weighted by its number of distinct supporting sources.
-func (v *View) Graph(f Filter) (*analytics.Graph, error) {
-	if f.Zero() && v.full != nil {
-		return v.full, nil
-	}
-	srcs, err := v.sourceSet(f)
+// scope is an edge weighted by its number of distinct supporting sources.
+// A scope the view refuses is a *ParamError.
+func (v *View) Graph(sc Scope) (*analytics.Graph, error) {
+	c, err := v.compile(sc)
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := v.window(f)
-	if err != nil {
-		return nil, err
+	return v.graph(c), nil
+}
+
+// graph builds the graph of a compiled scope; the whole graph is kept.
+func (v *View) graph(c *scope) *analytics.Graph {
+	if c.graphZero() && v.full != nil {
+		return v.full
 	}
-	var preds []bool
-	if len(f.Predicates) > 0 {
-		preds = make([]bool, len(v.Preds))
-		for _, p := range f.Predicates {
-			i, ok := slices.BinarySearch(v.Preds, p)
-			if !ok {
-				return nil, fmt.Errorf("unknown predicate %q (expected a relation such as %s)", p, strings.Join(v.Preds[:min(4, len(v.Preds))], ", "))
-			}
-			preds[i] = true
-		}
-	}
+	srcs, preds, nodes := c.srcs, c.preds, c.nodes
 	var b analytics.Builder
 	for i, k := range v.Keys {
 		b.Node(k, v.Kinds[i])
@@ -211,10 +150,10 @@ func (v *View) Graph(f Filter) (*analytics.Graph, error) {
 		b.Edge(r.S, r.O, v.Preds[r.P], uint16(min(n, 1<<16-1)))
 	}
 	g := b.Build()
-	if f.Zero() {
+	if c.graphZero() {
 		v.full = g
 	}
-	return g, nil
+	return g
 }
 
 // RowSources returns the sources that state subject -p-> object.

@@ -79,7 +79,7 @@ func BenchmarkView(b *testing.B) {
 		}
 		for b.Loop() {
 			v2 := *v // a fresh view, no cached graph
-			gg, err := v2.Graph(query.Filter{})
+			gg, err := v2.Graph(query.Scope{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -43,7 +43,7 @@ func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, 
 }
 
 // filterFlags adds the belief-policy and window flags shared by the analytics verbs.
-func filterFlags(fs *pflag.FlagSet, f *query.Filter) {
+func filterFlags(fs *pflag.FlagSet, f *query.Scope) {
 	fs.StringSliceVar(&f.Sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fs.StringSliceVar(&f.ExcludeSources, "exclude-sources", nil, "leave out facts stated by these sources")
 	fs.StringSliceVar(&f.Predicates, "predicates", nil, "only these relations (e.g. perpetratedBy,locatedIn)")
@@ -51,14 +51,15 @@ func filterFlags(fs *pflag.FlagSet, f *query.Filter) {
 	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")
 }
 
-// analysis runs fn with the store's Reader, its view loaded.
+// analysis runs fn with the store's Reader, its view loaded; a user's
+// mistake in what fn asks exits 2 (asUsage).
 func (a *app) analysis(cmd *cobra.Command, fn func(*query.Reader) error) error {
 	return a.readStore(cmd.Context(), func(s *graph.Store) error {
 		q, err := a.loadedReader(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
-		return fn(q)
+		return asUsage(fn(q))
 	})
 }
 
@@ -81,13 +82,17 @@ func (a *app) table(header string, rows [][]string) error {
 	return tw.Flush()
 }
 
-// asUsage marks err as bad input (exit 2) unless the command was
-// cancelled or timed out.
+// asUsage marks a user's mistake as bad input (exit 2): a *query.ParamError
+// (an unknown source, predicate, kind or measure, a bad date or window), an
+// entity that is not there or is ambiguous. Any other failure (I/O, a
+// cancelled command) stays what it is (exit 1, or the signal's code).
 func asUsage(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	var pe *query.ParamError
+	var amb *query.AmbiguousError
+	if errors.As(err, &pe) || errors.Is(err, query.ErrNotFound) || errors.As(err, &amb) {
+		return usageError{err}
 	}
-	return usageError{err}
+	return err
 }
 
 func f6(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
@@ -106,7 +111,7 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 			return a.analysis(cmd, func(q *query.Reader) error {
 				res, err := q.Centrality(cmd.Context(), o)
 				if err != nil {
-					return asUsage(err)
+					return err
 				}
 				var rows [][]string
 				for _, r := range res.Top {
@@ -137,10 +142,10 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.Measure, "measure", "pagerank", "degree, betweenness, closeness, harmonic, pagerank, hits, hubs or eigenvector")
-	fs.StringSliceVar(&o.Kinds, "kinds", nil, "rank only these kinds (e.g. Group,Person)")
+	fs.StringSliceVar(&o.Scope.Kinds, "kinds", nil, "rank only these kinds (e.g. Group,Person)")
 	fs.IntVar(&o.Top, "top", 10, "how many to list")
 	fs.BoolVar(&o.Stability, "stability", false, "rerun with each source left out and report rank movement")
-	filterFlags(fs, &o.Filter)
+	filterFlags(fs, &o.Scope)
 	return cmd
 }
 
@@ -153,7 +158,7 @@ func hopText(h query.Hop) string {
 
 func newPathCmd(a *app) *cobra.Command {
 	var k, depth int
-	var f query.Filter
+	var f query.Scope
 	cmd := &cobra.Command{
 		Use:   "path FROM TO",
 		Short: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources",
@@ -208,7 +213,7 @@ func newPathCmd(a *app) *cobra.Command {
 
 func newNeighborsCmd(a *app) *cobra.Command {
 	var depth int
-	var f query.Filter
+	var f query.Scope
 	cmd := &cobra.Command{
 		Use:   "neighbors ID|NAME",
 		Short: "Entities within N hops, nearest first, with the relation that reaches each",
@@ -332,14 +337,11 @@ warning preceded and the warnings no matching attack followed within the window.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			days, err := query.ParseWindow(window)
 			if err != nil {
-				return usageError{err}
+				return asUsage(err)
 			}
 			o.WindowDays = days
 			return a.analysis(cmd, func(q *query.Reader) error {
 				res, err := q.Preceded(cmd.Context(), o)
-				if ke := (*query.KindError)(nil); errors.As(err, &ke) {
-					return usageError{err}
-				}
 				if err != nil {
 					return err
 				}
@@ -364,7 +366,7 @@ warning preceded and the warnings no matching attack followed within the window.
 	cmd.Flags().StringVar(&o.Group, "group", "", "only attacks attributed to this group or its affiliates")
 	cmd.Flags().StringVar(&o.Place, "place", "", "only attacks within this place")
 	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates)")
-	filterFlags(cmd.Flags(), &o.Filter)
+	filterFlags(cmd.Flags(), &o.Scope)
 	return cmd
 }
 
@@ -404,7 +406,7 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 
 func newCommunitiesCmd(a *app) *cobra.Command {
 	var project string
-	var f query.Filter
+	var f query.Scope
 	cmd := &cobra.Command{
 		Use:   "communities",
 		Short: "Louvain communities of the graph, or of groups linked through shared attacks, members and places (--project group)",
@@ -413,7 +415,7 @@ func newCommunitiesCmd(a *app) *cobra.Command {
 			return a.analysis(cmd, func(q *query.Reader) error {
 				res, err := q.Communities(cmd.Context(), project, f)
 				if err != nil {
-					return asUsage(err)
+					return err
 				}
 				switch a.cfg.Format {
 				case "json":

@@ -72,7 +72,7 @@ func newShowCmd(a *app) *cobra.Command {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				card, err := a.reader(s).Show(cmd.Context(), strings.Join(args, " "))
 				if err != nil {
-					return err
+					return asUsage(err)
 				}
 				switch a.cfg.Format {
 				case "json":

@@ -46,11 +46,11 @@ No file, no server, no setup. Running it again adds nothing.`,
 					return err
 				}
 				actors := []string{"Group", "Person", "Organization"}
-				pr, err := q.Centrality(ctx, query.CentralityOptions{Measure: "pagerank", Kinds: actors, Top: 5})
+				pr, err := q.Centrality(ctx, query.CentralityOptions{Measure: "pagerank", Scope: query.Scope{Kinds: actors}, Top: 5})
 				if err != nil {
 					return err
 				}
-				bw, err := q.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Kinds: actors, Top: 5})
+				bw, err := q.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Scope: query.Scope{Kinds: actors}, Top: 5})
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -97,42 +99,30 @@ func (a *args) boolean(name string) (bool, error) {
 	return b, nil
 }
 
-// filter reads the belief-policy and window parameters (sources,
-// exclude-sources, predicates, and the dates named fromName and toName)
-// and checks them against the view, so that an unknown source or predicate
-// or a bad date is a 400 naming the parameter.
-func (a *args) filter(v *query.View, fromName, toName string) (query.Filter, error) {
-	f := query.Filter{
+// scope reads the scope parameters (sources, exclude-sources, predicates,
+// kinds, and the dates named fromName and toName) and checks them against
+// the Reader's view (query.Reader.Check), so that an unknown source,
+// predicate or kind, or a bad date, is a 400 naming the parameter as this
+// route spells it.
+func (a *args) scope(ctx context.Context, q *query.Reader, fromName, toName string) (query.Scope, error) {
+	sc := query.Scope{
 		Sources:        a.list("sources"),
 		ExcludeSources: a.list("exclude-sources"),
 		Predicates:     a.list("predicates"),
+		Kinds:          a.list("kinds"),
 		From:           a.str(fromName),
 		To:             a.str(toName),
 	}
-	for _, p := range []struct {
-		name string
-		vals []string
-	}{{"sources", f.Sources}, {"exclude-sources", f.ExcludeSources}} {
-		for _, s := range p.vals {
-			if _, ok := slices.BinarySearch(v.Sources, s); !ok {
-				return f, paramError(p.name, s, fmt.Sprintf("a source id in the store (%d sources, e.g. %s)", len(v.Sources), strings.Join(v.Sources[:min(3, len(v.Sources))], ", ")))
-			}
+	err := q.Check(ctx, sc)
+	var pe *query.ParamError
+	if errors.As(err, &pe) {
+		name := map[string]string{"from": fromName, "to": toName}[pe.Param]
+		if name == "" {
+			name = pe.Param
 		}
+		return sc, paramError(name, pe.Value, pe.Want)
 	}
-	for _, p := range f.Predicates {
-		if _, ok := slices.BinarySearch(v.Preds, p); !ok {
-			return f, paramError("predicates", p, "relations in the store, e.g. "+strings.Join(v.Preds[:min(4, len(v.Preds))], ", "))
-		}
-	}
-	for _, d := range [][2]string{{fromName, f.From}, {toName, f.To}} {
-		if d[1] == "" {
-			continue
-		}
-		if _, err := schema.ParseDate(d[1]); err != nil {
-			return f, paramError(d[0], d[1], "a date: YYYY, YYYY-MM, YYYY-MM-DD or an interval A/B")
-		}
-	}
-	return f, nil
+	return sc, err
 }
 
 // kinds reads a list of entity kinds, canonical and sorted.

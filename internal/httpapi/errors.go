@@ -74,9 +74,9 @@ func entityError(param string, err error) error {
 // shutdown) and the log gets the detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	var ke *query.KindError
-	if errors.As(err, &ke) {
-		e = paramError(ke.Param, ke.Text, ke.Want)
+	var pe *query.ParamError
+	if errors.As(err, &pe) {
+		e = paramError(pe.Param, pe.Value, pe.Want)
 	}
 	if e == nil && !errors.As(err, &e) {
 		switch {

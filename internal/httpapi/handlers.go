@@ -144,7 +144,7 @@ func (s *Server) routeTable() []*route {
 					return nil, err
 				}
 				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.filter(v, "from", "to")
+					f, err := a.scope(r.Context(), q, "from", "to")
 					if err != nil {
 						return nil, err
 					}
@@ -190,7 +190,7 @@ func (s *Server) routeTable() []*route {
 					return nil, err
 				}
 				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.filter(v, "from-date", "to-date")
+					f, err := a.scope(r.Context(), q, "from-date", "to-date")
 					if err != nil {
 						return nil, err
 					}
@@ -218,11 +218,8 @@ func (s *Server) routeTable() []*route {
 				if o.Measure == "" {
 					o.Measure = "pagerank"
 				}
-				if !slices.Contains(query.Measures, o.Measure) {
-					return nil, paramError("measure", o.Measure, "one of "+strings.Join(query.Measures, ", "))
-				}
-				var err error
-				if o.Kinds, err = a.kinds("kinds"); err != nil {
+				err := query.CheckMeasure(o.Measure)
+				if err != nil {
 					return nil, err
 				}
 				if o.Top, err = a.integer("top", 10, 1, 10_000); err != nil {
@@ -232,7 +229,7 @@ func (s *Server) routeTable() []*route {
 					return nil, err
 				}
 				return s.readState(func(st *state) (any, error) {
-					if o.Filter, err = a.filter(st.view, "from", "to"); err != nil {
+					if o.Scope, err = a.scope(r.Context(), st.reader, "from", "to"); err != nil {
 						return nil, err
 					}
 					return s.memoCentrality(r.Context(), st, o)
@@ -261,7 +258,7 @@ func (s *Server) routeTable() []*route {
 					return nil, err
 				}
 				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					if o.Filter, err = a.filter(v, "from", "to"); err != nil {
+					if o.Scope, err = a.scope(r.Context(), q, "from", "to"); err != nil {
 						return nil, err
 					}
 					for _, p := range [][2]string{{"group", o.Group}, {"place", o.Place}} {
@@ -291,7 +288,7 @@ func (s *Server) routeTable() []*route {
 					return nil, paramError("project", project, "group, or nothing for the whole graph")
 				}
 				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.filter(v, "from", "to")
+					f, err := a.scope(r.Context(), q, "from", "to")
 					if err != nil {
 						return nil, err
 					}
@@ -434,13 +431,13 @@ type encoded []byte
 // (serve.analytics_timeout) or until no request waits on it any more: the
 // last waiter to leave cancels it and drops its memo entry.
 func (s *Server) memoCentrality(ctx context.Context, st *state, o query.CentralityOptions) (encoded, error) {
-	f := o.Filter
+	f := o.Scope
 	sorted := func(x []string) string {
 		y := slices.Clone(x)
 		slices.Sort(y)
 		return strings.Join(slices.Compact(y), ",")
 	}
-	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, strings.Join(o.Kinds, ","), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
+	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, sorted(f.Kinds), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
 		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)

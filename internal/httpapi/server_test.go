@@ -196,31 +196,31 @@ func TestRoutes(t *testing.T) {
 		{"/v1/entities/" + url.PathEscape("Islamic State Khorasan Province"), func() (any, error) { return r.Show(ctx, isisk) }},
 		{"/v1/search?q=khorasan", func() (any, error) { return r.Search(ctx, "khorasan", 50) }},
 		{"/v1/search?q=crocus&limit=2", func() (any, error) { return r.Search(ctx, "crocus", 2) }},
-		{"/v1/entities/ISIS-K/neighbors", func() (any, error) { return r.Neighbors(ctx, "ISIS-K", 1, query.Filter{}) }},
+		{"/v1/entities/ISIS-K/neighbors", func() (any, error) { return r.Neighbors(ctx, "ISIS-K", 1, query.Scope{}) }},
 		{"/v1/entities/ISIS-K/neighbors?depth=2&predicates=perpetratedBy,affiliateOf", func() (any, error) {
-			return r.Neighbors(ctx, "ISIS-K", 2, query.Filter{Predicates: []string{"perpetratedBy", "affiliateOf"}})
+			return r.Neighbors(ctx, "ISIS-K", 2, query.Scope{Predicates: []string{"perpetratedBy", "affiliateOf"}})
 		}},
 		{"/v1/entities/ISIS-K/timeline", func() (any, error) { return r.Timeline(ctx, "ISIS-K") }},
-		{"/v1/paths?from=ISIS-K&to=" + crocus + "&k=3", func() (any, error) { return r.Paths(ctx, "ISIS-K", crocus, 3, 0, query.Filter{}) }},
+		{"/v1/paths?from=ISIS-K&to=" + crocus + "&k=3", func() (any, error) { return r.Paths(ctx, "ISIS-K", crocus, 3, 0, query.Scope{}) }},
 		{"/v1/paths?from=ISIS-K&to=Taliban&k=2&max-depth=3&exclude-sources=source:threatgraph-editors", func() (any, error) {
-			return r.Paths(ctx, "ISIS-K", "Taliban", 2, 3, query.Filter{ExcludeSources: []string{"source:threatgraph-editors"}})
+			return r.Paths(ctx, "ISIS-K", "Taliban", 2, 3, query.Scope{ExcludeSources: []string{"source:threatgraph-editors"}})
 		}},
 		{"/v1/centrality", func() (any, error) {
 			return r.Centrality(ctx, query.CentralityOptions{Measure: "pagerank", Top: 10})
 		}},
 		{"/v1/centrality?measure=betweenness&kinds=Group,Person&top=5", func() (any, error) {
-			return r.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Kinds: []string{"Group", "Person"}, Top: 5})
+			return r.Centrality(ctx, query.CentralityOptions{Measure: "betweenness", Scope: query.Scope{Kinds: []string{"Group", "Person"}}, Top: 5})
 		}},
 		{"/v1/centrality?measure=degree&top=3&stability=true&from=2024", func() (any, error) {
-			return r.Centrality(ctx, query.CentralityOptions{Measure: "degree", Top: 3, Stability: true, Filter: query.Filter{From: "2024"}})
+			return r.Centrality(ctx, query.CentralityOptions{Measure: "degree", Top: 3, Stability: true, Scope: query.Scope{From: "2024"}})
 		}},
 		{"/v1/preceded", func() (any, error) { return r.Preceded(ctx, query.PrecededOptions{WindowDays: 90}) }},
 		{"/v1/preceded?window=1y&group=ISIS-K", func() (any, error) {
 			return r.Preceded(ctx, query.PrecededOptions{WindowDays: 365, Group: "ISIS-K"})
 		}},
 		{"/v1/contested", func() (any, error) { return r.Contested(ctx) }},
-		{"/v1/communities", func() (any, error) { return r.Communities(ctx, "", query.Filter{}) }},
-		{"/v1/communities?project=group", func() (any, error) { return r.Communities(ctx, "group", query.Filter{}) }},
+		{"/v1/communities", func() (any, error) { return r.Communities(ctx, "", query.Scope{}) }},
+		{"/v1/communities?project=group", func() (any, error) { return r.Communities(ctx, "group", query.Scope{}) }},
 		{"/v1/stats", func() (any, error) { return r.Stats(ctx) }},
 		{"/v1/query?lang=gizmo&q=" + url.QueryEscape(`g.V("<group:isis-k>").Out("<tg:name>").All()`), func() (any, error) {
 			return RunQuery(ctx, f.st.QuadStore(), "gizmo", `g.V("<group:isis-k>").Out("<tg:name>").All()`, Limits{})
