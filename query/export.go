@@ -3,8 +3,8 @@ package query
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +14,6 @@ import (
 	"github.com/threatgraph/threatgraph/query/export/cytoscape"
 	"github.com/threatgraph/threatgraph/query/export/gexf"
 	"github.com/threatgraph/threatgraph/query/export/graphml"
-	"github.com/threatgraph/threatgraph/schema"
 )
 
 // ExportFormats lists the formats of Export: the graph formats (nodes and
@@ -44,16 +43,14 @@ func ExportContentType(format string) string {
 // ExportOptions select what an export holds. The zero ExportOptions export
 // everything.
 //
-// Kinds, the time window and the source policy define the graph; Around
-// then keeps the undirected Depth-hop neighbourhood of one entity inside
-// that graph. Edges are written only between written nodes.
+// The scope's belief policy, kinds and time window define the graph (an
+// export writes every relation, so Scope.Predicates is refused); Around then
+// keeps the undirected Depth-hop neighbourhood of one entity inside that
+// graph. Edges are written only between written nodes.
 type ExportOptions struct {
-	Kinds          []schema.Kind // keep entities of these kinds (empty: all)
-	Around         string        // id, name or alias (Resolve) of the entity whose neighbourhood to keep
-	Depth          int           // hops from Around (0 keeps the entity alone)
-	From, To       string        // date expressions: keep dated entities (Attack, Warning, Claim) stated to overlap [From, To]; undated entities stay
-	Sources        []string      // belief policy: use only facts stated by these sources (ids such as source:bbc-2024-03-25-gardner)
-	ExcludeSources []string      // leave out the facts stated by these sources
+	Scope  Scope
+	Around string // id, name or alias (Resolve) of the entity whose neighbourhood to keep
+	Depth  int    // hops from Around (0 keeps the entity alone)
 
 	// Centrality names the measures (Measures) to add as node scores, each
 	// a double node attribute of the same name (graph formats only). They
@@ -85,33 +82,58 @@ func (o ExportOptions) progress(phase string, done, total int) {
 
 // filtered reports whether any option removes something.
 func (o ExportOptions) filtered() bool {
-	return len(o.Kinds) > 0 || o.Around != "" || o.From != "" || o.To != "" || len(o.Sources) > 0 || len(o.ExcludeSources) > 0
+	return !o.Scope.graphZero() || len(o.Scope.Kinds) > 0 || o.Around != ""
 }
 
-// describe returns the filters as one deterministic line for graph metadata.
+// check refuses, before anything is read, what no store can apply: an
+// unknown format, kind or measure, scores in a fact format, predicates, a
+// bad window or depth. Each is a *ParamError.
+func (o ExportOptions) check(format string) error {
+	_, graph := graphEncoders[format]
+	switch {
+	case !graph && format != "nquads" && format != "json":
+		return &ParamError{Param: "format", Value: format, Want: "one of " + strings.Join(ExportFormats, ", ")}
+	case len(o.Scope.Predicates) > 0:
+		return &ParamError{Param: "predicates", Value: strings.Join(o.Scope.Predicates, ","), Want: "none: an export writes every relation between the entities it writes"}
+	case len(o.Centrality) > 0 && !graph:
+		return &ParamError{Param: "with-centrality", Value: strings.Join(o.Centrality, ","), Want: "no scores with " + format + ": scores are node attributes of the graph formats (graphml, gexf, cytoscape)"}
+	case o.Depth < 0:
+		return &ParamError{Param: "depth", Value: strconv.Itoa(o.Depth), Want: "0 or more hops"}
+	}
+	for _, m := range o.Centrality {
+		if CheckMeasure(m) != nil {
+			return &ParamError{Param: "with-centrality", Value: m, Want: "measures among " + strings.Join(Measures, ", ")}
+		}
+	}
+	if _, err := kindSet(o.Scope.Kinds); err != nil {
+		return err
+	}
+	_, err := NewWindow(o.Scope.From, o.Scope.To)
+	return err
+}
+
+// describe returns the filters as one deterministic line for graph
+// metadata (kinds as canonical names).
 func (o ExportOptions) describe() string {
 	var parts []string
-	if len(o.Kinds) > 0 {
-		ks := make([]string, len(o.Kinds))
-		for i, k := range o.Kinds {
-			ks[i] = string(k)
-		}
-		parts = append(parts, "kinds="+strings.Join(sortedSet(ks), ","))
+	sc := o.Scope
+	if kinds, _ := kindSet(sc.Kinds); len(kinds) > 0 {
+		parts = append(parts, "kinds="+strings.Join(slices.Sorted(maps.Keys(kinds)), ","))
 	}
 	if o.Around != "" {
 		parts = append(parts, "around="+o.Around, "depth="+strconv.Itoa(o.Depth))
 	}
-	if o.From != "" {
-		parts = append(parts, "from="+o.From)
+	if sc.From != "" {
+		parts = append(parts, "from="+sc.From)
 	}
-	if o.To != "" {
-		parts = append(parts, "to="+o.To)
+	if sc.To != "" {
+		parts = append(parts, "to="+sc.To)
 	}
-	if len(o.Sources) > 0 {
-		parts = append(parts, "sources="+strings.Join(sortedSet(o.Sources), ","))
+	if len(sc.Sources) > 0 {
+		parts = append(parts, "sources="+strings.Join(sortedSet(sc.Sources), ","))
 	}
-	if len(o.ExcludeSources) > 0 {
-		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(o.ExcludeSources), ","))
+	if len(sc.ExcludeSources) > 0 {
+		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(sc.ExcludeSources), ","))
 	}
 	return strings.Join(parts, " ")
 }
@@ -124,35 +146,31 @@ func sortedSet(s []string) []string {
 
 // Export writes the store, filtered by o, to w in format (ExportFormats):
 // the graph formats through writeGraph, nquads through writeNQuads, json
-// through writeNative. An option that cannot be applied (an unknown format,
-// source or measure, a bad date, an Around entity that is not there) is an
-// *export.OptionError.
+// through writeNative. A value of o that cannot be applied (an unknown
+// format, kind, source or measure, a bad date, an Around entity left out
+// by the other filters) is a *ParamError; an Around entity that is not
+// there, or is ambiguous, is Resolve's error, wrapped.
 func (r *Reader) Export(ctx context.Context, w io.Writer, format string, o ExportOptions) (export.Summary, error) {
-	switch format {
-	case "nquads", "json":
-		if len(o.Centrality) > 0 {
-			return export.Summary{}, &export.OptionError{Option: "with-centrality", Err: fmt.Errorf("scores are node attributes of the graph formats (graphml, gexf, cytoscape), not facts")}
-		}
-		if format == "nquads" {
-			return writeNQuads(ctx, r.store, w, o)
-		}
-		return writeNative(ctx, r.store, w, o)
+	if err := o.check(format); err != nil {
+		return export.Summary{}, err
 	}
-	newEnc, ok := graphEncoders[format]
-	if !ok {
-		return export.Summary{}, &export.OptionError{Option: "format", Err: fmt.Errorf("unknown format %q (expected one of %s)", format, strings.Join(ExportFormats, ", "))}
+	switch format {
+	case "nquads":
+		return writeNQuads(ctx, r.store, w, o)
+	case "json":
+		return writeNative(ctx, r.store, w, o)
 	}
 	scores, err := r.exportScores(ctx, o)
 	if err != nil {
 		return export.Summary{}, err
 	}
+	newEnc := graphEncoders[format]
 	return writeGraph(ctx, r.store, o, scores, func(keys []export.Key) export.Encoder { return newEnc(w, keys) })
 }
 
 // exportScores computes each measure of o.Centrality on the view under
-// the export's belief policy and time window, by measure and entity id. A
-// filter the view refuses (an unknown source, a bad date) or an unknown
-// measure is an *export.OptionError; a cancelled ctx gives ctx's error.
+// the export's scope, by measure and entity id. A scope the view refuses
+// is a *ParamError; a cancelled ctx gives ctx's error.
 func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]map[string]float64, error) {
 	if len(o.Centrality) == 0 {
 		return nil, nil
@@ -161,18 +179,18 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(Scope{Sources: o.Sources, ExcludeSources: o.ExcludeSources, From: o.From, To: o.To})
+	g, err := v.Graph(o.Scope)
 	if err != nil {
-		return nil, &export.OptionError{Option: "filter", Err: err}
+		return nil, err
 	}
 	out := map[string]map[string]float64{}
-	for _, m := range o.Centrality {
+	for _, m := range sortedSet(o.Centrality) {
 		scores, _, err := Scores(ctx, g, m)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
 		if err != nil && !errors.Is(err, analytics.ErrNotConverged) { // keep the last iterate, as centrality does
-			return nil, &export.OptionError{Option: "with-centrality", Err: err}
+			return nil, err
 		}
 		byID := make(map[string]float64, len(scores))
 		for i, sc := range scores {

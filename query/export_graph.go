@@ -119,7 +119,7 @@ func exportKeys(measures []string) ([]export.Key, error) {
 	if err := export.CheckKeys(keys); err != nil {
 		var ke *export.KeyError
 		if errors.As(err, &ke) && ke.Err == export.ErrDuplicateKey {
-			return nil, &export.OptionError{Option: "with-centrality", Err: fmt.Errorf("%q collides with an attribute of the export", ke.Key.Name)}
+			return nil, &ParamError{Param: "with-centrality", Value: ke.Key.Name, Want: "a measure whose name no attribute of the export has"}
 		}
 		return nil, err
 	}

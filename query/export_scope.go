@@ -3,7 +3,6 @@ package query
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -82,18 +81,18 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions) (*exportSet, e
 	}
 	slices.SortFunc(s.byIRI, func(a, b int32) int { return strings.Compare(s.ents[a].iri, s.ents[b].iri) })
 
-	allow, err := sourcePolicy(s.ents, o)
+	allow, err := sourcePolicy(s.ents, o.Scope)
 	if err != nil {
 		return nil, err
 	}
 	s.allow = allow
 	s.keep = make([]bool, len(s.ents))
-	wantKind := map[schema.Kind]bool{}
-	for _, k := range o.Kinds {
-		wantKind[k] = true
+	want, err := kindSet(o.Scope.Kinds)
+	if err != nil {
+		return nil, err
 	}
 	for i, e := range s.ents {
-		s.keep[i] = len(wantKind) == 0 || wantKind[e.kind]
+		s.keep[i] = want == nil || want[string(e.kind)]
 	}
 	if err := s.applyFacts(ctx, o); err != nil {
 		return nil, err
@@ -106,9 +105,9 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions) (*exportSet, e
 	return s, nil
 }
 
-// sourcePolicy returns the belief policy of o (NewBelief): the
-// known sources are the store's Source entities.
-func sourcePolicy(ents []exportEntity, o ExportOptions) (Belief, error) {
+// sourcePolicy returns the belief policy of sc (NewBelief): the known
+// sources are the store's Source entities.
+func sourcePolicy(ents []exportEntity, sc Scope) (Belief, error) {
 	var known []string
 	for _, e := range ents {
 		if e.kind == schema.Source {
@@ -116,27 +115,12 @@ func sourcePolicy(ents []exportEntity, o ExportOptions) (Belief, error) {
 		}
 	}
 	slices.Sort(known)
-	b, err := NewBelief(known, o.Sources, o.ExcludeSources)
-	var pe *ParamError
-	if errors.As(err, &pe) {
-		return b, &export.OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
-	}
-	return b, err
+	return NewBelief(known, sc.Sources, sc.ExcludeSources)
 }
 
 // allowed reports whether the export uses a fact with this label.
 func (s *exportSet) allowed(label quad.Value) bool {
 	return s.allow.UsesLabel(string(labelIRI(label)))
-}
-
-// exportWindow parses From and To (NewWindow).
-func exportWindow(o ExportOptions) (Window, error) {
-	w, err := NewWindow(o.From, o.To)
-	var pe *ParamError
-	if errors.As(err, &pe) {
-		return w, &export.OptionError{Option: pe.Param, Err: fmt.Errorf("%q: expected %s", pe.Value, pe.Want)}
-	}
-	return w, err
 }
 
 // applyFacts applies the filters that need each entity's facts: the time
@@ -146,7 +130,7 @@ func exportWindow(o ExportOptions) (Window, error) {
 // as subject or as a relation's object, goes). One pass over the out-quads
 // of the candidates; nothing when neither filter is set.
 func (s *exportSet) applyFacts(ctx context.Context, o ExportOptions) error {
-	w, err := exportWindow(o)
+	w, err := NewWindow(o.Scope.From, o.Scope.To)
 	if err != nil {
 		return err
 	}
@@ -203,16 +187,13 @@ func (s *exportSet) applyFacts(ctx context.Context, o ExportOptions) error {
 // around keeps the undirected depth-hop neighbourhood of the entity that
 // text names, walking relations between kept entities.
 func (s *exportSet) around(ctx context.Context, text string, depth int) error {
-	m, err := NewReader(s.qs, ReaderOptions{}).Resolve(ctx, text)
+	m, err := resolve(ctx, s.qs, text)
 	if err != nil {
-		return &export.OptionError{Option: "around", Err: err}
+		return fmt.Errorf("around: %w", err)
 	}
 	root := s.index(m.ID)
 	if root < 0 || !s.keep[root] {
-		return &export.OptionError{Option: "around", Err: fmt.Errorf("%s (%s) is left out by the other filters", m.ID, m.Kind)}
-	}
-	if depth < 0 {
-		return &export.OptionError{Option: "depth", Err: fmt.Errorf("%d is negative (expected 0 or more hops)", depth)}
+		return &ParamError{Param: "around", Value: text, Want: fmt.Sprintf("an entity the other filters keep (they leave out %s, of kind %s)", m.ID, m.Kind)}
 	}
 	seen := make([]bool, len(s.ents))
 	seen[root] = true

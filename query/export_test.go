@@ -230,7 +230,7 @@ func TestGraphMLReaders(t *testing.T) {
 		o    query.ExportOptions
 	}{
 		{"all", query.ExportOptions{}},
-		{"kinds", query.ExportOptions{Kinds: []schema.Kind{schema.Attack, schema.Group}}},
+		{"kinds", query.ExportOptions{Scope: query.Scope{Kinds: []string{"Attack", "Group"}}}},
 		{"around", query.ExportOptions{Around: "ISIS-K", Depth: 2, Centrality: []string{"pagerank"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -276,7 +276,7 @@ func TestGraphMLReaders(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	a, b := builtinStore(t, false), builtinStore(t, true)
 	for _, format := range []string{"graphml", "gexf", "cytoscape", "nquads", "json"} {
-		for _, o := range []query.ExportOptions{{}, {Kinds: []schema.Kind{schema.Attack, schema.Group, schema.Location}, Sources: []string{"source:nyt-2024-03-25-schmitt", "source:threatgraph-editors"}}} {
+		for _, o := range []query.ExportOptions{{}, {Scope: query.Scope{Kinds: []string{"Attack", "Group", "Location"}, Sources: []string{"source:nyt-2024-03-25-schmitt", "source:threatgraph-editors"}}}} {
 			x, _ := exportBytes(t, a, format, o)
 			y, _ := exportBytes(t, b, format, o)
 			if !bytes.Equal(x, y) {
@@ -327,12 +327,12 @@ func TestRoundTrip(t *testing.T) {
 		format string
 		o      query.ExportOptions
 	}{
-		{"json", query.ExportOptions{Kinds: []schema.Kind{schema.Claim}, Sources: []string{"source:bbc-2024-03-25-gardner"}}},
-		{"nquads", query.ExportOptions{Sources: []string{"source:bbc-2024-03-25-gardner"}}},
-		{"nquads", query.ExportOptions{Sources: []string{"source:reuters-2024-03-25"}}},
-		{"nquads", query.ExportOptions{ExcludeSources: []string{"source:threatgraph-editors"}}},
-		{"json", query.ExportOptions{ExcludeSources: []string{"source:threatgraph-editors"}}},
-		{"nquads", query.ExportOptions{Kinds: []schema.Kind{schema.Attack}, From: "2024-03", To: "2024-03-31"}},
+		{"json", query.ExportOptions{Scope: query.Scope{Kinds: []string{"Claim"}, Sources: []string{"source:bbc-2024-03-25-gardner"}}}},
+		{"nquads", query.ExportOptions{Scope: query.Scope{Sources: []string{"source:bbc-2024-03-25-gardner"}}}},
+		{"nquads", query.ExportOptions{Scope: query.Scope{Sources: []string{"source:reuters-2024-03-25"}}}},
+		{"nquads", query.ExportOptions{Scope: query.Scope{ExcludeSources: []string{"source:threatgraph-editors"}}}},
+		{"json", query.ExportOptions{Scope: query.Scope{ExcludeSources: []string{"source:threatgraph-editors"}}}},
+		{"nquads", query.ExportOptions{Scope: query.Scope{Kinds: []string{"Attack"}, From: "2024-03", To: "2024-03-31"}}},
 	} {
 		sub, sum := exportBytes(t, s, c.format, c.o)
 		f := ingest.Parse("sub."+map[string]string{"json": "json", "nquads": "nq"}[c.format], sub)
@@ -353,7 +353,7 @@ func TestFilters(t *testing.T) {
 	kindOf := func(p parsed, id string) string { return p.nodes[id]["kind"] }
 
 	t.Run("kinds", func(t *testing.T) {
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Kinds: []schema.Kind{schema.Attack, schema.Group}})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Scope: query.Scope{Kinds: []string{"Attack", "Group"}}})))
 		want := 0
 		for id := range full.nodes {
 			if k := kindOf(full, id); k == "Attack" || k == "Group" {
@@ -410,14 +410,13 @@ func TestFilters(t *testing.T) {
 			}
 		}
 		_, err := query.NewReader(s, query.ReaderOptions{}).Export(t.Context(), io.Discard, "graphml", query.ExportOptions{Around: "nobody at all"})
-		var oe *export.OptionError
-		if !errors.As(err, &oe) {
-			t.Errorf("around an unknown name: error %v; want an *OptionError", err)
+		if !errors.Is(err, query.ErrNotFound) {
+			t.Errorf("around an unknown name: error %v; want query.ErrNotFound", err)
 		}
 	})
 
 	t.Run("window", func(t *testing.T) {
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{From: "2024-03", To: "2024-03-31"})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Scope: query.Scope{From: "2024-03", To: "2024-03-31"}})))
 		for _, id := range []string{"attack-2024-03-22-crocus-city-hall", "group-isis-k", "location-crocus-city-hall"} {
 			if p.nodes[id] == nil {
 				t.Errorf("%s missing from March 2024", id)
@@ -437,7 +436,7 @@ func TestFilters(t *testing.T) {
 
 	t.Run("sources", func(t *testing.T) {
 		const bbc = "source:bbc-2024-03-25-gardner"
-		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Sources: []string{bbc}})))
+		p := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Scope: query.Scope{Sources: []string{bbc}}})))
 		if len(p.nodes) == 0 || len(p.nodes) >= len(full.nodes) {
 			t.Fatalf("%d nodes with BBC only; want some, fewer than %d", len(p.nodes), len(full.nodes))
 		}
@@ -451,7 +450,7 @@ func TestFilters(t *testing.T) {
 				t.Errorf("edge %s: provenance %v weight %s with BBC only", e.id, got, e.attrs["weight"])
 			}
 		}
-		ex := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{ExcludeSources: []string{bbc}})))
+		ex := readGraphML(t, must(exportBytes(t, s, "graphml", query.ExportOptions{Scope: query.Scope{ExcludeSources: []string{bbc}}})))
 		for _, e := range ex.edges {
 			if slices.Contains(jsonList(t, e.attrs["provenance"]), export.ID(bbc)) {
 				t.Errorf("edge %s cites BBC, which is excluded", e.id)
@@ -461,3 +460,39 @@ func TestFilters(t *testing.T) {
 }
 
 func must(b []byte, _ export.Summary) []byte { return b }
+
+// TestExportParamErrors: every option Export cannot apply is a
+// *query.ParamError naming it (the CLI exits 2 on it, HTTP answers 400),
+// and nothing is written.
+func TestExportParamErrors(t *testing.T) {
+	s := builtinStore(t, false)
+	r := query.NewReader(s, query.ReaderOptions{})
+	for _, c := range []struct {
+		format string
+		o      query.ExportOptions
+		param  string
+	}{
+		{"dot", query.ExportOptions{}, "format"},
+		{"graphml", query.ExportOptions{Scope: query.Scope{Kinds: []string{"Gruop"}}}, "kinds"},
+		{"graphml", query.ExportOptions{Scope: query.Scope{Predicates: []string{"locatedIn"}}}, "predicates"},
+		{"graphml", query.ExportOptions{Scope: query.Scope{Sources: []string{"source:nowhere"}}}, "sources"},
+		{"json", query.ExportOptions{Scope: query.Scope{ExcludeSources: []string{"source:nowhere"}}}, "exclude-sources"},
+		{"graphml", query.ExportOptions{Scope: query.Scope{Sources: []string{"source:nowhere"}}, Centrality: []string{"pagerank"}}, "sources"},
+		{"nquads", query.ExportOptions{Scope: query.Scope{From: "someday"}}, "from"},
+		{"gexf", query.ExportOptions{Scope: query.Scope{From: "2024", To: "2023"}}, "to"},
+		{"graphml", query.ExportOptions{Centrality: []string{"fame"}}, "with-centrality"},
+		{"nquads", query.ExportOptions{Centrality: []string{"pagerank"}}, "with-centrality"},
+		{"graphml", query.ExportOptions{Around: "ISIS-K", Depth: -1}, "depth"},
+		{"graphml", query.ExportOptions{Around: "ISIS-K", Scope: query.Scope{Kinds: []string{"Attack"}}}, "around"},
+	} {
+		var buf bytes.Buffer
+		_, err := r.Export(t.Context(), &buf, c.format, c.o)
+		var pe *query.ParamError
+		if !errors.As(err, &pe) || pe.Param != c.param {
+			t.Errorf("%s %+v: error %v; want a *ParamError for %s", c.format, c.o, err, c.param)
+		}
+		if buf.Len() > 0 {
+			t.Errorf("%s %+v: wrote %d bytes before refusing", c.format, c.o, buf.Len())
+		}
+	}
+}

@@ -255,7 +255,7 @@ func TestReadModelsAgree(t *testing.T) {
 		t.Errorf("Resolve(source:quiet) name %q; want its title", m.Name)
 	}
 	var buf bytes.Buffer
-	if _, err := r.Export(t.Context(), &buf, "graphml", query.ExportOptions{Sources: []string{"source:quiet", "source:loud"}}); err != nil {
+	if _, err := r.Export(t.Context(), &buf, "graphml", query.ExportOptions{Scope: query.Scope{Sources: []string{"source:quiet", "source:loud"}}}); err != nil {
 		t.Fatalf("export --sources source:quiet,source:loud: %v", err)
 	}
 	if !strings.Contains(buf.String(), ">"+want+"<") || !strings.Contains(buf.String(), ">A quiet article<") {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -17,11 +16,7 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/schema"
 )
-
-// exportFormats are the values of export --format.
-var exportFormats = query.ExportFormats
 
 type exportFlags struct {
 	format     string
@@ -68,7 +63,7 @@ See docs/export.md for the attributes of each format.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "graphml", "output format: "+strings.Join(exportFormats, ", "))
+	fl.StringVar(&f.format, "format", "graphml", "output format: "+strings.Join(query.ExportFormats, ", "))
 	fl.StringVarP(&f.out, "out", "o", "-", "output file, or - for stdout")
 	fl.StringSliceVar(&f.kinds, "kinds", nil, "keep entities of these kinds (e.g. Group,Attack); edges between kept entities")
 	fl.StringVar(&f.around, "around", "", "keep the neighbourhood of this entity (id, name or alias)")
@@ -81,45 +76,16 @@ See docs/export.md for the attributes of each format.`,
 	return cmd
 }
 
-// options checks the flags and turns them into export options.
+// options turns the flags into export options; Export checks their values.
 func (f exportFlags) options(depthSet bool) (query.ExportOptions, error) {
-	var o query.ExportOptions
-	if !slices.Contains(exportFormats, f.format) {
-		return o, usageError{fmt.Errorf("unknown --format %q (expected one of %s)", f.format, strings.Join(exportFormats, ", "))}
-	}
-	for _, k := range f.kinds {
-		kind, ok := schema.ParseKind(strings.TrimSpace(k))
-		if !ok {
-			return o, usageError{fmt.Errorf("unknown kind %q in --kinds (expected one of %s)", k, schema.JoinKinds(schema.Kinds, ", "))}
-		}
-		o.Kinds = append(o.Kinds, kind)
-	}
 	if depthSet && f.around == "" {
-		return o, usageError{errors.New("--depth needs --around")}
+		return query.ExportOptions{}, usageError{errors.New("--depth needs --around")}
 	}
-	if f.depth < 0 {
-		return o, usageError{fmt.Errorf("--depth %d is negative (expected 0 or more hops)", f.depth)}
+	o := query.ExportOptions{Around: f.around, Depth: f.depth, Centrality: f.centrality,
+		Scope: query.Scope{Sources: f.sources, ExcludeSources: f.exclude, From: f.from, To: f.to}}
+	for _, k := range f.kinds {
+		o.Scope.Kinds = append(o.Scope.Kinds, strings.TrimSpace(k))
 	}
-	for _, d := range []struct{ flag, v string }{{"from", f.from}, {"to", f.to}} {
-		if d.v == "" {
-			continue
-		}
-		if _, err := schema.ParseDate(d.v); err != nil {
-			return o, usageError{fmt.Errorf("--%s: %v", d.flag, err)}
-		}
-	}
-	for _, m := range f.centrality {
-		if !slices.Contains(query.Measures, m) {
-			return o, usageError{fmt.Errorf("unknown measure %q in --with-centrality (expected one of %s)", m, strings.Join(query.Measures, ", "))}
-		}
-	}
-	if len(f.centrality) > 0 && (f.format == "nquads" || f.format == "json") {
-		return o, usageError{fmt.Errorf("--with-centrality adds node attributes: it needs a graph format (graphml, gexf, cytoscape), not %s", f.format)}
-	}
-	o.Around, o.Depth = f.around, f.depth
-	o.From, o.To = f.from, f.to
-	o.Sources, o.ExcludeSources = f.sources, f.exclude
-	o.Centrality = f.centrality
 	return o, nil
 }
 
@@ -150,11 +116,8 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 			return err
 		})
 	})
-	if oe := (*export.OptionError)(nil); errors.As(err, &oe) {
-		return usageError{err}
-	}
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	dest := f.out
 	if dest == "-" {

@@ -74,16 +74,17 @@ func TestExportBadFlags(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--format", "dot"}, `unknown --format "dot"`},
-		{[]string{"--kinds", "Gruop"}, `unknown kind "Gruop"`},
+		{[]string{"--format", "dot"}, `format "dot": expected one of graphml`},
+		{[]string{"--kinds", "Gruop"}, `kinds "Gruop": expected kinds among`},
 		{[]string{"--depth", "2"}, "--depth needs --around"},
-		{[]string{"--around", "ISIS-K", "--depth", "-1"}, "negative"},
+		{[]string{"--around", "ISIS-K", "--depth", "-1"}, `depth "-1": expected 0 or more hops`},
 		{[]string{"--around", "no such group"}, "no entity with that id, name or alias"},
-		{[]string{"--from", "someday"}, "--from"},
+		{[]string{"--around", "ISIS-K", "--kinds", "Attack"}, `around "ISIS-K": expected an entity the other filters keep`},
+		{[]string{"--from", "someday"}, `from "someday": expected a date`},
 		{[]string{"--from", "2024-03", "--to", "2023"}, "does not end before"},
 		{[]string{"--sources", "source:nowhere"}, `"source:nowhere": expected the id of one of the 7 Sources`},
-		{[]string{"--with-centrality", "fame"}, `unknown measure "fame"`},
-		{[]string{"--format", "nquads", "--with-centrality", "pagerank"}, "needs a graph format"},
+		{[]string{"--with-centrality", "fame"}, `with-centrality "fame": expected measures among`},
+		{[]string{"--format", "nquads", "--with-centrality", "pagerank"}, `with-centrality "pagerank": expected no scores with nquads`},
 		{[]string{"--depht", "2"}, "unknown flag"},
 		{[]string{"extra-arg"}, "unknown command"},
 	} {

@@ -285,7 +285,7 @@ func (a *app) viewProgress(ctx context.Context) (context.Context, func()) {
 	}
 }
 
-// exportProgress returns a progress func for export.Options (items
+// exportProgress returns a progress func for query.ExportOptions (items
 // written of the total, a bar for each phase: entities, then edges) and
 // the func that ends it; nil when progress is off. The export calls it
 // from one goroutine.

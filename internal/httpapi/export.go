@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/threatgraph/threatgraph/query"
-	"github.com/threatgraph/threatgraph/query/export"
-	"github.com/threatgraph/threatgraph/schema"
 )
 
 var exportParams = []param{
@@ -48,39 +46,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 			Detail: ParamDetail{Parameter: "format", Value: format, Expected: strings.Join(query.ExportFormats, ", ")}})
 		return
 	}
-	var o query.ExportOptions
-	kinds, err := a.kinds("kinds")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	for _, k := range kinds {
-		o.Kinds = append(o.Kinds, schema.Kind(k))
-	}
-	o.Around = a.str("around")
+	o := query.ExportOptions{Around: a.str("around"), Centrality: a.list("with-centrality"), Scope: query.Scope{
+		Sources: a.list("sources"), ExcludeSources: a.list("exclude-sources"), Kinds: a.list("kinds"), From: a.str("from"), To: a.str("to")}}
 	if o.Depth, err = a.integer("depth", 1, 0, 10); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	for _, name := range []string{"from", "to"} {
-		if v := a.str(name); v != "" {
-			if _, err := schema.ParseDate(v); err != nil {
-				s.writeError(w, r, paramError(name, v, "a date: YYYY, YYYY-MM, YYYY-MM-DD or a written date with a year"))
-				return
-			}
-		}
-	}
-	o.From, o.To = a.str("from"), a.str("to")
-	o.Sources, o.ExcludeSources = a.list("sources"), a.list("exclude-sources")
-	o.Centrality = a.list("with-centrality")
-	for _, m := range o.Centrality {
-		if !slices.Contains(query.Measures, m) {
-			s.writeError(w, r, paramError("with-centrality", m, "measures among "+strings.Join(query.Measures, ", ")))
-			return
-		}
-	}
-	if len(o.Centrality) > 0 && (format == "nquads" || format == "json") {
-		s.writeError(w, r, paramError("with-centrality", strings.Join(o.Centrality, ","), "no scores: "+format+" is not a graph format"))
 		return
 	}
 	// The export is written to a temporary file from one published state
@@ -102,7 +71,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return nil, bw.Flush()
 	})
 	if err != nil {
-		s.writeError(w, r, optionError(err))
+		s.writeError(w, r, aroundError(err))
 		return
 	}
 	size, err := spool.Seek(0, io.SeekCurrent)
@@ -122,15 +91,12 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// optionError answers a bad export option as 400 naming it, and an unknown
-// entity in around as 404.
-func optionError(err error) error {
-	var oe *export.OptionError
-	if errors.As(err, &oe) {
-		if errors.Is(err, query.ErrNotFound) {
-			return entityError("around", oe.Err)
-		}
-		return &Error{Status: http.StatusBadRequest, Msg: oe.Error(), Detail: ParamDetail{Parameter: oe.Option}}
+// aroundError answers an around entity that is not there as 404, and an
+// ambiguous one as 409 (entityError); Export wraps Resolve's error once.
+func aroundError(err error) error {
+	var amb *query.AmbiguousError
+	if errors.Is(err, query.ErrNotFound) || errors.As(err, &amb) {
+		return entityError("around", errors.Unwrap(err))
 	}
 	return err
 }

@@ -43,6 +43,9 @@ func TestExportRoute(t *testing.T) {
 		{"/v1/export/nquads?with-centrality=pagerank", 400, "with-centrality"},
 		{"/v1/export/graphml?with-centrality=fame", 400, "with-centrality"},
 		{"/v1/export/graphml?around=nobody+at+all", 404, "around"},
+		{"/v1/export/graphml?around=ISIS-K&kinds=Attack", 400, "around"},
+		{"/v1/export/json?sources=source:nowhere", 400, "sources"},
+		{"/v1/export/gexf?from=2024&to=2023", 400, "to"},
 		{"/v1/export/graphml?colour=red", 400, "colour"},
 	} {
 		status, body := f.get(t, tt.path)

@@ -435,14 +435,3 @@ type Summary struct {
 	Quads   int `json:"quads"`             // quads written (nquads), or represented (json)
 	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies)
 }
-
-// An OptionError reports an option that cannot be applied: an unknown
-// source, a bad date, an --around entity that does not exist. Callers treat
-// it as bad input.
-type OptionError struct {
-	Option string
-	Err    error
-}
-
-func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
-func (e *OptionError) Unwrap() error { return e.Err }
