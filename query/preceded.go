@@ -113,12 +113,17 @@ func newPrecedence(v *View, keep []bool) *precedence {
 		issuedBy: v.relation("issuedBy", keep), issuedTo: v.relation("issuedTo", keep)}
 }
 
-// preceded matches warnings to the attacks that followed them: by group (the
+// Preceded matches warnings to the attacks that followed them: by group (the
 // warned-about group, its affiliates and the groups it is an affiliate or
 // splinter of, two levels each way) and by place (the attack's place lies
 // within the warned place through partOf, any source). A warning with a
 // group and a place must match both when the attack has both.
-func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*PrecededResult, error) {
+func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResult, error) {
+	qs := r.store
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if o.WindowDays <= 0 {
 		o.WindowDays = 90
 	}
