@@ -190,7 +190,7 @@ var (
 // when it names none or several.
 func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string) (T, error)) func(*http.Request, *args) (any, error) {
 	return func(r *http.Request, _ *args) (any, error) {
-		return s.read(func(q *query.Reader, _ *query.View) (any, error) {
+		return s.read(func(q *query.Reader) (any, error) {
 			res, err := get(q, r.Context(), r.PathValue("id"))
 			return res, entityError("id", err)
 		})
@@ -200,7 +200,7 @@ func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string)
 // ofStore answers get, a question about the whole store.
 func ofStore[T any](s *Server, get func(*query.Reader, context.Context) (T, error)) func(*http.Request, *args) (any, error) {
 	return func(r *http.Request, _ *args) (any, error) {
-		return s.read(func(q *query.Reader, _ *query.View) (any, error) { return get(q, r.Context()) })
+		return s.read(func(q *query.Reader) (any, error) { return get(q, r.Context()) })
 	}
 }
 
@@ -211,7 +211,7 @@ func ofStore[T any](s *Server, get func(*query.Reader, context.Context) (T, erro
 // 400, 404 or 409 without a computation.
 func (s *Server) analyze(r *http.Request, a *args, fromName, toName string, limited bool,
 	fn func(ctx context.Context, q *query.Reader, f query.Scope) (any, error), entities ...string) (any, error) {
-	return s.read(func(q *query.Reader, _ *query.View) (any, error) {
+	return s.read(func(q *query.Reader) (any, error) {
 		f, err := a.scope(r.Context(), q, fromName, toName)
 		if err != nil {
 			return nil, err
@@ -236,7 +236,7 @@ func (s *Server) searchAnswer(r *http.Request, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.read(func(q *query.Reader, _ *query.View) (any, error) { return q.Search(r.Context(), text, limit) })
+	return s.read(func(q *query.Reader) (any, error) { return q.Search(r.Context(), text, limit) })
 }
 
 func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {
@@ -396,7 +396,7 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 		}
 		go func(e <-chan struct{}) { <-e; <-s.rawSlots }(ended)
 	}()
-	res, err := s.read(func(*query.Reader, *query.View) (any, error) {
+	res, err := s.read(func(*query.Reader) (any, error) {
 		res, e, err := StartQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
 		ended = e
 		return res, err
