@@ -115,8 +115,12 @@ type CentralityOptions struct {
 	Stability bool  // rerun with each source left out in turn
 }
 
-// centrality ranks entities by a measure.
-func centrality(ctx context.Context, v *View, o CentralityOptions) (*CentralityResult, error) {
+// Centrality ranks entities by a measure.
+func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*CentralityResult, error) {
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if o.Top <= 0 {
 		o.Top = 10
 	}
@@ -258,10 +262,15 @@ type PathsResult struct {
 	Paths []PathAnswer `json:"paths"` // empty when there is no path: an answer, not an error
 }
 
-// paths returns up to k shortest paths (Yen) from one entity to another in
+// Paths returns up to k shortest paths (Yen) from one entity to another in
 // the undirected reading, at most maxDepth hops (0: any), each hop with its
 // predicate, direction and sources.
-func paths(ctx context.Context, qs Store, v *View, from, to string, k, maxDepth int, sc Scope) (*PathsResult, error) {
+func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc Scope) (*PathsResult, error) {
+	qs := r.store
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a, err := resolve(ctx, qs, from)
 	if err != nil {
 		return nil, err
@@ -325,8 +334,13 @@ type NeighborsResult struct {
 	Neighbors []Neighbor `json:"neighbors"` // nearest first, then by id
 }
 
-// neighbors lists the entities within depth hops (undirected), nearest first.
-func neighbors(ctx context.Context, qs Store, v *View, id string, depth int, sc Scope) (*NeighborsResult, error) {
+// Neighbors lists the entities within depth hops (undirected), nearest first.
+func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) (*NeighborsResult, error) {
+	qs := r.store
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m, err := resolve(ctx, qs, id)
 	if err != nil {
 		return nil, err
@@ -397,9 +411,14 @@ type TimelineResult struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-// timeline lists the subject's own dates and the dated entities one hop
+// Timeline lists the subject's own dates and the dated entities one hop
 // away (attacks it carried out, warnings about it, claims of it), in order.
-func timeline(ctx context.Context, qs Store, v *View, id string) (*TimelineResult, error) {
+func (r *Reader) Timeline(ctx context.Context, id string) (*TimelineResult, error) {
+	qs := r.store
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m, err := resolve(ctx, qs, id)
 	if err != nil {
 		return nil, err

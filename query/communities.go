@@ -30,12 +30,16 @@ type CommunitiesResult struct {
 	Singletons  int         `json:"singletons"`
 }
 
-// communities runs gonum's Louvain (resolution 1, seeded) on the undirected
+// Communities runs Louvain (louvain.go, gonum's algorithm; resolution 1, seeded) on the undirected
 // reading of the graph weighted by supporting sources, or, with project
 // "group", on the one-mode projection of groups: two groups are linked with
 // weight w when w entities (attacks, people, places, claims) link to both,
 // plus one for each direct group-group relation.
-func communities(ctx context.Context, v *View, project string, sc Scope) (*CommunitiesResult, error) {
+func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*CommunitiesResult, error) {
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	g, err := v.Graph(sc)
 	if err != nil {
 		return nil, err

@@ -126,8 +126,9 @@ type Fact struct {
 	Evidence  []Evidence `json:"evidence"`
 }
 
-// show returns the card of the entity that text names.
-func show(ctx context.Context, qs Store, text string) (*Card, error) {
+// Show returns the card of the entity that text names.
+func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
+	qs := r.store
 	m, err := resolve(ctx, qs, text)
 	if err != nil {
 		return nil, err

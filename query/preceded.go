@@ -95,12 +95,35 @@ type step struct {
 	pred string
 }
 
-// preceded matches warnings to the attacks that followed them: by group (the
+// precedence holds what preceded reads: the view, the sources kept and the
+// relation indexes the matching walks.
+type precedence struct {
+	v                            *View
+	keep                         []bool
+	perp, about, affil, splinter relIndex
+	located, concerns, partOf    relIndex
+	issuedBy, issuedTo           relIndex
+}
+
+func newPrecedence(v *View, keep []bool) *precedence {
+	return &precedence{v: v, keep: keep,
+		perp: v.relation("perpetratedBy", keep), about: v.relation("about", keep),
+		affil: v.relation("affiliateOf", keep), splinter: v.relation("splinterOf", keep),
+		located: v.relation("locatedIn", keep), concerns: v.relation("concerns", keep), partOf: v.relation("partOf", keep),
+		issuedBy: v.relation("issuedBy", keep), issuedTo: v.relation("issuedTo", keep)}
+}
+
+// Preceded matches warnings to the attacks that followed them: by group (the
 // warned-about group, its affiliates and the groups it is an affiliate or
 // splinter of, two levels each way) and by place (the attack's place lies
 // within the warned place through partOf, any source). A warning with a
 // group and a place must match both when the attack has both.
-func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*PrecededResult, error) {
+func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResult, error) {
+	qs := r.store
+	v, err := r.View(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if o.WindowDays <= 0 {
 		o.WindowDays = 90
 	}
@@ -108,38 +131,18 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 	if err != nil {
 		return nil, err
 	}
-	keep, window := c.srcs, c.nodes
-	perp, about := v.relation("perpetratedBy", keep), v.relation("about", keep)
-	affil, splinter := v.relation("affiliateOf", keep), v.relation("splinterOf", keep)
-	located, concerns, partOf := v.relation("locatedIn", keep), v.relation("concerns", keep), v.relation("partOf", keep)
-	issuedBy, issuedTo := v.relation("issuedBy", keep), v.relation("issuedTo", keep)
-
-	var groupFilter, placeFilter int32 = -1, -1
-	if o.Group != "" {
-		m, err := resolve(ctx, qs, o.Group)
-		if err != nil {
-			return nil, fmt.Errorf("group: %w", err)
-		}
-		n, ok := v.Node(m.ID)
-		if !ok || (m.Kind != string(schema.Group) && m.Kind != string(schema.Organization)) {
-			return nil, kindError("group", o.Group, m.Kind, "a Group or Organization")
-		}
-		groupFilter = n
+	groupFilter, err := filterNode(ctx, qs, v, "group", o.Group, "a Group or Organization", schema.Group, schema.Organization)
+	if err != nil {
+		return nil, err
 	}
-	if o.Place != "" {
-		m, err := resolve(ctx, qs, o.Place)
-		if err != nil {
-			return nil, fmt.Errorf("place: %w", err)
-		}
-		n, ok := v.Node(m.ID)
-		if !ok || m.Kind != string(schema.Location) {
-			return nil, kindError("place", o.Place, m.Kind, "a Location")
-		}
-		placeFilter = n
+	placeFilter, err := filterNode(ctx, qs, v, "place", o.Place, "a Location", schema.Location)
+	if err != nil {
+		return nil, err
 	}
+	pr := newPrecedence(v, c.srcs)
 	var attacks, warnings []int32
 	for _, d := range v.Dates {
-		if window != nil && !window[d.Node] {
+		if c.nodes != nil && !c.nodes[d.Node] {
 			continue
 		}
 		switch v.Kinds[d.Node] {
@@ -149,132 +152,38 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 			warnings = append(warnings, d.Node)
 		}
 	}
-	// groupsNear returns the groups related to g by affiliation, with the
-	// chain that links them (chain[0] starts at g).
-	groupsNear := func(g int32) map[int32][]step {
-		out := map[int32][]step{g: nil}
-		frontier := []int32{g}
-		for depth := 0; depth < 2; depth++ {
-			var next []int32
-			for _, x := range frontier {
-				for _, rel := range []struct {
-					ix   relIndex
-					name string
-				}{{affil, "affiliateOf"}, {splinter, "splinterOf"}} {
-					for _, y := range rel.ix.out[x] {
-						if _, ok := out[y]; !ok {
-							out[y] = append(slices.Clone(out[x]), step{x, y, rel.name})
-							next = append(next, y)
-						}
-					}
-					for _, y := range rel.ix.in[x] {
-						if _, ok := out[y]; !ok {
-							out[y] = append(slices.Clone(out[x]), step{y, x, rel.name})
-							next = append(next, y)
-						}
-					}
-				}
-			}
-			frontier = next
-		}
-		return out
-	}
-	// within returns the places that contain p (itself included), with the
-	// partOf chain from p.
-	within := func(p int32) map[int32][]step {
-		out := map[int32][]step{p: nil}
-		frontier := []int32{p}
-		for depth := 0; depth < 8 && len(frontier) > 0; depth++ {
-			var next []int32
-			for _, x := range frontier {
-				for _, y := range partOf.out[x] {
-					if _, ok := out[y]; !ok {
-						out[y] = append(slices.Clone(out[x]), step{x, y, "partOf"})
-						next = append(next, y)
-					}
-				}
-			}
-			frontier = next
-		}
-		return out
-	}
-	names := func(ns []int32) []string {
-		out := []string{}
-		for _, n := range ns {
-			out = append(out, v.Names[n])
-		}
-		sort.Strings(out)
-		return out
-	}
 	res := &PrecededResult{WindowDays: o.WindowDays, Attacks: []AttackWarnings{}, Unwarned: []Match{}, Unfollowed: []Match{}}
 	followed := map[int32]bool{}
 	for _, a := range attacks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		aDates, aContested := v.DatesOf(a, keep)
+		aDates, aContested := v.DatesOf(a, c.srcs)
 		if len(aDates) == 0 {
 			continue // not dated by the sources believed
 		}
-		aGroups := map[int32][]step{}
-		for _, g := range perp.out[a] {
-			for near, chain := range groupsNear(g) {
-				if _, ok := aGroups[near]; !ok {
-					aGroups[near] = append([]step{{a, g, "perpetratedBy"}}, chain...)
-				}
-			}
+		aGroups, aPlaces := pr.around(a)
+		if _, ok := aGroups[groupFilter]; groupFilter >= 0 && !ok {
+			continue
 		}
-		aPlaces := map[int32][]step{}
-		for _, p := range located.out[a] {
-			for in, chain := range within(p) {
-				if _, ok := aPlaces[in]; !ok {
-					aPlaces[in] = append([]step{{a, p, "locatedIn"}}, chain...)
-				}
-			}
-		}
-		if groupFilter >= 0 {
-			if _, ok := aGroups[groupFilter]; !ok {
-				continue
-			}
-		}
-		if placeFilter >= 0 {
-			if _, ok := aPlaces[placeFilter]; !ok {
-				continue
-			}
+		if _, ok := aPlaces[placeFilter]; placeFilter >= 0 && !ok {
+			continue
 		}
 		aw := AttackWarnings{Attack: v.Keys[a], Name: v.Names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
 		for _, w := range warnings {
-			wDates, wContested := v.DatesOf(w, keep)
+			wDates, wContested := v.DatesOf(w, c.srcs)
 			timing, ok := bestTiming(wDates, aDates, o)
 			if !ok {
 				continue
 			}
-			var matched []string
-			var evidence [][]Hop
-			groupOK, placeOK := len(about.out[w]) == 0 || len(aGroups) == 0, len(concerns.out[w]) == 0 || len(aPlaces) == 0
-			for _, g := range about.out[w] {
-				if chain, ok := aGroups[g]; ok {
-					groupOK = true
-					matched = append(matched, "group")
-					evidence = append(evidence, v.chainHops(append([]step{{w, g, "about"}}, reverse(chain)...)))
-					break
-				}
-			}
-			for _, p := range concerns.out[w] {
-				if chain, ok := aPlaces[p]; ok {
-					placeOK = true
-					matched = append(matched, "place")
-					evidence = append(evidence, v.chainHops(append([]step{{w, p, "concerns"}}, reverse(chain)...)))
-					break
-				}
-			}
-			if len(matched) == 0 || !groupOK || !placeOK {
+			matched, evidence := pr.match(w, aGroups, aPlaces)
+			if len(matched) == 0 {
 				continue
 			}
 			followed[w] = true
 			pc := Precursor{Warning: v.Keys[w], WarningName: v.Names[w], WarningDate: datesText(wDates), WarningDateContested: wContested,
 				Certainty: timing.certainty, LeadDays: timing.lead, MatchedBy: matched, Evidence: evidence,
-				IssuedBy: names(issuedBy.out[w]), IssuedTo: names(issuedTo.out[w])}
+				IssuedBy: pr.names(pr.issuedBy.out[w]), IssuedTo: pr.names(pr.issuedTo.out[w])}
 			pc.Public, pc.Response = literal(ctx, qs, v.Keys[w], "tg:public"), literal(ctx, qs, v.Keys[w], "tg:response")
 			aw.Warnings = append(aw.Warnings, pc)
 		}
@@ -301,6 +210,134 @@ func preceded(ctx context.Context, qs Store, v *View, o PrecededOptions) (*Prece
 		}
 	}
 	return res, nil
+}
+
+// filterNode resolves the entity a filter parameter names (-1: none given)
+// and checks that it is of one of the kinds.
+func filterNode(ctx context.Context, qs Store, v *View, param, text, want string, kinds ...schema.Kind) (int32, error) {
+	if text == "" {
+		return -1, nil
+	}
+	m, err := resolve(ctx, qs, text)
+	if err != nil {
+		return -1, fmt.Errorf("%s: %w", param, err)
+	}
+	n, ok := v.Node(m.ID)
+	if !ok || !slices.Contains(kinds, schema.Kind(m.Kind)) {
+		return -1, kindError(param, text, m.Kind, want)
+	}
+	return n, nil
+}
+
+// around returns the groups an attack is attributed to, with those near
+// them (groupsNear), and the places it lies within, each with the chain
+// that links it to the attack.
+func (pr *precedence) around(a int32) (groups, places map[int32][]step) {
+	groups, places = map[int32][]step{}, map[int32][]step{}
+	for _, g := range pr.perp.out[a] {
+		for near, chain := range pr.groupsNear(g) {
+			if _, ok := groups[near]; !ok {
+				groups[near] = append([]step{{a, g, "perpetratedBy"}}, chain...)
+			}
+		}
+	}
+	for _, p := range pr.located.out[a] {
+		for in, chain := range pr.within(p) {
+			if _, ok := places[in]; !ok {
+				places[in] = append([]step{{a, p, "locatedIn"}}, chain...)
+			}
+		}
+	}
+	return groups, places
+}
+
+// match returns how warning w matches an attack with these groups and
+// places ("group", "place"), with the evidence chain of each; nothing when
+// it does not: a warning about a group (or a place) must match the
+// attack's when the attack has one.
+func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched []string, evidence [][]Hop) {
+	groupOK, placeOK := len(pr.about.out[w]) == 0 || len(groups) == 0, len(pr.concerns.out[w]) == 0 || len(places) == 0
+	for _, g := range pr.about.out[w] {
+		if chain, ok := groups[g]; ok {
+			groupOK = true
+			matched = append(matched, "group")
+			evidence = append(evidence, pr.v.chainHops(append([]step{{w, g, "about"}}, reverse(chain)...)))
+			break
+		}
+	}
+	for _, p := range pr.concerns.out[w] {
+		if chain, ok := places[p]; ok {
+			placeOK = true
+			matched = append(matched, "place")
+			evidence = append(evidence, pr.v.chainHops(append([]step{{w, p, "concerns"}}, reverse(chain)...)))
+			break
+		}
+	}
+	if !groupOK || !placeOK {
+		return nil, nil
+	}
+	return matched, evidence
+}
+
+// groupsNear returns the groups related to g by affiliation, two levels
+// each way, with the chain that links them (chain[0] starts at g).
+func (pr *precedence) groupsNear(g int32) map[int32][]step {
+	out := map[int32][]step{g: nil}
+	frontier := []int32{g}
+	for depth := 0; depth < 2; depth++ {
+		var next []int32
+		for _, x := range frontier {
+			for _, rel := range []struct {
+				ix   relIndex
+				name string
+			}{{pr.affil, "affiliateOf"}, {pr.splinter, "splinterOf"}} {
+				for _, y := range rel.ix.out[x] {
+					if _, ok := out[y]; !ok {
+						out[y] = append(slices.Clone(out[x]), step{x, y, rel.name})
+						next = append(next, y)
+					}
+				}
+				for _, y := range rel.ix.in[x] {
+					if _, ok := out[y]; !ok {
+						out[y] = append(slices.Clone(out[x]), step{y, x, rel.name})
+						next = append(next, y)
+					}
+				}
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+// within returns the places that contain p (itself included), with the
+// partOf chain from p.
+func (pr *precedence) within(p int32) map[int32][]step {
+	out := map[int32][]step{p: nil}
+	frontier := []int32{p}
+	for depth := 0; depth < 8 && len(frontier) > 0; depth++ {
+		var next []int32
+		for _, x := range frontier {
+			for _, y := range pr.partOf.out[x] {
+				if _, ok := out[y]; !ok {
+					out[y] = append(slices.Clone(out[x]), step{x, y, "partOf"})
+					next = append(next, y)
+				}
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+// names returns the display names of nodes, sorted.
+func (pr *precedence) names(ns []int32) []string {
+	out := []string{}
+	for _, n := range ns {
+		out = append(out, pr.v.Names[n])
+	}
+	sort.Strings(out)
+	return out
 }
 
 // reverse turns an attack-side chain (attack ... -> matched node) into the

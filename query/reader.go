@@ -74,15 +74,6 @@ func (r *Reader) View(ctx context.Context) (*View, error) {
 	return v, nil
 }
 
-// Quads returns the store's quad count as of the view (loading it).
-func (r *Reader) Quads(ctx context.Context) (int64, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return v.Quads, nil
-}
-
 // Check checks a scope against the view (known sources, relations in the
 // store, kinds, dates), as every answer that takes it does: a value that
 // cannot be applied is a *ParamError.
@@ -95,87 +86,8 @@ func (r *Reader) Check(ctx context.Context, sc Scope) error {
 	return err
 }
 
-// Show returns the card of the entity that text names (an id, a name or an
-// alias): its facts and incoming relations, each with its sources and quotes.
-func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
-	return show(ctx, r.store, text)
-}
-
 // Resolve returns the one entity that text names (an id, a name or an
 // alias), or ErrNotFound, or an *AmbiguousError.
 func (r *Reader) Resolve(ctx context.Context, text string) (Match, error) {
 	return resolve(ctx, r.store, text)
-}
-
-// Search returns the entities whose name or alias contains text (see search).
-func (r *Reader) Search(ctx context.Context, text string, limit int) ([]Match, error) {
-	return search(ctx, r.store, text, limit)
-}
-
-// Stats counts entities by kind, facts, sources and contested facts.
-func (r *Reader) Stats(ctx context.Context) (*Stats, error) { return getStats(ctx, r.store) }
-
-// Summary is Stats and Contested from one read of the store.
-func (r *Reader) Summary(ctx context.Context) (*Stats, []Disagreement, error) {
-	return summary(ctx, r.store)
-}
-
-// Contested lists where the sources disagree (see contested).
-func (r *Reader) Contested(ctx context.Context) ([]Disagreement, error) {
-	return contested(ctx, r.store)
-}
-
-// Centrality ranks entities by a measure on the filtered graph.
-func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*CentralityResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return centrality(ctx, v, o)
-}
-
-// Communities groups entities by Louvain modularity.
-func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*CommunitiesResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return communities(ctx, v, project, sc)
-}
-
-// Paths returns up to k shortest paths between two entities, each hop with
-// its sources.
-func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc Scope) (*PathsResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return paths(ctx, r.store, v, from, to, k, maxDepth, sc)
-}
-
-// Neighbors returns the entities within depth hops of one.
-func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) (*NeighborsResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return neighbors(ctx, r.store, v, id, depth, sc)
-}
-
-// Timeline returns the dated entities linked to one, in date order.
-func (r *Reader) Timeline(ctx context.Context, id string) (*TimelineResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return timeline(ctx, r.store, v, id)
-}
-
-// Preceded returns, for each attack, the warnings that preceded it.
-func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResult, error) {
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return preceded(ctx, r.store, v, o)
 }

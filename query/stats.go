@@ -95,9 +95,10 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 	return s, err
 }
 
-// getStats counts entities by kind, facts, sources and contested facts. It
+// Stats counts entities by kind, facts, sources and contested facts. It
 // reads every quad once.
-func getStats(ctx context.Context, qs Store) (*Stats, error) {
+func (r *Reader) Stats(ctx context.Context) (*Stats, error) {
+	qs := r.store
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, err
@@ -105,8 +106,9 @@ func getStats(ctx context.Context, qs Store) (*Stats, error) {
 	return s.stats(), nil
 }
 
-// summary is GetStats and Contested from one read of the store.
-func summary(ctx context.Context, qs Store) (*Stats, []Disagreement, error) {
+// Summary is Stats and Contested from one read of the store.
+func (r *Reader) Summary(ctx context.Context) (*Stats, []Disagreement, error) {
+	qs := r.store
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, nil, err
@@ -143,10 +145,11 @@ func (s *scan) stats() *Stats {
 	return st
 }
 
-// contested lists every subject and single-valued predicate on which the
+// Contested lists every subject and single-valued predicate on which the
 // sources disagree, each value with its sources and evidence, ordered by
 // subject and predicate.
-func contested(ctx context.Context, qs Store) ([]Disagreement, error) {
+func (r *Reader) Contested(ctx context.Context) ([]Disagreement, error) {
+	qs := r.store
 	s, err := scanAll(ctx, qs)
 	if err != nil {
 		return nil, err
@@ -209,10 +212,11 @@ func lessValue(a, b Value) bool {
 	return strings.Compare(a.String(), b.String()) < 0
 }
 
-// search returns the entities whose name or alias contains text (compared
+// Search returns the entities whose name or alias contains text (compared
 // by schema.NameKey), exact matches first, then prefixes, then the rest,
 // each group by id.
-func search(ctx context.Context, qs Store, text string, limit int) ([]Match, error) {
+func (r *Reader) Search(ctx context.Context, text string, limit int) ([]Match, error) {
+	qs := r.store
 	want := schema.NameKey(text)
 	if want == "" {
 		return []Match{}, nil

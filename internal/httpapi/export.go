@@ -63,7 +63,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	_, err = s.read(func(q *query.Reader, _ *query.View) (any, error) {
+	_, err = s.read(func(q *query.Reader) (any, error) {
 		bw := bufio.NewWriterSize(spool, 1<<20)
 		if _, err := q.Export(r.Context(), bw, format, o); err != nil {
 			return nil, err

@@ -106,222 +106,39 @@ var (
 
 func filterParams(from, to param) []param { return []param{pSources, pExclude, pPreds, from, to} }
 
+// routeTable lists every route, in the order of the OpenAPI document.
 func (s *Server) routeTable() []*route {
 	notFound := []int{400, 404, 409}
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return []*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
-			params: []param{pID}, result: &query.Card{}, errors: notFound,
-			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					c, err := q.Show(r.Context(), r.PathValue("id"))
-					return c, entityError("id", err)
-				})
-			}},
+			params: []param{pID}, result: &query.Card{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Show)},
 		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive (CLI: search)",
-			params: []param{{name: "q", typ: "string", desc: "text to look for", required: true}, {name: "limit", typ: "integer", def: "50", desc: "at most this many results (0: all); CLI --limit"}},
-			result: []query.Match{}, errors: []int{400},
-			answer: func(r *http.Request, a *args) (any, error) {
-				text, err := a.required("q", "text to search names and aliases for")
-				if err != nil {
-					return nil, err
-				}
-				limit, err := a.integer("limit", 50, 0, 1_000_000)
-				if err != nil {
-					return nil, err
-				}
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					ms, err := q.Search(r.Context(), text, limit)
-					return ms, err
-				})
-			}},
+			params: searchParams, result: []query.Match{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
-			params: append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...),
-			result: &query.NeighborsResult{}, errors: limited,
-			answer: func(r *http.Request, a *args) (any, error) {
-				depth, err := a.integer("depth", 1, 1, 10)
-				if err != nil {
-					return nil, err
-				}
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.scope(r.Context(), q, "from", "to")
-					if err != nil {
-						return nil, err
-					}
-					return s.analytics(r, depth > 2, func(ctx context.Context) (any, error) {
-						res, err := q.Neighbors(ctx, r.PathValue("id"), depth, f)
-						return res, entityError("id", err)
-					})
-				})
-			}},
+			params: neighborsParams, result: &query.NeighborsResult{}, errors: limited, answer: s.neighborsAnswer},
 		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
-			params: []param{pID}, result: &query.TimelineResult{}, errors: notFound,
-			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					res, err := q.Timeline(r.Context(), r.PathValue("id"))
-					return res, entityError("id", err)
-				})
-			}},
+			params: []param{pID}, result: &query.TimelineResult{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Timeline)},
 		{method: "GET", path: "/v1/paths", summary: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources (CLI: path FROM TO). The date window is from-date/to-date here, since from/to name the entities.",
-			params: append([]param{
-				{name: "from", typ: "string", required: true, desc: "the first entity (id, name or alias)"},
-				{name: "to", typ: "string", required: true, desc: "the second entity (id, name or alias)"},
-				{name: "k", typ: "integer", def: "1", desc: "how many shortest paths, 1 to 100 (Yen); CLI --k"},
-				{name: "max-depth", typ: "integer", def: "0", desc: "longest path to report, in hops (0: any); CLI --max-depth"},
-			}, filterParams(
-				param{name: "from-date", typ: "string", desc: "dated entities must overlap this date or later; CLI path --from"},
-				param{name: "to-date", typ: "string", desc: "dated entities must overlap this date or earlier; CLI path --to"})...),
-			result: &query.PathsResult{}, errors: limited,
-			answer: func(r *http.Request, a *args) (any, error) {
-				from, err := a.required("from", "an entity id, name or alias")
-				if err != nil {
-					return nil, err
-				}
-				to, err := a.required("to", "an entity id, name or alias")
-				if err != nil {
-					return nil, err
-				}
-				k, err := a.integer("k", 1, 1, 100)
-				if err != nil {
-					return nil, err
-				}
-				depth, err := a.integer("max-depth", 0, 0, 1000)
-				if err != nil {
-					return nil, err
-				}
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.scope(r.Context(), q, "from-date", "to-date")
-					if err != nil {
-						return nil, err
-					}
-					for _, p := range [][2]string{{"from", from}, {"to", to}} {
-						if _, err := q.Resolve(r.Context(), p[1]); err != nil {
-							return nil, entityError(p[0], err)
-						}
-					}
-					return s.analytics(r, k > 1, func(ctx context.Context) (any, error) {
-						return q.Paths(ctx, from, to, k, depth, f)
-					})
-				})
-			}},
+			params: pathsParams, result: &query.PathsResult{}, errors: limited, answer: s.pathsAnswer},
 		{method: "GET", path: "/v1/centrality", summary: "Entities ranked by a centrality measure, answered from the cached view and memoised until the next ingest (CLI: centrality)",
-			params: append([]param{
-				{name: "measure", typ: "string", def: "pagerank", desc: "one of " + strings.Join(query.Measures, ", ") + "; CLI --measure"},
-				{name: "kinds", typ: "string", desc: "rank only these kinds (comma-separated, e.g. Group,Person); CLI --kinds"},
-				{name: "top", typ: "integer", def: "10", desc: "how many to list (1 to 10000); CLI --top"},
-				{name: "stability", typ: "boolean", def: "false", desc: "rerun with each source left out and report rank movement; CLI --stability"},
-			}, filterParams(pFromDate, pToDate)...),
-			result: &query.CentralityResult{}, errors: []int{400, 408, 503},
-			answer: func(r *http.Request, a *args) (any, error) {
-				var o query.CentralityOptions
-				o.Measure = strings.ToLower(a.str("measure"))
-				if o.Measure == "" {
-					o.Measure = "pagerank"
-				}
-				err := query.CheckMeasure(o.Measure)
-				if err != nil {
-					return nil, err
-				}
-				if o.Top, err = a.integer("top", 10, 1, 10_000); err != nil {
-					return nil, err
-				}
-				if o.Stability, err = a.boolean("stability"); err != nil {
-					return nil, err
-				}
-				return s.readState(func(st *state) (any, error) {
-					if o.Scope, err = a.scope(r.Context(), st.reader, "from", "to"); err != nil {
-						return nil, err
-					}
-					return s.memoCentrality(r.Context(), st, o)
-				})
-			}},
+			params: centralityParams, result: &query.CentralityResult{}, errors: []int{400, 408, 503}, answer: s.centralityAnswer},
 		{method: "GET", path: "/v1/preceded", summary: "For each attack, the warnings that preceded it, with certainty, lead time and the linking path (CLI: preceded)",
-			params: append([]param{
-				{name: "window", typ: "string", def: "90d", desc: "how long before an attack a warning counts (90d, 12w, 6m, 1y); CLI --window"},
-				{name: "group", typ: "string", desc: "only attacks attributed to this group or its affiliates; CLI --group"},
-				{name: "place", typ: "string", desc: "only attacks within this place; CLI --place"},
-				{name: "certain", typ: "boolean", def: "false", desc: "only warnings certainly before the attack; CLI --certain"},
-			}, filterParams(pFromDate, pToDate)...),
-			result: &query.PrecededResult{}, errors: limited,
-			answer: func(r *http.Request, a *args) (any, error) {
-				var o query.PrecededOptions
-				w := a.str("window")
-				if w == "" {
-					w = "90d"
-				}
-				days, err := query.ParseWindow(w)
-				if err != nil {
-					return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
-				}
-				o.WindowDays, o.Group, o.Place = days, a.str("group"), a.str("place")
-				if o.CertainOnly, err = a.boolean("certain"); err != nil {
-					return nil, err
-				}
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					if o.Scope, err = a.scope(r.Context(), q, "from", "to"); err != nil {
-						return nil, err
-					}
-					for _, p := range [][2]string{{"group", o.Group}, {"place", o.Place}} {
-						if p[1] == "" {
-							continue
-						}
-						if _, err := q.Resolve(r.Context(), p[1]); err != nil {
-							return nil, entityError(p[0], err)
-						}
-					}
-					return s.analytics(r, true, func(ctx context.Context) (any, error) {
-						return q.Preceded(ctx, o)
-					})
-				})
-			}},
+			params: precededParams, result: &query.PrecededResult{}, errors: limited, answer: s.precededAnswer},
 		{method: "GET", path: "/v1/contested", summary: "Every fact on which sources disagree, values side by side with their sources (CLI: contested)",
-			result: []query.Disagreement{}, errors: []int{400},
-			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(q *query.Reader, v *query.View) (any, error) { return q.Contested(r.Context()) })
-			}},
+			result: []query.Disagreement{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Contested)},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
-			params: append([]param{{name: "project", typ: "string", desc: "group: cluster groups linked through shared attacks, members and places; CLI --project"}}, filterParams(pFromDate, pToDate)...),
-			result: &query.CommunitiesResult{}, errors: []int{400, 408, 503},
-			answer: func(r *http.Request, a *args) (any, error) {
-				project := a.str("project")
-				if !slices.Contains([]string{"", "group", "groups"}, project) {
-					return nil, paramError("project", project, "group, or nothing for the whole graph")
-				}
-				return s.read(func(q *query.Reader, v *query.View) (any, error) {
-					f, err := a.scope(r.Context(), q, "from", "to")
-					if err != nil {
-						return nil, err
-					}
-					return s.analytics(r, true, func(ctx context.Context) (any, error) {
-						return q.Communities(ctx, project, f)
-					})
-				})
-			}},
+			params: communitiesParams, result: &query.CommunitiesResult{}, errors: []int{400, 408, 503}, answer: s.communitiesAnswer},
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested facts, quads (CLI: stats)",
-			result: &query.Stats{}, errors: []int{400},
-			answer: func(r *http.Request, a *args) (any, error) {
-				return s.read(func(q *query.Reader, v *query.View) (any, error) { return q.Stats(r.Context()) })
-			}},
+			result: &query.Stats{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Stats)},
 		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
-			params: []param{
-				{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"},
-				{name: "q", typ: "string", required: true, desc: "the query text"},
-			},
+			params: []param{pLang, {name: "q", typ: "string", required: true, desc: "the query text"}},
 			result: &QueryResult{}, errors: []int{400, 403, 408, 422, 503},
-			answer: func(r *http.Request, a *args) (any, error) {
-				return s.rawQuery(r, a, a.str("q"))
-			}},
+			answer: func(r *http.Request, a *args) (any, error) { return s.rawQuery(r, a, a.str("q")) }},
 		{method: "POST", path: "/v1/query", summary: "A raw cayley query with the query text as the request body",
-			params: []param{{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"}},
+			params: []param{pLang},
 			body:   &requestBody{desc: "the query text", types: []string{"text/plain", "application/javascript", "application/graphql"}, required: true},
-			result: &QueryResult{}, errors: []int{400, 403, 408, 413, 422, 503},
-			answer: func(r *http.Request, a *args) (any, error) {
-				b, err := readBody(r)
-				if err != nil {
-					return nil, err
-				}
-				return s.rawQuery(r, a, string(b))
-			}},
+			result: &QueryResult{}, errors: []int{400, 403, 408, 413, 422, 503}, answer: s.queryBodyAnswer},
 		{method: "POST", path: "/v1/ingest", summary: "Load one file (the body), or several (multipart/form-data, one part per file with its filename), in one transaction: all or nothing; needs the bearer token configured as serve.token",
 			params: []param{
 				{name: "format", typ: "string", desc: "native (YAML), json (native JSON) or nquads; default from filename, then Content-Type"},
@@ -334,17 +151,196 @@ func (s *Server) routeTable() []*route {
 			answer: s.ingestAnswer},
 		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
-		{method: "GET", path: "/v1/openapi.json", summary: "This document",
-			raw: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write(s.openapi)
-			}},
-		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store",
-			result: &Health{},
-			answer: func(r *http.Request, a *args) (any, error) {
-				return &Health{Status: "ok", Quads: s.Quads(), ReadOnly: s.opts.Token == ""}, nil
-			}},
+		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
+		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
 	}
+}
+
+var (
+	pLang        = param{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"}
+	searchParams = []param{
+		{name: "q", typ: "string", desc: "text to look for", required: true},
+		{name: "limit", typ: "integer", def: "50", desc: "at most this many results (0: all); CLI --limit"},
+	}
+	neighborsParams = append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...)
+	pathsParams     = append([]param{
+		{name: "from", typ: "string", required: true, desc: "the first entity (id, name or alias)"},
+		{name: "to", typ: "string", required: true, desc: "the second entity (id, name or alias)"},
+		{name: "k", typ: "integer", def: "1", desc: "how many shortest paths, 1 to 100 (Yen); CLI --k"},
+		{name: "max-depth", typ: "integer", def: "0", desc: "longest path to report, in hops (0: any); CLI --max-depth"},
+	}, filterParams(
+		param{name: "from-date", typ: "string", desc: "dated entities must overlap this date or later; CLI path --from"},
+		param{name: "to-date", typ: "string", desc: "dated entities must overlap this date or earlier; CLI path --to"})...)
+	centralityParams = append([]param{
+		{name: "measure", typ: "string", def: "pagerank", desc: "one of " + strings.Join(query.Measures, ", ") + "; CLI --measure"},
+		{name: "kinds", typ: "string", desc: "rank only these kinds (comma-separated, e.g. Group,Person); CLI --kinds"},
+		{name: "top", typ: "integer", def: "10", desc: "how many to list (1 to 10000); CLI --top"},
+		{name: "stability", typ: "boolean", def: "false", desc: "rerun with each source left out and report rank movement; CLI --stability"},
+	}, filterParams(pFromDate, pToDate)...)
+	precededParams = append([]param{
+		{name: "window", typ: "string", def: "90d", desc: "how long before an attack a warning counts (90d, 12w, 6m, 1y); CLI --window"},
+		{name: "group", typ: "string", desc: "only attacks attributed to this group or its affiliates; CLI --group"},
+		{name: "place", typ: "string", desc: "only attacks within this place; CLI --place"},
+		{name: "certain", typ: "boolean", def: "false", desc: "only warnings certainly before the attack; CLI --certain"},
+	}, filterParams(pFromDate, pToDate)...)
+	communitiesParams = append([]param{{name: "project", typ: "string", desc: "group: cluster groups linked through shared attacks, members and places; CLI --project"}}, filterParams(pFromDate, pToDate)...)
+)
+
+// ofEntity answers get for the entity the path's id names: a 404 or 409
+// when it names none or several.
+func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string) (T, error)) func(*http.Request, *args) (any, error) {
+	return func(r *http.Request, _ *args) (any, error) {
+		return s.read(func(q *query.Reader) (any, error) {
+			res, err := get(q, r.Context(), r.PathValue("id"))
+			return res, entityError("id", err)
+		})
+	}
+}
+
+// ofStore answers get, a question about the whole store.
+func ofStore[T any](s *Server, get func(*query.Reader, context.Context) (T, error)) func(*http.Request, *args) (any, error) {
+	return func(r *http.Request, _ *args) (any, error) {
+		return s.read(func(q *query.Reader) (any, error) { return get(q, r.Context()) })
+	}
+}
+
+// analyze answers fn as analytics (see Server.analytics) on the current
+// Reader. Before, it checks the scope the request names, with its dates in
+// the parameters fromName and toName, and resolves the entities the
+// parameters named by entities give (when given), so that a bad one is a
+// 400, 404 or 409 without a computation.
+func (s *Server) analyze(r *http.Request, a *args, fromName, toName string, limited bool,
+	fn func(ctx context.Context, q *query.Reader, f query.Scope) (any, error), entities ...string) (any, error) {
+	return s.read(func(q *query.Reader) (any, error) {
+		f, err := a.scope(r.Context(), q, fromName, toName)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range entities {
+			if v := a.str(name); v != "" {
+				if _, err := q.Resolve(r.Context(), v); err != nil {
+					return nil, entityError(name, err)
+				}
+			}
+		}
+		return s.analytics(r, limited, func(ctx context.Context) (any, error) { return fn(ctx, q, f) })
+	})
+}
+
+func (s *Server) searchAnswer(r *http.Request, a *args) (any, error) {
+	text, err := a.required("q", "text to search names and aliases for")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := a.integer("limit", 50, 0, 1_000_000)
+	if err != nil {
+		return nil, err
+	}
+	return s.read(func(q *query.Reader) (any, error) { return q.Search(r.Context(), text, limit) })
+}
+
+func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {
+	depth, err := a.integer("depth", 1, 1, 10)
+	if err != nil {
+		return nil, err
+	}
+	return s.analyze(r, a, "from", "to", depth > 2, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
+		res, err := q.Neighbors(ctx, r.PathValue("id"), depth, f)
+		return res, entityError("id", err)
+	})
+}
+
+func (s *Server) pathsAnswer(r *http.Request, a *args) (any, error) {
+	from, err := a.required("from", "an entity id, name or alias")
+	if err != nil {
+		return nil, err
+	}
+	to, err := a.required("to", "an entity id, name or alias")
+	if err != nil {
+		return nil, err
+	}
+	k, err := a.integer("k", 1, 1, 100)
+	if err != nil {
+		return nil, err
+	}
+	depth, err := a.integer("max-depth", 0, 0, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return s.analyze(r, a, "from-date", "to-date", k > 1, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
+		return q.Paths(ctx, from, to, k, depth, f)
+	}, "from", "to")
+}
+
+func (s *Server) centralityAnswer(r *http.Request, a *args) (any, error) {
+	var o query.CentralityOptions
+	o.Measure = strings.ToLower(a.str("measure"))
+	if o.Measure == "" {
+		o.Measure = "pagerank"
+	}
+	err := query.CheckMeasure(o.Measure)
+	if err != nil {
+		return nil, err
+	}
+	if o.Top, err = a.integer("top", 10, 1, 10_000); err != nil {
+		return nil, err
+	}
+	if o.Stability, err = a.boolean("stability"); err != nil {
+		return nil, err
+	}
+	return s.readState(func(st *state) (any, error) {
+		if o.Scope, err = a.scope(r.Context(), st.reader, "from", "to"); err != nil {
+			return nil, err
+		}
+		return s.memoCentrality(r.Context(), st, o)
+	})
+}
+
+func (s *Server) precededAnswer(r *http.Request, a *args) (any, error) {
+	var o query.PrecededOptions
+	w := a.str("window")
+	if w == "" {
+		w = "90d"
+	}
+	days, err := query.ParseWindow(w)
+	if err != nil {
+		return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
+	}
+	o.WindowDays, o.Group, o.Place = days, a.str("group"), a.str("place")
+	if o.CertainOnly, err = a.boolean("certain"); err != nil {
+		return nil, err
+	}
+	return s.analyze(r, a, "from", "to", true, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
+		o.Scope = f
+		return q.Preceded(ctx, o)
+	}, "group", "place")
+}
+
+func (s *Server) communitiesAnswer(r *http.Request, a *args) (any, error) {
+	project := a.str("project")
+	if !slices.Contains([]string{"", "group", "groups"}, project) {
+		return nil, paramError("project", project, "group, or nothing for the whole graph")
+	}
+	return s.analyze(r, a, "from", "to", true, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
+		return q.Communities(ctx, project, f)
+	})
+}
+
+func (s *Server) queryBodyAnswer(r *http.Request, a *args) (any, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.rawQuery(r, a, string(b))
+}
+
+func (s *Server) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.openapi)
+}
+
+func (s *Server) healthAnswer(*http.Request, *args) (any, error) {
+	return &Health{Status: "ok", Quads: s.Quads(), ReadOnly: s.opts.Token == ""}, nil
 }
 
 // Health is the answer of /healthz.
@@ -400,7 +396,7 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 		}
 		go func(e <-chan struct{}) { <-e; <-s.rawSlots }(ended)
 	}()
-	res, err := s.read(func(*query.Reader, *query.View) (any, error) {
+	res, err := s.read(func(*query.Reader) (any, error) {
 		res, e, err := StartQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
 		ended = e
 		return res, err

@@ -296,11 +296,11 @@ func (s *Server) newState(ctx context.Context, quads int64, gen uint64) (*state,
 	return &state{reader: r, view: v, quads: quads, gen: gen}, nil
 }
 
-// read runs fn with the current Reader and its view. It never waits for an
+// read runs fn with the current Reader. It never waits for an
 // ingest, except one into a store that cannot be read while written (see
 // Server.excl).
-func (s *Server) read(fn func(q *query.Reader, v *query.View) (any, error)) (any, error) {
-	return s.readState(func(st *state) (any, error) { return fn(st.reader, st.view) })
+func (s *Server) read(fn func(q *query.Reader) (any, error)) (any, error) {
+	return s.readState(func(st *state) (any, error) { return fn(st.reader) })
 }
 
 // readState runs fn with the published state, holding excl's read side.
