@@ -142,14 +142,14 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 	res := &CentralityResult{Measure: o.Measure, Method: method, Nodes: g.N(), Edges: g.M(), Top: []Ranked{}}
 	ranking := rank(v, scores, c)
 	for i, n := range ranking[:min(o.Top, len(ranking))] {
-		res.Top = append(res.Top, Ranked{Rank: i + 1, ID: v.Keys[n], Name: v.Names[n], Kind: v.Kinds[n], Score: clean(scores[n])})
+		res.Top = append(res.Top, Ranked{Rank: i + 1, ID: v.keys[n], Name: v.names[n], Kind: v.kinds[n], Score: clean(scores[n])})
 	}
 	if !o.Stability {
 		return res, nil
 	}
 	used := o.Scope.Sources
 	if len(used) == 0 {
-		used = v.Sources
+		used = v.sources
 	}
 	for i := range res.Top {
 		res.Top[i].MinRank, res.Top[i].MaxRank = res.Top[i].Rank, res.Top[i].Rank
@@ -224,7 +224,7 @@ func clean(f float64) float64 {
 func rank(v *View, scores []float64, c *scope) []int32 {
 	var ids []int32
 	for i := range scores {
-		if c.keepsKind(v.Kinds[i]) {
+		if c.keepsKind(v.kinds[i]) {
 			ids = append(ids, int32(i))
 		}
 	}
@@ -313,7 +313,7 @@ func (v *View) pathAnswer(g *analytics.Graph, p analytics.Path) PathAnswer {
 		pred := g.Predicates()[ed.Predicate]
 		fwd := ed.From == u
 		s, o := ed.From, ed.To
-		ans.Hops = append(ans.Hops, Hop{From: v.Keys[u], FromName: v.Names[u], To: v.Keys[w], ToName: v.Names[w], Predicate: pred, Forward: fwd, Sources: v.RowSources(s, o, pred)})
+		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: v.RowSources(s, o, pred)})
 	}
 	return ans
 }
@@ -371,7 +371,7 @@ func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) 
 				next = append(next, w)
 				es := g.EdgesBetween(u, w)
 				p := analytics.Path{Nodes: []int32{u, w}, Edges: es[:1]}
-				out = append(out, Neighbor{ID: v.Keys[w], Name: v.Names[w], Kind: v.Kinds[w], Distance: d, Via: v.pathAnswer(g, p).Hops[0]})
+				out = append(out, Neighbor{ID: v.keys[w], Name: v.names[w], Kind: v.kinds[w], Distance: d, Via: v.pathAnswer(g, p).Hops[0]})
 			}
 		}
 		slices.Sort(next)
@@ -439,13 +439,13 @@ func (r *Reader) Timeline(ctx context.Context, id string) (*TimelineResult, erro
 			return
 		}
 		var srcs []string
-		i, _ := slices.BinarySearchFunc(v.Dates, n, func(d Dated, n int32) int { return int(d.Node - n) })
-		for _, d := range v.Dates[i].Dates {
-			srcs = append(srcs, v.Sources[d.Source])
+		i, _ := slices.BinarySearchFunc(v.dates, n, func(d dated, n int32) int { return int(d.Node - n) })
+		for _, d := range v.dates[i].Dates {
+			srcs = append(srcs, v.sources[d.Source])
 		}
 		slices.Sort(srcs)
 		srcs = slices.Compact(srcs)
-		out = append(out, TimelineEvent{Start: iv.Start.Format("2006-01-02"), End: iv.End.Format("2006-01-02"), Date: iv.String(), ID: v.Keys[n], Name: v.Names[n], Kind: v.Kinds[n], Relation: rel, Sources: srcs})
+		out = append(out, TimelineEvent{Start: iv.Start.Format("2006-01-02"), End: iv.End.Format("2006-01-02"), Date: iv.String(), ID: v.keys[n], Name: v.names[n], Kind: v.kinds[n], Relation: rel, Sources: srcs})
 	}
 	add(s, "self")
 	for _, w := range neighborsOf(g, s) {

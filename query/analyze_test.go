@@ -244,17 +244,17 @@ func TestViewSnapshot(t *testing.T) {
 	if !st2.ModTime().Equal(st1.ModTime()) {
 		t.Errorf("current snapshot was rewritten")
 	}
-	if len(v2.Rows) != len(v1.Rows) || !slices.Equal(v1.Keys, v2.Keys) || v1.Quads != v2.Quads {
+	if v2.RowCount() != v1.RowCount() || !slices.Equal(v1.IDs(), v2.IDs()) || v1.QuadCount() != v2.QuadCount() {
 		t.Errorf("snapshot view differs from the built one")
 	}
 	// A stale snapshot (another quad count) is rebuilt.
-	stale := staleStore{s, v1.Quads + 1}
+	stale := staleStore{s, v1.QuadCount() + 1}
 	v3, err := query.NewReader(stale, query.ReaderOptions{Dir: dir}).View(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v3.Quads != v1.Quads {
-		t.Errorf("rebuilt view counts %d quads", v3.Quads)
+	if v3.QuadCount() != v1.QuadCount() {
+		t.Errorf("rebuilt view counts %d quads", v3.QuadCount())
 	}
 }
 

@@ -73,7 +73,7 @@ func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*Co
 		var ms []Match
 		for _, n := range c {
 			id := nodeOf(n.ID())
-			ms = append(ms, Match{ID: v.Keys[id], Kind: v.Kinds[id], Name: v.Names[id]})
+			ms = append(ms, Match{ID: v.keys[id], Kind: v.kinds[id], Name: v.names[id]})
 		}
 		sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 		res.Communities = append(res.Communities, Community{Size: len(ms), Members: ms})
@@ -164,8 +164,8 @@ func groupProjection(v *View, g *analytics.Graph) (*simple.WeightedUndirectedGra
 	pg := simple.NewWeightedUndirectedGraph(0, 0)
 	var members []int32
 	local := map[int32]int64{}
-	isGroup := func(n int32) bool { return v.Kinds[n] == string(schema.Group) }
-	for n := range v.Keys {
+	isGroup := func(n int32) bool { return v.kinds[n] == string(schema.Group) }
+	for n := range v.keys {
 		if isGroup(int32(n)) {
 			local[int32(n)] = int64(len(members))
 			pg.AddNode(simple.Node(len(members)))
@@ -182,7 +182,7 @@ func groupProjection(v *View, g *analytics.Graph) (*simple.WeightedUndirectedGra
 		}
 		pg.SetWeightedEdge(pg.NewWeightedEdge(x, y, w))
 	}
-	for n := range v.Keys {
+	for n := range v.keys {
 		u := int32(n)
 		ns := neighborsOf(g, u)
 		if isGroup(u) {

@@ -194,7 +194,7 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 		}
 		byID := make(map[string]float64, len(scores))
 		for i, sc := range scores {
-			byID[v.Keys[i]] = sc
+			byID[v.keys[i]] = sc
 		}
 		out[m] = byID
 	}

@@ -68,11 +68,11 @@ type relIndex struct {
 
 func (v *View) relation(pred string, keep []bool) relIndex {
 	ix := relIndex{out: map[int32][]int32{}, in: map[int32][]int32{}}
-	p, ok := slices.BinarySearch(v.Preds, pred)
+	p, ok := slices.BinarySearch(v.preds, pred)
 	if !ok {
 		return ix
 	}
-	for _, r := range v.Rows {
+	for _, r := range v.rows {
 		if int(r.P) != p || (keep != nil && !keep[r.Source]) {
 			continue
 		}
@@ -141,11 +141,11 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	}
 	pr := newPrecedence(v, c.srcs)
 	var attacks, warnings []int32
-	for _, d := range v.Dates {
+	for _, d := range v.dates {
 		if c.nodes != nil && !c.nodes[d.Node] {
 			continue
 		}
-		switch v.Kinds[d.Node] {
+		switch v.kinds[d.Node] {
 		case string(schema.Attack):
 			attacks = append(attacks, d.Node)
 		case string(schema.Warning):
@@ -169,7 +169,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 		if _, ok := aPlaces[placeFilter]; placeFilter >= 0 && !ok {
 			continue
 		}
-		aw := AttackWarnings{Attack: v.Keys[a], Name: v.Names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
+		aw := AttackWarnings{Attack: v.keys[a], Name: v.names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
 		for _, w := range warnings {
 			wDates, wContested := v.DatesOf(w, c.srcs)
 			timing, ok := bestTiming(wDates, aDates, o)
@@ -181,14 +181,14 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 				continue
 			}
 			followed[w] = true
-			pc := Precursor{Warning: v.Keys[w], WarningName: v.Names[w], WarningDate: datesText(wDates), WarningDateContested: wContested,
+			pc := Precursor{Warning: v.keys[w], WarningName: v.names[w], WarningDate: datesText(wDates), WarningDateContested: wContested,
 				Certainty: timing.certainty, LeadDays: timing.lead, MatchedBy: matched, Evidence: evidence,
 				IssuedBy: pr.names(pr.issuedBy.out[w]), IssuedTo: pr.names(pr.issuedTo.out[w])}
-			pc.Public, pc.Response = literal(ctx, qs, v.Keys[w], "tg:public"), literal(ctx, qs, v.Keys[w], "tg:response")
+			pc.Public, pc.Response = literal(ctx, qs, v.keys[w], "tg:public"), literal(ctx, qs, v.keys[w], "tg:response")
 			aw.Warnings = append(aw.Warnings, pc)
 		}
 		if len(aw.Warnings) == 0 {
-			res.Unwarned = append(res.Unwarned, Match{ID: v.Keys[a], Kind: v.Kinds[a], Name: v.Names[a]})
+			res.Unwarned = append(res.Unwarned, Match{ID: v.keys[a], Kind: v.kinds[a], Name: v.names[a]})
 			continue
 		}
 		// Earliest warning first: the longest lead, then the longest shortest lead.
@@ -205,7 +205,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	if groupFilter < 0 && placeFilter < 0 {
 		for _, w := range warnings {
 			if !followed[w] {
-				res.Unfollowed = append(res.Unfollowed, Match{ID: v.Keys[w], Kind: v.Kinds[w], Name: v.Names[w]})
+				res.Unfollowed = append(res.Unfollowed, Match{ID: v.keys[w], Kind: v.kinds[w], Name: v.names[w]})
 			}
 		}
 	}
@@ -334,7 +334,7 @@ func (pr *precedence) within(p int32) map[int32][]step {
 func (pr *precedence) names(ns []int32) []string {
 	out := []string{}
 	for _, n := range ns {
-		out = append(out, pr.v.Names[n])
+		out = append(out, pr.v.names[n])
 	}
 	sort.Strings(out)
 	return out
@@ -358,7 +358,7 @@ func (v *View) chainHops(ch []step) []Hop {
 		if i > 0 && at != s.s {
 			from, to, fwd = s.o, s.s, false
 		}
-		hops = append(hops, Hop{From: v.Keys[from], FromName: v.Names[from], To: v.Keys[to], ToName: v.Names[to], Predicate: s.pred, Forward: fwd, Sources: v.RowSources(s.s, s.o, s.pred)})
+		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: v.RowSources(s.s, s.o, s.pred)})
 		at = to
 	}
 	return hops

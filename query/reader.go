@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // A Reader answers every question about one generation of a store: the
@@ -59,6 +60,7 @@ func (r *Reader) View(ctx context.Context) (*View, error) {
 	if r.view != nil {
 		return r.view, nil
 	}
+	start := time.Now()
 	v, err := loadView(ctx, r.store, r.opts.Dir)
 	switch {
 	case v == nil:
@@ -70,6 +72,7 @@ func (r *Reader) View(ctx context.Context) (*View, error) {
 	case err != nil:
 		r.opts.Logger.WarnContext(ctx, "view snapshot not saved", "err", err)
 	}
+	r.opts.Logger.DebugContext(ctx, "view ready", "nodes", len(v.keys), "rows", len(v.rows), "took", time.Since(start))
 	r.view = v
 	return v, nil
 }

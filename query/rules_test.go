@@ -225,8 +225,8 @@ func TestReadModelsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sources are not nodes.
-	if !slices.Equal(v.Keys, []string{"group:x", "location:y"}) {
-		t.Errorf("view nodes %v; want group:x and location:y (no sources)", v.Keys)
+	if !slices.Equal(v.IDs(), []string{"group:x", "location:y"}) {
+		t.Errorf("view nodes %v; want group:x and location:y (no sources)", v.IDs())
 	}
 	g, err := v.Graph(query.Scope{})
 	if err != nil {
@@ -244,8 +244,8 @@ func TestReadModelsAgree(t *testing.T) {
 	}
 	// The display name: two sources beat one source stating a name twice.
 	const want = "Agreed name"
-	if n, ok := v.Node("group:x"); !ok || v.Names[n] != want {
-		t.Errorf("view name of group:x %q; want %q", v.Names[n], want)
+	if n, ok := v.Node("group:x"); !ok || v.Name(n) != want {
+		t.Errorf("view name of group:x %q; want %q", v.Name(n), want)
 	}
 	m, err := query.NewReader(s, query.ReaderOptions{}).Resolve(t.Context(), "group:x")
 	if err != nil || m.Name != want {

@@ -60,22 +60,22 @@ type scope struct {
 // date (NewWindow, AgreedDates), the relations and the kinds.
 func (v *View) compile(sc Scope) (*scope, error) {
 	c := &scope{Scope: sc}
-	b, err := NewBelief(v.Sources, sc.Sources, sc.ExcludeSources)
+	b, err := NewBelief(v.sources, sc.Sources, sc.ExcludeSources)
 	if err != nil {
 		return nil, err
 	}
 	if !b.All() {
-		c.srcs = make([]bool, len(v.Sources))
-		for i, s := range v.Sources {
+		c.srcs = make([]bool, len(v.sources))
+		for i, s := range v.sources {
 			c.srcs[i] = b.Uses(s)
 		}
 	}
 	if len(sc.Predicates) > 0 {
-		c.preds = make([]bool, len(v.Preds))
+		c.preds = make([]bool, len(v.preds))
 		for _, p := range sc.Predicates {
-			i, ok := slices.BinarySearch(v.Preds, p)
+			i, ok := slices.BinarySearch(v.preds, p)
 			if !ok {
-				return nil, &ParamError{Param: "predicates", Value: p, Want: "a relation in the store, e.g. " + strings.Join(v.Preds[:min(4, len(v.Preds))], ", ")}
+				return nil, &ParamError{Param: "predicates", Value: p, Want: "a relation in the store, e.g. " + strings.Join(v.preds[:min(4, len(v.preds))], ", ")}
 			}
 			c.preds[i] = true
 		}
@@ -88,11 +88,11 @@ func (v *View) compile(sc Scope) (*scope, error) {
 		return nil, err
 	}
 	if !w.Open() {
-		c.nodes = make([]bool, len(v.Keys))
+		c.nodes = make([]bool, len(v.keys))
 		for i := range c.nodes {
 			c.nodes[i] = true
 		}
-		for _, d := range v.Dates {
+		for _, d := range v.dates {
 			ds, _ := v.DatesOf(d.Node, c.srcs)
 			c.nodes[d.Node] = w.Keeps(ds)
 		}

@@ -27,33 +27,33 @@ import (
 // means unchanged content). Graph builds the compact analytics graph for a
 // scope; the graph of the whole store is cached.
 type View struct {
-	Keys    []string // entity ids, sorted; a node's index is its id in every graph the view builds
-	Kinds   []string // by node
-	Names   []string // display names by node
-	Dates   []Dated  // dated entities (Attack, Warning, Claim, ...), by node
-	Sources []string // known source ids (every declared Source, see NewBelief), sorted
-	Preds   []string // relation predicates, sorted
-	Rows    []Row    // one per (subject, predicate, object, source), sorted
-	Quads   int64    // the store's quad count when the view was built
+	keys    []string // entity ids, sorted; a node's index is its id in every graph the view builds
+	kinds   []string // by node
+	names   []string // display names by node
+	dates   []dated  // dated entities (Attack, Warning, Claim, ...), by node
+	sources []string // known source ids (every declared Source, see NewBelief), sorted
+	preds   []string // relation predicates, sorted
+	rows    []row    // one per (subject, predicate, object, source), sorted
+	quads   int64    // the store's quad count when the view was built
 
 	full *analytics.Graph
 }
 
-// A Row is one relation stated by one source.
-type Row struct {
+// A row is one relation stated by one source (fields exported for the snapshot).
+type row struct {
 	S, O   int32
 	P      uint16
 	Source uint16
 }
 
-// Dated is a node's date as each source gives it.
-type Dated struct {
+// dated is a node's date as each source gives it.
+type dated struct {
 	Node  int32
-	Dates []SourcedDate
+	Dates []sourcedDate
 }
 
-// A SourcedDate is one source's date for an entity.
-type SourcedDate struct {
+// A sourcedDate is one source's date for an entity.
+type sourcedDate struct {
 	Start, End time.Time
 	Text       string // canonical interval
 	Source     uint16
@@ -61,19 +61,19 @@ type SourcedDate struct {
 
 // Node returns the node id of an entity id.
 func (v *View) Node(id string) (int32, bool) {
-	i, ok := slices.BinarySearch(v.Keys, id)
+	i, ok := slices.BinarySearch(v.keys, id)
 	return int32(i), ok
 }
 
 // DatesOf returns node n's date as the sources in keep (nil: all) give it,
 // by AgreedDates. No interval: the kept sources do not date it.
 func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested bool) {
-	i, ok := slices.BinarySearchFunc(v.Dates, n, func(d Dated, n int32) int { return int(d.Node - n) })
+	i, ok := slices.BinarySearchFunc(v.dates, n, func(d dated, n int32) int { return int(d.Node - n) })
 	if !ok {
 		return nil, false
 	}
 	var ivs []schema.Interval
-	for _, d := range v.Dates[i].Dates {
+	for _, d := range v.dates[i].Dates {
 		if keep == nil || keep[d.Source] {
 			ivs = append(ivs, schema.Span(d.Start, d.End))
 		}
@@ -131,15 +131,15 @@ func (v *View) graph(c *scope) *analytics.Graph {
 	}
 	srcs, preds, nodes := c.srcs, c.preds, c.nodes
 	var b analytics.Builder
-	for i, k := range v.Keys {
-		b.Node(k, v.Kinds[i])
+	for i, k := range v.keys {
+		b.Node(k, v.kinds[i])
 	}
 	// Rows are sorted by (S, P, O, Source): count sources per triple.
-	for i := 0; i < len(v.Rows); {
-		r := v.Rows[i]
+	for i := 0; i < len(v.rows); {
+		r := v.rows[i]
 		j, n := i, 0
-		for ; j < len(v.Rows) && v.Rows[j].S == r.S && v.Rows[j].P == r.P && v.Rows[j].O == r.O; j++ {
-			if srcs == nil || srcs[v.Rows[j].Source] {
+		for ; j < len(v.rows) && v.rows[j].S == r.S && v.rows[j].P == r.P && v.rows[j].O == r.O; j++ {
+			if srcs == nil || srcs[v.rows[j].Source] {
 				n++
 			}
 		}
@@ -147,7 +147,7 @@ func (v *View) graph(c *scope) *analytics.Graph {
 		if n == 0 || (preds != nil && !preds[r.P]) || (nodes != nil && (!nodes[r.S] || !nodes[r.O])) {
 			continue
 		}
-		b.Edge(r.S, r.O, v.Preds[r.P], uint16(min(n, 1<<16-1)))
+		b.Edge(r.S, r.O, v.preds[r.P], uint16(min(n, 1<<16-1)))
 	}
 	g := b.Build()
 	if c.graphZero() {
@@ -158,19 +158,19 @@ func (v *View) graph(c *scope) *analytics.Graph {
 
 // RowSources returns the sources that state subject -p-> object.
 func (v *View) RowSources(s, o int32, p string) []string {
-	pi, ok := slices.BinarySearch(v.Preds, p)
+	pi, ok := slices.BinarySearch(v.preds, p)
 	if !ok {
 		return nil
 	}
-	i, _ := slices.BinarySearchFunc(v.Rows, Row{S: s, P: uint16(pi), O: o}, cmpRow)
+	i, _ := slices.BinarySearchFunc(v.rows, row{S: s, P: uint16(pi), O: o}, cmpRow)
 	var out []string
-	for ; i < len(v.Rows) && v.Rows[i].S == s && v.Rows[i].P == uint16(pi) && v.Rows[i].O == o; i++ {
-		out = append(out, v.Sources[v.Rows[i].Source])
+	for ; i < len(v.rows) && v.rows[i].S == s && v.rows[i].P == uint16(pi) && v.rows[i].O == o; i++ {
+		out = append(out, v.sources[v.rows[i].Source])
 	}
 	return out
 }
 
-func cmpRow(a, b Row) int {
+func cmpRow(a, b row) int {
 	switch {
 	case a.S != b.S:
 		return int(a.S - b.S)
@@ -213,11 +213,11 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	names := map[string][]SourcedName{}
 	titles := map[string]string{}
 	declared := map[string]bool{} // Source entities: known sources, not nodes
-	type dated struct {
+	type dateQuad struct {
 		id, val, src string
 	}
 	var rels []rel
-	var dates []dated
+	var dates []dateQuad
 	var count int64
 	err := qs.Scan(ctx, func(q quad.Quad) error {
 		count++
@@ -243,7 +243,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			titles[s] = valueOf(q.Object).String()
 			return nil
 		case "tg:date":
-			dates = append(dates, dated{s, valueOf(q.Object).String(), schema.SourceOf(string(labelIRI(q.Label)))})
+			dates = append(dates, dateQuad{s, valueOf(q.Object).String(), schema.SourceOf(string(labelIRI(q.Label)))})
 			return nil
 		}
 		if o, ok := q.Object.(quad.IRI); ok {
@@ -263,16 +263,16 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	if progress != nil {
 		progress(count, total)
 	}
-	v := &View{Quads: count}
+	v := &View{quads: count}
 	for id := range kinds {
-		v.Keys = append(v.Keys, id)
+		v.keys = append(v.keys, id)
 	}
-	sort.Strings(v.Keys)
-	v.Kinds = make([]string, len(v.Keys))
-	v.Names = make([]string, len(v.Keys))
-	for i, id := range v.Keys {
-		v.Kinds[i] = kinds[id]
-		v.Names[i] = DisplayName(id, names[id], titles[id])
+	sort.Strings(v.keys)
+	v.kinds = make([]string, len(v.keys))
+	v.names = make([]string, len(v.keys))
+	for i, id := range v.keys {
+		v.kinds[i] = kinds[id]
+		v.names[i] = DisplayName(id, names[id], titles[id])
 	}
 	// Known sources: every declared Source, and any other source that
 	// labels a relation or a date (possible only in a store not loaded
@@ -287,16 +287,16 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		srcSet[d.src] = true
 	}
 	for s := range srcSet {
-		v.Sources = append(v.Sources, s)
+		v.sources = append(v.sources, s)
 	}
-	sort.Strings(v.Sources)
+	sort.Strings(v.sources)
 	for p := range predSet {
-		v.Preds = append(v.Preds, p)
+		v.preds = append(v.preds, p)
 	}
-	sort.Strings(v.Preds)
-	srcIdx := func(s string) uint16 { i, _ := slices.BinarySearch(v.Sources, s); return uint16(i) }
-	if len(v.Sources) > 1<<16 || len(v.Preds) > 1<<16 {
-		return nil, fmt.Errorf("view: %d sources and %d predicates exceed 65536", len(v.Sources), len(v.Preds))
+	sort.Strings(v.preds)
+	srcIdx := func(s string) uint16 { i, _ := slices.BinarySearch(v.sources, s); return uint16(i) }
+	if len(v.sources) > 1<<16 || len(v.preds) > 1<<16 {
+		return nil, fmt.Errorf("view: %d sources and %d predicates exceed 65536", len(v.sources), len(v.preds))
 	}
 	for _, r := range rels {
 		s, ok1 := v.Node(r.s)
@@ -304,12 +304,12 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		if !ok1 || !ok2 {
 			continue // a link to something that is not an entity
 		}
-		p, _ := slices.BinarySearch(v.Preds, r.p)
-		v.Rows = append(v.Rows, Row{S: s, O: o, P: uint16(p), Source: srcIdx(r.src)})
+		p, _ := slices.BinarySearch(v.preds, r.p)
+		v.rows = append(v.rows, row{S: s, O: o, P: uint16(p), Source: srcIdx(r.src)})
 	}
-	slices.SortFunc(v.Rows, cmpRow)
-	v.Rows = slices.Compact(v.Rows)
-	byNode := map[int32]*Dated{}
+	slices.SortFunc(v.rows, cmpRow)
+	v.rows = slices.Compact(v.rows)
+	byNode := map[int32]*dated{}
 	for _, d := range dates {
 		n, ok := v.Node(d.id)
 		if !ok {
@@ -320,9 +320,9 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			continue
 		}
 		if byNode[n] == nil {
-			byNode[n] = &Dated{Node: n}
+			byNode[n] = &dated{Node: n}
 		}
-		byNode[n].Dates = append(byNode[n].Dates, SourcedDate{Start: iv.Start, End: iv.End, Text: d.val, Source: srcIdx(d.src)})
+		byNode[n].Dates = append(byNode[n].Dates, sourcedDate{Start: iv.Start, End: iv.End, Text: d.val, Source: srcIdx(d.src)})
 	}
 	for _, d := range byNode {
 		sort.Slice(d.Dates, func(i, j int) bool {
@@ -331,9 +331,9 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			}
 			return d.Dates[i].Source < d.Dates[j].Source
 		})
-		v.Dates = append(v.Dates, *d)
+		v.dates = append(v.dates, *d)
 	}
-	sort.Slice(v.Dates, func(i, j int) bool { return v.Dates[i].Node < v.Dates[j].Node })
+	sort.Slice(v.dates, func(i, j int) bool { return v.dates[i].Node < v.dates[j].Node })
 	return v, nil
 }
 
@@ -349,7 +349,7 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 		return nil, err
 	}
 	if dir != "" {
-		if v, err := readSnapshot(filepath.Join(dir, snapshotName)); err == nil && v.Quads == n {
+		if v, err := readSnapshot(filepath.Join(dir, snapshotName)); err == nil && v.quads == n {
 			return v, nil
 		}
 	}
@@ -365,12 +365,20 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 	return v, nil
 }
 
+// snapshot is the file format of view.snapshot: gob of the view's data,
+// with a version that any change of what the view holds or means moves on
+// (a snapshot of another version is rebuilt, never misread).
 type snapshot struct {
-	Version int
-	View    *View
+	Version                            int
+	Keys, Kinds, Names, Sources, Preds []string
+	Dates                              []dated
+	Rows                               []row
+	Quads                              int64
 }
 
-const snapshotVersion = 2 // 2: sources are not nodes, names by DisplayName, Sources holds every declared Source
+// 2: sources are not nodes, names by DisplayName, Sources holds every
+// declared Source; 3: the view's own fields, not the View struct.
+const snapshotVersion = 3
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
@@ -382,10 +390,10 @@ func readSnapshot(path string) (*View, error) {
 	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&s); err != nil {
 		return nil, err
 	}
-	if s.Version != snapshotVersion || s.View == nil {
+	if s.Version != snapshotVersion {
 		return nil, errors.New("snapshot version mismatch")
 	}
-	return s.View, nil
+	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, preds: s.Preds, rows: s.Rows, quads: s.Quads}, nil
 }
 
 // writeSnapshot writes atomically: a temporary file renamed into place.
@@ -396,7 +404,7 @@ func writeSnapshot(path string, v *View) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, View: v}); err != nil {
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Preds: v.preds, Rows: v.rows, Quads: v.quads}); err != nil {
 		tmp.Close()
 		return err
 	}

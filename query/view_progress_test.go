@@ -38,7 +38,7 @@ func TestViewProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plain.Keys) != len(v.Keys) || len(plain.Rows) != len(v.Rows) || plain.Quads != v.Quads {
-		t.Errorf("view with progress: %d nodes, %d rows, %d quads; without: %d, %d, %d", len(v.Keys), len(v.Rows), v.Quads, len(plain.Keys), len(plain.Rows), plain.Quads)
+	if len(plain.IDs()) != len(v.IDs()) || plain.RowCount() != v.RowCount() || plain.QuadCount() != v.QuadCount() {
+		t.Errorf("view with progress: %d nodes, %d rows, %d quads; without: %d, %d, %d", len(v.IDs()), v.RowCount(), v.QuadCount(), len(plain.IDs()), plain.RowCount(), plain.QuadCount())
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -31,14 +30,12 @@ func (a *app) reader(s *graph.Store) *query.Reader {
 // current), with a progress bar on a terminal while it is built.
 func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, error) {
 	q := a.reader(s)
-	start := time.Now()
 	pctx, done := a.viewProgress(ctx)
-	v, err := q.View(pctx)
+	_, err := q.View(pctx)
 	done()
 	if err != nil {
 		return nil, err
 	}
-	a.logger.DebugContext(ctx, "view ready", "nodes", len(v.Keys), "rows", len(v.Rows), "took", time.Since(start))
 	return q, nil
 }
 

@@ -158,10 +158,9 @@ type Server struct {
 
 // state is what one request reads: never changed once published.
 type state struct {
-	reader *query.Reader
-	view   *query.View // reader's, loaded
-	quads  int64       // the store's quad count that view reflects
-	gen    uint64      // moved on by every ingest that changed the store
+	reader *query.Reader // its view loaded
+	quads  int64         // the store's quad count that view reflects
+	gen    uint64        // moved on by every ingest that changed the store
 }
 
 // Cache bounds by default.
@@ -289,11 +288,7 @@ func (s *Server) newState(ctx context.Context, quads int64, gen uint64) (*state,
 	if err := r.Load(ctx); err != nil {
 		return nil, err
 	}
-	v, err := r.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &state{reader: r, view: v, quads: quads, gen: gen}, nil
+	return &state{reader: r, quads: quads, gen: gen}, nil
 }
 
 // read runs fn with the current Reader. It never waits for an
