@@ -66,34 +66,34 @@ func Scores(ctx context.Context, g *analytics.Graph, measure string) ([]float64,
 		return out, "degree / (n-1), undirected, parallel edges counted", nil
 	case "betweenness":
 		if n <= ExactBetweennessMax {
-			b, err := analytics.BetweennessContext(ctx, g, analytics.Undirected)
+			b, err := analytics.Betweenness(ctx, g, analytics.Undirected)
 			if err != nil {
 				return nil, "", err
 			}
 			return analytics.Normalize(b, n, analytics.Undirected), "exact (Brandes), undirected, normalised as NetworkX", nil
 		}
-		b, err := analytics.SampledBetweennessContext(ctx, g, analytics.Undirected, SampledPivots, 1)
+		b, err := analytics.SampledBetweenness(ctx, g, analytics.Undirected, SampledPivots, 1)
 		if err != nil {
 			return nil, "", err
 		}
 		return analytics.Normalize(b, n, analytics.Undirected), fmt.Sprintf("sampled: %d pivots, seed 1 (about 10%% mean relative error on the top 100 of a 20k-node graph), undirected, normalised", SampledPivots), nil
 	case "closeness":
-		c, err := analytics.ClosenessContext(ctx, g, analytics.Undirected)
+		c, err := analytics.Closeness(ctx, g, analytics.Undirected)
 		return c, "per-source BFS, undirected, Wasserman-Faust for disconnected graphs", err
 	case "harmonic":
-		h, err := analytics.HarmonicContext(ctx, g, analytics.Undirected)
+		h, err := analytics.Harmonic(ctx, g, analytics.Undirected)
 		return h, "per-source BFS, undirected", err
 	case "pagerank":
-		pr, err := analytics.PageRankContext(ctx, g, 0.85, analytics.Options{Weighting: analytics.Sources})
+		pr, err := analytics.PageRank(ctx, g, 0.85, analytics.Options{Weighting: analytics.Sources})
 		return pr, "PageRank, damping 0.85, directed, weighted by supporting sources", err
 	case "hits", "hubs":
-		hubs, auth, err := analytics.HITSContext(ctx, g, analytics.Options{Weighting: analytics.Sources})
+		hubs, auth, err := analytics.HITS(ctx, g, analytics.Options{Weighting: analytics.Sources})
 		if measure == "hubs" {
 			return hubs, "HITS hub scores, weighted by supporting sources", err
 		}
 		return auth, "HITS authority scores, weighted by supporting sources", err
 	case "eigenvector":
-		ev, err := analytics.EigenvectorContext(ctx, g, analytics.Undirected, analytics.Options{Weighting: analytics.Sources})
+		ev, err := analytics.Eigenvector(ctx, g, analytics.Undirected, analytics.Options{Weighting: analytics.Sources})
 		return ev, "eigenvector centrality, undirected, weighted by supporting sources", err
 	}
 	return nil, "", CheckMeasure(measure)
@@ -292,7 +292,7 @@ func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc
 	if k <= 0 {
 		k = 1
 	}
-	ps, err := analytics.KShortestPathsContext(ctx, g, s, t, k)
+	ps, err := analytics.KShortestPaths(ctx, g, s, t, k)
 	if err != nil {
 		return nil, err
 	}

@@ -127,19 +127,6 @@ func (m *meter) add(n int64) {
 	m.set(cur)
 }
 
-// describe changes what the bar says it is doing.
-func (m *meter) describe(desc string) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.desc = desc
-	if m.bar != nil && !m.stopped {
-		m.bar.Describe(desc)
-	}
-}
-
 // clear stops the meter and erases its bar from the terminal.
 func (m *meter) clear() {
 	m.mu.Lock()

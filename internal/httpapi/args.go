@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/threatgraph/threatgraph/query"
-	"github.com/threatgraph/threatgraph/schema"
 )
 
 // args reads a request's query parameters; every parse error is a 400
@@ -123,18 +122,4 @@ func (a *args) scope(ctx context.Context, q *query.Reader, fromName, toName stri
 		return sc, paramError(name, pe.Value, pe.Want)
 	}
 	return sc, err
-}
-
-// kinds reads a list of entity kinds, canonical and sorted.
-func (a *args) kinds(name string) ([]string, error) {
-	var out []string
-	for _, k := range a.list(name) {
-		kk, ok := schema.ParseKind(k)
-		if !ok {
-			return nil, paramError(name, k, "kinds among "+schema.JoinKinds(schema.Kinds, ", "))
-		}
-		out = append(out, string(kk))
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }

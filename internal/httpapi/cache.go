@@ -54,16 +54,10 @@ func (c *byteLRU[V]) Get(key string) (V, bool) {
 	return e.v, ok
 }
 
-// Add keeps v under key, weighing size bytes (plus key and overhead), and
-// evicts the least recently used entries while the cache is above its
-// bound. It reports whether v was kept: an entry heavier than the bound is
-// not (and any older value under key is dropped).
-func (c *byteLRU[V]) Add(key string, v V, size int) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.addLocked(key, v, size)
-}
-
+// addLocked, with c.mu held, keeps v under key, weighing size bytes (plus
+// key and overhead), and evicts the least recently used entries while the
+// cache is above its bound. It reports whether v was kept: an entry
+// heavier than the bound is not (and any older value under key is dropped).
 func (c *byteLRU[V]) addLocked(key string, v V, size int) bool {
 	w := weightOf(key, size)
 	c.lru.Remove(key) // its weight leaves with it (the eviction callback)
@@ -80,13 +74,6 @@ func (c *byteLRU[V]) addLocked(key string, v V, size int) bool {
 		c.evictions++
 	}
 	return true
-}
-
-// Remove drops key.
-func (c *byteLRU[V]) Remove(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Remove(key)
 }
 
 // Purge drops every entry (not counted as evictions).

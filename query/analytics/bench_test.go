@@ -114,7 +114,7 @@ func BenchmarkPageRank(b *testing.B) {
 			b.Run(s.name+"/"+tc.name, func(b *testing.B) {
 				g := benchGraph(b, s.name)
 				for b.Loop() {
-					if _, err := PageRank(g, 0.85, Options{Tol: tc.tol, MaxIter: 1000}); err != nil {
+					if _, err := PageRank(b.Context(), g, 0.85, Options{Tol: tc.tol, MaxIter: 1000}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -152,14 +152,14 @@ func BenchmarkBetweenness(b *testing.B) {
 	b.Run("20k/exact", func(b *testing.B) {
 		g := benchGraph(b, "20k")
 		for b.Loop() {
-			Betweenness(g, Undirected)
+			Betweenness(b.Context(), g, Undirected)
 		}
 	})
 	for _, s := range benchSizes {
 		b.Run(fmt.Sprintf("%s/sampled%d", s.name, benchSampleK), func(b *testing.B) {
 			g := benchGraph(b, s.name)
 			for b.Loop() {
-				SampledBetweenness(g, Undirected, benchSampleK, 1)
+				SampledBetweenness(b.Context(), g, Undirected, benchSampleK, 1)
 			}
 		})
 	}
@@ -169,12 +169,12 @@ func BenchmarkCloseness(b *testing.B) {
 	g := benchGraph(b, "20k")
 	b.Run("20k/closeness", func(b *testing.B) {
 		for b.Loop() {
-			Closeness(g, Undirected)
+			Closeness(b.Context(), g, Undirected)
 		}
 	})
 	b.Run("20k/harmonic", func(b *testing.B) {
 		for b.Loop() {
-			Harmonic(g, Undirected)
+			Harmonic(b.Context(), g, Undirected)
 		}
 	})
 }
@@ -186,7 +186,7 @@ func BenchmarkYen(b *testing.B) {
 			q := queriesFor(g)
 			for b.Loop() {
 				for _, p := range q.Pairs {
-					KShortestPaths(g, p[0], p[1], benchK)
+					KShortestPaths(b.Context(), g, p[0], p[1], benchK)
 				}
 			}
 		})
@@ -198,14 +198,14 @@ func BenchmarkSpectral(b *testing.B) {
 		g := benchGraph(b, s.name)
 		b.Run(s.name+"/hits", func(b *testing.B) {
 			for b.Loop() {
-				if _, _, err := HITS(g, Options{}); err != nil {
+				if _, _, err := HITS(b.Context(), g, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run(s.name+"/eigenvector", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Eigenvector(g, Undirected, Options{MaxIter: 1000}); err != nil {
+				if _, err := Eigenvector(b.Context(), g, Undirected, Options{MaxIter: 1000}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -263,9 +263,9 @@ func TestWriteBenchGraphs(t *testing.T) {
 func BenchmarkSampledBetweennessError(b *testing.B) {
 	g := benchGraph(b, "20k")
 	for b.Loop() {
-		exact := Betweenness(g, Undirected)
+		exact := must(Betweenness(b.Context(), g, Undirected))
 		for _, k := range []int{200, 1000} {
-			mean, overlap := sampleError(exact, SampledBetweenness(g, Undirected, k, 1), 100)
+			mean, overlap := sampleError(exact, must(SampledBetweenness(b.Context(), g, Undirected, k, 1)), 100)
 			b.ReportMetric(mean, fmt.Sprintf("relerr_top100_k%d", k))
 			b.ReportMetric(float64(overlap), fmt.Sprintf("overlap_top100_k%d", k))
 		}

@@ -16,15 +16,9 @@ import (
 //
 // It takes O(N·M) time, runs on all CPUs, and is deterministic: sources
 // are split into a fixed number of chunks whose partial sums are added in
-// order.
-func Betweenness(g *Graph, r Reading) []float64 {
-	b, _ := BetweennessContext(context.Background(), g, r)
-	return b
-}
-
-// BetweennessContext is Betweenness that stops when ctx is done, within
-// one source's search on each CPU, and returns ctx's error.
-func BetweennessContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
+// order. It stops when ctx is done, within one source's search on each
+// CPU, and returns ctx's error.
+func Betweenness(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	n := g.N()
 	sources := make([]int32, n)
 	for i := range sources {
@@ -39,17 +33,11 @@ func BetweennessContext(ctx context.Context, g *Graph, r Reading) ([]float64, er
 // The estimate is unbiased; its error shrinks like 1/√k and is smallest,
 // relative to the value, for the most central nodes (see the package
 // documentation for measured figures). With k >= N it is Betweenness.
-func SampledBetweenness(g *Graph, r Reading, k int, seed uint64) []float64 {
-	b, _ := SampledBetweennessContext(context.Background(), g, r, k, seed)
-	return b
-}
-
-// SampledBetweennessContext is SampledBetweenness that stops when ctx is
-// done and returns ctx's error.
-func SampledBetweennessContext(ctx context.Context, g *Graph, r Reading, k int, seed uint64) ([]float64, error) {
+// It stops when ctx is done and returns ctx's error.
+func SampledBetweenness(ctx context.Context, g *Graph, r Reading, k int, seed uint64) ([]float64, error) {
 	n := g.N()
 	if k >= n {
-		return BetweennessContext(ctx, g, r)
+		return Betweenness(ctx, g, r)
 	}
 	if k <= 0 {
 		return make([]float64, n), nil

@@ -16,22 +16,22 @@ func TestKernelsStopOnCancel(t *testing.T) {
 		name string
 		run  func(ctx context.Context) error
 	}{
-		{"betweenness", func(ctx context.Context) error { _, err := BetweennessContext(ctx, g, Undirected); return err }},
-		{"closeness", func(ctx context.Context) error { _, err := ClosenessContext(ctx, g, Undirected); return err }},
-		{"harmonic", func(ctx context.Context) error { _, err := HarmonicContext(ctx, g, Directed); return err }},
+		{"betweenness", func(ctx context.Context) error { _, err := Betweenness(ctx, g, Undirected); return err }},
+		{"closeness", func(ctx context.Context) error { _, err := Closeness(ctx, g, Undirected); return err }},
+		{"harmonic", func(ctx context.Context) error { _, err := Harmonic(ctx, g, Directed); return err }},
 		{"pagerank", func(ctx context.Context) error {
 			// PageRank reaches an exact fixed point within 200ms here:
 			// wait for the cancellation, then it must not run at all.
 			<-ctx.Done()
-			_, err := PageRankContext(ctx, g, 0.85, Options{})
+			_, err := PageRank(ctx, g, 0.85, Options{})
 			return err
 		}},
 		{"eigenvector", func(ctx context.Context) error {
-			_, err := EigenvectorContext(ctx, g, Undirected, Options{Tol: 1e-300, MaxIter: 1 << 30})
+			_, err := Eigenvector(ctx, g, Undirected, Options{Tol: 1e-300, MaxIter: 1 << 30})
 			return err
 		}},
 		{"hits", func(ctx context.Context) error {
-			_, _, err := HITSContext(ctx, g, Options{Tol: 1e-300, MaxIter: 1 << 30})
+			_, _, err := HITS(ctx, g, Options{Tol: 1e-300, MaxIter: 1 << 30})
 			return err
 		}},
 	} {

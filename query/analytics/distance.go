@@ -11,14 +11,8 @@ import "context"
 // n = N(); C(u) = 0 when nothing else reaches u. In the Directed reading
 // distances are incoming (from v to u), as in NetworkX and gonum. It runs
 // one BFS per node, in parallel, in O(N·M) time and O(N) memory per CPU.
-func Closeness(g *Graph, r Reading) []float64 {
-	c, _ := ClosenessContext(context.Background(), g, r)
-	return c
-}
-
-// ClosenessContext is Closeness that stops when ctx is done and returns
-// ctx's error.
-func ClosenessContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
+// It stops when ctx is done and returns ctx's error.
+func Closeness(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	n := g.N()
 	out := make([]float64, n)
 	err := perSource(ctx, g, r, func(u int32, s *bfsState) {
@@ -43,15 +37,8 @@ func ClosenessContext(ctx context.Context, g *Graph, r Reading) ([]float64, erro
 //
 // summing over the nodes that reach u, with incoming distances in the
 // Directed reading, as NetworkX's harmonic_centrality and gonum's
-// network.Harmonic do.
-func Harmonic(g *Graph, r Reading) []float64 {
-	h, _ := HarmonicContext(context.Background(), g, r)
-	return h
-}
-
-// HarmonicContext is Harmonic that stops when ctx is done and returns
-// ctx's error.
-func HarmonicContext(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
+// network.Harmonic do. It stops when ctx is done and returns ctx's error.
+func Harmonic(ctx context.Context, g *Graph, r Reading) ([]float64, error) {
 	out := make([]float64, g.N())
 	err := perSource(ctx, g, r, func(u int32, s *bfsState) {
 		// Sum by distance layer: exact counts, then one division per layer.

@@ -1,6 +1,7 @@
 package analytics_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/threatgraph/threatgraph/query/analytics"
@@ -16,7 +17,7 @@ func ExamplePageRank() {
 	b.AddEdge("claim:amaq", "group:isis-k", "claimant", 2)
 	g := b.Build()
 
-	pr, err := analytics.PageRank(g, 0.85, analytics.Options{})
+	pr, err := analytics.PageRank(context.Background(), g, 0.85, analytics.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -41,7 +42,11 @@ func ExampleKShortestPaths() {
 
 	s, _ := g.ID("person:gunman")
 	t, _ := g.ID("group:isis-k")
-	for _, p := range analytics.KShortestPaths(g, s, t, 2) {
+	ps, err := analytics.KShortestPaths(context.Background(), g, s, t, 2)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range ps {
 		fmt.Print(g.Key(p.Nodes[0]))
 		for i, e := range p.Edges {
 			edge := g.EdgeAt(e)

@@ -151,10 +151,10 @@ func testGoldenReading(t *testing.T, g *Graph, f *fixture, r Reading) {
 		name string
 		fn   func() []float64
 	}{
-		{"betweenness", func() []float64 { return Betweenness(g, r) }},
-		{"betweenness_normalized", func() []float64 { return Normalize(Betweenness(g, r), n, r) }},
-		{"closeness", func() []float64 { return Closeness(g, r) }},
-		{"harmonic", func() []float64 { return Harmonic(g, r) }},
+		{"betweenness", func() []float64 { return must(Betweenness(t.Context(), g, r)) }},
+		{"betweenness_normalized", func() []float64 { return Normalize(must(Betweenness(t.Context(), g, r)), n, r) }},
+		{"closeness", func() []float64 { return must(Closeness(t.Context(), g, r)) }},
+		{"harmonic", func() []float64 { return must(Harmonic(t.Context(), g, r)) }},
 	}
 	for _, k := range kernels {
 		want, ok := f.values(t, r, k.name)
@@ -166,7 +166,7 @@ func testGoldenReading(t *testing.T, g *Graph, f *fixture, r Reading) {
 	p := f.Params
 	for _, w := range weightings {
 		if want, ok := f.values(t, r, "eigenvector_"+w.name); ok {
-			got, err := Eigenvector(g, r, Options{Weighting: w.w, Tol: p.EigenvectorTol, MaxIter: p.MaxIter})
+			got, err := Eigenvector(t.Context(), g, r, Options{Weighting: w.w, Tol: p.EigenvectorTol, MaxIter: p.MaxIter})
 			if err != nil {
 				t.Errorf("Eigenvector(%s): %v; NetworkX converged", w.name, err)
 			}
@@ -179,14 +179,14 @@ func testGoldenReading(t *testing.T, g *Graph, f *fixture, r Reading) {
 		if !ok {
 			t.Fatalf("golden lacks pagerank_%s", w.name)
 		}
-		got, err := PageRank(g, p.Damping, Options{Weighting: w.w, Tol: p.PageRankTol, MaxIter: p.MaxIter})
+		got, err := PageRank(t.Context(), g, p.Damping, Options{Weighting: w.w, Tol: p.PageRankTol, MaxIter: p.MaxIter})
 		if err != nil {
 			t.Errorf("PageRank(%s): %v", w.name, err)
 		}
 		compareScores(t, g, "pagerank_"+w.name, got, want, goldenTol)
 		if wantH, ok := f.values(t, r, "hits_hubs_"+w.name); ok {
 			wantA, _ := f.values(t, r, "hits_authorities_"+w.name)
-			h, a, err := HITS(g, Options{Weighting: w.w, Tol: p.HITSTol, MaxIter: p.MaxIter})
+			h, a, err := HITS(t.Context(), g, Options{Weighting: w.w, Tol: p.HITSTol, MaxIter: p.MaxIter})
 			if err != nil {
 				t.Errorf("HITS(%s): %v", w.name, err)
 			}
@@ -250,7 +250,7 @@ func testGoldenPaths(t *testing.T, g *Graph, f *fixture) {
 	for _, tc := range f.Paths {
 		s, _ := g.ID(tc.S)
 		tt, _ := g.ID(tc.T)
-		got := KShortestPaths(g, s, tt, tc.K)
+		got := must(KShortestPaths(t.Context(), g, s, tt, tc.K))
 		if len(got) != len(tc.Paths) {
 			t.Errorf("KShortestPaths(%s, %s, %d) gave %d paths; want %d", tc.S, tc.T, tc.K, len(got), len(tc.Paths))
 			continue

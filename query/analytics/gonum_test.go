@@ -44,8 +44,8 @@ func TestGonumAgreement(t *testing.T) {
 			ug := unweightedUndirected{g.Undirected()}
 
 			// Betweenness: gonum counts ordered pairs in undirected graphs.
-			compareMap(t, "Betweenness(Directed)", Betweenness(g, Directed), network.Betweenness(dg), 1, 1e-9)
-			compareMap(t, "Betweenness(Undirected)", Betweenness(g, Undirected), network.Betweenness(ug), 0.5, 1e-9)
+			compareMap(t, "Betweenness(Directed)", must(Betweenness(t.Context(), g, Directed)), network.Betweenness(dg), 1, 1e-9)
+			compareMap(t, "Betweenness(Undirected)", must(Betweenness(t.Context(), g, Undirected)), network.Betweenness(ug), 0.5, 1e-9)
 
 			// Closeness and harmonic on gonum's all-pairs hop distances.
 			for _, tc := range []struct {
@@ -53,7 +53,7 @@ func TestGonumAgreement(t *testing.T) {
 				gg gonum.Graph
 			}{{Directed, dg}, {Undirected, ug}} {
 				ap := path.DijkstraAllPaths(tc.gg)
-				compareMap(t, "Harmonic", Harmonic(g, tc.r), network.Harmonic(tc.gg, ap), 1, 1e-9)
+				compareMap(t, "Harmonic", must(Harmonic(t.Context(), g, tc.r)), network.Harmonic(tc.gg, ap), 1, 1e-9)
 				// gonum's closeness is 1/Σd over reachable nodes; ours adds
 				// the Wasserman–Faust factor (r-1)²/(n-1) with r reached.
 				gc := network.Closeness(tc.gg, ap)
@@ -71,7 +71,7 @@ func TestGonumAgreement(t *testing.T) {
 						gc[int64(u)] = 0
 					}
 				}
-				compareMap(t, "Closeness", Closeness(g, tc.r), gc, 1, 1e-9)
+				compareMap(t, "Closeness", must(Closeness(t.Context(), g, tc.r)), gc, 1, 1e-9)
 			}
 
 			// PageRank: gonum's weighted PageRank sees Sources weights, its
@@ -80,7 +80,7 @@ func TestGonumAgreement(t *testing.T) {
 				w  Weighting
 				gg gonum.Directed
 			}{{Sources, g}, {Simple, dg}} {
-				got, err := PageRank(g, 0.85, Options{Weighting: tc.w, Tol: 1e-14, MaxIter: 10000})
+				got, err := PageRank(t.Context(), g, 0.85, Options{Weighting: tc.w, Tol: 1e-14, MaxIter: 10000})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -88,7 +88,7 @@ func TestGonumAgreement(t *testing.T) {
 			}
 
 			// HITS: gonum normalises to unit L2 norm and is unweighted.
-			h, a, err := HITS(g, Options{Weighting: Simple, Tol: 1e-15, MaxIter: 100000})
+			h, a, err := HITS(t.Context(), g, Options{Weighting: Simple, Tol: 1e-15, MaxIter: 100000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestGonumAgreement(t *testing.T) {
 			n := int32(g.N())
 			for i := range int32(10) {
 				s, tt := (i*7919)%n, (i*104729+n/2)%n
-				got := KShortestPaths(g, s, tt, 5)
+				got := must(KShortestPaths(t.Context(), g, s, tt, 5))
 				want := path.YenKShortestPaths(ug, 5, math.Inf(1), Node(s), Node(tt))
 				if len(got) != len(want) {
 					t.Errorf("KShortestPaths(%d, %d) gave %d paths; gonum %d", s, tt, len(got), len(want))

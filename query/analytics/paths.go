@@ -24,15 +24,9 @@ func (p Path) Hops() int { return len(p.Edges) }
 // undirected reading of g, in order of increasing hop count, by Yen's
 // algorithm. Paths are distinct as node sequences (parallel edges do not
 // make new paths); among paths of equal length the order is by ascending
-// node ids, position by position.
-func KShortestPaths(g *Graph, s, t int32, k int) []Path {
-	ps, _ := KShortestPathsContext(context.Background(), g, s, t, k)
-	return ps
-}
-
-// KShortestPathsContext is KShortestPaths that stops when ctx is done
-// (checked before every spur search) and returns ctx's error.
-func KShortestPathsContext(ctx context.Context, g *Graph, s, t int32, k int) ([]Path, error) {
+// node ids, position by position. It stops when ctx is done (checked
+// before every spur search) and returns ctx's error.
+func KShortestPaths(ctx context.Context, g *Graph, s, t int32, k int) ([]Path, error) {
 	if k <= 0 {
 		return nil, nil
 	}

@@ -59,14 +59,9 @@ func chunkSums(n int, fn func(lo, hi int) float64) float64 {
 // iteration stops when the L1 change is below N·Tol. The result sums to 1.
 // Edges count according to opt.Weighting. If the iteration does not
 // converge PageRank returns the last vector and an error wrapping
-// ErrNotConverged.
-func PageRank(g *Graph, damping float64, opt Options) ([]float64, error) {
-	return PageRankContext(context.Background(), g, damping, opt)
-}
-
-// PageRankContext is PageRank that stops when ctx is done (checked every
-// iteration) and returns ctx's error.
-func PageRankContext(ctx context.Context, g *Graph, damping float64, opt Options) ([]float64, error) {
+// ErrNotConverged. It stops when ctx is done (checked every iteration) and
+// returns ctx's error.
+func PageRank(ctx context.Context, g *Graph, damping float64, opt Options) ([]float64, error) {
 	n := g.N()
 	if n == 0 {
 		return nil, nil
@@ -139,14 +134,9 @@ func PageRankContext(ctx context.Context, g *Graph, damping float64, opt Options
 // to 1 as in NetworkX's hits. Authorities are the principal right singular
 // vector of the adjacency matrix A (weighted by opt.Weighting) and hubs
 // are A·authorities, found by power iteration until the L1 change of the
-// hub vector is below Tol. For a graph without edges both are zero.
-func HITS(g *Graph, opt Options) (hubs, authorities []float64, err error) {
-	return HITSContext(context.Background(), g, opt)
-}
-
-// HITSContext is HITS that stops when ctx is done (checked every
-// iteration) and returns ctx's error.
-func HITSContext(ctx context.Context, g *Graph, opt Options) (hubs, authorities []float64, err error) {
+// hub vector is below Tol. For a graph without edges both are zero. It
+// stops when ctx is done (checked every iteration) and returns ctx's error.
+func HITS(ctx context.Context, g *Graph, opt Options) (hubs, authorities []float64, err error) {
 	n := g.N()
 	tol, maxIter := opt.tol(1e-8), opt.maxIter(1000)
 	weighted := opt.Weighting != Simple
@@ -211,14 +201,9 @@ func HITSContext(ctx context.Context, g *Graph, opt Options) (hubs, authorities 
 // NetworkX's eigenvector_centrality computes it: power iteration on A+I
 // from the uniform vector, where in the Directed reading a node's score
 // comes from its in-neighbours (the left eigenvector), normalised to unit
-// Euclidean length, stopping when the L1 change is below N·Tol.
-func Eigenvector(g *Graph, r Reading, opt Options) ([]float64, error) {
-	return EigenvectorContext(context.Background(), g, r, opt)
-}
-
-// EigenvectorContext is Eigenvector that stops when ctx is done (checked
-// every iteration) and returns ctx's error.
-func EigenvectorContext(ctx context.Context, g *Graph, r Reading, opt Options) ([]float64, error) {
+// Euclidean length, stopping when the L1 change is below N·Tol. It stops
+// when ctx is done (checked every iteration) and returns ctx's error.
+func Eigenvector(ctx context.Context, g *Graph, r Reading, opt Options) ([]float64, error) {
 	n := g.N()
 	if n == 0 {
 		return nil, nil

@@ -14,13 +14,6 @@ const header = `<?xml version="1.0" encoding="UTF-8"?>
     <creator>threatgraph</creator>
 `
 
-const (
-	stateStart = iota // nothing written
-	stateNodes        // header written, <nodes> open
-	stateEdges        // <edges> open
-	stateClosed
-)
-
 // special holds, per domain, the index in the row of the keys that become XML
 // attributes of the element instead of <attvalue>s (-1 if not declared).
 type special struct {
@@ -30,11 +23,8 @@ type special struct {
 // An Encoder writes one GEXF 1.2 document to a stream. It implements
 // export.Encoder; see that interface for the calling contract.
 type Encoder struct {
-	w     *enc.Writer
-	s     *enc.Schema
-	sp    [3]special
-	state int
-	err   error
+	d  enc.Doc // Stage enc.Start: nothing written; Nodes: <nodes> open; Edges: <edges> open
+	sp [3]special
 }
 
 var _ export.Encoder = (*Encoder)(nil)
@@ -44,25 +34,24 @@ var _ export.Encoder = (*Encoder)(nil)
 // method returns the *export.KeyError. Output is buffered; call Close to
 // flush it.
 func NewEncoder(w io.Writer, keys []export.Key) *Encoder {
-	e := &Encoder{w: enc.NewWriter(w)}
-	e.s, e.err = enc.NewSchema(keys)
-	if e.err != nil {
+	e := &Encoder{d: enc.NewDoc(w, keys)}
+	if e.d.Err() != nil {
 		return e
 	}
 	for _, d := range []export.Domain{export.Node, export.Edge} {
 		sp := special{-1, -1, -1, -1}
-		if i, ok := e.s.Has(d, "label", export.String); ok {
+		if i, ok := e.d.S.Has(d, "label", export.String); ok {
 			sp.label = i
-		} else if i, ok := e.s.Has(d, "predicate", export.String); ok && d == export.Edge {
+		} else if i, ok := e.d.S.Has(d, "predicate", export.String); ok && d == export.Edge {
 			sp.label = i
 		}
-		if i, ok := e.s.Has(d, "start", export.String); ok {
+		if i, ok := e.d.S.Has(d, "start", export.String); ok {
 			sp.start = i
 		}
-		if i, ok := e.s.Has(d, "end", export.String); ok {
+		if i, ok := e.d.S.Has(d, "end", export.String); ok {
 			sp.end = i
 		}
-		if i, ok := e.s.Has(d, "weight", export.Double); ok && d == export.Edge {
+		if i, ok := e.d.S.Has(d, "weight", export.Double); ok && d == export.Edge {
 			sp.weight = i
 		}
 		e.sp[d] = sp
@@ -82,62 +71,62 @@ func (e *Encoder) dynamic() bool {
 // open writes the document up to <nodes>, with graph-level data, if any, as
 // "name=value" lines in the description.
 func (e *Encoder) open(graph []export.Attr) {
-	e.w.WriteString(header)
+	e.d.W.WriteString(header)
 	first := true
 	for i, a := range graph {
 		if a.Kind() == 0 {
 			continue
 		}
 		if first {
-			e.w.WriteString("    <description>")
+			e.d.W.WriteString("    <description>")
 			first = false
 		} else {
-			e.w.WriteString("; ")
+			e.d.W.WriteString("; ")
 		}
-		e.w.WriteString(e.s.Keys[export.Graph][i].Name)
-		e.w.WriteByte('=')
+		e.d.W.WriteString(e.d.S.Keys[export.Graph][i].Name)
+		e.d.W.WriteByte('=')
 		if a.Kind() == export.String {
-			e.w.XMLText(a.StringValue())
+			e.d.W.XMLText(a.StringValue())
 		} else {
-			e.w.Lexical(a)
+			e.d.W.Lexical(a)
 		}
 	}
 	if !first {
-		e.w.WriteString("</description>\n")
+		e.d.W.WriteString("</description>\n")
 	}
-	e.w.WriteString("  </meta>\n")
+	e.d.W.WriteString("  </meta>\n")
 	if e.dynamic() {
-		e.w.WriteString("  <graph mode=\"dynamic\" defaultedgetype=\"directed\" timeformat=\"date\">\n")
+		e.d.W.WriteString("  <graph mode=\"dynamic\" defaultedgetype=\"directed\" timeformat=\"date\">\n")
 	} else {
-		e.w.WriteString("  <graph mode=\"static\" defaultedgetype=\"directed\">\n")
+		e.d.W.WriteString("  <graph mode=\"static\" defaultedgetype=\"directed\">\n")
 	}
 	for _, d := range []export.Domain{export.Node, export.Edge} {
 		sp := e.sp[d]
 		first := true
-		for i, k := range e.s.Keys[d] {
+		for i, k := range e.d.S.Keys[d] {
 			if i == sp.start || i == sp.end || i == sp.weight || i == sp.label && k.Name == "label" {
 				continue
 			}
 			if first {
-				e.w.WriteString("    <attributes class=\"")
-				e.w.WriteString(d.String())
-				e.w.WriteString("\" mode=\"static\">\n")
+				e.d.W.WriteString("    <attributes class=\"")
+				e.d.W.WriteString(d.String())
+				e.d.W.WriteString("\" mode=\"static\">\n")
 				first = false
 			}
-			e.w.WriteString(`      <attribute id="`)
-			e.w.WriteString(e.s.IDs[d][i])
-			e.w.WriteString(`" title="`)
-			e.w.WriteString(k.Name)
-			e.w.WriteString(`" type="`)
-			e.w.WriteString(gexfType[k.Type])
-			e.w.WriteString("\"/>\n")
+			e.d.W.WriteString(`      <attribute id="`)
+			e.d.W.WriteString(e.d.S.IDs[d][i])
+			e.d.W.WriteString(`" title="`)
+			e.d.W.WriteString(k.Name)
+			e.d.W.WriteString(`" type="`)
+			e.d.W.WriteString(gexfType[k.Type])
+			e.d.W.WriteString("\"/>\n")
 		}
 		if !first {
-			e.w.WriteString("    </attributes>\n")
+			e.d.W.WriteString("    </attributes>\n")
 		}
 	}
-	e.w.WriteString("    <nodes>\n")
-	e.state = stateNodes
+	e.d.W.WriteString("    <nodes>\n")
+	e.d.Stage = enc.Nodes
 }
 
 var gexfType = [...]string{export.String: "string", export.Int: "integer", export.Double: "double", export.Boolean: "boolean"}
@@ -145,47 +134,32 @@ var gexfType = [...]string{export.String: "string", export.Int: "integer", expor
 // Graph writes graph-level data into the <meta> description. It may be
 // called once, before any node.
 func (e *Encoder) Graph(attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.state != stateStart {
-		return e.fail(&export.ValueError{Domain: export.Graph, Err: export.ErrOrder})
-	}
-	row, err := e.s.Bind(export.Graph, "", attrs)
+	row, err := e.d.Graph(attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.open(row)
-	return e.check()
+	return e.d.Check()
 }
 
 // Node writes one node. A "label" string key becomes the node label; "start"
 // and "end" string keys become its time interval (see package doc).
 func (e *Encoder) Node(id string, attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.state > stateNodes {
-		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrOrder})
-	}
-	if !export.ValidID(id) {
-		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrBadID})
-	}
-	row, err := e.s.Bind(export.Node, id, attrs)
+	row, err := e.d.Node(id, attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	start, end, err := e.interval(export.Node, id, row)
 	if err != nil {
-		return e.fail(err)
+		return e.d.Fail(err)
 	}
-	if e.state == stateStart {
+	if e.d.Stage == enc.Start {
 		e.open(nil)
 	}
-	e.w.WriteString(`      <node id="`)
-	e.w.WriteString(id)
+	e.d.W.WriteString(`      <node id="`)
+	e.d.W.WriteString(id)
 	e.element("node", export.Node, row, start, end)
-	return e.check()
+	return e.d.Check()
 }
 
 // Edge writes one directed edge. A "label" string key (or else "predicate")
@@ -193,38 +167,30 @@ func (e *Encoder) Node(id string, attrs ...export.Attr) error {
 // its time interval. Ids must be unique and endpoints written nodes; the
 // encoder does not check either.
 func (e *Encoder) Edge(id, source, target string, attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	for _, s := range [...]string{id, source, target} {
-		if !export.ValidID(s) {
-			return e.fail(&export.ValueError{Domain: export.Edge, ID: s, Err: export.ErrBadID})
-		}
-	}
-	row, err := e.s.Bind(export.Edge, id, attrs)
+	row, err := e.d.Edge(id, source, target, attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	start, end, err := e.interval(export.Edge, id, row)
 	if err != nil {
-		return e.fail(err)
+		return e.d.Fail(err)
 	}
-	switch e.state {
-	case stateStart:
+	switch e.d.Stage {
+	case enc.Start:
 		e.open(nil)
 		fallthrough
-	case stateNodes:
-		e.w.WriteString("    </nodes>\n    <edges>\n")
-		e.state = stateEdges
+	case enc.Nodes:
+		e.d.W.WriteString("    </nodes>\n    <edges>\n")
+		e.d.Stage = enc.Edges
 	}
-	e.w.WriteString(`      <edge id="`)
-	e.w.WriteString(id)
-	e.w.WriteString(`" source="`)
-	e.w.WriteString(source)
-	e.w.WriteString(`" target="`)
-	e.w.WriteString(target)
+	e.d.W.WriteString(`      <edge id="`)
+	e.d.W.WriteString(id)
+	e.d.W.WriteString(`" source="`)
+	e.d.W.WriteString(source)
+	e.d.W.WriteString(`" target="`)
+	e.d.W.WriteString(target)
 	e.element("edge", export.Edge, row, start, end)
-	return e.check()
+	return e.d.Check()
 }
 
 // interval converts the start and end values of row to GEXF dates.
@@ -278,81 +244,62 @@ func Date(s string, end bool) (string, error) {
 func (e *Encoder) element(tag string, d export.Domain, row []export.Attr, start, end string) {
 	sp := e.sp[d]
 	if sp.label >= 0 && row[sp.label].Kind() != 0 {
-		e.w.WriteString(`" label="`)
-		e.w.XMLAttr(row[sp.label].StringValue())
+		e.d.W.WriteString(`" label="`)
+		e.d.W.XMLAttr(row[sp.label].StringValue())
 	}
 	if sp.weight >= 0 && row[sp.weight].Kind() != 0 {
-		e.w.WriteString(`" weight="`)
-		e.w.Lexical(row[sp.weight])
+		e.d.W.WriteString(`" weight="`)
+		e.d.W.Lexical(row[sp.weight])
 	}
 	if start != "" {
-		e.w.WriteString(`" start="`)
-		e.w.WriteString(start)
+		e.d.W.WriteString(`" start="`)
+		e.d.W.WriteString(start)
 	}
 	if end != "" {
-		e.w.WriteString(`" end="`)
-		e.w.WriteString(end)
+		e.d.W.WriteString(`" end="`)
+		e.d.W.WriteString(end)
 	}
 	n := 0
 	for i, a := range row {
-		if a.Kind() == 0 || i == sp.start || i == sp.end || i == sp.weight || i == sp.label && e.s.Keys[d][i].Name == "label" {
+		if a.Kind() == 0 || i == sp.start || i == sp.end || i == sp.weight || i == sp.label && e.d.S.Keys[d][i].Name == "label" {
 			continue
 		}
 		if n == 0 {
-			e.w.WriteString("\">\n        <attvalues>\n")
+			e.d.W.WriteString("\">\n        <attvalues>\n")
 		}
 		n++
-		e.w.WriteString(`          <attvalue for="`)
-		e.w.WriteString(e.s.IDs[d][i])
-		e.w.WriteString(`" value="`)
+		e.d.W.WriteString(`          <attvalue for="`)
+		e.d.W.WriteString(e.d.S.IDs[d][i])
+		e.d.W.WriteString(`" value="`)
 		if a.Kind() == export.String {
-			e.w.XMLAttr(a.StringValue())
+			e.d.W.XMLAttr(a.StringValue())
 		} else {
-			e.w.Lexical(a)
+			e.d.W.Lexical(a)
 		}
-		e.w.WriteString("\"/>\n")
+		e.d.W.WriteString("\"/>\n")
 	}
 	if n == 0 {
-		e.w.WriteString("\"/>\n")
+		e.d.W.WriteString("\"/>\n")
 		return
 	}
-	e.w.WriteString("        </attvalues>\n      </")
-	e.w.WriteString(tag)
-	e.w.WriteString(">\n")
+	e.d.W.WriteString("        </attvalues>\n      </")
+	e.d.W.WriteString(tag)
+	e.d.W.WriteString(">\n")
 }
 
 // Close ends the document and flushes it. It returns the first error of any
 // call, or of writing; it does not close the underlying writer.
 func (e *Encoder) Close() error {
-	if e.err != nil {
-		return e.err
+	if err := e.d.Err(); err != nil {
+		return err
 	}
-	switch e.state {
-	case stateStart:
+	switch e.d.Stage {
+	case enc.Start:
 		e.open(nil)
 		fallthrough
-	case stateNodes:
-		e.w.WriteString("    </nodes>\n    <edges>\n")
+	case enc.Nodes:
+		e.d.W.WriteString("    </nodes>\n    <edges>\n")
 	}
-	e.w.WriteString("    </edges>\n  </graph>\n</gexf>\n")
-	if err := e.w.Flush(); err != nil {
-		return e.fail(err)
-	}
-	e.state = stateClosed
-	e.err = export.ErrClosed
-	return nil
-}
-
-func (e *Encoder) check() error {
-	if err := e.w.Err(); err != nil {
-		return e.fail(err)
-	}
-	return nil
-}
-
-func (e *Encoder) fail(err error) error {
-	if e.err == nil {
-		e.err = err
-	}
-	return e.err
+	e.d.W.WriteString("    </edges>\n  </graph>\n</gexf>\n")
+	return e.d.Close()
 }

@@ -12,20 +12,10 @@ const Header = `<?xml version="1.0" encoding="UTF-8"?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">
 `
 
-const (
-	stateGraph = iota // <graph> open, graph data allowed
-	stateNodes        // graph data written or first node written
-	stateEdges        // first edge written
-	stateClosed
-)
-
 // An Encoder writes one GraphML document to a stream. It implements
 // export.Encoder; see that interface for the calling contract.
 type Encoder struct {
-	w     *enc.Writer
-	s     *enc.Schema
-	state int
-	err   error
+	d enc.Doc
 }
 
 var _ export.Encoder = (*Encoder)(nil)
@@ -35,97 +25,70 @@ var _ export.Encoder = (*Encoder)(nil)
 // invalid, nothing is written and every method returns the *export.KeyError.
 // Output is buffered; call Close to flush it.
 func NewEncoder(w io.Writer, keys []export.Key) *Encoder {
-	e := &Encoder{w: enc.NewWriter(w)}
-	e.s, e.err = enc.NewSchema(keys)
-	if e.err != nil {
+	e := &Encoder{d: enc.NewDoc(w, keys)}
+	if e.d.Err() != nil {
 		return e
 	}
-	e.w.WriteString(Header)
-	for d := range e.s.Keys {
-		for _, k := range e.s.Keys[d] {
-			e.w.WriteString(`  <key id="`)
-			e.w.WriteString(k.ID())
-			e.w.WriteString(`" for="`)
-			e.w.WriteString(k.Domain.String())
-			e.w.WriteString(`" attr.name="`)
-			e.w.WriteString(k.Name)
-			e.w.WriteString(`" attr.type="`)
-			e.w.WriteString(k.Type.String())
-			e.w.WriteString("\"/>\n")
+	e.d.W.WriteString(Header)
+	for d := range e.d.S.Keys {
+		for _, k := range e.d.S.Keys[d] {
+			e.d.W.WriteString(`  <key id="`)
+			e.d.W.WriteString(k.ID())
+			e.d.W.WriteString(`" for="`)
+			e.d.W.WriteString(k.Domain.String())
+			e.d.W.WriteString(`" attr.name="`)
+			e.d.W.WriteString(k.Name)
+			e.d.W.WriteString(`" attr.type="`)
+			e.d.W.WriteString(k.Type.String())
+			e.d.W.WriteString("\"/>\n")
 		}
 	}
-	e.w.WriteString("  <graph id=\"G\" edgedefault=\"directed\">\n")
+	e.d.W.WriteString("  <graph id=\"G\" edgedefault=\"directed\">\n")
 	return e
 }
 
 // Graph writes graph-level data (metadata such as a schema version or a
 // caller-supplied snapshot id). It may be called once, before any node.
 func (e *Encoder) Graph(attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.state != stateGraph {
-		return e.fail(&export.ValueError{Domain: export.Graph, Err: export.ErrOrder})
-	}
-	row, err := e.s.Bind(export.Graph, "", attrs)
+	row, err := e.d.Graph(attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
-	e.state = stateNodes
+	e.d.Stage = enc.Nodes
 	e.data(export.Graph, row, "    ")
-	return e.check()
+	return e.d.Check()
 }
 
 // Node writes one node. All nodes must be written before the first edge.
 func (e *Encoder) Node(id string, attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.state > stateNodes {
-		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrOrder})
-	}
-	if !export.ValidID(id) {
-		return e.fail(&export.ValueError{Domain: export.Node, ID: id, Err: export.ErrBadID})
-	}
-	row, err := e.s.Bind(export.Node, id, attrs)
+	row, err := e.d.Node(id, attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
-	e.state = stateNodes
-	e.w.WriteString(`    <node id="`)
-	e.w.WriteString(id)
+	e.d.Stage = enc.Nodes
+	e.d.W.WriteString(`    <node id="`)
+	e.d.W.WriteString(id)
 	e.element("node", export.Node, row)
-	return e.check()
+	return e.d.Check()
 }
 
 // Edge writes one directed edge from source to target. Its id must be unique
 // in the document and source and target must be written nodes; the encoder
 // does not check either (that would take memory proportional to the graph).
 func (e *Encoder) Edge(id, source, target string, attrs ...export.Attr) error {
-	if e.err != nil {
-		return e.err
-	}
-	if e.state > stateEdges {
-		return e.fail(export.ErrClosed)
-	}
-	for _, s := range [...]string{id, source, target} {
-		if !export.ValidID(s) {
-			return e.fail(&export.ValueError{Domain: export.Edge, ID: s, Err: export.ErrBadID})
-		}
-	}
-	row, err := e.s.Bind(export.Edge, id, attrs)
+	row, err := e.d.Edge(id, source, target, attrs)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
-	e.state = stateEdges
-	e.w.WriteString(`    <edge id="`)
-	e.w.WriteString(id)
-	e.w.WriteString(`" source="`)
-	e.w.WriteString(source)
-	e.w.WriteString(`" target="`)
-	e.w.WriteString(target)
+	e.d.Stage = enc.Edges
+	e.d.W.WriteString(`    <edge id="`)
+	e.d.W.WriteString(id)
+	e.d.W.WriteString(`" source="`)
+	e.d.W.WriteString(source)
+	e.d.W.WriteString(`" target="`)
+	e.d.W.WriteString(target)
 	e.element("edge", export.Edge, row)
-	return e.check()
+	return e.d.Check()
 }
 
 // element finishes the start tag of a node or edge, then writes its data and
@@ -139,60 +102,41 @@ func (e *Encoder) element(tag string, d export.Domain, row []export.Attr) {
 		}
 	}
 	if empty {
-		e.w.WriteString("\"/>\n")
+		e.d.W.WriteString("\"/>\n")
 		return
 	}
-	e.w.WriteString("\">\n")
+	e.d.W.WriteString("\">\n")
 	e.data(d, row, "      ")
-	e.w.WriteString("    </")
-	e.w.WriteString(tag)
-	e.w.WriteString(">\n")
+	e.d.W.WriteString("    </")
+	e.d.W.WriteString(tag)
+	e.d.W.WriteString(">\n")
 }
 
 func (e *Encoder) data(d export.Domain, row []export.Attr, indent string) {
-	ids := e.s.IDs[d]
+	ids := e.d.S.IDs[d]
 	for i, a := range row {
 		if a.Kind() == 0 {
 			continue
 		}
-		e.w.WriteString(indent)
-		e.w.WriteString(`<data key="`)
-		e.w.WriteString(ids[i])
-		e.w.WriteString(`">`)
+		e.d.W.WriteString(indent)
+		e.d.W.WriteString(`<data key="`)
+		e.d.W.WriteString(ids[i])
+		e.d.W.WriteString(`">`)
 		if a.Kind() == export.String {
-			e.w.XMLText(a.StringValue())
+			e.d.W.XMLText(a.StringValue())
 		} else {
-			e.w.Lexical(a)
+			e.d.W.Lexical(a)
 		}
-		e.w.WriteString("</data>\n")
+		e.d.W.WriteString("</data>\n")
 	}
 }
 
 // Close ends the document and flushes it. It returns the first error of any
 // call, or of writing; it does not close the underlying writer.
 func (e *Encoder) Close() error {
-	if e.err != nil {
-		return e.err
+	if err := e.d.Err(); err != nil {
+		return err
 	}
-	e.w.WriteString("  </graph>\n</graphml>\n")
-	if err := e.w.Flush(); err != nil {
-		return e.fail(err)
-	}
-	e.state = stateClosed
-	e.err = export.ErrClosed
-	return nil
-}
-
-func (e *Encoder) check() error {
-	if err := e.w.Err(); err != nil {
-		return e.fail(err)
-	}
-	return nil
-}
-
-func (e *Encoder) fail(err error) error {
-	if e.err == nil {
-		e.err = err
-	}
-	return e.err
+	e.d.W.WriteString("  </graph>\n</graphml>\n")
+	return e.d.Close()
 }

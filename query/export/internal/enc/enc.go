@@ -1,6 +1,7 @@
 // Package enc holds what the export encoders share: binding attributes to
-// declared keys with the value rules of package export, and a buffered writer
-// with XML and JSON escaping and a sticky error.
+// declared keys with the value rules of package export, a buffered writer
+// with XML and JSON escaping and a sticky error, and the checks and state
+// behind every export.Encoder method (Doc).
 package enc
 
 import (
@@ -183,54 +184,26 @@ func (w *Writer) Lexical(a export.Attr) {
 
 // XMLText writes s escaped as XML character data: & < > and CR.
 // Quotes stay literal so that JSON values remain readable.
-func (w *Writer) XMLText(s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
-		last = i + 1
-	}
-	w.WriteString(s[last:])
-}
+func (w *Writer) XMLText(s string) { w.escape(s, &xmlText) }
 
 // XMLAttr writes s escaped for a double-quoted XML attribute value:
 // & < " and TAB, LF, CR (which attribute normalisation would turn into spaces).
-func (w *Writer) XMLAttr(s string) {
+func (w *Writer) XMLAttr(s string) { w.escape(s, &xmlAttr) }
+
+var (
+	xmlText = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}
+	xmlAttr = [256]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"}
+)
+
+// escape writes s with every byte that has an entry in esc replaced by it.
+func (w *Writer) escape(s string, esc *[256]string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '"':
-			esc = "&quot;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
+		if e := esc[s[i]]; e != "" {
+			w.WriteString(s[last:i])
+			w.WriteString(e)
+			last = i + 1
 		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
-		last = i + 1
 	}
 	w.WriteString(s[last:])
 }
