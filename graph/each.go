@@ -28,7 +28,7 @@ func (s *Store) Quads(ctx context.Context, d quad.Direction, v quad.Value, fn fu
 func each(ctx context.Context, qs cgraph.QuadStore, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error {
 	ref, err := qs.ValueOf(v)
 	if err != nil {
-		return fmt.Errorf("looking up %v: %v", v, err)
+		return fmt.Errorf("looking up %v: %w", v, err)
 	}
 	if ref == nil {
 		return nil
@@ -47,7 +47,7 @@ func drain(ctx context.Context, qs cgraph.QuadStore, it interface {
 	for it.Next(ctx) {
 		q, err := qs.Quad(it.Result())
 		if err != nil {
-			return fmt.Errorf("reading quad: %v", err)
+			return fmt.Errorf("reading quad: %w", err)
 		}
 		if !q.IsValid() {
 			continue
@@ -57,7 +57,7 @@ func drain(ctx context.Context, qs cgraph.QuadStore, it interface {
 		}
 	}
 	if err := it.Err(); err != nil {
-		return fmt.Errorf("iterating quads: %v", err)
+		return fmt.Errorf("iterating quads: %w", err)
 	}
 	return ctx.Err()
 }

@@ -463,7 +463,10 @@ func (s *Store) SetHolderNote(note string) error {
 }
 
 // QuadStore gives cayley's store, for cayley's own query languages (raw
-// Gizmo and GraphQL); everything else reads through Scan, Quads and Count.
+// Gizmo and GraphQL, which only read); everything else reads through Scan,
+// Quads and Count, and writes through Write. It is cayley's concrete store,
+// not a read-only wrapper, because cayley's optimised iterators require
+// it (kv.IndexScan asserts *kv.QuadStore).
 func (s *Store) QuadStore() cgraph.QuadStore {
 	qs, _ := s.handles()
 	return qs

@@ -45,14 +45,14 @@ type CentralityResult struct {
 	Top     []Ranked `json:"top"`
 }
 
-// Scores computes a centrality measure on g, one score per node. The
+// measureScores computes a centrality measure on g, one score per node. The
 // conventions are NetworkX's (see query/analytics/doc.go): degree is
 // degree_centrality on the undirected multigraph; betweenness, closeness,
 // harmonic and eigenvector use the undirected reading, betweenness
 // normalised; PageRank (damping 0.85) and HITS follow the edges' direction,
 // weighted by supporting sources. A done ctx stops the computation with
 // ctx's error.
-func Scores(ctx context.Context, g *analytics.Graph, measure string) ([]float64, string, error) {
+func measureScores(ctx context.Context, g *analytics.Graph, measure string) ([]float64, string, error) {
 	n := g.N()
 	switch measure {
 	case "degree":
@@ -132,7 +132,7 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 		return nil, err
 	}
 	g := v.graph(c)
-	scores, method, err := Scores(ctx, g, o.Measure)
+	scores, method, err := measureScores(ctx, g, o.Measure)
 	if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 		if err != nil {
 			return nil, err
 		}
-		s2, _, err := Scores(ctx, g2, o.Measure)
+		s2, _, err := measureScores(ctx, g2, o.Measure)
 		if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 			return nil, err
 		}
@@ -273,11 +273,11 @@ func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc
 	}
 	a, err := resolve(ctx, qs, from)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("from: %w", err)
 	}
 	b, err := resolve(ctx, qs, to)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("to: %w", err)
 	}
 	res := &PathsResult{From: a, To: b, Paths: []PathAnswer{}}
 	g, err := v.Graph(sc)

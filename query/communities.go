@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -30,12 +29,24 @@ type CommunitiesResult struct {
 	Singletons  int         `json:"singletons"`
 }
 
+// CheckProjection returns a *ParamError unless p is a projection of
+// Communities: "" (the whole graph) or "group" ("groups").
+func CheckProjection(p string) error {
+	if p != "" && p != "group" && p != "groups" {
+		return &ParamError{Param: "project", Value: p, Want: "group, or nothing for the whole graph"}
+	}
+	return nil
+}
+
 // Communities runs Louvain (louvain.go, gonum's algorithm; resolution 1, seeded) on the undirected
 // reading of the graph weighted by supporting sources, or, with project
 // "group", on the one-mode projection of groups: two groups are linked with
 // weight w when w entities (attacks, people, places, claims) link to both,
 // plus one for each direct group-group relation.
 func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*CommunitiesResult, error) {
+	if err := CheckProjection(project); err != nil {
+		return nil, err
+	}
 	v, err := r.View(ctx)
 	if err != nil {
 		return nil, err
@@ -54,8 +65,6 @@ func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*Co
 		pg, members := groupProjection(v, g)
 		ug = pg
 		nodeOf = func(id int64) int32 { return members[id] }
-	default:
-		return nil, fmt.Errorf("unknown projection %q (expected group, or none)", project)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

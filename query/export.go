@@ -101,14 +101,16 @@ func (o ExportOptions) check(format string) error {
 		return &ParamError{Param: "depth", Value: strconv.Itoa(o.Depth), Want: "0 or more hops"}
 	}
 	for _, m := range o.Centrality {
-		if CheckMeasure(m) != nil {
-			return &ParamError{Param: "with-centrality", Value: m, Want: "measures among " + strings.Join(Measures, ", ")}
+		var pe *ParamError
+		if errors.As(CheckMeasure(m), &pe) {
+			pe.Param = "with-centrality"
+			return pe
 		}
 	}
 	if _, err := kindSet(o.Scope.Kinds); err != nil {
 		return err
 	}
-	_, err := NewWindow(o.Scope.From, o.Scope.To)
+	_, err := newWindow(o.Scope.From, o.Scope.To)
 	return err
 }
 
@@ -185,7 +187,7 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 	}
 	out := map[string]map[string]float64{}
 	for _, m := range sortedSet(o.Centrality) {
-		scores, _, err := Scores(ctx, g, m)
+		scores, _, err := measureScores(ctx, g, m)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}

@@ -327,7 +327,7 @@ func readRow(r *bufio.Reader) (string, edgeRow, error) {
 
 // nodeAttrs computes the attributes of one entity from its quads, sorted.
 func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Attr) []export.Attr {
-	var names []SourcedName
+	var names []sourcedName
 	title := ""
 	var aliases []string
 	sources := map[string]bool{}
@@ -345,7 +345,7 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		}
 		switch p.Name {
 		case schema.NamePred:
-			names = append(names, SourcedName{Name: lexical(q.Object), Source: src})
+			names = append(names, sourcedName{Name: lexical(q.Object), Source: src})
 			continue
 		case "title":
 			title = lexical(q.Object)
@@ -367,7 +367,7 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		}
 		cur.sources[src] = true
 	}
-	label := DisplayName(e.iri, names, title)
+	label := displayName(e.iri, names, title)
 	for _, n := range names {
 		if n.Name != label {
 			aliases = append(aliases, n.Name)
@@ -387,7 +387,7 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 			for i, v := range vs {
 				qv[i] = valueOf(v.v)
 			}
-			if IsContested(p, qv) {
+			if isContested(p, qv) {
 				contested = append(contested, p.Name)
 			}
 		}

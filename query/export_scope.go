@@ -28,7 +28,7 @@ type exportSet struct {
 	ents  []exportEntity // sorted by (id, iri)
 	byIRI []int32        // indexes into ents, sorted by iri
 	keep  []bool         // entities the export writes
-	allow Belief
+	allow belief
 	quote *quoteCache
 }
 
@@ -60,7 +60,7 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions) (*exportSet, e
 			if !ok {
 				return nil
 			}
-			if old, ok := kinds[string(sub)]; !ok || k < old {
+			if preferKind(kinds[string(sub)], k) {
 				kinds[string(sub)] = k
 			}
 			return nil
@@ -105,9 +105,9 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions) (*exportSet, e
 	return s, nil
 }
 
-// sourcePolicy returns the belief policy of sc (NewBelief): the known
+// sourcePolicy returns the belief policy of sc (newBelief): the known
 // sources are the store's Source entities.
-func sourcePolicy(ents []exportEntity, sc Scope) (Belief, error) {
+func sourcePolicy(ents []exportEntity, sc Scope) (belief, error) {
 	var known []string
 	for _, e := range ents {
 		if e.kind == schema.Source {
@@ -115,7 +115,7 @@ func sourcePolicy(ents []exportEntity, sc Scope) (Belief, error) {
 		}
 	}
 	slices.Sort(known)
-	return NewBelief(known, sc.Sources, sc.ExcludeSources)
+	return newBelief(known, sc.Sources, sc.ExcludeSources)
 }
 
 // allowed reports whether the export uses a fact with this label.
@@ -125,12 +125,12 @@ func (s *exportSet) allowed(label quad.Value) bool {
 
 // applyFacts applies the filters that need each entity's facts: the time
 // window (a dated entity whose date under the belief policy, by
-// AgreedDates, misses the window goes: Window.Keeps), and
+// agreedDates, misses the window goes: window.Keeps), and
 // the source policy (an entity about which no used source states anything,
 // as subject or as a relation's object, goes). One pass over the out-quads
 // of the candidates; nothing when neither filter is set.
 func (s *exportSet) applyFacts(ctx context.Context, o ExportOptions) error {
-	w, err := NewWindow(o.Scope.From, o.Scope.To)
+	w, err := newWindow(o.Scope.From, o.Scope.To)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *exportSet) applyFacts(ctx context.Context, o ExportOptions) error {
 				}
 			}
 		}
-		agreed, _ := AgreedDates(dates)
+		agreed, _ := agreedDates(dates)
 		inWindow[i] = w.Keeps(agreed)
 	}
 	for i := range s.keep {

@@ -84,24 +84,24 @@ func byKey(ctx context.Context, qs Store, k string) ([]Match, error) {
 }
 
 // kindAndName returns an entity's kind and display name ("" when id is not
-// an entity; the name by DisplayName).
+// an entity; the name by displayName).
 func kindAndName(ctx context.Context, qs Store, id string) (kind, name string, err error) {
-	var names []SourcedName
+	var names []sourcedName
 	title := ""
 	err = qs.Quads(ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
 		switch string(labelIRI(q.Predicate)) {
 		case schema.TypeIRI:
-			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
+			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok && preferKind(schema.Kind(kind), k) {
 				kind = string(k)
 			}
 		case "tg:name":
-			names = append(names, SourcedName{Name: fmt.Sprint(valueOf(q.Object).Value), Source: schema.SourceOf(string(labelIRI(q.Label)))})
+			names = append(names, sourcedName{Name: fmt.Sprint(valueOf(q.Object).Value), Source: schema.SourceOf(string(labelIRI(q.Label)))})
 		case "tg:title":
 			title = fmt.Sprint(valueOf(q.Object).Value)
 		}
 		return nil
 	})
-	return kind, DisplayName(id, names, title), err
+	return kind, displayName(id, names, title), err
 }
 
 // A Card is everything the store says about one entity.
@@ -134,7 +134,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 		return nil, err
 	}
 	card := &Card{ID: m.ID, Kind: m.Kind, Name: m.Name, Facts: []Fact{}, Incoming: []Fact{}, Contested: []string{}}
-	ev := newEvidenceCache(qs)
+	ev := newQuoteCache(qs)
 	names := map[string]string{}
 	nameOf := func(id string) (string, error) {
 		if n, ok := names[id]; ok {
@@ -165,7 +165,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 				f.Value = Value{"entity", f.Subject}
 				k = p + "\x00" + f.Subject
 			}
-			e, err := ev.of(ctx, q.Label)
+			e, err := ev.evidence(ctx, q.Label)
 			if err != nil {
 				return err
 			}
@@ -206,12 +206,12 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 		values[f.Predicate] = append(values[f.Predicate], f.Value)
 	}
 	for i, f := range card.Facts {
-		if IsContested(schema.Lookup(f.Predicate), values[f.Predicate]) {
+		if isContested(schema.Lookup(f.Predicate), values[f.Predicate]) {
 			card.Facts[i].Contested = true
 		}
 	}
 	for p, vs := range values {
-		if IsContested(schema.Lookup(p), vs) {
+		if isContested(schema.Lookup(p), vs) {
 			card.Contested = append(card.Contested, p)
 		}
 	}

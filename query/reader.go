@@ -10,12 +10,13 @@ import (
 )
 
 // A Reader answers every question about one generation of a store: the
-// store and its analytics view, read together so that no answer mixes two
-// states of them. Answers that need the view load it the first time (from
-// the snapshot in Dir when current, else built by one scan and saved there);
-// Load does so up front. A Reader is safe for concurrent use; after the
-// store is written, open a new one (the old one keeps answering from its
-// view, which no longer sees the new quads).
+// store and its analytics view. Answers that need the view load it the
+// first time (from the snapshot in Dir when current, else built by one scan
+// and saved there); Load does so up front, and the first load holds other
+// callers until it is done. A Reader is safe for concurrent use. It is
+// meant for a store that does not change under it: after the store is
+// written, open a new one, since the old one's view no longer sees the new
+// quads while its store-reading answers (Show, Search, Stats) do.
 type Reader struct {
 	store Store
 	opts  ReaderOptions

@@ -13,23 +13,29 @@ import (
 // known, the belief policy, the time window, the display name and
 // contested values. Scope.compile (scope.go) applies the first three.
 
-// IsNode reports whether an entity of kind k is a node of the analytics
+// preferKind reports whether kind k replaces old (none: "") as an entity's
+// kind. Ingest refuses a second kind for an entity; in a store loaded
+// otherwise, the alphabetically first of its kinds is the one every answer
+// uses.
+func preferKind(old, k schema.Kind) bool { return old == "" || k < old }
+
+// isNode reports whether an entity of kind k is a node of the analytics
 // graph: every kind but Source (sources are the provenance of edges, not
 // vertices; literals are never nodes).
-func IsNode(k schema.Kind) bool { return k != schema.Source }
+func isNode(k schema.Kind) bool { return k != schema.Source }
 
-// A Belief is a belief policy: the facts of which sources a read uses. The
-// zero Belief uses every source.
-type Belief struct {
+// A belief is a belief policy: the facts of which sources a read uses. The
+// zero belief uses every source.
+type belief struct {
 	only, except map[string]bool
 }
 
-// NewBelief checks the sources to use (only; empty: all) and to leave out
+// newBelief checks the sources to use (only; empty: all) and to leave out
 // (except) against known, the store's known sources (sorted), and returns
 // the policy. A name that is not known is a *ParamError (sources or
 // exclude-sources): a typo must not silently give an empty or a full answer.
-func NewBelief(known, only, except []string) (Belief, error) {
-	var b Belief
+func newBelief(known, only, except []string) (belief, error) {
+	var b belief
 	check := func(opt string, ids []string) (map[string]bool, error) {
 		if len(ids) == 0 {
 			return nil, nil
@@ -46,79 +52,79 @@ func NewBelief(known, only, except []string) (Belief, error) {
 	}
 	var err error
 	if b.only, err = check("sources", only); err != nil {
-		return Belief{}, err
+		return belief{}, err
 	}
 	if b.except, err = check("exclude-sources", except); err != nil {
-		return Belief{}, err
+		return belief{}, err
 	}
 	return b, nil
 }
 
 // All reports whether the policy uses every source.
-func (b Belief) All() bool { return b.only == nil && b.except == nil }
+func (b belief) All() bool { return b.only == nil && b.except == nil }
 
 // Uses reports whether the policy uses the facts of source (an id such as
 // source:bbc-2024-03-25-gardner).
-func (b Belief) Uses(source string) bool {
+func (b belief) Uses(source string) bool {
 	return (b.only == nil || b.only[source]) && !b.except[source]
 }
 
 // UsesLabel reports whether the policy uses a fact with this label (a
 // source or one of its statements).
-func (b Belief) UsesLabel(label string) bool { return b.All() || b.Uses(schema.SourceOf(label)) }
+func (b belief) UsesLabel(label string) bool { return b.All() || b.Uses(schema.SourceOf(label)) }
 
-const wantDate = "a date: YYYY, YYYY-MM, YYYY-MM-DD or an interval A/B"
+const wantDate = "a date: " + schema.DateForms
 
-// A Window is a closed time window [From, To] over days. The zero Window
+// A window is a closed time window [From, To] over days. The zero window
 // is open on both sides and keeps everything.
-type Window struct {
+type window struct {
 	lo, hi time.Time
 	set    bool
 }
 
-// NewWindow parses from and to (date expressions; empty: open on that
+// newWindow parses from and to (date expressions; empty: open on that
 // side). A bad date, or to before from, is a *ParamError (from or to).
-func NewWindow(from, to string) (Window, error) {
-	w := Window{lo: time.Time{}, hi: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), set: from != "" || to != ""}
+func newWindow(from, to string) (window, error) {
+	w := window{lo: time.Time{}, hi: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), set: from != "" || to != ""}
 	if from != "" {
 		iv, err := schema.ParseDate(from)
 		if err != nil {
-			return Window{}, &ParamError{Param: "from", Value: from, Want: wantDate}
+			return window{}, &ParamError{Param: "from", Value: from, Want: wantDate}
 		}
 		w.lo = iv.Start
 	}
 	if to != "" {
 		iv, err := schema.ParseDate(to)
 		if err != nil {
-			return Window{}, &ParamError{Param: "to", Value: to, Want: wantDate}
+			return window{}, &ParamError{Param: "to", Value: to, Want: wantDate}
 		}
 		w.hi = iv.End
 	}
 	if w.hi.Before(w.lo) {
-		return Window{}, &ParamError{Param: "to", Value: to, Want: fmt.Sprintf("a date that does not end before from %q starts", from)}
+		return window{}, &ParamError{Param: "to", Value: to, Want: fmt.Sprintf("a date that does not end before from %q starts", from)}
 	}
 	return w, nil
 }
 
 // Open reports whether the window keeps everything.
-func (w Window) Open() bool { return !w.set }
+func (w window) Open() bool { return !w.set }
 
-// Keeps reports whether an entity with these dates (as AgreedDates gives
+// Keeps reports whether an entity with these dates (as agreedDates gives
 // them under the belief policy) is kept: undated entities always are, a
 // dated one when any of its dates overlaps the window.
-func (w Window) Keeps(dates []schema.Interval) bool {
+func (w window) Keeps(dates []schema.Interval) bool {
 	if !w.set || len(dates) == 0 {
 		return true
 	}
 	return slices.ContainsFunc(dates, func(iv schema.Interval) bool { return !iv.End.Before(w.lo) && !iv.Start.After(w.hi) })
 }
 
-// AgreedDates returns an entity's date from the intervals its sources give:
+// agreedDates returns an entity's date from the intervals its sources give:
 // one interval, their intersection, when they all overlap (the tightest
 // date they agree on: "2021" and "August 2021" give August 2021);
 // otherwise each distinct interval, sorted, and contested. No intervals:
 // undated.
-func AgreedDates(ivs []schema.Interval) (dates []schema.Interval, contested bool) {
+func agreedDates(ivs []schema.Interval) (dates []schema.Interval, contested bool) {
 	var all []schema.Interval
 	for _, iv := range ivs {
 		if !slices.ContainsFunc(all, func(x schema.Interval) bool { return x.Start.Equal(iv.Start) && x.End.Equal(iv.End) }) {
@@ -144,16 +150,16 @@ func AgreedDates(ivs []schema.Interval) (dates []schema.Interval, contested bool
 	return all, true
 }
 
-// A SourcedName is one name of an entity as one source states it.
-type SourcedName struct {
+// A sourcedName is one name of an entity as one source states it.
+type sourcedName struct {
 	Name, Source string
 }
 
-// DisplayName returns the display name of entity id: the name stated by
+// displayName returns the display name of entity id: the name stated by
 // the most distinct sources (a source that states it twice counts once),
 // ties to the smallest; with no name, title (a Source goes by its title);
 // with neither, the id.
-func DisplayName(id string, names []SourcedName, title string) string {
+func displayName(id string, names []sourcedName, title string) string {
 	by := map[string]map[string]bool{}
 	for _, n := range names {
 		if by[n.Name] == nil {
@@ -176,21 +182,21 @@ func DisplayName(id string, names []SourcedName, title string) string {
 	return id
 }
 
-// IsContested reports whether the values that sources give for predicate p
+// isContested reports whether the values that sources give for predicate p
 // of one subject disagree: p is single-valued and not derived, and the
-// values Conflict. Multi-valued predicates (aliases, targets) are never
+// values conflict. Multi-valued predicates (aliases, targets) are never
 // contested.
-func IsContested(p *schema.Predicate, vs []Value) bool {
-	return p != nil && !p.Multi && !p.Derived && Conflict(vs)
+func isContested(p *schema.Predicate, vs []Value) bool {
+	return p != nil && !p.Multi && !p.Derived && conflict(vs)
 }
 
-// Conflict reports whether values of one single-valued predicate disagree.
+// conflict reports whether values of one single-valued predicate disagree.
 // Dates disagree only when two of their intervals cannot both be right (they
-// do not overlap; for intervals that is the same as AgreedDates finding no
+// do not overlap; for intervals that is the same as agreedDates finding no
 // common day): "2021" and "August 2021" are the same event told with less
 // and more precision, "2014" and "2015" are not. Other values disagree when
 // they differ.
-func Conflict(vs []Value) bool {
+func conflict(vs []Value) bool {
 	for i := range vs {
 		for j := i + 1; j < len(vs); j++ {
 			a, b := vs[i], vs[j]

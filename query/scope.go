@@ -56,11 +56,11 @@ type scope struct {
 
 // compile checks sc against the view (known sources, relations in the
 // store, kinds, dates) and builds its sets. This is the one place a scope's
-// rules are applied: the belief policy (NewBelief), the window on the agreed
-// date (NewWindow, AgreedDates), the relations and the kinds.
+// rules are applied: the belief policy (newBelief), the window on the agreed
+// date (newWindow, agreedDates), the relations and the kinds.
 func (v *View) compile(sc Scope) (*scope, error) {
 	c := &scope{Scope: sc}
-	b, err := NewBelief(v.sources, sc.Sources, sc.ExcludeSources)
+	b, err := newBelief(v.sources, sc.Sources, sc.ExcludeSources)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (v *View) compile(sc Scope) (*scope, error) {
 	if c.kinds, err = kindSet(sc.Kinds); err != nil {
 		return nil, err
 	}
-	w, err := NewWindow(sc.From, sc.To)
+	w, err := newWindow(sc.From, sc.To)
 	if err != nil {
 		return nil, err
 	}

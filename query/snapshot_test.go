@@ -36,8 +36,9 @@ func (s sliceStore) Quads(ctx context.Context, d quad.Direction, v quad.Value, f
 
 func (s sliceStore) Count(context.Context) (int64, error) { return int64(len(s)), nil }
 
-// TestSnapshotVersioned: a snapshot of another version, even one whose quad
-// count matches, is rebuilt and rewritten, never read as this version's.
+// TestSnapshotVersioned: a snapshot of another version, even one whose
+// layout and quad count match, is rebuilt and rewritten, never read as this
+// version's.
 func TestSnapshotVersioned(t *testing.T) {
 	src := quad.IRI("source:a")
 	st := sliceStore{
@@ -47,28 +48,26 @@ func TestSnapshotVersioned(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, snapshotName)
-	// What version 2 wrote: the View struct itself, with exported fields.
-	type oldView struct {
-		Keys  []string
-		Quads int64
-	}
+	// This version's layout, a matching quad count and stale content, but
+	// another version: only the version says it must not be read.
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gob.NewEncoder(f).Encode(struct {
-		Version int
-		View    *oldView
-	}{2, &oldView{Keys: []string{"group:stale"}, Quads: int64(len(st))}}); err != nil {
+	stale := snapshot{Version: snapshotVersion - 1, Keys: []string{"group:stale"}, Kinds: []string{"Group"}, Names: []string{"Stale"}, Quads: int64(len(st))}
+	if err := gob.NewEncoder(f).Encode(stale); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
+	if v, err := readSnapshot(path); err == nil {
+		t.Fatalf("a version-%d snapshot read as version %d: %v", snapshotVersion-1, snapshotVersion, v.keys)
+	}
 	v, err := loadView(t.Context(), st, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(v.keys, []string{"group:g"}) || v.names[0] != "G" {
-		t.Fatalf("view from a version-2 snapshot: keys %v names %v; want it rebuilt from the store (group:g, G)", v.keys, v.names)
+		t.Fatalf("view from an older snapshot: keys %v names %v; want it rebuilt from the store (group:g, G)", v.keys, v.names)
 	}
 	again, err := readSnapshot(path)
 	if err != nil {

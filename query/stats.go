@@ -81,7 +81,7 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 			s.relations++
 		}
 		s.bySource[schema.SourceOf(string(labelIRI(q.Label)))]++
-		if pred != nil && !pred.Multi { // candidates for IsContested
+		if pred != nil && !pred.Multi { // candidates for isContested
 			k := [2]string{string(labelIRI(q.Subject)), pred.Name}
 			m := s.single[k]
 			if m == nil {
@@ -158,7 +158,7 @@ func (r *Reader) Contested(ctx context.Context) ([]Disagreement, error) {
 }
 
 func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) {
-	ev := newEvidenceCache(qs)
+	ev := newQuoteCache(qs)
 	out := []Disagreement{}
 	for k, m := range s.single {
 		if !conflicting(m) {
@@ -177,7 +177,7 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 				}
 			}
 			for _, q := range qsv {
-				e, err := ev.of(ctx, q.Label)
+				e, err := ev.evidence(ctx, q.Label)
 				if err != nil {
 					return nil, err
 				}
@@ -291,7 +291,7 @@ func matchedText(ctx context.Context, qs Store, id, k string) string {
 }
 
 // conflicting reports whether the values of one subject and predicate,
-// by object key, are contested (IsContested).
+// by object key, are contested (isContested).
 func conflicting(m map[string][]quad.Quad) bool {
 	if len(m) < 2 {
 		return false
@@ -300,7 +300,7 @@ func conflicting(m map[string][]quad.Quad) bool {
 	for _, qs := range m {
 		vs = append(vs, valueOf(qs[0].Object))
 	}
-	return IsContested(schema.LookupIRI(string(labelIRI(m[firstKey(m)][0].Predicate))), vs)
+	return isContested(schema.LookupIRI(string(labelIRI(m[firstKey(m)][0].Predicate))), vs)
 }
 
 func firstKey(m map[string][]quad.Quad) string {

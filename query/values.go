@@ -57,34 +57,12 @@ type Evidence struct {
 	Quote  string `json:"quote,omitempty"`
 }
 
-// evidenceCache resolves labels to sources and quotes.
-type evidenceCache struct {
-	qs     Store
-	quotes map[string]string
-}
-
-func newEvidenceCache(qs Store) *evidenceCache {
-	return &evidenceCache{qs: qs, quotes: map[string]string{}}
-}
-
-func (c *evidenceCache) of(ctx context.Context, label quad.Value) (Evidence, error) {
+// evidence returns a fact's label as its source and, for a statement, the
+// quote (quoteCache).
+func (c *quoteCache) evidence(ctx context.Context, label quad.Value) (Evidence, error) {
 	l := string(labelIRI(label))
-	ev := Evidence{Source: schema.SourceOf(l)}
-	if ev.Source == l {
-		return ev, nil
-	}
-	if q, ok := c.quotes[l]; ok {
-		ev.Quote = q
-		return ev, nil
-	}
-	err := c.qs.Quads(ctx, quad.Subject, quad.IRI(l), func(q quad.Quad) error {
-		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
-			ev.Quote = fmt.Sprint(valueOf(q.Object).Value)
-		}
-		return nil
-	})
-	c.quotes[l] = ev.Quote
-	return ev, err
+	q, err := c.of(ctx, l)
+	return Evidence{Source: schema.SourceOf(l), Quote: q}, err
 }
 
 func labelIRI(v quad.Value) quad.IRI {

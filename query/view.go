@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cayleygraph/quad"
@@ -20,7 +21,7 @@ import (
 )
 
 // A View is the analytics view of a store: entities as nodes (literals and
-// sources are not nodes, see IsNode; reified Claims and Warnings are), relations as rows
+// sources are not nodes, see isNode; reified Claims and Warnings are), relations as rows
 // with their predicate and each supporting source. It is built by reading
 // every quad once, kept in a snapshot beside the store, and reused until the
 // store's quad count changes (the store only grows, so an unchanged count
@@ -31,12 +32,13 @@ type View struct {
 	kinds   []string // by node
 	names   []string // display names by node
 	dates   []dated  // dated entities (Attack, Warning, Claim, ...), by node
-	sources []string // known source ids (every declared Source, see NewBelief), sorted
+	sources []string // known source ids (every declared Source, see newBelief), sorted
 	preds   []string // relation predicates, sorted
 	rows    []row    // one per (subject, predicate, object, source), sorted
 	quads   int64    // the store's quad count when the view was built
 
-	full *analytics.Graph
+	fullOnce sync.Once
+	full     *analytics.Graph // the graph of the whole store, built once
 }
 
 // A row is one relation stated by one source (fields exported for the snapshot).
@@ -66,7 +68,7 @@ func (v *View) Node(id string) (int32, bool) {
 }
 
 // DatesOf returns node n's date as the sources in keep (nil: all) give it,
-// by AgreedDates. No interval: the kept sources do not date it.
+// by agreedDates. No interval: the kept sources do not date it.
 func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested bool) {
 	i, ok := slices.BinarySearchFunc(v.dates, n, func(d dated, n int32) int { return int(d.Node - n) })
 	if !ok {
@@ -78,7 +80,7 @@ func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested
 			ivs = append(ivs, schema.Span(d.Start, d.End))
 		}
 	}
-	return AgreedDates(ivs)
+	return agreedDates(ivs)
 }
 
 // Date returns node n's date under every source: the agreed interval, or
@@ -124,11 +126,18 @@ func (v *View) Graph(sc Scope) (*analytics.Graph, error) {
 	return v.graph(c), nil
 }
 
-// graph builds the graph of a compiled scope; the whole graph is kept.
+// graph returns the graph of a compiled scope; the graph of the whole store
+// is built once, whatever number of goroutines ask for it.
 func (v *View) graph(c *scope) *analytics.Graph {
-	if c.graphZero() && v.full != nil {
+	if c.graphZero() {
+		v.fullOnce.Do(func() { v.full = v.build(c) })
 		return v.full
 	}
+	return v.build(c)
+}
+
+// build builds the graph of a compiled scope.
+func (v *View) build(c *scope) *analytics.Graph {
 	srcs, preds, nodes := c.srcs, c.preds, c.nodes
 	var b analytics.Builder
 	for i, k := range v.keys {
@@ -149,11 +158,7 @@ func (v *View) graph(c *scope) *analytics.Graph {
 		}
 		b.Edge(r.S, r.O, v.preds[r.P], uint16(min(n, 1<<16-1)))
 	}
-	g := b.Build()
-	if c.graphZero() {
-		v.full = g
-	}
-	return g
+	return b.Build()
 }
 
 // RowSources returns the sources that state subject -p-> object.
@@ -210,7 +215,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	progress := viewProgressOf(ctx)
 	type rel struct{ s, p, o, src string }
 	kinds := map[string]string{}
-	names := map[string][]SourcedName{}
+	names := map[string][]sourcedName{}
 	titles := map[string]string{}
 	declared := map[string]bool{} // Source entities: known sources, not nodes
 	type dateQuad struct {
@@ -228,16 +233,12 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		s := string(labelIRI(q.Subject))
 		switch p {
 		case schema.TypeIRI:
-			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok {
-				if IsNode(k) {
-					kinds[s] = string(k)
-				} else {
-					declared[s] = true
-				}
+			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok && preferKind(schema.Kind(kinds[s]), k) {
+				kinds[s] = string(k)
 			}
 			return nil
 		case "tg:name":
-			names[s] = append(names[s], SourcedName{Name: valueOf(q.Object).String(), Source: schema.SourceOf(string(labelIRI(q.Label)))})
+			names[s] = append(names[s], sourcedName{Name: valueOf(q.Object).String(), Source: schema.SourceOf(string(labelIRI(q.Label)))})
 			return nil
 		case "tg:title":
 			titles[s] = valueOf(q.Object).String()
@@ -263,6 +264,12 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	if progress != nil {
 		progress(count, total)
 	}
+	for id, k := range kinds {
+		if !isNode(schema.Kind(k)) {
+			declared[id] = true
+			delete(kinds, id)
+		}
+	}
 	v := &View{quads: count}
 	for id := range kinds {
 		v.keys = append(v.keys, id)
@@ -272,7 +279,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	v.names = make([]string, len(v.keys))
 	for i, id := range v.keys {
 		v.kinds[i] = kinds[id]
-		v.names[i] = DisplayName(id, names[id], titles[id])
+		v.names[i] = displayName(id, names[id], titles[id])
 	}
 	// Known sources: every declared Source, and any other source that
 	// labels a relation or a date (possible only in a store not loaded
@@ -376,7 +383,7 @@ type snapshot struct {
 	Quads                              int64
 }
 
-// 2: sources are not nodes, names by DisplayName, Sources holds every
+// 2: sources are not nodes, names by displayName, Sources holds every
 // declared Source; 3: the view's own fields, not the View struct.
 const snapshotVersion = 3
 

@@ -86,6 +86,9 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 
 func lastDay(y int, m time.Month) int { return day(y, m+1, 1).AddDate(0, 0, -1).Day() }
 
+// DateForms says what ParseDate reads, for messages that expect a date.
+const DateForms = `YYYY, YYYY-MM, YYYY-MM-DD, START/END, or a written date with a year such as "early March 2024"`
+
 // ParseDate reads a date expression into an Interval. It accepts the
 // canonical forms (2024, 2024-03, 2024-03-22, START/END where each end is any
 // of those) and the way articles write dates: "22 March 2024",
@@ -124,7 +127,7 @@ func ParseDate(s string) (Interval, error) {
 	}
 	iv, err := parseWritten(strings.ToLower(strings.Join(strings.Fields(text), " ")))
 	if err != nil {
-		return Interval{}, fmt.Errorf("date %q: %v (expected YYYY, YYYY-MM, YYYY-MM-DD, START/END, or a written date with a year such as \"early March 2024\")", s, err)
+		return Interval{}, fmt.Errorf("date %q: %v (expected %s)", s, err, DateForms)
 	}
 	iv.Text = text
 	return iv, nil

@@ -19,11 +19,16 @@ import (
 // reader returns the Reader of the store, its view kept in the store's
 // directory for the key-value backends.
 func (a *app) reader(s *graph.Store) *query.Reader {
-	dir := ""
-	if s.Backend() != "memstore" && s.Backend() != "postgres" {
-		dir = s.Path()
+	return query.NewReader(s, query.ReaderOptions{Dir: snapshotDir(s), Logger: a.logger})
+}
+
+// snapshotDir is where the view's snapshot lives: the store's directory for
+// the key-value backends, none (built in memory) for the others.
+func snapshotDir(s *graph.Store) string {
+	if s.Backend() == "memstore" || s.Backend() == "postgres" {
+		return ""
 	}
-	return query.NewReader(s, query.ReaderOptions{Dir: dir, Logger: a.logger})
+	return s.Path()
 }
 
 // loadedReader is reader with its view loaded (from its snapshot when
@@ -86,7 +91,10 @@ func (a *app) table(header string, rows [][]string) error {
 func asUsage(err error) error {
 	var pe *query.ParamError
 	var amb *query.AmbiguousError
-	if errors.As(err, &pe) || errors.Is(err, query.ErrNotFound) || errors.As(err, &amb) {
+	if errors.As(err, &pe) && err == error(pe) {
+		return usageError{fmt.Errorf("--%w", pe)} // the parameter is the flag of the same name
+	}
+	if pe != nil || errors.Is(err, query.ErrNotFound) || errors.As(err, &amb) {
 		return usageError{err}
 	}
 	return err

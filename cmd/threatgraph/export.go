@@ -99,19 +99,17 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	var n int64
 	err = a.readStore(ctx, func(s *graph.Store) error {
 		q := a.reader(s)
-		if len(o.Centrality) > 0 { // the scores need the view: load it with its progress bar
-			var err error
-			if q, err = a.loadedReader(ctx, s); err != nil {
-				return err
-			}
-		}
 		return writeOut(ctx, f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error
+			// The scores, if asked for, load the view after the options
+			// are checked: with its own progress bar.
+			vctx, viewDone := a.viewProgress(ctx)
 			var done func()
 			o.Progress, done = a.exportProgress(ctx)
-			sum, err = q.Export(ctx, cw, f.format, o)
+			sum, err = q.Export(vctx, cw, f.format, o)
 			done()
+			viewDone()
 			n = cw.n
 			return err
 		})

@@ -38,7 +38,7 @@ func TestScopeMistakesExit2(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range [][]string{{"centrality", "--measure", "fame"}, {"centrality", "--kinds", "Gruop"}, {"preceded", "--window", "soon"}, {"preceded", "--group", "Moscow"}, {"show", "nobody at all"}} {
+	for _, c := range [][]string{{"centrality", "--measure", "fame"}, {"centrality", "--kinds", "Gruop"}, {"preceded", "--window", "soon"}, {"preceded", "--group", "Moscow"}, {"communities", "--project", "nope"}, {"path", "nowhere", "Taliban"}, {"show", "nobody at all"}} {
 		if _, _, err := runCLI(t, append(c, "--store", store)...); exitCode(err) != exitBadInput {
 			t.Errorf("%v: exit %d (%v); want %d", c, exitCode(err), err, exitBadInput)
 		}

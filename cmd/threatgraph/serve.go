@@ -31,17 +31,13 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 			ctx := cmd.Context()
 			sc := a.cfg.Serve
 			return a.withStore(ctx, func(s *graph.Store) error {
-				dir := ""
-				if s.Backend() != "memstore" && s.Backend() != "postgres" {
-					dir = s.Path()
-				}
 				srv, err := httpapi.New(ctx, s, httpapi.Options{
 					Token: string(sc.Token), BodyLimit: sc.BodyLimit,
 					ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout,
 					QueryLimits:          httpapi.Limits{Timeout: sc.QueryTimeout, Rows: sc.QueryLimit, Memory: sc.QueryMemory, Concurrency: offIfZero(sc.QueryAtOnce)},
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
-					SnapshotDir: dir, Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
+					SnapshotDir: snapshotDir(s), Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
 					Loader: storeLoader{s},
 				})
 				if err != nil {

@@ -304,7 +304,7 @@ func (s *Server) precededAnswer(r *http.Request, a *args) (any, error) {
 	}
 	days, err := query.ParseWindow(w)
 	if err != nil {
-		return nil, paramError("window", w, "a positive number of days, weeks, months or years (90d, 12w, 6m, 1y)")
+		return nil, err
 	}
 	o.WindowDays, o.Group, o.Place = days, a.str("group"), a.str("place")
 	if o.CertainOnly, err = a.boolean("certain"); err != nil {
@@ -318,8 +318,8 @@ func (s *Server) precededAnswer(r *http.Request, a *args) (any, error) {
 
 func (s *Server) communitiesAnswer(r *http.Request, a *args) (any, error) {
 	project := a.str("project")
-	if !slices.Contains([]string{"", "group", "groups"}, project) {
-		return nil, paramError("project", project, "group, or nothing for the whole graph")
+	if err := query.CheckProjection(project); err != nil {
+		return nil, err
 	}
 	return s.analyze(r, a, "from", "to", true, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
 		return q.Communities(ctx, project, f)
@@ -433,7 +433,7 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		slices.Sort(y)
 		return strings.Join(slices.Compact(y), ",")
 	}
-	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, sorted(f.Kinds), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
+	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
 		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)
@@ -645,7 +645,7 @@ func tooLarge(mbe *http.MaxBytesError) error {
 // anything of the upload is in the store.
 type IngestFailure struct {
 	Written bool     `json:"written"`       // some quads of the upload were committed
-	Files   []string `json:"files_written"` // the files committed (one upload: its name, or none)
+	Files   []string `json:"files_written"` // the files of the upload whose quads were committed (none, or those that added quads)
 }
 
 // IngestErrorBody is the JSON of a 500 answer to POST /v1/ingest: the

@@ -342,6 +342,9 @@ func (e *IngestError) Unwrap() error { return e.Err }
 // input (*InvalidError, nothing written) is an *IngestError naming what was
 // written.
 func (s *Server) Ingest(ctx context.Context, files []Upload, opt LoadOptions) (*LoadReport, error) {
+	if s.opts.Loader == nil {
+		return nil, errors.New("ingest: the server has no Loader (Options.Loader)")
+	}
 	ctx = context.WithoutCancel(ctx)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -365,37 +368,48 @@ func (s *Server) Ingest(ctx context.Context, files []Upload, opt LoadOptions) (*
 	// view follows the store whenever its count moved.
 	n, err := s.store.Count(ctx)
 	if err != nil {
-		return rep, ingestError(rep, errors.Join(loadErr, fmt.Errorf("counting quads: %w", err)))
+		return rep, ingestError(rep, loadErr, fmt.Errorf("counting quads: %w", err))
 	}
 	if n == old.quads {
 		s.epoch.Add(1) // settled: the store is as the published state says
-		return rep, ingestError(rep, loadErr)
+		return rep, ingestError(rep, loadErr, nil)
 	}
 	start := time.Now()
 	next, err := s.newState(ctx, n, old.gen+1)
 	if err != nil {
 		// Keep the old state, and the epoch odd (the store is ahead of the
 		// view: nothing is cached); the next ingest retries.
-		return rep, ingestError(rep, errors.Join(loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err)))
+		return rep, ingestError(rep, loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err))
 	}
 	s.cur.Store(next)
 	s.memo.Purge() // results on the old view: no longer asked for (keys carry the generation)
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "ingest", "quads", n, "view_rebuild", time.Since(start))
-	return rep, ingestError(rep, loadErr)
+	return rep, ingestError(rep, loadErr, nil)
 }
 
-// ingestError wraps a failure of Ingest as an *IngestError naming the files
-// whose quads are in the store: all of the load's when the report says its
-// transaction was committed, else none. Invalid input stays an
+// ingestError wraps a failure of Ingest (the load's, loadErr, or what
+// followed it, after) as an *IngestError naming the files whose quads are
+// in the store: the load's files that added quads when it succeeded, or
+// when it failed after its transaction was committed (all of them, if the
+// report does not say which added); else none. Invalid input stays an
 // *InvalidError: nothing was written.
-func ingestError(rep *LoadReport, err error) error {
+func ingestError(rep *LoadReport, loadErr, after error) error {
+	err := errors.Join(loadErr, after)
 	var invalid *InvalidError
 	if err == nil || errors.As(err, &invalid) {
 		return err
 	}
 	ie := &IngestError{Written: []string{}, Err: err}
-	if rep != nil && rep.Committed {
+	if rep == nil || rep.DryRun || (loadErr != nil && !rep.Committed) {
+		return ie
+	}
+	for _, f := range rep.Files {
+		if f.Added > 0 {
+			ie.Written = append(ie.Written, f.File)
+		}
+	}
+	if len(ie.Written) == 0 && rep.Committed {
 		for _, f := range rep.Files {
 			ie.Written = append(ie.Written, f.File)
 		}
