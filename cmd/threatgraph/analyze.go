@@ -65,14 +65,16 @@ func (a *app) analysis(cmd *cobra.Command, fn func(*query.Reader) error) error {
 	})
 }
 
-func (a *app) csv(header []string, rows [][]string) error {
-	w := csv.NewWriter(a.out)
-	_ = w.Write(header)
-	for _, r := range rows {
-		_ = w.Write(r)
+// emit writes v in the configured format: as JSON, as CSV (header, then
+// rows), or as the text that text prints.
+func (a *app) emit(v any, header []string, rows [][]string, text func() error) error {
+	switch a.cfg.Format {
+	case "json":
+		return a.json(v)
+	case "csv":
+		return csv.NewWriter(a.out).WriteAll(append([][]string{header}, rows...))
 	}
-	w.Flush()
-	return w.Error()
+	return text()
 }
 
 func (a *app) table(header string, rows [][]string) error {
@@ -126,22 +128,14 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 					}
 					rows = append(rows, row)
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					h := []string{"rank", "name", "kind", "id", o.Measure}
-					if o.Stability {
-						h = append(h, "rank_range", "most_moved_by")
-					}
-					return a.csv(h, rows)
-				}
-				a.printf("%s (%s) on %d entities, %d relations\n\n", o.Measure, res.Method, res.Nodes, res.Edges)
-				h := "RANK\tNAME\tKIND\tID\tSCORE"
+				h, th := []string{"rank", "name", "kind", "id", o.Measure}, "RANK\tNAME\tKIND\tID\tSCORE"
 				if o.Stability {
-					h += "\tRANK WITH ONE SOURCE LEFT OUT\tMOVED MOST BY DROPPING"
+					h, th = append(h, "rank_range", "most_moved_by"), th+"\tRANK WITH ONE SOURCE LEFT OUT\tMOVED MOST BY DROPPING"
 				}
-				return a.table(h, rows)
+				return a.emit(res, h, rows, func() error {
+					a.printf("%s (%s) on %d entities, %d relations\n\n", o.Measure, res.Method, res.Nodes, res.Edges)
+					return a.table(th, rows)
+				})
 			})
 		},
 	}
@@ -180,33 +174,28 @@ func newPathCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					var rows [][]string
+				var rows [][]string
+				for i, p := range res.Paths {
+					for j, h := range p.Hops {
+						rows = append(rows, []string{strconv.Itoa(i + 1), strconv.Itoa(j + 1), h.From, h.Predicate, strconv.FormatBool(h.Forward), h.To, strings.Join(h.Sources, " ")})
+					}
+				}
+				return a.emit(res, []string{"path", "hop", "from", "predicate", "forward", "to", "sources"}, rows, func() error {
+					if len(res.Paths) == 0 {
+						a.printf("no path from %s to %s", res.From.Name, res.To.Name)
+						if depth > 0 {
+							a.printf(" within %d hops", depth)
+						}
+						a.printf("\n")
+					}
 					for i, p := range res.Paths {
-						for j, h := range p.Hops {
-							rows = append(rows, []string{strconv.Itoa(i + 1), strconv.Itoa(j + 1), h.From, h.Predicate, strconv.FormatBool(h.Forward), h.To, strings.Join(h.Sources, " ")})
+						a.printf("path %d (%d hops): %s to %s\n", i+1, p.Length, res.From.Name, res.To.Name)
+						for _, h := range p.Hops {
+							a.printf("  %s   [%s]\n", hopText(h), strings.Join(h.Sources, ", "))
 						}
 					}
-					return a.csv([]string{"path", "hop", "from", "predicate", "forward", "to", "sources"}, rows)
-				}
-				if len(res.Paths) == 0 {
-					a.printf("no path from %s to %s", res.From.Name, res.To.Name)
-					if depth > 0 {
-						a.printf(" within %d hops", depth)
-					}
-					a.printf("\n")
 					return nil
-				}
-				for i, p := range res.Paths {
-					a.printf("path %d (%d hops): %s to %s\n", i+1, p.Length, res.From.Name, res.To.Name)
-					for _, h := range p.Hops {
-						a.printf("  %s   [%s]\n", hopText(h), strings.Join(h.Sources, ", "))
-					}
-				}
-				return nil
+				})
 			})
 		},
 	}
@@ -237,14 +226,10 @@ func newNeighborsCmd(a *app) *cobra.Command {
 				for _, n := range ns {
 					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via)})
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					return a.csv([]string{"distance", "name", "kind", "id", "via"}, rows)
-				}
-				a.printf("%s (%s): %d entities within %d hops\n\n", m.Name, m.ID, len(ns), depth)
-				return a.table("HOPS\tNAME\tKIND\tID\tVIA", rows)
+				return a.emit(res, []string{"distance", "name", "kind", "id", "via"}, rows, func() error {
+					a.printf("%s (%s): %d entities within %d hops\n\n", m.Name, m.ID, len(ns), depth)
+					return a.table("HOPS\tNAME\tKIND\tID\tVIA", rows)
+				})
 			})
 		},
 	}
@@ -269,14 +254,10 @@ func newTimelineCmd(a *app) *cobra.Command {
 				for _, e := range evs {
 					rows = append(rows, []string{e.Date, e.Name, e.Kind, e.Relation, strings.Join(e.Sources, " ")})
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					return a.csv([]string{"date", "name", "kind", "relation", "sources"}, rows)
-				}
-				a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
-				return a.table("DATE\tNAME\tKIND\tRELATION\tSOURCES", rows)
+				return a.emit(res, []string{"date", "name", "kind", "relation", "sources"}, rows, func() error {
+					a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
+					return a.table("DATE\tNAME\tKIND\tRELATION\tSOURCES", rows)
+				})
 			})
 		},
 	}
@@ -293,22 +274,15 @@ func newContestedCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(dis)
-				case "csv":
-					var rows [][]string
-					for _, d := range dis {
-						for _, val := range d.Values {
-							for _, e := range val.Evidence {
-								rows = append(rows, []string{d.Subject, d.Name, d.Predicate, val.Value.String(), e.Source, e.Quote})
-							}
+				var rows [][]string
+				for _, d := range dis {
+					for _, val := range d.Values {
+						for _, e := range val.Evidence {
+							rows = append(rows, []string{d.Subject, d.Name, d.Predicate, val.Value.String(), e.Source, e.Quote})
 						}
 					}
-					return a.csv([]string{"subject", "name", "predicate", "value", "source", "quote"}, rows)
 				}
-				a.printContested(dis)
-				return nil
+				return a.emit(dis, []string{"subject", "name", "predicate", "value", "source", "quote"}, rows, func() error { a.printContested(dis); return nil })
 			})
 		},
 	}
@@ -350,20 +324,14 @@ warning preceded and the warnings no matching attack followed within the window.
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					var rows [][]string
-					for _, at := range res.Attacks {
-						for _, w := range at.Warnings {
-							rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
-						}
+				var rows [][]string
+				for _, at := range res.Attacks {
+					for _, w := range at.Warnings {
+						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
 					}
-					return a.csv([]string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows)
 				}
-				a.printPreceded(res, true)
-				return nil
+				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows,
+					func() error { a.printPreceded(res, true); return nil })
 			})
 		},
 	}
@@ -422,27 +390,23 @@ func newCommunitiesCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(res)
-				case "csv":
-					var rows [][]string
-					for _, c := range res.Communities {
-						for _, m := range c.Members {
-							rows = append(rows, []string{strconv.Itoa(c.ID), m.ID, m.Kind, m.Name})
-						}
-					}
-					return a.csv([]string{"community", "id", "kind", "name"}, rows)
-				}
-				a.printf("%d communities (modularity %.3f), %d singletons left out\n", len(res.Communities), res.Modularity, res.Singletons)
+				var rows [][]string
 				for _, c := range res.Communities {
-					var names []string
 					for _, m := range c.Members {
-						names = append(names, m.Name)
+						rows = append(rows, []string{strconv.Itoa(c.ID), m.ID, m.Kind, m.Name})
 					}
-					a.printf("\n%d. %d members: %s\n", c.ID, c.Size, strings.Join(names, "; "))
 				}
-				return nil
+				return a.emit(res, []string{"community", "id", "kind", "name"}, rows, func() error {
+					a.printf("%d communities (modularity %.3f), %d singletons left out\n", len(res.Communities), res.Modularity, res.Singletons)
+					for _, c := range res.Communities {
+						var names []string
+						for _, m := range c.Members {
+							names = append(names, m.Name)
+						}
+						a.printf("\n%d. %d members: %s\n", c.ID, c.Size, strings.Join(names, "; "))
+					}
+					return nil
+				})
 			})
 		},
 	}

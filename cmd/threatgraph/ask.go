@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,24 +25,13 @@ func newStatsCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(st)
-				case "csv":
-					w := csv.NewWriter(a.out)
-					_ = w.Write([]string{"measure", "count"})
-					for _, k := range schema.Kinds {
-						_ = w.Write([]string{"entities." + string(k), strconv.Itoa(st.ByKind[string(k)])})
-					}
-					for _, r := range [][2]string{{"entities", strconv.Itoa(st.Entities)}, {"facts", strconv.Itoa(st.Facts)}, {"relations", strconv.Itoa(st.Relations)},
-						{"sources", strconv.Itoa(st.Sources)}, {"quotes", strconv.Itoa(st.Quotes)}, {"contested", strconv.Itoa(st.Contested)}, {"quads", strconv.FormatInt(st.Quads, 10)}} {
-						_ = w.Write(r[:])
-					}
-					w.Flush()
-					return w.Error()
+				var rows [][]string
+				for _, k := range schema.Kinds {
+					rows = append(rows, []string{"entities." + string(k), strconv.Itoa(st.ByKind[string(k)])})
 				}
-				a.printStats(st)
-				return nil
+				rows = append(rows, [][]string{{"entities", strconv.Itoa(st.Entities)}, {"facts", strconv.Itoa(st.Facts)}, {"relations", strconv.Itoa(st.Relations)},
+					{"sources", strconv.Itoa(st.Sources)}, {"quotes", strconv.Itoa(st.Quotes)}, {"contested", strconv.Itoa(st.Contested)}, {"quads", strconv.FormatInt(st.Quads, 10)}}...)
+				return a.emit(st, []string{"measure", "count"}, rows, func() error { a.printStats(st); return nil })
 			})
 		},
 	}
@@ -74,28 +63,18 @@ func newShowCmd(a *app) *cobra.Command {
 				if err != nil {
 					return asUsage(err)
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(card)
-				case "csv":
-					w := csv.NewWriter(a.out)
-					_ = w.Write([]string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote"})
-					for _, fs := range [][]query.Fact{card.Facts, card.Incoming} {
-						for _, f := range fs {
-							subj := card.ID
-							if f.Subject != "" {
-								subj = f.Subject
-							}
-							for _, e := range f.Evidence {
-								_ = w.Write([]string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote})
-							}
-						}
+				var rows [][]string
+				for _, f := range slices.Concat(card.Facts, card.Incoming) {
+					subj := card.ID
+					if f.Subject != "" {
+						subj = f.Subject
 					}
-					w.Flush()
-					return w.Error()
+					for _, e := range f.Evidence {
+						rows = append(rows, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote})
+					}
 				}
-				a.printCard(card)
-				return nil
+				return a.emit(card, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote"}, rows,
+					func() error { a.printCard(card); return nil })
 			})
 		},
 	}
@@ -166,29 +145,22 @@ func newSearchCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch a.cfg.Format {
-				case "json":
-					return a.json(ms)
-				case "csv":
-					w := csv.NewWriter(a.out)
-					_ = w.Write([]string{"id", "kind", "name", "matched"})
-					for _, m := range ms {
-						_ = w.Write([]string{m.ID, m.Kind, m.Name, m.Matched})
-					}
-					w.Flush()
-					return w.Error()
-				}
-				if len(ms) == 0 {
-					a.printf("no entity has a name or alias containing %q\n", strings.Join(args, " "))
-					return nil
-				}
-				tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tKIND\tNAME\tMATCHED")
+				var rows [][]string
 				for _, m := range ms {
-					esc := schema.Escape // text from the store may hold control characters
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(m.ID), m.Kind, esc(m.Name), esc(m.Matched))
+					rows = append(rows, []string{m.ID, m.Kind, m.Name, m.Matched})
 				}
-				return tw.Flush()
+				return a.emit(ms, []string{"id", "kind", "name", "matched"}, rows, func() error {
+					if len(ms) == 0 {
+						a.printf("no entity has a name or alias containing %q\n", strings.Join(args, " "))
+						return nil
+					}
+					esc := schema.Escape // text from the store may hold control characters
+					var text [][]string
+					for _, m := range ms {
+						text = append(text, []string{esc(m.ID), m.Kind, esc(m.Name), esc(m.Matched)})
+					}
+					return a.table("ID\tKIND\tNAME\tMATCHED", text)
+				})
 			})
 		},
 	}
