@@ -163,7 +163,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 			continue // not dated by the sources believed
 		}
 		aGroups, aPlaces := pr.around(a)
-		if _, ok := aGroups[groupFilter]; groupFilter >= 0 && !ok {
+		if groupFilter >= 0 && !pr.attributedTo(a, groupFilter) {
 			continue
 		}
 		if _, ok := aPlaces[placeFilter]; placeFilter >= 0 && !ok {
@@ -249,6 +249,27 @@ func (pr *precedence) around(a int32) (groups, places map[int32][]step) {
 		}
 	}
 	return groups, places
+}
+
+// attributedTo reports whether attack a is attributed to group g or to an
+// affiliate of g: a perpetrator is g, or reaches g through affiliateOf
+// (two levels, as groupsNear). A parent of g, or a group g splintered
+// from, is not g's affiliate.
+func (pr *precedence) attributedTo(a, g int32) bool {
+	for _, p := range pr.perp.out[a] {
+		frontier := []int32{p}
+		for depth := 0; depth <= 2 && len(frontier) > 0; depth++ {
+			var next []int32
+			for _, x := range frontier {
+				if x == g {
+					return true
+				}
+				next = append(next, pr.affil.out[x]...)
+			}
+			frontier = next
+		}
+	}
+	return false
 }
 
 // match returns how warning w matches an attack with these groups and
@@ -372,15 +393,31 @@ func literal(ctx context.Context, qs Store, id, pred string) string {
 	return strings.Join(slices.Compact(vals), "|")
 }
 
-// FormatLead renders a lead time interval: "15 days", "12-21 days".
+// FormatLead renders a lead time interval [fewest, most] days by which a
+// warning came before an attack, as words: "15 days before", "12-21 days
+// before", "the same day", and, when their dates overlap so that the
+// warning may have come after, "from 9 days after to 21 days before".
 func FormatLead(l [2]int) string {
-	if l[0] == l[1] {
-		if l[0] == 1 || l[0] == -1 {
-			return strconv.Itoa(l[0]) + " day"
+	days := func(n int) string {
+		if n == 1 {
+			return "1 day"
 		}
-		return strconv.Itoa(l[0]) + " days"
+		return strconv.Itoa(n) + " days"
 	}
-	return fmt.Sprintf("%d-%d days", l[0], l[1])
+	lo, hi := l[0], l[1]
+	switch {
+	case lo == 0 && hi == 0:
+		return "the same day"
+	case lo == hi && lo > 0:
+		return days(lo) + " before"
+	case lo == hi:
+		return days(-lo) + " after"
+	case lo >= 0:
+		return strconv.Itoa(lo) + "-" + days(hi) + " before"
+	case hi <= 0:
+		return strconv.Itoa(-hi) + "-" + days(-lo) + " after"
+	}
+	return "from " + days(-lo) + " after to " + days(hi) + " before"
 }
 
 // ParseWindow reads a window such as 90d, 12w, 6m (30 days) or 1y (365

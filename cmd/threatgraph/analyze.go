@@ -347,7 +347,7 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, at := range res.Attacks {
 		a.printf("%s (%s), %s\n", at.Name, at.Attack, at.Date)
 		for _, w := range at.Warnings {
-			a.printf("  %-9s %-12s before: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), w.WarningName, w.WarningDate)
+			a.printf("  %-9s %s: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), w.WarningName, w.WarningDate)
 			if len(w.IssuedBy) > 0 {
 				a.printf(", by %s", strings.Join(w.IssuedBy, ", "))
 			}
