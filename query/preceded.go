@@ -56,8 +56,24 @@ type AttackWarnings struct {
 type PrecededResult struct {
 	WindowDays int              `json:"window_days"`
 	Attacks    []AttackWarnings `json:"attacks"`    // attacks with at least one preceding warning, by date
-	Unwarned   []Match          `json:"unwarned"`   // dated attacks no warning preceded
-	Unfollowed []Match          `json:"unfollowed"` // dated warnings no matching attack followed within the window
+	Unwarned   []Match          `json:"unwarned"`   // dated attacks no warning preceded, none matching them undated
+	Unfollowed []Match          `json:"unfollowed"` // dated warnings no matching attack followed within the window, none matching them undated
+	Unordered  []Unordered      `json:"unordered"`  // warnings and attacks that match but cannot be put in order, by attack and warning
+	Undated    []Match          `json:"undated"`    // attacks and warnings that no source believed dates, by id
+}
+
+// An Unordered pair is a warning and an attack that match by group or place
+// but that the dates cannot put in order: the sources believed date one of
+// them, or neither, not at all. Whether the warning came first is unknown.
+type Unordered struct {
+	Warning     string   `json:"warning"`
+	WarningName string   `json:"warning_name"`
+	WarningDate string   `json:"warning_date"` // "" when undated
+	Attack      string   `json:"attack"`
+	AttackName  string   `json:"attack_name"`
+	AttackDate  string   `json:"attack_date"` // "" when undated
+	MatchedBy   []string `json:"matched_by"`  // group, place
+	Evidence    [][]Hop  `json:"evidence"`    // graph paths that link warning and attack, one per match
 }
 
 // relIndex gives, per node, the objects of one relation (any source kept by
@@ -141,26 +157,22 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	}
 	pr := newPrecedence(v, c.srcs)
 	var attacks, warnings []int32
-	for _, d := range v.dates {
-		if c.nodes != nil && !c.nodes[d.Node] {
+	for n, k := range v.kinds {
+		if c.nodes != nil && !c.nodes[n] {
 			continue
 		}
-		switch v.kinds[d.Node] {
+		switch k {
 		case string(schema.Attack):
-			attacks = append(attacks, d.Node)
+			attacks = append(attacks, int32(n))
 		case string(schema.Warning):
-			warnings = append(warnings, d.Node)
+			warnings = append(warnings, int32(n))
 		}
 	}
-	res := &PrecededResult{WindowDays: o.WindowDays, Attacks: []AttackWarnings{}, Unwarned: []Match{}, Unfollowed: []Match{}}
-	followed := map[int32]bool{}
+	res := &PrecededResult{WindowDays: o.WindowDays, Attacks: []AttackWarnings{}, Unwarned: []Match{}, Unfollowed: []Match{}, Unordered: []Unordered{}, Undated: []Match{}}
+	followed, unordered, undated := map[int32]bool{}, map[int32]bool{}, map[int32]bool{}
 	for _, a := range attacks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
-		}
-		aDates, aContested := v.DatesOf(a, c.srcs)
-		if len(aDates) == 0 {
-			continue // not dated by the sources believed
 		}
 		aGroups, aPlaces := pr.around(a)
 		if groupFilter >= 0 && !pr.attributedTo(a, groupFilter) {
@@ -169,9 +181,21 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 		if _, ok := aPlaces[placeFilter]; placeFilter >= 0 && !ok {
 			continue
 		}
+		aDates, aContested := v.DatesOf(a, c.srcs)
+		if len(aDates) == 0 {
+			undated[a] = true
+		}
 		aw := AttackWarnings{Attack: v.keys[a], Name: v.names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
 		for _, w := range warnings {
 			wDates, wContested := v.DatesOf(w, c.srcs)
+			if len(wDates) == 0 || len(aDates) == 0 {
+				if matched, evidence := pr.match(w, aGroups, aPlaces); len(matched) > 0 {
+					unordered[a], unordered[w] = true, true
+					res.Unordered = append(res.Unordered, Unordered{Warning: v.keys[w], WarningName: v.names[w], WarningDate: datesText(wDates),
+						Attack: v.keys[a], AttackName: v.names[a], AttackDate: aw.Date, MatchedBy: matched, Evidence: evidence})
+				}
+				continue
+			}
 			timing, ok := bestTiming(wDates, aDates, o)
 			if !ok {
 				continue
@@ -188,7 +212,9 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 			aw.Warnings = append(aw.Warnings, pc)
 		}
 		if len(aw.Warnings) == 0 {
-			res.Unwarned = append(res.Unwarned, Match{ID: v.keys[a], Kind: v.kinds[a], Name: v.names[a]})
+			if !undated[a] && !unordered[a] {
+				res.Unwarned = append(res.Unwarned, Match{ID: v.keys[a], Kind: v.kinds[a], Name: v.names[a]})
+			}
 			continue
 		}
 		// Earliest warning first: the longest lead, then the longest shortest lead.
@@ -202,13 +228,19 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 		res.Attacks = append(res.Attacks, aw)
 	}
 	sort.SliceStable(res.Attacks, func(i, j int) bool { return res.Attacks[i].Date < res.Attacks[j].Date })
-	if groupFilter < 0 && placeFilter < 0 {
-		for _, w := range warnings {
-			if !followed[w] {
-				res.Unfollowed = append(res.Unfollowed, Match{ID: v.keys[w], Kind: v.kinds[w], Name: v.names[w]})
-			}
+	filtered := groupFilter >= 0 || placeFilter >= 0
+	for _, w := range warnings {
+		switch wDates, _ := v.DatesOf(w, c.srcs); {
+		case len(wDates) == 0 && (!filtered || unordered[w]):
+			undated[w] = true
+		case len(wDates) > 0 && !filtered && !followed[w] && !unordered[w]:
+			res.Unfollowed = append(res.Unfollowed, Match{ID: v.keys[w], Kind: v.kinds[w], Name: v.names[w]})
 		}
 	}
+	for n := range undated {
+		res.Undated = append(res.Undated, Match{ID: v.keys[n], Kind: v.kinds[n], Name: v.names[n]})
+	}
+	slices.SortFunc(res.Undated, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
 	return res, nil
 }
 

@@ -311,7 +311,8 @@ func newPrecededCmd(a *app) *cobra.Command {
 affiliates and parents) and by place (the attack's place lies within the warned place through
 partOf). A warning is certain to precede an attack when its dates end before the attack's begin,
 possible when they overlap. Lead times are intervals in days. Also lists the dated attacks no
-warning preceded and the warnings no matching attack followed within the window.`,
+warning preceded and the warnings no matching attack followed within the window, and the pairs
+that match but cannot be put in order because the sources believed date one of them not at all.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			days, err := query.ParseWindow(window)
@@ -329,6 +330,9 @@ warning preceded and the warnings no matching attack followed within the window.
 					for _, w := range at.Warnings {
 						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
 					}
+				}
+				for _, u := range res.Unordered {
+					rows = append(rows, []string{u.Attack, u.AttackDate, u.Warning, u.WarningDate, "unordered", "", "", strings.Join(u.MatchedBy, "+")})
 				}
 				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows,
 					func() error { a.printPreceded(res, true); return nil })
@@ -375,6 +379,21 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, m := range res.Unfollowed {
 		a.printf("  %s (%s)\n", m.Name, m.ID)
 	}
+	a.printf("\nWarnings and attacks that match but cannot be put in order (undated by the sources): %d\n", len(res.Unordered))
+	for _, u := range res.Unordered {
+		a.printf("  %s (%s) ~ %s (%s); matched by %s\n", u.WarningName, orUndated(u.WarningDate), u.AttackName, orUndated(u.AttackDate), strings.Join(u.MatchedBy, " and "))
+	}
+	a.printf("\nUndated attacks and warnings: %d\n", len(res.Undated))
+	for _, m := range res.Undated {
+		a.printf("  %s (%s)\n", m.Name, m.ID)
+	}
+}
+
+func orUndated(date string) string {
+	if date == "" {
+		return "undated"
+	}
+	return date
 }
 
 func newCommunitiesCmd(a *app) *cobra.Command {
