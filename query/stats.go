@@ -29,6 +29,14 @@ type SourceCount struct {
 	Facts  int    `json:"facts"`
 }
 
+// ContestedScope says what Contested checks and what it does not, for
+// every answer that reports its list: the list is complete only for what
+// it checks.
+const ContestedScope = "checked: single-valued facts (a date, a count, a name, a kind of fact a source states once) " +
+	"whose values cannot all hold, dates when their intervals do not overlap; " +
+	"not checked: who carried out an attack (claims of responsibility, attributions, denials), " +
+	"multi-valued relations, reported speech, figures given only in prose, and a source's factual errors"
+
 // A Disagreement is one subject and single-valued predicate with several values.
 type Disagreement struct {
 	Subject   string      `json:"subject"`

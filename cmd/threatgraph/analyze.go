@@ -266,8 +266,11 @@ func newTimelineCmd(a *app) *cobra.Command {
 func newContestedCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "contested",
-		Short: "Every fact on which sources disagree, values side by side with their sources",
-		Args:  cobra.NoArgs,
+		Short: "Single-valued facts on which sources disagree, values side by side with their sources",
+		Long: `List the single-valued facts on which sources give values that cannot all hold (dates
+when their intervals do not overlap), each value with its sources and quotes. The list is complete
+only for what it checks: ` + query.ContestedScope + `.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				dis, err := a.reader(s).Contested(cmd.Context())
@@ -282,7 +285,11 @@ func newContestedCmd(a *app) *cobra.Command {
 						}
 					}
 				}
-				return a.emit(dis, []string{"subject", "name", "predicate", "value", "source", "quote"}, rows, func() error { a.printContested(dis); return nil })
+				return a.emit(dis, []string{"subject", "name", "predicate", "value", "source", "quote"}, rows, func() error {
+					a.printf("%d disagreements (%s)\n\n", len(dis), query.ContestedScope)
+					a.printContested(dis)
+					return nil
+				})
 			})
 		},
 	}
