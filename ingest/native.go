@@ -452,6 +452,57 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
+// countValue is the stored object of a count: a plain integer when exact
+// and of everyone, else a CountType literal.
+func countValue(q schema.Quantity) quad.Value {
+	if q.Plain() {
+		return quad.Int(q.Lower)
+	}
+	return quad.TypedString{Value: quad.String(q.Lexical()), Type: schema.CountType}
+}
+
+// countMapping reads a count written as {text, value, of}: text is the
+// words as the source wrote them; value, when the words hold more than the
+// figure ("as many as 170 civilians"), is the figure alone in a form
+// ParseQuantity reads ("as many as 170"); of says whom it counts.
+func countMapping(v *yaml.Node) (schema.Quantity, error) {
+	var text, val, of string
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, x := v.Content[i], v.Content[i+1]
+		if x.Kind != yaml.ScalarNode {
+			return schema.Quantity{}, fmt.Errorf("%s in a count is a %s (expected text)", k.Value, nodeKind(x))
+		}
+		switch k.Value {
+		case "text":
+			text = x.Value
+		case "value":
+			val = x.Value
+		case "of":
+			of = x.Value
+		default:
+			return schema.Quantity{}, fmt.Errorf("unknown key %q in a count (expected text, value and of)", k.Value)
+		}
+	}
+	if strings.TrimSpace(text) == "" {
+		return schema.Quantity{}, fmt.Errorf(`a count mapping needs text, the words as written (expected {text: "as many as 170 civilians", value: "as many as 170", of: civilians})`)
+	}
+	if err := schema.CheckText(text); err != nil {
+		return schema.Quantity{}, fmt.Errorf("count text: %w", err)
+	}
+	if val == "" {
+		val = text
+	}
+	q, err := schema.ParseQuantity(val)
+	if err != nil {
+		if val == text {
+			return schema.Quantity{}, fmt.Errorf("%w; when the words hold more than the figure, give the figure alone as value", err)
+		}
+		return schema.Quantity{}, err
+	}
+	q.Text = text
+	return q.WithOf(strings.TrimSpace(of))
+}
+
 // value converts one scalar node to the quad value of predicate p. For
 // dates it also returns the text as written, when that is not canonical.
 func value(p *schema.Predicate, v *yaml.Node) (quad.Value, string, error) {
@@ -475,6 +526,13 @@ func value(p *schema.Predicate, v *yaml.Node) (quad.Value, string, error) {
 			return nil, "", err
 		}
 		return quad.TypedString{Value: quad.String(iv.String()), Type: DateType}, text, nil
+	}
+	if p.Type == schema.Count && v.Kind == yaml.MappingNode {
+		q, err := countMapping(v)
+		if err != nil {
+			return nil, "", err
+		}
+		return countValue(q), "", nil
 	}
 	if v.Kind != yaml.ScalarNode {
 		return nil, "", fmt.Errorf("a %s (expected %s)", nodeKind(v), p.Type)
@@ -503,8 +561,15 @@ func value(p *schema.Predicate, v *yaml.Node) (quad.Value, string, error) {
 		}
 		return quad.String(s), "", nil
 	case schema.Count:
+		if tag == "!!str" {
+			q, err := schema.ParseQuantity(s)
+			if err != nil {
+				return nil, "", err
+			}
+			return countValue(q), "", nil
+		}
 		if tag != "!!int" && tag != "!!float" {
-			return nil, "", fmt.Errorf("%q is not a number (expected a whole number written in decimal digits, e.g. 137)", s)
+			return nil, "", fmt.Errorf("%q is not a count (expected a whole number such as 137, or the words as written: %s)", s, schema.QuantityForms)
 		}
 		// yaml.v3 tags 0x89, 0o17, 1_000 and +5 as integers, and integers
 		// beyond int64 as floats: read the text as written.

@@ -249,9 +249,16 @@ func literalOf(p *schema.Predicate, v quad.Value) error {
 		}
 		return schema.CheckID(string(obj))
 	case schema.Count:
+		if ts, ok := v.(quad.TypedString); ok && ts.Type == schema.CountType {
+			q, err := schema.ParseCountLiteral(string(ts.Value))
+			if err == nil && q.Plain() {
+				err = fmt.Errorf("%q is an exact count of everyone (expected the integer \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer>)", ts.Value, q.Lower)
+			}
+			return err
+		}
 		n, ok := v.(quad.Int)
 		if !ok {
-			return fmt.Errorf("%s is not an integer (expected a whole number such as \"137\"^^<http://www.w3.org/2001/XMLSchema#integer>)", v)
+			return fmt.Errorf("%s is not a count (expected a whole number such as \"137\"^^<http://www.w3.org/2001/XMLSchema#integer>, or bounds such as \"137/||at least 137\"^^<%s>)", v, schema.CountType)
 		}
 		if _, err := schema.ParseCount(strconv.FormatInt(int64(n), 10)); err != nil {
 			return err

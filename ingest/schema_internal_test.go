@@ -22,7 +22,7 @@ func TestPublishedSchemaAgrees(t *testing.T) {
 		t.Fatalf("schema rejects a valid file: %v", err)
 	}
 	for _, bad := range []string{
-		"    killed: -3\n", "    killed: many\n", "    killed: 1.5\n", "    killed: [1, 2]\n",
+		"    killed: -3\n", "    killed: \"\"\n", "    killed: {value: 3}\n", "    killed: {text: three, who: x}\n", "    killed: 1.5\n", "    killed: [1, 2]\n",
 		"    kiled: 3\n", "    placeType: metropolis\n", "    lat: 91\n", "    public: yes-ish\n",
 		"    perpetratedBy: no colon\n", "    description: []\n", "    endDate: {text: early March}\n",
 	} {

@@ -250,6 +250,20 @@ func writeNative(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (e
 	return sum, bw.Flush()
 }
 
+// nativeCount writes a count literal as the native format's count mapping,
+// which reads back to the same literal: the words, the bounds as
+// ParseQuantity reads them, and whom it counts.
+func nativeCount(q schema.Quantity) map[string]string {
+	m := map[string]string{"text": q.Text, "value": q.Bounds()}
+	if q.Text == "" {
+		m["text"] = q.Bounds()
+	}
+	if q.Of != "" {
+		m["of"] = q.Of
+	}
+	return m
+}
+
 // A group is the facts that one label states about an entity.
 type group struct {
 	label  string
@@ -308,6 +322,11 @@ func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, 
 		}
 		var v any
 		switch x := q.Object.(type) {
+		case quad.TypedString:
+			v = lexical(x)
+			if c, err := schema.ParseCountLiteral(string(x.Value)); x.Type == schema.CountType && err == nil {
+				v = nativeCount(c)
+			}
 		case quad.Int:
 			v = int64(x)
 		case quad.Float:

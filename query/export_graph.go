@@ -73,7 +73,7 @@ func literalPredicates() []*schema.Predicate {
 // they come from the vocabulary, not from the data, so they can be declared
 // before the first node is read. For each literal predicate p (as attrName):
 //
-//   - counts (killed, wounded, ...): p, p_min, p_max (Figures, int);
+//   - counts (killed, wounded, ...): p, p_min, p_max (Figures, int: true bounds);
 //   - lat, lon: double;
 //   - dates: p (JSON list of canonical intervals), p_start, p_end (ISO days:
 //     the earliest start and latest end stated), p_text (JSON list of the
@@ -399,8 +399,9 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		case p.Type == schema.Count && !p.Multi:
 			var figs []export.Figure
 			for _, v := range vs {
-				if x, ok := v.v.(quad.Int); ok {
-					figs = append(figs, export.Figure{Value: int64(x), Sources: keysOf(v.sources)})
+				if f, ok := figureOf(v.v); ok {
+					f.Sources = keysOf(v.sources)
+					figs = append(figs, f)
 				}
 			}
 			attrs = append(attrs, export.Figures(n, figs...)...)
@@ -460,6 +461,29 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		attrs = append(attrs, export.Str(attrStart, start), export.Str(attrEnd, end))
 	}
 	return attrs
+}
+
+// figureOf returns a stored count as an export figure: a plain integer, or
+// a count literal with its words, bounds and whom it counts.
+func figureOf(v quad.Value) (export.Figure, bool) {
+	switch x := v.(type) {
+	case quad.Int:
+		return export.Figure{Value: int64(x)}, true
+	case quad.TypedString:
+		if x.Type != schema.CountType {
+			return export.Figure{}, false
+		}
+		q, err := schema.ParseCountLiteral(string(x.Value))
+		if err != nil {
+			return export.Figure{}, false
+		}
+		text := q.Text
+		if text == "" {
+			text = q.Bounds()
+		}
+		return export.Figure{Text: text, Lower: q.Lower, Upper: q.Upper, Open: q.Open, Of: q.Of}, true
+	}
+	return export.Figure{}, false
 }
 
 // interval returns the span from the earliest stated date to the latest end

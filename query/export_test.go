@@ -205,10 +205,15 @@ func TestGraphMLReaders(t *testing.T) {
 		}
 	}
 	crocus := p.nodes["attack-2024-03-22-crocus-city-hall"]
-	for k, want := range map[string]string{"kind": "Attack", "label": "Crocus City Hall attack", "start": "2024-03-22", "date_start": "2024-03-22", "killed_min": "137"} {
+	for k, want := range map[string]string{"kind": "Attack", "label": "Crocus City Hall attack", "start": "2024-03-22", "date_start": "2024-03-22", "killed_min": "40"} {
 		if crocus[k] != want {
 			t.Errorf("crocus %s = %q; want %q", k, crocus[k], want)
 		}
+	}
+	// killed_min is the NYT's "scores" (40 at least); "at least 137" has no
+	// upper bound, so killed_max is missing, not 137.
+	if v, ok := crocus["killed_max"]; ok {
+		t.Errorf("crocus killed_max = %q; want it missing (Reuters' \"at least 137\" has no upper bound)", v)
 	}
 	if !slices.Contains(jsonList(t, crocus["contested"]), "wounded") {
 		t.Errorf("crocus contested = %s; want wounded among them", crocus["contested"])

@@ -162,7 +162,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 				k = p + "\x00" + key(q.Object)
 			} else {
 				f.Subject = string(labelIRI(q.Subject))
-				f.Value = Value{"entity", f.Subject}
+				f.Value = Value{Type: "entity", Value: f.Subject}
 				k = p + "\x00" + f.Subject
 			}
 			e, err := ev.evidence(ctx, q.Label)

@@ -194,12 +194,23 @@ func isContested(p *schema.Predicate, vs []Value) bool {
 // Dates disagree only when two of their intervals cannot both be right (they
 // do not overlap; for intervals that is the same as agreedDates finding no
 // common day): "2021" and "August 2021" are the same event told with less
-// and more precision, "2014" and "2015" are not. Other values disagree when
-// they differ.
+// and more precision, "2014" and "2015" are not. Counts likewise disagree
+// only when their bounds cannot both hold (schema.Quantity.Compatible: "at
+// least 137" and "145" agree; a count of civilians and one of everyone
+// disagree only when the part exceeds the whole). Other values disagree
+// when they differ.
 func conflict(vs []Value) bool {
 	for i := range vs {
 		for j := i + 1; j < len(vs); j++ {
 			a, b := vs[i], vs[j]
+			if x, ok := a.quantity(); ok {
+				if y, ok := b.quantity(); ok {
+					if !x.Compatible(y) {
+						return true
+					}
+					continue
+				}
+			}
 			if a.Type == "date" && b.Type == "date" {
 				x, errX := schema.ParseDate(a.String())
 				y, errY := schema.ParseDate(b.String())

@@ -168,6 +168,13 @@ func TestDisplayName(t *testing.T) {
 func TestIsContested(t *testing.T) {
 	d := func(s string) query.Value { return query.Value{Type: "date", Value: s} }
 	n := func(i int64) query.Value { return query.Value{Type: "integer", Value: i} }
+	c := func(lo, hi int64, of string) query.Value { // hi < 0: no upper bound
+		v := query.Value{Type: "count", Value: "words", Count: &query.Count{Lower: lo, Of: of}}
+		if hi >= 0 {
+			v.Count.Upper = &hi
+		}
+		return v
+	}
 	for _, tt := range []struct {
 		pred string
 		vs   []query.Value
@@ -178,6 +185,13 @@ func TestIsContested(t *testing.T) {
 		{"date", []query.Value{d("2024-03-22"), d("2024-03-22/2024-03-24")}, false},
 		{"killed", []query.Value{n(137), n(137)}, false},
 		{"killed", []query.Value{n(100), n(180)}, true},
+		{"killed", []query.Value{c(137, -1, ""), n(145)}, false},                        // "at least 137" and 145
+		{"killed", []query.Value{c(137, -1, ""), n(100)}, true},                         // "at least 137" and 100
+		{"killed", []query.Value{c(90, 99, ""), c(181, -1, "")}, true},                  // "nearly 100" and "more than 180"
+		{"killed", []query.Value{c(0, 170, "civilians"), c(13, 13, "soldiers")}, false}, // two parts
+		{"killed", []query.Value{c(0, 170, "civilians"), n(100)}, false},                // a part within the whole
+		{"killed", []query.Value{c(150, 170, "civilians"), n(100)}, true},               // a part beyond the whole
+		{"killed", []query.Value{c(40, 199, ""), c(0, 170, "civilians"), n(84)}, false},
 		{"date", []query.Value{d("2017"), d("2021"), d("2021-08")}, true},
 		{"alias", []query.Value{{Type: "string", Value: "ISKP"}, {Type: "string", Value: "ISIS-K"}}, false},     // multi-valued
 		{"dateText", []query.Value{{Type: "string", Value: "Friday"}, {Type: "string", Value: "March"}}, false}, // derived

@@ -207,6 +207,11 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 }
 
 func lessValue(a, b Value) bool {
+	if x, ok := a.quantity(); ok {
+		if y, ok := b.quantity(); ok && (x.Lower != y.Lower || x.Upper != y.Upper) {
+			return x.Lower < y.Lower || x.Lower == y.Lower && x.Upper < y.Upper
+		}
+	}
 	if x, ok := a.Value.(int64); ok {
 		if y, ok := b.Value.(int64); ok {
 			return x < y

@@ -13,35 +13,95 @@ import (
 
 // Value is a fact's object as the JSON answers carry it.
 type Value struct {
-	Type  string `json:"type"`  // entity, string, integer, number, boolean, date
-	Value any    `json:"value"` // string, int64, float64 or bool; the id for an entity; the canonical interval for a date
+	Type  string `json:"type"`            // entity, string, integer, count, number, boolean, date
+	Value any    `json:"value"`           // string, int64, float64 or bool; the id for an entity; the canonical interval for a date; the words as written for a count
+	Count *Count `json:"count,omitempty"` // for a count: its bounds and whom it counts
 }
 
-func (v Value) String() string { return fmt.Sprint(v.Value) }
+// Count is a count that is not one exact figure of everyone: the bounds
+// the source's words allow ("at least 137": 137 and no upper bound) and
+// whom it counts. An exact count of everyone is an integer Value instead.
+type Count struct {
+	Lower int64  `json:"lower"`
+	Upper *int64 `json:"upper"`        // null when the words give no upper bound
+	Of    string `json:"of,omitempty"` // "civilians"; empty for everyone the predicate counts
+}
+
+// quantity returns a count value's bounds; ok is false for other values.
+func (v Value) quantity() (schema.Quantity, bool) {
+	switch {
+	case v.Count != nil:
+		q := schema.Quantity{Lower: v.Count.Lower, Upper: schema.MaxCount, Open: true, Of: v.Count.Of}
+		if v.Count.Upper != nil {
+			q.Upper, q.Open = *v.Count.Upper, false
+		}
+		return q, true
+	case v.Type == "integer":
+		n, _ := v.Value.(int64)
+		return schema.ExactCount(n), true
+	}
+	return schema.Quantity{}, false
+}
+
+func countValue(lexical string) Value {
+	q, err := schema.ParseCountLiteral(lexical)
+	if err != nil {
+		return Value{Type: "string", Value: lexical}
+	}
+	c := &Count{Lower: q.Lower, Of: q.Of}
+	if !q.Open {
+		c.Upper = &q.Upper
+	}
+	text := q.Text
+	if text == "" {
+		text = q.Bounds()
+	}
+	return Value{Type: "count", Value: text, Count: c}
+}
+
+// String writes the value for a reader: a count as its words and, when
+// they do not name one figure, its bounds ("nearly 100 (90-99)", "at
+// least 137 (137 or more)").
+func (v Value) String() string {
+	q, ok := v.quantity()
+	if !ok || v.Count == nil {
+		return fmt.Sprint(v.Value)
+	}
+	switch {
+	case q.Open:
+		return fmt.Sprintf("%v (%d or more)", v.Value, q.Lower)
+	case q.Exact():
+		return fmt.Sprint(v.Value)
+	}
+	return fmt.Sprintf("%v (%d-%d)", v.Value, q.Lower, q.Upper)
+}
 
 func valueOf(v quad.Value) Value {
 	switch x := v.(type) {
 	case quad.IRI:
-		return Value{"entity", string(x)}
+		return Value{Type: "entity", Value: string(x)}
 	case quad.String:
-		return Value{"string", string(x)}
+		return Value{Type: "string", Value: string(x)}
 	case quad.Int:
-		return Value{"integer", int64(x)}
+		return Value{Type: "integer", Value: int64(x)}
 	case quad.Float:
-		return Value{"number", float64(x)}
+		return Value{Type: "number", Value: float64(x)}
 	case quad.Bool:
-		return Value{"boolean", bool(x)}
+		return Value{Type: "boolean", Value: bool(x)}
 	case quad.TypedString:
-		if x.Type == "tg:date" {
-			return Value{"date", string(x.Value)}
+		switch x.Type {
+		case "tg:date":
+			return Value{Type: "date", Value: string(x.Value)}
+		case schema.CountType:
+			return countValue(string(x.Value))
 		}
-		return Value{"string", string(x.Value)}
+		return Value{Type: "string", Value: string(x.Value)}
 	case quad.LangString:
-		return Value{"string", string(x.Value)}
+		return Value{Type: "string", Value: string(x.Value)}
 	case nil:
-		return Value{"string", ""}
+		return Value{Type: "string", Value: ""}
 	}
-	return Value{"string", v.String()}
+	return Value{Type: "string", Value: v.String()}
 }
 
 func key(v quad.Value) string {

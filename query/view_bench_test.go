@@ -85,6 +85,20 @@ func BenchmarkView(b *testing.B) {
 	})
 }
 
+// BenchmarkContested measures the contested list on the same store of 1M
+// relations: one read of every quad and the checks of every kind.
+//
+// go test ./query -run '^$' -bench Contested -benchtime 3x
+func BenchmarkContested(b *testing.B) {
+	s := bigGraphStore(b)
+	r := query.NewReader(s, query.ReaderOptions{})
+	for b.Loop() {
+		if _, err := r.Contested(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func init() {
 	cleanups = append(cleanups, func() {
 		if bigStore != nil {

@@ -105,7 +105,13 @@ func valueSchema(p *Predicate, id map[string]any) map[string]any {
 	case Entity:
 		return map[string]any{"type": "string", "pattern": id["pattern"]}
 	case Count:
-		return map[string]any{"type": "integer", "minimum": 0, "maximum": MaxCount}
+		str := map[string]any{"type": "string", "minLength": 1}
+		return map[string]any{"anyOf": []any{
+			map[string]any{"type": "integer", "minimum": 0, "maximum": MaxCount},
+			map[string]any{"type": "string", "minLength": 1, "description": "the words as written: " + QuantityForms},
+			map[string]any{"type": "object", "additionalProperties": false, "required": []any{"text"},
+				"properties": map[string]any{"text": str, "value": map[string]any{"anyOf": []any{str, map[string]any{"type": "integer", "minimum": 0, "maximum": MaxCount}}}, "of": str}},
+		}}
 	case Float:
 		s := map[string]any{"type": "number"}
 		if p.Min != p.Max {

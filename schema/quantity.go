@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -11,14 +12,130 @@ import (
 // more precise than the words: "at least 137" is [137, open), "nearly 100"
 // is [90, 99], "dozens" is [24, 99] (see ParseQuantity for the table).
 //
-// Quantities are not yet read by ingest nor kept in the store: counts there
-// are still plain integers (ParseCount). This is the parser they will use.
+// A count may also say whom it counts (Of: "civilians", "U.S. service
+// members"): a count with Of is a part, one without is the whole. In the
+// store an exact count of the whole is a plain integer; any other is a
+// literal of type CountType (Lexical, ParseCountLiteral).
 type Quantity struct {
 	Text   string // exactly as written
 	Amount int64  // the one figure written ("at least 137": 137); 0 for a range or a word without a figure ("dozens")
 	Lower  int64  // the fewest it can be, >= 0
 	Upper  int64  // the most it can be, <= MaxCount; MaxCount when Open
 	Open   bool   // the words give no upper bound ("at least 137", "more than 180")
+	Of     string // whom it counts ("civilians"); empty for everyone the predicate counts
+}
+
+// CountType is the datatype IRI of a count literal that is not a plain
+// integer: "137/|civilians|at least 137 civilians"^^<tg:count>.
+const CountType = "tg:count"
+
+// Lexical is the count literal's canonical form, BOUNDS|OF|TEXT: BOUNDS is
+// "N" for an exact count, "L/U" for a range and "L/" for an open one; OF
+// and TEXT may be empty. Text may hold any character; Of holds no '|'.
+func (q Quantity) Lexical() string {
+	b := strconv.FormatInt(q.Lower, 10)
+	switch {
+	case q.Open:
+		b += "/"
+	case q.Upper != q.Lower:
+		b += "/" + strconv.FormatInt(q.Upper, 10)
+	}
+	return b + "|" + q.Of + "|" + q.Text
+}
+
+// Bounds writes the bounds in a form ParseQuantity reads back to them:
+// "137", "at least 137", "0-170".
+func (q Quantity) Bounds() string {
+	switch {
+	case q.Open:
+		return "at least " + strconv.FormatInt(q.Lower, 10)
+	case q.Exact():
+		return strconv.FormatInt(q.Lower, 10)
+	}
+	return strconv.FormatInt(q.Lower, 10) + "-" + strconv.FormatInt(q.Upper, 10)
+}
+
+// Plain reports whether the count is stored as a plain integer: exact, of
+// everyone, and written as its digits (or not written at all).
+func (q Quantity) Plain() bool {
+	return q.Exact() && q.Of == "" && (q.Text == "" || q.Text == strconv.FormatInt(q.Lower, 10))
+}
+
+// ParseCountLiteral reads a count literal in the form Lexical writes; it
+// refuses any other form, so that one count has one literal (re-ingesting
+// adds nothing).
+func ParseCountLiteral(s string) (Quantity, error) {
+	b, rest, ok1 := strings.Cut(s, "|")
+	of, text, ok2 := strings.Cut(rest, "|")
+	if !ok1 || !ok2 {
+		return Quantity{}, fmt.Errorf("%q is not a count literal (expected BOUNDS|OF|TEXT such as \"137/||at least 137\")", s)
+	}
+	q := Quantity{Of: of, Text: text}
+	lo, hi, isRange := strings.Cut(b, "/")
+	var err error
+	if q.Lower, err = ParseCount(lo); err != nil {
+		return Quantity{}, fmt.Errorf("count literal %q: lower bound: %w", s, err)
+	}
+	q.Upper = q.Lower
+	switch {
+	case isRange && hi == "":
+		q.Upper, q.Open = MaxCount, true
+	case isRange:
+		if q.Upper, err = ParseCount(hi); err != nil {
+			return Quantity{}, fmt.Errorf("count literal %q: upper bound: %w", s, err)
+		}
+		if q.Upper <= q.Lower {
+			return Quantity{}, fmt.Errorf("count literal %q: bounds do not rise (expected \"%d\" for an exact count)", s, q.Lower)
+		}
+	}
+	if q.Exact() {
+		q.Amount = q.Lower
+	}
+	if err := q.checkOf(); err != nil {
+		return Quantity{}, fmt.Errorf("count literal %q: %w", s, err)
+	}
+	if q.Lexical() != s {
+		return Quantity{}, fmt.Errorf("%q is not in canonical form (expected %q)", s, q.Lexical())
+	}
+	return q, nil
+}
+
+// checkOf checks whom a count counts: one line of text, no '|'.
+func (q Quantity) checkOf() error {
+	if strings.ContainsRune(q.Of, '|') {
+		return fmt.Errorf("whom it counts %q contains '|'", q.Of)
+	}
+	if q.Of != "" && strings.TrimSpace(q.Of) != q.Of {
+		return fmt.Errorf("whom it counts %q has leading or trailing spaces", q.Of)
+	}
+	return CheckText(q.Of)
+}
+
+// WithOf returns q counting of, checked (one line, no '|').
+func (q Quantity) WithOf(of string) (Quantity, error) {
+	q.Of = of
+	return q, q.checkOf()
+}
+
+// ExactCount is the quantity of a plain integer count n.
+func ExactCount(n int64) Quantity {
+	return Quantity{Amount: n, Lower: n, Upper: n}
+}
+
+// Compatible reports whether two counts of one predicate can both hold. Two
+// counts of the same people (same Of) must overlap; a part (Of set) and the
+// whole (no Of) disagree only when the part's fewest exceeds the whole's
+// most; two different parts never disagree.
+func (q Quantity) Compatible(r Quantity) bool {
+	switch {
+	case q.Of == r.Of:
+		return q.Overlaps(r)
+	case q.Of == "":
+		return r.Lower <= q.Upper
+	case r.Of == "":
+		return q.Lower <= r.Upper
+	}
+	return true
 }
 
 // Exact reports whether the words name one number ("137", "twelve", "a

@@ -84,7 +84,7 @@ func (t ValueType) String() string {
 	case String:
 		return "string"
 	case Count:
-		return "non-negative integer"
+		return "count (a whole number, or the words as written)"
 	case Float:
 		return "number"
 	case Date:
@@ -178,8 +178,9 @@ var predicates = []*Predicate{
 	{Name: "rivalOf", Irreflexive: true, Type: Entity, Domain: groupsAndOrgs, Range: groupsAndOrgs, Multi: true, Doc: "the group fights or opposes the object"},
 	{Name: "activeIn", Type: Entity, Domain: groupsAndOrgs, Range: places, Multi: true, Doc: "region of activity"},
 	{Name: "ideology", Type: String, Domain: groupsOnly, Multi: true, Doc: "ideology or movement"},
-	{Name: "strengthMin", Type: Count, Domain: groupsOnly, Doc: "estimated size, low end (fighters or members)"},
-	{Name: "strengthMax", Type: Count, Domain: groupsOnly, Doc: "estimated size, high end"},
+	{Name: "estimatedSize", Type: Count, Domain: groupsOnly, Doc: "estimated size (fighters or members), in the source's words (\"several thousand\")"},
+	{Name: "strengthMin", Type: Count, Domain: groupsOnly, Doc: "estimated size, low end, where a source gives a low and a high figure"},
+	{Name: "strengthMax", Type: Count, Domain: groupsOnly, Doc: "estimated size, high end, where a source gives a low and a high figure"},
 	{Name: "seizedPower", Type: Date, Domain: groupsOnly, Doc: "when the group took power in a country"},
 	{Name: "orgType", Type: String, Domain: []Kind{Organization}, Doc: "government, agency, ministry, news agency, think tank, ..."},
 	{Name: "partOfOrg", Acyclic: true, Type: Entity, Domain: []Kind{Organization}, Range: []Kind{Organization}, Doc: "the organisation belongs to the object (agency of a government)"},

@@ -66,10 +66,13 @@
 //     unknown.
 //   - A number that sources disagree on (casualty figures): Figures writes
 //     three attributes, declared together by FigureKeys: name, a JSON array
-//     of {"value":N,"sources":[ids]} sorted by value, equal values merged;
-//     name_min and name_max, the smallest and largest value as numbers, for
-//     filtering, sizing and sorting in Gephi or Cytoscape. For killed:
-//     killed = [{"value":133,"sources":["source-b"]},{"value":145,"sources":["source-a"]}],
+//     of the figures with their sources sorted by lower bound, equal figures
+//     merged ({"value":N,...} for an exact one, {"text":"at least 137",
+//     "lower":137,"upper":null,...} for one in words, with "of" for a part);
+//     name_min and name_max, true bounds as numbers, for filtering, sizing
+//     and sorting in Gephi or Cytoscape: the fewest any figure allows and
+//     the most any figure of everyone allows (missing when one is open).
+//     For killed: killed = [{"value":133,"sources":["source-b"]},{"value":145,"sources":["source-a"]}],
 //     killed_min = 133, killed_max = 145.
 //
 // # Time

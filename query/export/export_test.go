@@ -49,6 +49,31 @@ func TestFigures(t *testing.T) {
 		got[2].Name != "killed_max" || got[2].IntValue() != 137 {
 		t.Errorf("Figures = %q %v %v; want %s, killed_min 133, killed_max 137", got[0].StringValue(), got[1], got[2], want)
 	}
+	// Bounded figures: _min is the fewest any figure allows, _max the most
+	// any figure of everyone allows, missing when one is open.
+	bounded := func(figs ...export.Figure) (list string, lo int64, hi int64, hasHi bool) {
+		a := export.Figures("killed", figs...)
+		for _, x := range a[1:] {
+			if x.Name == "killed_max" {
+				hi, hasHi = x.IntValue(), true
+			}
+		}
+		return a[0].StringValue(), a[1].IntValue(), hi, hasHi
+	}
+	atLeast := export.Figure{Text: "at least 137", Lower: 137, Upper: 1<<31 - 1, Open: true, Sources: []string{"reuters"}}
+	civilians := export.Figure{Text: "as many as 170 civilians", Lower: 0, Upper: 170, Of: "civilians", Sources: []string{"nyt"}}
+	scores := export.Figure{Text: "scores", Lower: 40, Upper: 199, Sources: []string{"nyt"}}
+	list, lo, _, hasHi := bounded(atLeast, export.Figure{Value: 145, Sources: []string{"bbc"}})
+	if want := `[{"text":"at least 137","lower":137,"upper":null,"sources":["reuters"]},{"value":145,"sources":["bbc"]}]`; list != want || lo != 137 || hasHi {
+		t.Errorf("at least 137 and 145: %s, min %d, max present %v; want %s, 137, no max", list, lo, hasHi, want)
+	}
+	list, lo, hi, hasHi := bounded(civilians, scores, export.Figure{Value: 84, Sources: []string{"nyt"}})
+	if want := `[{"text":"as many as 170 civilians","lower":0,"upper":170,"of":"civilians","sources":["nyt"]},{"text":"scores","lower":40,"upper":199,"sources":["nyt"]},{"value":84,"sources":["nyt"]}]`; list != want || lo != 0 || !hasHi || hi != 199 {
+		t.Errorf("parts and wholes: %s, min %d, max %d (%v); want %s, 0, 199", list, lo, hi, hasHi, want)
+	}
+	if _, _, _, hasHi := bounded(civilians); hasHi {
+		t.Errorf("a part alone gave a killed_max; it bounds the whole from below only")
+	}
 	if got := export.Figures("killed"); got != nil {
 		t.Errorf("Figures() = %v; want nil (missing)", got)
 	}

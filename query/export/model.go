@@ -152,11 +152,33 @@ func List(name string, values ...string) Attr {
 	return Str(name, string(b))
 }
 
-// A Figure is one value of a multi-valued number, such as a casualty count
-// that sources disagree on, with the ids of the sources that assert it.
+// A Figure is one value of a number that sources may disagree on, such as a
+// casualty count, with the ids of the sources that assert it. A plain
+// figure is an exact Value of everyone the number counts. A figure that the
+// source's words bound rather than name ("at least 137", "as many as 170
+// civilians") has Text, the words as written, and Lower and Upper, the
+// bounds (Open: no upper bound), and Of, whom it counts ("civilians"; empty
+// for everyone); its Value is not used.
 type Figure struct {
 	Value   int64
 	Sources []string
+	Text    string
+	Lower   int64
+	Upper   int64
+	Open    bool
+	Of      string
+}
+
+// bounds returns the figure's fewest and most (hi is unused when open).
+func (f Figure) bounds() (lo, hi int64, open bool) {
+	if f.Text == "" {
+		return f.Value, f.Value, false
+	}
+	return f.Lower, f.Upper, f.Open
+}
+
+func (f Figure) same(g Figure) bool {
+	return f.Text == g.Text && f.Value == g.Value && f.Lower == g.Lower && f.Upper == g.Upper && f.Open == g.Open && f.Of == g.Of
 }
 
 // FigureKeys declares the three keys that Figures writes for name in d:
@@ -169,24 +191,39 @@ func FigureKeys(name string, d Domain, typ Type) []Key {
 	}
 }
 
-// Figures returns the attributes of a multi-valued number: name holds every
-// value with its sources as a JSON array of objects sorted by value,
-// [{"value":133,"sources":["source-b"]},{"value":137,"sources":["source-a"]}]
-// (equal values merged, sources sorted and de-duplicated), and name_min and
-// name_max hold the smallest and largest value. No figures gives no attributes
-// (missing).
+// Figures returns the attributes of a number that sources may disagree on.
+// name holds every figure with its sources as a JSON array of objects
+// sorted by lower bound: a plain figure is {"value":133,"sources":[...]},
+// a bounded one {"text":"at least 137","lower":137,"upper":null,"sources":[...]}
+// with "of" when it counts a part ("civilians"); equal figures are merged,
+// sources sorted and de-duplicated. name_min is the fewest any figure
+// allows; name_max the most any figure of everyone allows, missing when
+// one has no upper bound or none counts everyone (a part bounds the whole
+// from below only). No figures gives no attributes (missing).
 func Figures(name string, figs ...Figure) []Attr {
 	if len(figs) == 0 {
 		return nil
 	}
 	fs := slices.Clone(figs)
-	slices.SortFunc(fs, func(a, b Figure) int { return cmp.Compare(a.Value, b.Value) })
+	slices.SortStableFunc(fs, func(a, b Figure) int {
+		alo, ahi, aopen := a.bounds()
+		blo, bhi, bopen := b.bounds()
+		if aopen {
+			ahi = math.MaxInt64
+		}
+		if bopen {
+			bhi = math.MaxInt64
+		}
+		return cmp.Or(cmp.Compare(alo, blo), cmp.Compare(ahi, bhi), strings.Compare(a.Of, b.Of), strings.Compare(a.Text, b.Text))
+	})
 	var b []byte
 	b = append(b, '[')
+	lo, hi := int64(math.MaxInt64), int64(-1)
+	hiKnown := true
 	for i := 0; i < len(fs); {
 		j := i
 		var src []string
-		for ; j < len(fs) && fs[j].Value == fs[i].Value; j++ {
+		for ; j < len(fs) && fs[j].same(fs[i]); j++ {
 			for _, s := range fs[j].Sources {
 				if s = Clean(s); s != "" {
 					src = append(src, s)
@@ -198,8 +235,32 @@ func Figures(name string, figs ...Figure) []Attr {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"value":`...)
-		b = strconv.AppendInt(b, fs[i].Value, 10)
+		f := fs[i]
+		flo, fhi, open := f.bounds()
+		lo = min(lo, flo)
+		if f.Of == "" {
+			hiKnown = hiKnown && !open
+			hi = max(hi, fhi)
+		}
+		if f.Text == "" {
+			b = append(b, `{"value":`...)
+			b = strconv.AppendInt(b, f.Value, 10)
+		} else {
+			b = append(b, `{"text":`...)
+			b = appendJSON(b, f.Text)
+			b = append(b, `,"lower":`...)
+			b = strconv.AppendInt(b, flo, 10)
+			b = append(b, `,"upper":`...)
+			if open {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendInt(b, fhi, 10)
+			}
+			if f.Of != "" {
+				b = append(b, `,"of":`...)
+				b = appendJSON(b, f.Of)
+			}
+		}
 		b = append(b, `,"sources":[`...)
 		for k, s := range src {
 			if k > 0 {
@@ -211,11 +272,11 @@ func Figures(name string, figs ...Figure) []Attr {
 		i = j
 	}
 	b = append(b, ']')
-	return []Attr{
-		Str(name, string(b)),
-		Int64(name+"_min", fs[0].Value),
-		Int64(name+"_max", fs[len(fs)-1].Value),
+	attrs := []Attr{Str(name, string(b)), Int64(name+"_min", lo)}
+	if hiKnown && hi >= 0 {
+		attrs = append(attrs, Int64(name+"_max", hi))
 	}
+	return attrs
 }
 
 // appendJSON appends s as a JSON string without HTML escaping.
