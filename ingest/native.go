@@ -150,6 +150,7 @@ type factGroup struct {
 	line          int
 	field         string
 	preds         [][2]*yaml.Node // key, value
+	negated       bool            // negated: true, the source states the facts do not hold
 }
 
 func (d *decoder) entity(list string, idx int, n *yaml.Node) {
@@ -332,6 +333,12 @@ func (d *decoder) factGroup(rec *Record, where string, n *yaml.Node, source stri
 			}
 			g.quote = q
 		case "note":
+		case "negated":
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+				rec.Errs.Addf(d.file, v.Line, where+".negated", "is a %s (expected true or false)", nodeKind(v))
+				return nil
+			}
+			g.negated = v.Value == "true"
 		default:
 			g.preds = append(g.preds, [2]*yaml.Node{k, v})
 		}
@@ -374,6 +381,13 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 			rec.Errs.Addf(d.file, k.Line, field, "%s does not apply to a %s (expected on %s)", p.Name, kind, schema.JoinKinds(p.Domain, " or "))
 			continue
 		}
+		stored := p // the predicate of the quads: p, or its negation
+		if g.negated {
+			if stored = p.Negation(); stored == nil {
+				rec.Errs.Addf(d.file, k.Line, field, "%s in a negated group (expected a multi-valued relation, such as perpetratedBy or affiliateOf)", p.Name)
+				continue
+			}
+		}
 		values := []*yaml.Node{v}
 		if v.Kind == yaml.SequenceNode {
 			if !p.Multi {
@@ -396,14 +410,14 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 				rec.Errs.Add(d.file, val.Line, field, fmt.Errorf("%w: %s %s itself (expected another entity)", schema.ErrBadValue, id, p.Name))
 				continue
 			}
-			pred := quad.IRI(p.IRI())
+			pred := quad.IRI(stored.IRI())
 			rec.Quads = append(rec.Quads, quad.Make(subj, pred, obj, label))
 			if !p.Multi && kind == schema.Source {
 				rec.attrs = append(rec.attrs, attr{subj: id, pred: p, val: obj, line: val.Line, field: field})
 			}
 			switch {
 			case p.Type == schema.Entity:
-				rec.Refs = append(rec.Refs, Ref{ID: string(obj.(quad.IRI)), Line: val.Line, Field: field, Pred: p, subj: id})
+				rec.Refs = append(rec.Refs, Ref{ID: string(obj.(quad.IRI)), Line: val.Line, Field: field, Pred: stored, subj: id})
 			case p.Type == schema.Date && text != "":
 				rec.Quads = append(rec.Quads, quad.Make(subj, quad.IRI(p.IRI()+"Text"), quad.String(text), label))
 			case p.Name == schema.NamePred || p.Name == schema.AliasPred:

@@ -84,7 +84,8 @@ func (f *factScope) writes(q quad.Quad) bool {
 		return false
 	}
 	if o, ok := q.Object.(quad.IRI); ok {
-		if p := schema.LookupIRI(string(labelIRI(q.Predicate))); p != nil && p.Relation() {
+		// A relation, or a negation: its object must be written too.
+		if p := schema.LookupIRI(string(labelIRI(q.Predicate))); p != nil && p.Type == schema.Entity {
 			return f.kept(string(o))
 		}
 	}
@@ -384,7 +385,9 @@ func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, 
 					fr.field("quote", qt)
 				}
 				more := groups[l].write(&fr)
-				facts = append(facts, fr.bytes())
+				if fr.hasFacts() { // not when the label states negations only
+					facts = append(facts, fr.bytes())
+				}
 				facts = append(facts, more...)
 			}
 		}
@@ -402,21 +405,25 @@ func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, 
 // write adds the group's predicates to r. A single-valued predicate with
 // several values under one label (possible in a store, not in one fact
 // group) puts the others into extra fact groups with the same source and
-// quote, returned as JSON objects.
+// quote, returned as JSON objects; negations go into one more, with
+// negated: true.
 func (g *group) write(r *record) [][]byte {
 	var extra []*record
+	more := func() *record {
+		var x record
+		for _, kv := range r.kv {
+			if kv.k == "source" || kv.k == "quote" {
+				x.kv = append(x.kv, kv)
+			}
+		}
+		if len(x.kv) == 0 || x.kv[0].k != "source" {
+			x.kv = append([]kvPair{{"source", jsonString(schema.SourceOf(g.label))}}, x.kv...)
+		}
+		return &x
+	}
 	ext := func(k int) *record {
 		for len(extra) < k {
-			var x record
-			for _, kv := range r.kv {
-				if kv.k == "source" || kv.k == "quote" {
-					x.kv = append(x.kv, kv)
-				}
-			}
-			if len(x.kv) == 0 || x.kv[0].k != "source" {
-				x.kv = append([]kvPair{{"source", jsonString(schema.SourceOf(g.label))}}, x.kv...)
-			}
-			extra = append(extra, &x)
+			extra = append(extra, more())
 		}
 		return extra[k-1]
 	}
@@ -462,6 +469,25 @@ func (g *group) write(r *record) [][]byte {
 			}
 		}
 	}
+	var neg *record
+	for _, p := range schema.Predicates() {
+		n := p.Negation()
+		if n == nil || len(g.values[n.Name]) == 0 {
+			continue
+		}
+		if neg == nil {
+			neg = more()
+			neg.value("negated", true)
+		}
+		if vs := g.values[n.Name]; len(vs) == 1 {
+			neg.value(p.Name, vs[0])
+		} else {
+			neg.value(p.Name, vs)
+		}
+	}
+	if neg != nil {
+		extra = append(extra, neg)
+	}
 	out := make([][]byte, len(extra))
 	for i, x := range extra {
 		out[i] = x.bytes()
@@ -482,6 +508,16 @@ func (r *record) value(k string, v any) {
 		b = []byte("null")
 	}
 	r.kv = append(r.kv, kvPair{k, string(b)})
+}
+
+// hasFacts reports whether r has a field besides source and quote.
+func (r *record) hasFacts() bool {
+	for _, kv := range r.kv {
+		if kv.k != "source" && kv.k != "quote" {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *record) bytes() []byte {

@@ -23,6 +23,8 @@ var (
 	IsContested = isContested
 	Conflict    = conflict
 	IsNode      = isNode
+
+	AttributionDisputed = attributionDisputed
 )
 
 type SourcedName = sourcedName

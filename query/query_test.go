@@ -114,8 +114,8 @@ func TestContestedAndStats(t *testing.T) {
 	found := map[string]bool{}
 	for _, d := range dis {
 		found[d.Subject+" "+d.Predicate] = true
-		if len(d.Values) < 2 {
-			t.Errorf("%s %s: %d values", d.Subject, d.Predicate, len(d.Values))
+		if d.Kind == query.KindValue && len(d.Values) < 2 || d.Kind != query.KindValue && len(d.Sides) < 2 {
+			t.Errorf("%s %s %s: %d values, %d sides", d.Kind, d.Subject, d.Predicate, len(d.Values), len(d.Sides))
 		}
 	}
 	for _, want := range []string{"group:taliban seizedPower", "group:isis-k founded", "attack:2024-03-22-crocus-city-hall wounded"} {
@@ -191,7 +191,7 @@ func TestDatasetCounts(t *testing.T) {
 	for _, line := range []string{
 		fmt.Sprintf("Facts                  %d  (%d relations)", st.Facts, st.Relations),
 		fmt.Sprintf("Evidence quotes        %d", st.Quotes),
-		fmt.Sprintf("Contested facts        %d", st.Contested),
+		fmt.Sprintf("Contested points       %d", st.Contested),
 		fmt.Sprintf("Quads                  %d", st.Quads),
 	} {
 		if !strings.Contains(doc, line) {

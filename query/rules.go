@@ -10,8 +10,8 @@ import (
 )
 
 // The rules that every answer applies live here, once: which sources are
-// known, the belief policy, the time window, the display name and
-// contested values. Scope.compile (scope.go) applies the first three.
+// known, the belief policy, the time window, the display name, contested
+// values and disputed attributions. Scope.compile (scope.go) applies the first three.
 
 // preferKind reports whether kind k replaces old (none: "") as an entity's
 // kind. Ingest refuses a second kind for an entity; in a store loaded
@@ -222,6 +222,36 @@ func conflict(vs []Value) bool {
 				}
 			}
 			if a != b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// attributionDisputed reports whether what the sources say about who
+// carried out one attack cannot all hold. named are the distinct actors
+// named responsible (claims of responsibility, attributions, the attack's
+// perpetratedBy), cleared those cleared (denials, a negated perpetratedBy);
+// within(a, b) reports whether a is b or an affiliate of b through
+// affiliateOf at any depth, together(a, b) whether one statement names both.
+// Two named actors agree when one is within the other ("ISIS-K" and "the
+// Islamic State" are one account told with more and less precision) or
+// when one statement names both (they acted together: "U.S., Iraqi, and
+// Kurdish forces"); otherwise they disagree ("ISIS-K" and "Ukraine", or
+// two affiliates of one parent). A cleared actor disputes a named actor
+// within it: clearing Ukraine disputes naming Ukraine, clearing the Islamic
+// State disputes naming ISIS-K; clearing ISIS-K leaves "the Islamic State"
+// named (another of its branches may have done it).
+func attributionDisputed(named, cleared []string, within, together func(a, b string) bool) bool {
+	for i, a := range named {
+		for _, b := range named[i+1:] {
+			if !within(a, b) && !within(b, a) && !together(a, b) {
+				return true
+			}
+		}
+		for _, c := range cleared {
+			if within(a, c) {
 				return true
 			}
 		}

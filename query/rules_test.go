@@ -224,6 +224,32 @@ const rulesStore = `<source:loud> <rdf:type> <tg:Source> <source:loud> .
 // TestReadModelsAgree checks that the view, show and the export apply the
 // same rules to one store: the same display name (by distinct sources),
 // the same known sources, and no Source among the view's nodes.
+// TestAttributionDisputed pins the attribution rule: ISIS-K (an affiliate
+// of the Islamic State) and the Islamic State agree, ISIS-K and Ukraine do
+// not unless one statement names both; a denial disputes naming the
+// denied actor or an affiliate of it.
+func TestAttributionDisputed(t *testing.T) {
+	within := func(a, b string) bool { return a == b || a == "isis-k" && b == "is" }
+	together := func(a, b string) bool { return a == "isis-k" && b == "ally" || a == "ally" && b == "isis-k" }
+	for _, c := range []struct {
+		named, cleared []string
+		want           bool
+	}{
+		{[]string{"is", "isis-k"}, nil, false},
+		{[]string{"isis-k", "ukraine"}, nil, true},
+		{[]string{"ally", "isis-k"}, nil, false},
+		{[]string{"ukraine"}, []string{"ukraine"}, true},
+		{[]string{"isis-k"}, []string{"is"}, true},
+		{[]string{"is"}, []string{"isis-k"}, false},
+		{[]string{"isis-k"}, []string{"ukraine"}, false},
+		{nil, []string{"ukraine"}, false},
+	} {
+		if got := query.AttributionDisputed(c.named, c.cleared, within, together); got != c.want {
+			t.Errorf("AttributionDisputed(%v, %v) = %v; want %v", c.named, c.cleared, got, c.want)
+		}
+	}
+}
+
 func TestReadModelsAgree(t *testing.T) {
 	s, err := graph.Open(t.Context(), graph.Options{Path: filepath.Join(t.TempDir(), "db")}, nil)
 	if err != nil {

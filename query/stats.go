@@ -19,7 +19,7 @@ type Stats struct {
 	Relations int            `json:"relations"` // facts that link two entities
 	Sources   int            `json:"sources"`   // distinct sources that state facts
 	Quotes    int            `json:"quotes"`    // distinct evidence quotes
-	Contested int            `json:"contested"` // subject and single-valued predicate pairs on which sources disagree
+	Contested int            `json:"contested"` // contested points of every kind (Contested lists them)
 	BySource  []SourceCount  `json:"by_source"` // facts per source, most first
 }
 
@@ -34,15 +34,27 @@ type SourceCount struct {
 // it checks.
 const ContestedScope = "checked: single-valued facts (a date, a count, a name, a kind of fact a source states once) " +
 	"whose values cannot all hold, dates when their intervals do not overlap; " +
-	"not checked: who carried out an attack (claims of responsibility, attributions, denials), " +
-	"multi-valued relations, reported speech, figures given only in prose, and a source's factual errors"
+	"who carried out an attack, across its claims of responsibility, attributions and denials and its perpetratedBy facts " +
+	"(actors on one affiliateOf chain, or named together in one statement, agree; a denial disputes naming the actor or an affiliate of it); " +
+	"multi-valued relations that one statement states and another negates; " +
+	"not checked: multi-valued relations that no statement negates (other targets, members, affiliations), " +
+	"reported speech, figures given only in prose, and a source's factual errors"
 
-// A Disagreement is one subject and single-valued predicate with several values.
+// A Disagreement is one contested point. Kind says which (KindValue,
+// KindAttribution, KindRelation): a subject and single-valued predicate
+// with values that cannot all hold (Values); an attack whose sources
+// disagree on who carried it out (Sides, one per actor, stance and claim);
+// or a subject, relation and object that one statement states and another
+// negates (Sides: the stating and the negating statements).
 type Disagreement struct {
-	Subject   string      `json:"subject"`
-	Name      string      `json:"name"`
-	Predicate string      `json:"predicate"`
-	Values    []Statement `json:"values"`
+	Kind       string      `json:"kind"`
+	Subject    string      `json:"subject"`
+	Name       string      `json:"name"`
+	Predicate  string      `json:"predicate,omitempty"`   // value and relation points
+	Object     string      `json:"object,omitempty"`      // relation points: the object
+	ObjectName string      `json:"object_name,omitempty"` // its display name
+	Values     []Statement `json:"values,omitempty"`      // value points: two or more
+	Sides      []Side      `json:"sides,omitempty"`       // attribution and relation points
 }
 
 // A Statement is one value with the sources that give it.
@@ -61,6 +73,9 @@ type scan struct {
 	bySource  map[string]int
 	quotes    int
 	single    map[[2]string]map[string][]quad.Quad // subject, predicate -> object key -> quads
+	claims    claimScan                            // for the points across claims
+	attrib    []attribution                        // disputed attacks
+	rels      []negation                           // relations stated and negated
 }
 
 func scanAll(ctx context.Context, qs Store) (*scan, error) {
@@ -89,6 +104,9 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 			s.relations++
 		}
 		s.bySource[schema.SourceOf(string(labelIRI(q.Label)))]++
+		if pred != nil {
+			s.claims.add(q, pred)
+		}
 		if pred != nil && !pred.Multi { // candidates for isContested
 			k := [2]string{string(labelIRI(q.Subject)), pred.Name}
 			m := s.single[k]
@@ -100,11 +118,15 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.attrib, s.rels, err = s.claims.across(ctx, qs, s.kinds)
 	return s, err
 }
 
-// Stats counts entities by kind, facts, sources and contested facts. It
-// reads every quad once.
+// Stats counts entities by kind, facts, sources and contested points. It
+// reads every quad once (and, for a negated relation, its subject's).
 func (r *Reader) Stats(ctx context.Context) (*Stats, error) {
 	qs := r.store
 	s, err := scanAll(ctx, qs)
@@ -150,12 +172,13 @@ func (s *scan) stats() *Stats {
 			st.Contested++
 		}
 	}
+	st.Contested += len(s.attrib) + len(s.rels)
 	return st
 }
 
-// Contested lists every subject and single-valued predicate on which the
-// sources disagree, each value with its sources and evidence, ordered by
-// subject and predicate.
+// Contested lists every contested point that ContestedScope checks, each
+// value or side with its sources and evidence, ordered by subject, then
+// predicate (an attribution's is empty), object and kind.
 func (r *Reader) Contested(ctx context.Context) ([]Disagreement, error) {
 	qs := r.store
 	s, err := scanAll(ctx, qs)
@@ -176,7 +199,7 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 		if err != nil {
 			return nil, err
 		}
-		d := Disagreement{Subject: k[0], Name: name, Predicate: k[1]}
+		d := Disagreement{Kind: KindValue, Subject: k[0], Name: name, Predicate: k[1]}
 		for _, qsv := range m {
 			st := Statement{Value: valueOf(qsv[0].Object)}
 			if st.Value.Type == "entity" {
@@ -197,11 +220,23 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 		sort.Slice(d.Values, func(i, j int) bool { return lessValue(d.Values[i].Value, d.Values[j].Value) })
 		out = append(out, d)
 	}
+	more, err := s.renderAcross(ctx, qs, ev)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Subject != out[j].Subject {
-			return out[i].Subject < out[j].Subject
+		a, b := out[i], out[j]
+		if a.Subject != b.Subject {
+			return a.Subject < b.Subject
 		}
-		return out[i].Predicate < out[j].Predicate
+		if a.Predicate != b.Predicate {
+			return a.Predicate < b.Predicate
+		}
+		if a.Object != b.Object {
+			return a.Object < b.Object
+		}
+		return a.Kind < b.Kind
 	})
 	return out, nil
 }

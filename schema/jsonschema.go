@@ -52,6 +52,8 @@ func JSONSchema() []byte {
 			"source": id,
 			"quote":  quote,
 			"note":   map[string]any{"type": "string"},
+			"negated": map[string]any{"type": "boolean",
+				"description": "true: the source states that every fact of the group does not hold (multi-valued relations only)"},
 		}),
 	}
 	entity := map[string]any{

@@ -150,6 +150,27 @@ func TestVocabulary(t *testing.T) {
 
 // TestDocsInStep keeps the published JSON Schema and the vocabulary table in
 // docs/format.md equal to what the code generates.
+// TestNegations: every multi-valued relation, and nothing else, has a
+// negation; LookupIRI finds it, Lookup (the native format's keys) does
+// not, and it is no Relation.
+func TestNegations(t *testing.T) {
+	for _, p := range Predicates() {
+		n := p.Negation()
+		if want := p.Multi && p.Type == Entity && !p.Derived; (n != nil) != want {
+			t.Errorf("%s: negation %v; want one: %v", p.Name, n, want)
+		}
+		if n == nil {
+			continue
+		}
+		if n.IRI() != "tg:not/"+p.Name || LookupIRI(n.IRI()) != n || Lookup(n.Name) != nil || n.Relation() || n.Negates != p || n.Negation() != nil {
+			t.Errorf("%s: negation %+v", p.Name, n)
+		}
+	}
+	if LookupIRI("tg:not/killed") != nil || LookupIRI("tg:not/not/perpetratedBy") != nil {
+		t.Error("a single-valued predicate or a negation has a negation")
+	}
+}
+
 func TestDocsInStep(t *testing.T) {
 	const schemaFile = "../docs/format.schema.json"
 	got := JSONSchema()

@@ -122,13 +122,27 @@ type Predicate struct {
 	// Acyclic relations are irreflexive and never close a cycle (a place is
 	// never part of itself through a chain of places).
 	Acyclic bool
+	// Negates is set on a negation ("not/perpetratedBy"): the multi-valued
+	// relation that a source states does not hold. A negation links two
+	// entities but is no relation: nothing reads it as the fact it denies.
+	Negates *Predicate
 }
 
 // IRI returns the predicate's IRI ("tg:perpetratedBy").
 func (p *Predicate) IRI() string { return "tg:" + p.Name }
 
-// Relation reports whether the predicate links two entities.
-func (p *Predicate) Relation() bool { return p.Type == Entity }
+// Relation reports whether the predicate states that two entities are
+// linked: an entity-valued predicate that is not a negation.
+func (p *Predicate) Relation() bool { return p.Type == Entity && p.Negates == nil }
+
+// NotPrefix begins the name of a negation: "not/perpetratedBy" is a
+// source's statement that the attack was not carried out by the object.
+const NotPrefix = "not/"
+
+// Negation returns the predicate that states p does not hold ("tg:not/" +
+// p's name), or nil when p cannot be negated: only multi-valued relations
+// can (a single-valued one is contested by a second value instead).
+func (p *Predicate) Negation() *Predicate { return negations[p.Name] }
 
 // Allows reports whether a subject of kind k may carry the predicate.
 func (p *Predicate) Allows(k Kind) bool { return len(p.Domain) == 0 || slices.Contains(p.Domain, k) }
@@ -242,6 +256,11 @@ var predicates = []*Predicate{
 
 var byName = map[string]*Predicate{}
 
+// negations holds the negation of each multi-valued relation, by the
+// relation's name. They are not in Predicates() (nor the native format's
+// keys: a fact group says negated: true); LookupIRI finds them.
+var negations = map[string]*Predicate{}
+
 func init() {
 	var derived []*Predicate
 	for _, p := range predicates {
@@ -258,16 +277,27 @@ func init() {
 		}
 		byName[p.Name] = p
 	}
+	for _, p := range predicates {
+		if p.Multi && p.Relation() && !p.Derived {
+			negations[p.Name] = &Predicate{Name: NotPrefix + p.Name, Type: Entity, Domain: p.Domain, Range: p.Range, Multi: true, Irreflexive: p.NoSelf(), Negates: p,
+				Doc: "a source states that this does not hold: " + p.Doc}
+		}
+	}
 }
 
-// Lookup returns the predicate with the short name, or nil.
+// Lookup returns the predicate with the short name of the native format
+// ("killed"), or nil; negations have none (a fact group says negated: true).
 func Lookup(name string) *Predicate { return byName[name] }
 
-// LookupIRI returns the predicate whose IRI is iri ("tg:killed"), or nil.
+// LookupIRI returns the predicate whose IRI is iri ("tg:killed"), a
+// negation among them ("tg:not/perpetratedBy"), or nil.
 func LookupIRI(iri string) *Predicate {
 	name, ok := strings.CutPrefix(iri, "tg:")
 	if !ok {
 		return nil
+	}
+	if base, ok := strings.CutPrefix(name, NotPrefix); ok {
+		return negations[base]
 	}
 	return byName[name]
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
 )
 
 // reader returns the Reader of the store, its view kept in the store's
@@ -266,9 +267,11 @@ func newTimelineCmd(a *app) *cobra.Command {
 func newContestedCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "contested",
-		Short: "Single-valued facts on which sources disagree, values side by side with their sources",
-		Long: `List the single-valued facts on which sources give values that cannot all hold (dates
-when their intervals do not overlap), each value with its sources and quotes. The list is complete
+		Short: "Points on which sources disagree: values, who carried out an attack, relations stated and negated",
+		Long: `List the points on which sources disagree, each value or side with its sources and quotes:
+single-valued facts whose values cannot all hold (dates when their intervals do not overlap), attacks
+whose sources disagree on who carried them out (claims of responsibility, attributions, denials and
+perpetratedBy), and relations that one statement states and another negates. The list is complete
 only for what it checks: ` + query.ContestedScope + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -281,12 +284,21 @@ only for what it checks: ` + query.ContestedScope + `.`,
 				for _, d := range dis {
 					for _, val := range d.Values {
 						for _, e := range val.Evidence {
-							rows = append(rows, []string{d.Subject, d.Name, d.Predicate, val.Value.String(), e.Source, e.Quote})
+							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote})
+						}
+					}
+					for _, sd := range d.Sides {
+						value := sd.Actor
+						if d.Kind == query.KindRelation {
+							value = d.Object
+						}
+						for _, e := range sd.Evidence {
+							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote})
 						}
 					}
 				}
-				return a.emit(dis, []string{"subject", "name", "predicate", "value", "source", "quote"}, rows, func() error {
-					a.printf("%d disagreements (%s)\n\n", len(dis), query.ContestedScope)
+				return a.emit(dis, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote"}, rows, func() error {
+					a.printf("%d contested points (%s)\n\n", len(dis), query.ContestedScope)
 					a.printContested(dis)
 					return nil
 				})
@@ -295,15 +307,53 @@ only for what it checks: ` + query.ContestedScope + `.`,
 	}
 }
 
+// stanceWords says a side's stance in words.
+var stanceWords = map[string]string{
+	query.StanceResponsibility: "claims responsibility",
+	query.StanceAttribution:    "attributes",
+	query.StanceDenial:         "denies",
+	query.StanceUnstated:       "names (claim type not stated)",
+	query.StancePerpetrator:    "states as perpetrator",
+	query.StanceNotPerpetrator: "states as not the perpetrator",
+	query.StanceStates:         "states",
+	query.StanceNegates:        "negates",
+}
+
 func (a *app) printContested(dis []query.Disagreement) {
+	esc := schema.Escape // text from the store may hold control characters
 	for _, d := range dis {
-		a.printf("%s (%s) %s:\n", d.Name, d.Subject, d.Predicate)
-		for _, val := range d.Values {
-			s := val.Value.String()
-			if val.ValueName != "" {
-				s = val.ValueName
+		switch d.Kind {
+		case query.KindAttribution:
+			a.printf("%s (%s), who carried it out:\n", esc(d.Name), esc(d.Subject))
+			for _, sd := range d.Sides {
+				how := stanceWords[sd.Stance]
+				if sd.Claim != "" {
+					var by []string
+					for _, c := range sd.Claimants {
+						by = append(by, c.Name)
+					}
+					if len(by) > 0 {
+						how += " (" + sd.Claim + ", by " + strings.Join(by, ", ") + ")"
+					} else {
+						how += " (" + sd.Claim + ")"
+					}
+				}
+				a.printf("  %-24s %s: %s\n", esc(sd.ActorName), esc(how), sourceList(sd.Evidence))
 			}
-			a.printf("  %-24s %s\n", s, sourceList(val.Evidence))
+		case query.KindRelation:
+			a.printf("%s (%s) %s %s (%s):\n", esc(d.Name), esc(d.Subject), esc(d.Predicate), esc(d.ObjectName), esc(d.Object))
+			for _, sd := range d.Sides {
+				a.printf("  %-24s %s\n", stanceWords[sd.Stance], sourceList(sd.Evidence))
+			}
+		default:
+			a.printf("%s (%s) %s:\n", esc(d.Name), esc(d.Subject), esc(d.Predicate))
+			for _, val := range d.Values {
+				s := val.Value.String()
+				if val.ValueName != "" {
+					s = val.ValueName
+				}
+				a.printf("  %-24s %s\n", esc(s), sourceList(val.Evidence))
+			}
 		}
 	}
 }

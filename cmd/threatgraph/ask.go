@@ -17,7 +17,7 @@ import (
 func newStatsCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stats",
-		Short: "Count entities by kind, facts, sources, quotes and contested facts",
+		Short: "Count entities by kind, facts, sources, quotes and contested points",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
@@ -47,7 +47,7 @@ func (a *app) printStats(st *query.Stats) {
 	fmt.Fprintf(tw, "Facts\t%d\t(%d relations)\n", st.Facts, st.Relations)
 	fmt.Fprintf(tw, "Sources stating facts\t%d\n", st.Sources)
 	fmt.Fprintf(tw, "Evidence quotes\t%d\n", st.Quotes)
-	fmt.Fprintf(tw, "Contested facts\t%d\t(subject and single-valued predicate with values that differ)\n", st.Contested)
+	fmt.Fprintf(tw, "Contested points\t%d\t(values that cannot all hold, disputed attributions, relations stated and negated: threatgraph contested)\n", st.Contested)
 	fmt.Fprintf(tw, "Quads\t%d\n", st.Quads)
 	_ = tw.Flush()
 }

@@ -25,7 +25,7 @@ func TestDemoTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Loaded the built-in dataset", "Entities by kind:", "Group", "Contested facts", "BY PAGERANK", "Islamic State Khorasan Province (", "Warnings that preceded the Crocus City Hall attack", "certain   15 days", "certain   12-21 days", "Contested casualty figures", "wounded:"} {
+	for _, want := range []string{"Loaded the built-in dataset", "Entities by kind:", "Group", "Contested points", "BY PAGERANK", "Islamic State Khorasan Province (", "Warnings that preceded the Crocus City Hall attack", "certain   15 days", "certain   12-21 days", "Contested casualty figures", "wounded:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
