@@ -196,6 +196,7 @@ var predicates = []*Predicate{
 	{Name: "strengthMin", Type: Count, Domain: groupsOnly, Doc: "estimated size, low end, where a source gives a low and a high figure"},
 	{Name: "strengthMax", Type: Count, Domain: groupsOnly, Doc: "estimated size, high end, where a source gives a low and a high figure"},
 	{Name: "seizedPower", Type: Date, Domain: groupsOnly, Doc: "when the group took power in a country"},
+	{Name: "lostTerritory", Type: Date, Domain: groupsOnly, Doc: "when the group lost the last territory it held"},
 	{Name: "orgType", Type: String, Domain: []Kind{Organization}, Doc: "government, agency, ministry, news agency, think tank, ..."},
 	{Name: "partOfOrg", Acyclic: true, Type: Entity, Domain: []Kind{Organization}, Range: []Kind{Organization}, Doc: "the organisation belongs to the object (agency of a government)"},
 	{Name: "country", Type: Entity, Domain: groupsAndOrgs, Range: places, Doc: "country the organisation belongs to"},
@@ -227,6 +228,7 @@ var predicates = []*Predicate{
 	{Name: "arrests", Type: Count, Domain: attackOrPlot, Doc: "people arrested in connection with it"},
 	{Name: "arrestedBy", Type: Entity, Domain: attackOrPlot, Range: groupsAndOrgs, Multi: true, Doc: "who made the arrests"},
 	{Name: "suspectNationality", Type: Entity, Domain: attackOrPlot, Range: places, Multi: true, Doc: "nationality of suspects, where individuals are not named"},
+	{Name: "attackersOrigin", Type: Enum, Domain: attackOrPlot, Enum: []string{"sent-in", "residents"}, Doc: "whether the attackers were sent in for the attack or lived in the country they struck"},
 	{Name: "partOfAttack", Acyclic: true, Type: Entity, Domain: attackOrPlot, Range: attackOrPlot, Doc: "the attack was part of a larger operation"},
 
 	// Warnings and threat assessments.
