@@ -100,8 +100,8 @@ func TestShowMarksDisagreement(t *testing.T) {
 			t.Errorf("wounded figures = %v; want %q from %s among them", wounded, fig, src)
 		}
 	}
-	if len(card.Contested) != 1 || card.Contested[0] != "wounded" {
-		t.Errorf("Contested = %v; want [wounded]", card.Contested)
+	if !slices.Equal(card.Contested, []string{"attackersOrigin", "wounded"}) {
+		t.Errorf("Contested = %v; want [attackersOrigin wounded]", card.Contested)
 	}
 }
 
