@@ -258,7 +258,9 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 				idset[d.ID] = true
 			}
 			for _, ref := range r.Refs {
-				idset[ref.ID] = true
+				if !ref.stmt {
+					idset[ref.ID] = true
+				}
 			}
 		}
 	}
@@ -271,6 +273,10 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 		return fmt.Errorf("looking up existing entities: %w", err)
 	}
 	if err := consistent(ctx, t, files, declares, stored); err != nil {
+		return err
+	}
+	storedStmts, err := storedStatements(ctx, t, files)
+	if err != nil {
 		return err
 	}
 	type def struct {
@@ -301,10 +307,24 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 				}
 			}
 		}
+		stmts := loadStatements(files, declares)
 		// checkRefs reports each problem of a record's references once.
 		checkRefs := func(r *Record) (added bool) {
 			for i, ref := range r.Refs {
 				if reported[r][i] {
+					continue
+				}
+				if ref.stmt {
+					if stmts[ref.ID] || storedStmts[ref.ID] {
+						continue
+					}
+					src := schema.SourceOf(ref.ID)
+					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%w: %s is in neither these files nor the store: no fact group of %s has this quote (expected the exact quote of a fact group of %s, as loaded)", schema.ErrNoStatement, ref.ID, src, src))
+					if reported[r] == nil {
+						reported[r] = map[int]bool{}
+					}
+					reported[r][i] = true
+					added = true
 					continue
 				}
 				k, ok := defs[ref.ID].kind, false
@@ -360,6 +380,61 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 			return nil
 		}
 	}
+}
+
+// loadStatements returns the statements that the records which declare
+// define: the subjects of their tg:quote quads.
+func loadStatements(files []*File, declares func(*File, *Record) bool) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range files {
+		for _, r := range f.Records {
+			if !declares(f, r) {
+				continue
+			}
+			for _, q := range r.Quads {
+				if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
+					if s, ok := q.Subject.(quad.IRI); ok {
+						out[string(s)] = true
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// storedStatements returns which of the statements that the input refers
+// to (judged statements, evidence) the store holds: those with a tg:quote.
+// A Target that is no EdgeReader holds none that Load can see.
+func storedStatements(ctx context.Context, t Target, files []*File) (map[string]bool, error) {
+	out := map[string]bool{}
+	er, ok := t.(EdgeReader)
+	if !ok {
+		return out, nil
+	}
+	for _, f := range files {
+		for _, r := range f.Records {
+			for _, ref := range r.Refs {
+				if !ref.stmt {
+					continue
+				}
+				if _, done := out[ref.ID]; done {
+					continue
+				}
+				out[ref.ID] = false
+				err := er.Out(ctx, quad.IRI(ref.ID), func(q quad.Quad) error {
+					if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
+						out[ref.ID] = true
+					}
+					return nil
+				})
+				if err != nil {
+					return nil, fmt.Errorf("looking up statement %s in the store: %w", ref.ID, err)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func writeRejects(w io.Writer, files []*File) error {

@@ -62,6 +62,9 @@ type Ref struct {
 	// (N-Quads, where kinds are known only after reading every file).
 	subj   string
 	domain bool
+	// stmt: ID is a statement label (a judged statement, a judgement's
+	// evidence) that must be in the load or in the store.
+	stmt bool
 }
 
 // Value types of literals that threatgraph writes.
@@ -80,7 +83,7 @@ func (d *decoder) decode(root *yaml.Node) {
 		d.fileErr.Addf(d.file, root.Line, "", "top level is a %s (expected a mapping with sources and entities)", nodeKind(root))
 		return
 	}
-	var sources, entities *yaml.Node
+	var sources, entities, judgements *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
@@ -98,12 +101,14 @@ func (d *decoder) decode(root *yaml.Node) {
 			sources = v
 		case "entities":
 			entities = v
+		case "judgements":
+			judgements = v
 		default:
-			d.fileErr.Addf(d.file, k.Line, k.Value, "unknown top-level field (expected format, source, sources or entities)")
+			d.fileErr.Addf(d.file, k.Line, k.Value, "unknown top-level field (expected format, source, sources, entities or judgements)")
 		}
 	}
-	if sources == nil && entities == nil {
-		d.fileErr.Addf(d.file, root.Line, "", "no sources and no entities (expected at least one of them)")
+	if sources == nil && entities == nil && judgements == nil {
+		d.fileErr.Addf(d.file, root.Line, "", "no sources, entities or judgements (expected at least one of them)")
 	}
 	for _, list := range []struct {
 		name string
@@ -118,6 +123,15 @@ func (d *decoder) decode(root *yaml.Node) {
 		}
 		for i, item := range list.node.Content {
 			d.entity(list.name, i, item)
+		}
+	}
+	if judgements != nil {
+		if judgements.Kind != yaml.SequenceNode {
+			d.fileErr.Addf(d.file, judgements.Line, "judgements", "is a %s (expected a list)", nodeKind(judgements))
+			return
+		}
+		for i, item := range judgements.Content {
+			d.judgement(i, item)
 		}
 	}
 }
@@ -151,6 +165,7 @@ type factGroup struct {
 	field         string
 	preds         [][2]*yaml.Node // key, value
 	negated       bool            // negated: true, the source states the facts do not hold
+	according     *yaml.Node      // whom the source attributes the statement to, if anyone
 }
 
 func (d *decoder) entity(list string, idx int, n *yaml.Node) {
@@ -207,6 +222,12 @@ func (d *decoder) entity(list string, idx int, n *yaml.Node) {
 				continue
 			}
 			top.quote = q
+		case "according":
+			if list == "sources" {
+				rec.Errs.Addf(d.file, k.Line, field, "a source's attributes are its own statements (expected according: on the fact groups of an entity)")
+				continue
+			}
+			top.according = v
 		case "facts":
 			if list == "sources" {
 				rec.Errs.Addf(d.file, k.Line, field, "a source cannot carry facts groups (its attributes are its own statements)")
@@ -332,6 +353,8 @@ func (d *decoder) factGroup(rec *Record, where string, n *yaml.Node, source stri
 				return nil
 			}
 			g.quote = q
+		case "according":
+			g.according = v
 		case "note":
 		case "negated":
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
@@ -368,6 +391,9 @@ func (d *decoder) emit(rec *Record, id string, kind schema.Kind, g *factGroup) {
 		rec.Quads = append(rec.Quads,
 			quad.Make(label, quad.IRI(schema.StatedInIRI), src, src),
 			quad.Make(label, quad.IRI(schema.QuoteIRI), quad.String(g.quote), src))
+	}
+	if g.according != nil {
+		d.according(rec, kind, g, label)
 	}
 	for _, kv := range g.preds {
 		k, v := kv[0], kv[1]

@@ -99,6 +99,7 @@ func parseNQuads(f *File, data []byte) {
 		f.FileErrs.Add(f.Name, 0, "", errors.New("no statements (expected N-Quads lines)"))
 	}
 	checkDerived(f)
+	checkJudgements(f)
 }
 
 // checkDerived refuses, in an N-Quads file, what threatgraph derives itself
@@ -146,6 +147,15 @@ func checkDerived(f *File) {
 				r.Errs.Addf(r.File, r.Line, "predicate", "tg:key %q is not the key of a name or alias of %s in this file (keys are derived by threatgraph from tg:name and tg:alias: state the name instead)", text, string(subj))
 				continue
 			}
+		case schema.AccordingToIRI:
+			if !quoted[string(subj)] {
+				r.Errs.Addf(r.File, r.Line, "subject", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(subj), subj, schema.SourceOf(string(subj)))
+				continue
+			}
+			if string(label) != schema.SourceOf(string(subj)) {
+				r.Errs.Addf(r.File, r.Line, "label", "%s is labelled %s, but the statement is of %s (expected <%s>: reported speech is stated by the statement's source)", string(subj), string(label), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
+				continue
+			}
 		case schema.StatedInIRI:
 			if obj, _ := q.Object.(quad.IRI); string(obj) != schema.SourceOf(string(subj)) {
 				r.Errs.Addf(r.File, r.Line, "object", "%s is stated in %s, but its id names %s (expected <%s>)", string(subj), schema.Escape(fmt.Sprint(q.Object)), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
@@ -179,6 +189,10 @@ func checkQuad(rec *Record, q quad.Quad) {
 	}
 	rec.Refs = append(rec.Refs, Ref{ID: src, Line: rec.Line, Field: "label"})
 	subj, _ := q.Subject.(quad.IRI)
+	if string(pred) == schema.AccordingToIRI || schema.IsJudgementIRI(string(pred)) {
+		checkStatementQuad(rec, q, string(pred), subj)
+		return
+	}
 	if string(pred) == schema.TypeIRI || strings.HasPrefix(string(pred), "tg:") && string(pred) != schema.QuoteIRI && string(pred) != schema.StatedInIRI {
 		// A statement about an entity: its subject is an entity id.
 		if subj == "" {

@@ -412,8 +412,10 @@ type TimelineResult struct {
 }
 
 // Timeline lists the subject's own dates and the dated entities one hop
-// away (attacks it carried out, warnings about it, claims of it), in order.
-func (r *Reader) Timeline(ctx context.Context, id string) (*TimelineResult, error) {
+// away (attacks it carried out, warnings about it, claims of it), in order,
+// as the scope's facts give them (the CLI and HTTP set only
+// WithDeprecated).
+func (r *Reader) Timeline(ctx context.Context, id string, sc Scope) (*TimelineResult, error) {
 	qs := r.store
 	v, err := r.View(ctx)
 	if err != nil {
@@ -429,22 +431,17 @@ func (r *Reader) Timeline(ctx context.Context, id string) (*TimelineResult, erro
 	if !ok {
 		return res, nil
 	}
-	g, err := v.Graph(Scope{})
+	c, err := v.compile(sc)
 	if err != nil {
 		return nil, err
 	}
+	g := v.graph(c)
 	add := func(n int32, rel string) {
-		iv, ok := v.Date(n)
+		ds, _, srcs := v.datesOf(n, c)
+		iv, ok := span(ds)
 		if !ok {
 			return
 		}
-		var srcs []string
-		i, _ := slices.BinarySearchFunc(v.dates, n, func(d dated, n int32) int { return int(d.Node - n) })
-		for _, d := range v.dates[i].Dates {
-			srcs = append(srcs, v.sources[d.Source])
-		}
-		slices.Sort(srcs)
-		srcs = slices.Compact(srcs)
 		out = append(out, TimelineEvent{Start: iv.Start.Format("2006-01-02"), End: iv.End.Format("2006-01-02"), Date: iv.String(), ID: v.keys[n], Name: v.names[n], Kind: v.kinds[n], Relation: rel, Sources: srcs})
 	}
 	add(s, "self")

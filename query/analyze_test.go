@@ -213,7 +213,7 @@ func TestCommunitiesAndTimeline(t *testing.T) {
 	if !together {
 		t.Errorf("ISIS-K and the Taliban (fighting each other in Afghanistan) should share a community: %+v", res.Communities)
 	}
-	tl, err := r.Timeline(t.Context(), "ISIS-K")
+	tl, err := r.Timeline(t.Context(), "ISIS-K", query.Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,6 +97,8 @@ func (o ExportOptions) check(format string) error {
 		return &ParamError{Param: "predicates", Value: strings.Join(o.Scope.Predicates, ","), Want: "none: an export writes every relation between the entities it writes"}
 	case len(o.Centrality) > 0 && !graph:
 		return &ParamError{Param: "with-centrality", Value: strings.Join(o.Centrality, ","), Want: "no scores with " + format + ": scores are node attributes of the graph formats (graphml, gexf, cytoscape)"}
+	case o.Scope.WithDeprecated && !graph:
+		return &ParamError{Param: "with-deprecated", Value: "true", Want: "nothing with " + format + ": a fact export writes every statement with its judgements; only the graph formats leave out deprecated facts"}
 	case o.Depth < 0:
 		return &ParamError{Param: "depth", Value: strconv.Itoa(o.Depth), Want: "0 or more hops"}
 	}
@@ -136,6 +138,9 @@ func (o ExportOptions) describe() string {
 	}
 	if len(sc.ExcludeSources) > 0 {
 		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(sc.ExcludeSources), ","))
+	}
+	if sc.WithDeprecated {
+		parts = append(parts, "with-deprecated")
 	}
 	return strings.Join(parts, " ")
 }

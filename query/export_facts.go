@@ -20,18 +20,22 @@ import (
 // entity, its kind quads (rdf:type tg:<Kind>, whatever source states them:
 // the kind makes it an entity, it is not a fact the belief policy weighs)
 // and its quads from used sources whose object, if an entity, is written
-// too; the Source entities that state them; and the statements (evidence
-// quotes) they cite. The output then loads on its own.
+// too; the Source entities that state them; the statements (evidence
+// quotes) they cite and whom those are according to; and the judgements of
+// those statements by used sources, with the judging Sources and the
+// evidence among what is written. The output then loads on its own.
 type factScope struct {
 	*exportSet
-	filtered bool
-	stmts    map[string]bool // statement labels cited (filtered only)
+	filtered   bool
+	stmts      map[string]bool // statement labels cited (filtered only)
+	judgements []*Judgement    // the judgements written (filtered only)
 }
 
-// newFactScope applies o and, when it filters, marks the sources and
-// statements the kept facts cite: one pass over the kept entities' quads.
+// newFactScope applies o and, when it filters, marks the sources,
+// statements and judgements the kept facts cite: one pass over the kept
+// entities' quads.
 func newFactScope(ctx context.Context, qs Store, o ExportOptions) (*factScope, error) {
-	s, err := newExportSet(ctx, qs, o)
+	s, err := newExportSet(ctx, qs, o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -48,28 +52,66 @@ func newFactScope(ctx context.Context, qs Store, o ExportOptions) (*factScope, e
 			work = append(work, i)
 		}
 	}
+	keep := func(id string) {
+		if j := s.index(id); j >= 0 && !s.keep[j] {
+			s.keep[j] = true
+			work = append(work, j)
+		}
+	}
+	judged := map[string]bool{}
 	var buf []quad.Quad
 	for len(work) > 0 {
-		i := work[0]
-		work = work[1:]
-		if buf, err = s.outQuads(ctx, s.ents[i].iri, buf[:0]); err != nil {
-			return nil, err
+		for len(work) > 0 {
+			i := work[0]
+			work = work[1:]
+			if buf, err = s.outQuads(ctx, s.ents[i].iri, buf[:0]); err != nil {
+				return nil, err
+			}
+			for _, q := range buf {
+				if !f.writes(q) {
+					continue
+				}
+				l := string(labelIRI(q.Label))
+				if strings.Contains(l, schema.StatementSep) && !f.stmts[l] {
+					f.stmts[l] = true
+					for _, a := range s.meta.according[l] {
+						keep(a)
+					}
+				}
+				keep(schema.SourceOf(l))
+			}
 		}
-		for _, q := range buf {
-			if !f.writes(q) {
-				continue
-			}
-			l := string(labelIRI(q.Label))
-			if strings.Contains(l, schema.StatementSep) {
-				f.stmts[l] = true
-			}
-			if j := s.index(schema.SourceOf(l)); j >= 0 && !s.keep[j] {
-				s.keep[j] = true
-				work = append(work, j)
+		for _, j := range s.meta.sorted() {
+			if f.stmts[j.of] && !judged[j.ID] && s.allow.UsesLabel(j.Source) {
+				judged[j.ID] = true
+				f.judgements = append(f.judgements, j)
+				keep(j.Source)
 			}
 		}
 	}
+	sortJudgements(f.judgements)
 	return f, nil
+}
+
+// writesEvidence reports whether a judgement's evidence (a statement or a
+// source label) is written: in a filtered export, only what the export
+// writes anyway.
+func (f *factScope) writesEvidence(label string) bool {
+	if !f.filtered {
+		return true
+	}
+	if strings.Contains(label, schema.StatementSep) {
+		return f.stmts[label]
+	}
+	return f.kept(label)
+}
+
+// written returns the judgements the export writes.
+func (f *factScope) written() []*Judgement {
+	if f.filtered {
+		return f.judgements
+	}
+	return f.meta.sorted()
 }
 
 // writes reports whether the quad of a kept entity is written.
@@ -114,6 +156,9 @@ func (f *factScope) subjects(ctx context.Context) ([]quad.Value, error) {
 		}
 		for l := range f.stmts {
 			out = append(out, quad.IRI(l))
+		}
+		for _, j := range f.judgements {
+			out = append(out, quad.IRI(j.ID))
 		}
 	} else {
 		seen := map[string]bool{}
@@ -167,6 +212,9 @@ func writeNQuads(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (e
 		isEntity = isEntity && f.index(string(labelIRI(sub))) >= 0
 		for _, q := range buf {
 			if isEntity && !f.writes(q) {
+				continue
+			}
+			if p := string(labelIRI(q.Predicate)); p == schema.EvidenceIRI && !f.writesEvidence(string(labelIRI(q.Object))) {
 				continue
 			}
 			bw.WriteString(q.Subject.String())
@@ -247,6 +295,21 @@ func writeNative(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (e
 		}
 		bw.WriteString("\n]")
 	}
+	if js := f.written(); len(js) > 0 {
+		bw.WriteString(",\n\"judgements\":[")
+		for i, j := range js {
+			r, err := f.judgementRecord(ctx, j)
+			if err != nil {
+				return sum, err
+			}
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n")
+			bw.Write(r)
+		}
+		bw.WriteString("\n]")
+	}
 	bw.WriteString("}\n")
 	return sum, bw.Flush()
 }
@@ -263,6 +326,59 @@ func nativeCount(q schema.Quantity) map[string]string {
 		m["of"] = q.Of
 	}
 	return m
+}
+
+// judgementRecord writes a judgement as the native format's judgements
+// read it.
+func (f *factScope) judgementRecord(ctx context.Context, j *Judgement) ([]byte, error) {
+	statement := func(l string) (string, error) {
+		var r record
+		r.field("source", schema.SourceOf(l))
+		qt, err := f.quote.of(ctx, l)
+		if qt != "" {
+			r.field("quote", qt)
+		}
+		return string(r.bytes()), err
+	}
+	var r record
+	of, err := statement(j.of)
+	if err != nil {
+		return nil, err
+	}
+	r.raw("of", of)
+	r.field("rank", j.Rank)
+	r.field("reason", j.Reason)
+	r.field("source", j.Source)
+	if j.Date != "" {
+		r.field("date", j.Date)
+	}
+	r.field("note", j.Note)
+	var evs [][]byte
+	for _, l := range j.evidence {
+		if !f.writesEvidence(l) {
+			continue
+		}
+		e, err := statement(l)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, []byte(e))
+	}
+	if len(evs) > 0 {
+		r.raw("evidence", joinJSON(evs))
+	}
+	return r.bytes(), nil
+}
+
+// according adds a statement's according to r, if it has one.
+func (f *factScope) according(r *record, label string) {
+	switch a := f.meta.according[label]; len(a) {
+	case 0:
+	case 1:
+		r.field("according", a[0])
+	default:
+		r.value("according", a)
+	}
 }
 
 // A group is the facts that one label states about an entity.
@@ -372,6 +488,7 @@ func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, 
 		if qt != "" {
 			r.field("quote", qt)
 		}
+		f.according(&r, tl)
 		facts := groups[tl].write(&r)
 		if ti == 0 {
 			for _, l := range labels {
@@ -384,6 +501,7 @@ func (f *factScope) native(ctx context.Context, e exportEntity, qs []quad.Quad, 
 				if qt != "" {
 					fr.field("quote", qt)
 				}
+				f.according(&fr, l)
 				more := groups[l].write(&fr)
 				if fr.hasFacts() { // not when the label states negations only
 					facts = append(facts, fr.bytes())
@@ -412,7 +530,7 @@ func (g *group) write(r *record) [][]byte {
 	more := func() *record {
 		var x record
 		for _, kv := range r.kv {
-			if kv.k == "source" || kv.k == "quote" {
+			if kv.k == "source" || kv.k == "quote" || kv.k == "according" {
 				x.kv = append(x.kv, kv)
 			}
 		}

@@ -141,7 +141,7 @@ func writeGraph(ctx context.Context, qs Store, o ExportOptions, scores map[strin
 	if err != nil {
 		return sum, err
 	}
-	s, err := newExportSet(ctx, qs, o)
+	s, err := newExportSet(ctx, qs, o, true)
 	if err != nil {
 		return sum, err
 	}
@@ -278,6 +278,8 @@ func writeRow(w *bufio.Writer, from string, r edgeRow) {
 	str(r.pred)
 	list(r.prov)
 	list(r.quotes)
+	var n [binary.MaxVarintLen64]byte
+	w.Write(n[:binary.PutUvarint(n[:], uint64(r.weight))])
 }
 
 // readRow reads what writeRow wrote; io.EOF at the end of the spill.
@@ -322,6 +324,11 @@ func readRow(r *bufio.Reader) (string, edgeRow, error) {
 	if row.quotes, err = list(); err != nil {
 		return "", edgeRow{}, err
 	}
+	w, err := binary.ReadUvarint(r)
+	if err != nil {
+		return "", edgeRow{}, io.ErrUnexpectedEOF
+	}
+	row.weight = int(w)
 	return from, row, nil
 }
 
@@ -336,16 +343,20 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		if !s.allowed(q.Label) {
 			continue
 		}
-		src := export.ID(schema.SourceOf(string(labelIRI(q.Label))))
+		l := string(labelIRI(q.Label))
+		src := export.ID(schema.SourceOf(l))
 		sources[src] = true
 		pred := string(labelIRI(q.Predicate))
 		p := schema.LookupIRI(pred)
 		if p == nil || p.Name == "key" {
 			continue
 		}
+		origins := s.meta.origins(l)
 		switch p.Name {
 		case schema.NamePred:
-			names = append(names, sourcedName{Name: lexical(q.Object), Source: src})
+			for _, o := range origins {
+				names = append(names, sourcedName{Name: lexical(q.Object), Source: o})
+			}
 			continue
 		case "title":
 			title = lexical(q.Object)
@@ -362,10 +373,13 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 			}
 		}
 		if cur == nil {
-			cur = &factVal{v: q.Object, sources: map[string]bool{}}
+			cur = &factVal{v: q.Object, sources: map[string]bool{}, origins: map[string]bool{}}
 			byPred[p.Name] = append(vs, cur)
 		}
 		cur.sources[src] = true
+		for _, o := range origins {
+			cur.origins[o] = true
+		}
 	}
 	label := displayName(e.iri, names, title)
 	for _, n := range names {
@@ -437,10 +451,10 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 			}
 			attrs = append(attrs, export.List(n, ls...))
 		default:
-			// The most-attested value, ties to the smallest.
+			// The most-attested value (by independent origins), ties to the smallest.
 			bv := vs[0]
 			for _, v := range vs[1:] {
-				if len(v.sources) > len(bv.sources) || len(v.sources) == len(bv.sources) && quad.StringOf(v.v) < quad.StringOf(bv.v) {
+				if len(v.origins) > len(bv.origins) || len(v.origins) == len(bv.origins) && quad.StringOf(v.v) < quad.StringOf(bv.v) {
 					bv = v
 				}
 			}
@@ -511,10 +525,12 @@ func interval(dates, ends []*factVal) (start, end string, ok bool) {
 	return lo.Format(time.DateOnly), hi.Format(time.DateOnly), true
 }
 
-// A factVal is one value of a predicate with the sources that state it.
+// A factVal is one value of a predicate with the sources that state it
+// (export ids) and the origins of their statements (originsOf).
 type factVal struct {
 	v       quad.Value
 	sources map[string]bool
+	origins map[string]bool
 }
 
 func keysOf(m map[string]bool) []string {
@@ -526,16 +542,19 @@ func keysOf(m map[string]bool) []string {
 	return out
 }
 
-// An edgeRow is one edge of an entity, ready to write.
+// An edgeRow is one edge of an entity, ready to write: its weight is the
+// number of independent origins of its statements (originsOf), its
+// provenance the sources that state it.
 type edgeRow struct {
 	id, target, pred string
 	prov, quotes     []string
+	weight           int
 }
 
 // attrs returns the edge's attributes.
 func (r edgeRow) attrs() []export.Attr {
 	return []export.Attr{export.Str(attrPredicate, r.pred), export.List(attrProvenance, r.prov...),
-		export.Float(attrWeight, float64(len(r.prov))), export.List(attrEvidence, r.quotes...)}
+		export.Float(attrWeight, float64(r.weight)), export.List(attrEvidence, r.quotes...)}
 }
 
 // edgeRows groups an entity's relation quads by (object, predicate) into
@@ -555,13 +574,14 @@ func (s *exportSet) edgeRows(ctx context.Context, e exportEntity, qs []quad.Quad
 		if p == nil || !p.Relation() || !ok || !s.kept(string(obj)) {
 			continue
 		}
-		var prov, quotes []string
+		var prov, quotes, origins []string
 		for _, q := range run {
 			if !s.allowed(q.Label) {
 				continue
 			}
 			l := string(labelIRI(q.Label))
 			prov = append(prov, export.ID(schema.SourceOf(l)))
+			origins = append(origins, s.meta.origins(l)...)
 			qt, err := s.quote.of(ctx, l)
 			if err != nil {
 				return rows, err
@@ -575,7 +595,8 @@ func (s *exportSet) edgeRows(ctx context.Context, e exportEntity, qs []quad.Quad
 		}
 		slices.Sort(prov)
 		prov = slices.Compact(prov)
-		rows = append(rows, edgeRow{id: export.EdgeID(e.iri, pred, string(obj)), target: export.ID(string(obj)), pred: p.Name, prov: prov, quotes: quotes})
+		slices.Sort(origins)
+		rows = append(rows, edgeRow{id: export.EdgeID(e.iri, pred, string(obj)), target: export.ID(string(obj)), pred: p.Name, prov: prov, quotes: quotes, weight: len(slices.Compact(origins))})
 	}
 	slices.SortFunc(rows, func(a, b edgeRow) int {
 		return cmp.Or(strings.Compare(a.target, b.target), strings.Compare(a.pred, b.pred), strings.Compare(a.id, b.id))

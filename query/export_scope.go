@@ -30,6 +30,8 @@ type exportSet struct {
 	keep  []bool         // entities the export writes
 	allow belief
 	quote *quoteCache
+	meta  *stmtMeta       // reported speech and judgements (proportional to them)
+	drop  map[string]bool // deprecated statements the export leaves out (graph formats, unless WithDeprecated)
 }
 
 // index returns the position of the entity iri, or -1.
@@ -47,9 +49,18 @@ func (s *exportSet) kept(iri string) bool {
 	return i >= 0 && s.keep[i]
 }
 
-// newExportSet collects the entities of the store and applies the filters.
-func newExportSet(ctx context.Context, qs Store, o ExportOptions) (*exportSet, error) {
-	s := &exportSet{qs: qs, quote: newQuoteCache(qs)}
+// newExportSet collects the entities of the store and applies the filters;
+// a graph export (graph) leaves out the deprecated facts unless
+// o.Scope.WithDeprecated, as analytics do.
+func newExportSet(ctx context.Context, qs Store, o ExportOptions, graph bool) (*exportSet, error) {
+	meta, err := readStmtMeta(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	s := &exportSet{qs: qs, quote: newQuoteCache(qs), meta: meta}
+	if graph && !o.Scope.WithDeprecated {
+		s.drop = meta.deprecated()
+	}
 	kinds := map[string]schema.Kind{}
 	for _, k := range schema.Kinds {
 		err := qs.Quads(ctx, quad.Object, quad.IRI(k.IRI()), func(q quad.Quad) error {
@@ -118,9 +129,11 @@ func sourcePolicy(ents []exportEntity, sc Scope) (belief, error) {
 	return newBelief(known, sc.Sources, sc.ExcludeSources)
 }
 
-// allowed reports whether the export uses a fact with this label.
+// allowed reports whether the export uses a fact with this label: the
+// belief policy, and for a graph export the rule on deprecated facts.
 func (s *exportSet) allowed(label quad.Value) bool {
-	return s.allow.UsesLabel(string(labelIRI(label)))
+	l := string(labelIRI(label))
+	return s.allow.UsesLabel(l) && !s.drop[l]
 }
 
 // applyFacts applies the filters that need each entity's facts: the time
@@ -277,37 +290,60 @@ func lexical(v quad.Value) string {
 	return v.String()
 }
 
-// quoteCache resolves statement labels to their quotes. It is bounded, so
-// that memory does not grow with the store.
+// quoteCache resolves statement labels to their quotes and whom they are
+// according to. It is bounded, so that memory does not grow with the store.
 type quoteCache struct {
 	qs Store
-	m  map[string]string
+	m  map[string]stmtInfo
+	j  map[string]judged // judgementsOf, by statement label
+}
+
+// stmtInfo is what a statement's own quads say: its quote and whom the
+// source attributes it to (reported speech).
+type stmtInfo struct {
+	quote     string
+	according []string // sorted
 }
 
 const quoteCacheMax = 4096
 
 func newQuoteCache(qs Store) *quoteCache {
-	return &quoteCache{qs: qs, m: map[string]string{}}
+	return &quoteCache{qs: qs, m: map[string]stmtInfo{}, j: map[string]judged{}}
 }
 
 // of returns the quote of a statement label, "" for a plain source label.
 func (c *quoteCache) of(ctx context.Context, label string) (string, error) {
+	st, err := c.statement(ctx, label)
+	return st.quote, err
+}
+
+// statement returns what the statement label's own quads say; nothing for
+// a plain source label.
+func (c *quoteCache) statement(ctx context.Context, label string) (stmtInfo, error) {
 	if !strings.Contains(label, schema.StatementSep) {
-		return "", nil
+		return stmtInfo{}, nil
 	}
-	if q, ok := c.m[label]; ok {
-		return q, nil
+	if st, ok := c.m[label]; ok {
+		return st, nil
 	}
-	var text string
+	var st stmtInfo
 	err := c.qs.Quads(ctx, quad.Subject, quad.IRI(label), func(q quad.Quad) error {
-		if string(labelIRI(q.Predicate)) == schema.QuoteIRI && (text == "" || lexical(q.Object) < text) {
-			text = lexical(q.Object)
+		switch string(labelIRI(q.Predicate)) {
+		case schema.QuoteIRI:
+			if st.quote == "" || lexical(q.Object) < st.quote {
+				st.quote = lexical(q.Object)
+			}
+		case schema.AccordingToIRI:
+			if id := string(labelIRI(q.Object)); !slices.Contains(st.according, id) {
+				st.according = append(st.according, id)
+			}
 		}
 		return nil
 	})
+	slices.Sort(st.according)
 	if len(c.m) >= quoteCacheMax {
 		clear(c.m)
 	}
-	c.m[label] = text
-	return text, err
+	c.m[label] = st
+	return st, err
 }

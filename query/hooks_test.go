@@ -28,3 +28,12 @@ var (
 )
 
 type SourcedName = sourcedName
+
+// RankOf is rankOf on (rank, date) pairs.
+func RankOf(js ...[2]string) string {
+	var in []judgedRank
+	for _, j := range js {
+		in = append(in, judgedRank{j[0], j[1]})
+	}
+	return rankOf(in)
+}

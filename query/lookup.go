@@ -95,13 +95,36 @@ func kindAndName(ctx context.Context, qs Store, id string) (kind, name string, e
 				kind = string(k)
 			}
 		case "tg:name":
-			names = append(names, sourcedName{Name: fmt.Sprint(valueOf(q.Object).Value), Source: schema.SourceOf(string(labelIRI(q.Label)))})
+			names = append(names, sourcedName{Name: fmt.Sprint(valueOf(q.Object).Value), Source: string(labelIRI(q.Label))})
 		case "tg:title":
 			title = fmt.Sprint(valueOf(q.Object).Value)
 		}
 		return nil
 	})
-	return kind, displayName(id, names, title), err
+	if err != nil {
+		return "", "", err
+	}
+	if names, err = byOrigin(ctx, newQuoteCache(qs), names); err != nil {
+		return "", "", err
+	}
+	return kind, displayName(id, names, title), nil
+}
+
+// byOrigin turns names whose Source is the label that states them into
+// names by origin (originsOf: a name reported according to someone is
+// theirs), for displayName.
+func byOrigin(ctx context.Context, c *quoteCache, names []sourcedName) ([]sourcedName, error) {
+	out := names[:0:0]
+	for _, n := range names {
+		st, err := c.statement(ctx, n.Source)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range originsOf(n.Source, st.according) {
+			out = append(out, sourcedName{Name: n.Name, Source: o})
+		}
+	}
+	return out, nil
 }
 
 // A Card is everything the store says about one entity.
@@ -117,13 +140,16 @@ type Card struct {
 
 // A Fact is one predicate and value with every source that states it.
 type Fact struct {
-	Predicate string     `json:"predicate"`
-	Subject   string     `json:"subject,omitempty"` // for incoming relations: the entity that points here
-	Value     Value      `json:"value"`
-	ValueName string     `json:"value_name,omitempty"` // display name of an entity value
-	AsWritten string     `json:"as_written,omitempty"` // for a date: the text as the source wrote it
-	Contested bool       `json:"contested"`            // another source gives another value for this single-valued predicate
-	Evidence  []Evidence `json:"evidence"`
+	Predicate string `json:"predicate"`
+	Subject   string `json:"subject,omitempty"` // for incoming relations: the entity that points here
+	Value     Value  `json:"value"`
+	ValueName string `json:"value_name,omitempty"` // display name of an entity value
+	AsWritten string `json:"as_written,omitempty"` // for a date: the text as the source wrote it
+	Contested bool   `json:"contested"`            // another source gives another value for this single-valued predicate
+	// Deprecated: every statement of the value is ranked deprecated by a
+	// judgement (Evidence.Rank); analytics leave it out unless asked.
+	Deprecated bool       `json:"deprecated,omitempty"`
+	Evidence   []Evidence `json:"evidence"`
 }
 
 // Show returns the card of the entity that text names.
@@ -190,6 +216,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 	for _, fs := range [][]Fact{card.Facts, card.Incoming} {
 		for i := range fs {
 			sortEvidence(fs[i].Evidence)
+			fs[i].Deprecated = Deprecated(fs[i].Evidence)
 			if fs[i].Value.Type == "entity" {
 				n, err := nameOf(fs[i].Value.Value.(string))
 				if err != nil {

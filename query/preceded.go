@@ -82,14 +82,14 @@ type relIndex struct {
 	out, in map[int32][]int32
 }
 
-func (v *View) relation(pred string, keep []bool) relIndex {
+func (v *View) relation(pred string, c *scope) relIndex {
 	ix := relIndex{out: map[int32][]int32{}, in: map[int32][]int32{}}
 	p, ok := slices.BinarySearch(v.preds, pred)
 	if !ok {
 		return ix
 	}
 	for _, r := range v.rows {
-		if int(r.P) != p || (keep != nil && !keep[r.Source]) {
+		if int(r.P) != p || !c.uses(r.Source, r.Deprecated) {
 			continue
 		}
 		ix.out[r.S] = appendUnique(ix.out[r.S], r.O)
@@ -111,22 +111,21 @@ type step struct {
 	pred string
 }
 
-// precedence holds what preceded reads: the view, the sources kept and the
-// relation indexes the matching walks.
+// precedence holds what preceded reads: the view and the relation indexes
+// the matching walks, under the scope's facts.
 type precedence struct {
 	v                            *View
-	keep                         []bool
 	perp, about, affil, splinter relIndex
 	located, concerns, partOf    relIndex
 	issuedBy, issuedTo           relIndex
 }
 
-func newPrecedence(v *View, keep []bool) *precedence {
-	return &precedence{v: v, keep: keep,
-		perp: v.relation("perpetratedBy", keep), about: v.relation("about", keep),
-		affil: v.relation("affiliateOf", keep), splinter: v.relation("splinterOf", keep),
-		located: v.relation("locatedIn", keep), concerns: v.relation("concerns", keep), partOf: v.relation("partOf", keep),
-		issuedBy: v.relation("issuedBy", keep), issuedTo: v.relation("issuedTo", keep)}
+func newPrecedence(v *View, c *scope) *precedence {
+	return &precedence{v: v,
+		perp: v.relation("perpetratedBy", c), about: v.relation("about", c),
+		affil: v.relation("affiliateOf", c), splinter: v.relation("splinterOf", c),
+		located: v.relation("locatedIn", c), concerns: v.relation("concerns", c), partOf: v.relation("partOf", c),
+		issuedBy: v.relation("issuedBy", c), issuedTo: v.relation("issuedTo", c)}
 }
 
 // Preceded matches warnings to the attacks that followed them: by group (the
@@ -155,7 +154,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	if err != nil {
 		return nil, err
 	}
-	pr := newPrecedence(v, c.srcs)
+	pr := newPrecedence(v, c)
 	var attacks, warnings []int32
 	for n, k := range v.kinds {
 		if c.nodes != nil && !c.nodes[n] {
@@ -181,13 +180,13 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 		if _, ok := aPlaces[placeFilter]; placeFilter >= 0 && !ok {
 			continue
 		}
-		aDates, aContested := v.DatesOf(a, c.srcs)
+		aDates, aContested, _ := v.datesOf(a, c)
 		if len(aDates) == 0 {
 			undated[a] = true
 		}
 		aw := AttackWarnings{Attack: v.keys[a], Name: v.names[a], Date: datesText(aDates), DateContested: aContested, Warnings: []Precursor{}}
 		for _, w := range warnings {
-			wDates, wContested := v.DatesOf(w, c.srcs)
+			wDates, wContested, _ := v.datesOf(w, c)
 			if len(wDates) == 0 || len(aDates) == 0 {
 				if matched, evidence := pr.match(w, aGroups, aPlaces); len(matched) > 0 {
 					unordered[a], unordered[w] = true, true
@@ -230,7 +229,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	sort.SliceStable(res.Attacks, func(i, j int) bool { return res.Attacks[i].Date < res.Attacks[j].Date })
 	filtered := groupFilter >= 0 || placeFilter >= 0
 	for _, w := range warnings {
-		switch wDates, _ := v.DatesOf(w, c.srcs); {
+		switch wDates, _, _ := v.datesOf(w, c); {
 		case len(wDates) == 0 && (!filtered || unordered[w]):
 			undated[w] = true
 		case len(wDates) > 0 && !filtered && !followed[w] && !unordered[w]:

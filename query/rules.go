@@ -258,3 +258,39 @@ func attributionDisputed(named, cleared []string, within, together func(a, b str
 	}
 	return false
 }
+
+// originsOf returns the origins of a statement with this label, for
+// counting how many independent origins support a fact: whom the statement
+// is according to (reported speech), else its source. The BBC and Reuters
+// both reporting what Russian state media said is one origin; an article
+// quoting another article counts as that article.
+func originsOf(label string, according []string) []string {
+	if len(according) > 0 {
+		return according
+	}
+	return []string{schema.SourceOf(label)}
+}
+
+// A judgedRank is one judgement's rank and date (canonical; "" undated).
+type judgedRank struct{ rank, date string }
+
+// rankOf returns a statement's rank from its judgements: "" when none
+// judges it; else the rank of the latest judgement (by the start of its
+// date; an undated judgement is older than any dated one), and among
+// equally recent judgements that disagree, deprecated before normal before
+// preferred (the cautious reading). The store only grows: a later
+// judgement is how an earlier one is revised.
+func rankOf(js []judgedRank) string {
+	caution := map[string]int{schema.RankDeprecated: 3, schema.RankNormal: 2, schema.RankPreferred: 1}
+	best, bestAt := "", time.Time{}
+	for _, j := range js {
+		var at time.Time
+		if iv, err := schema.ParseDate(j.date); err == nil {
+			at = iv.Start
+		}
+		if best == "" || at.After(bestAt) || at.Equal(bestAt) && caution[j.rank] > caution[best] {
+			best, bestAt = j.rank, at
+		}
+	}
+	return best
+}

@@ -10,9 +10,10 @@ import (
 
 // A Scope is the part of the store an answer reads: a belief policy (the
 // sources to use, or to leave out), the relations, the kinds of entity
-// answered about, and a time window over dated entities. The zero Scope is
-// everything. Kinds narrow the answer (what is ranked, what is exported),
-// not the graph, so that paths through other kinds still count.
+// answered about, a time window over dated entities, and whether facts
+// that judgements deprecate count. The zero Scope is everything but the
+// deprecated facts. Kinds narrow the answer (what is ranked, what is
+// exported), not the graph, so that paths through other kinds still count.
 //
 // The same names are the CLI's flags and the HTTP API's parameters; a value
 // that cannot be applied is a *ParamError naming one of them.
@@ -22,12 +23,16 @@ type Scope struct {
 	Predicates     []string // only these relations (empty: all)
 	Kinds          []string // answer about entities of these kinds only (empty: all)
 	From, To       string   // dated entities must overlap [From, To] (date expressions; empty: open)
+	// WithDeprecated keeps the facts that stand only on statements a
+	// judgement ranks deprecated (rankOf): analytics leave them out
+	// otherwise. Cards and contested always show them, marked.
+	WithDeprecated bool
 }
 
 // graphZero reports whether the scope keeps the whole graph (Kinds do not
 // narrow the graph).
 func (sc Scope) graphZero() bool {
-	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && len(sc.Predicates) == 0 && sc.From == "" && sc.To == ""
+	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && len(sc.Predicates) == 0 && sc.From == "" && sc.To == "" && !sc.WithDeprecated
 }
 
 // A ParamError is a parameter a user gave that cannot be applied: an
@@ -93,7 +98,7 @@ func (v *View) compile(sc Scope) (*scope, error) {
 			c.nodes[i] = true
 		}
 		for _, d := range v.dates {
-			ds, _ := v.DatesOf(d.Node, c.srcs)
+			ds, _, _ := v.datesOf(d.Node, c)
 			c.nodes[d.Node] = w.Keeps(ds)
 		}
 	}
@@ -114,6 +119,14 @@ func kindSet(ks []string) (map[string]bool, error) {
 		m[string(kk)] = true
 	}
 	return m, nil
+}
+
+// uses reports whether the scope uses a fact stated by view source src
+// from statements that judgements deprecate (deprecated) or not: the
+// belief policy (newBelief), then the rule on deprecated facts. A nil
+// scope uses everything.
+func (c *scope) uses(src uint16, deprecated bool) bool {
+	return c == nil || (c.srcs == nil || c.srcs[src]) && (!deprecated || c.WithDeprecated)
 }
 
 // keepsKind reports whether the scope answers about entities of kind k.

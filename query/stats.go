@@ -95,6 +95,9 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 		case schema.StatedInIRI:
 			return nil
 		}
+		if isMeta(p) { // reported speech and judgements are about statements, not facts
+			return nil
+		}
 		pred := schema.LookupIRI(p)
 		if pred != nil && pred.Derived {
 			return nil

@@ -115,14 +115,27 @@ func key(v quad.Value) string {
 type Evidence struct {
 	Source string `json:"source"`
 	Quote  string `json:"quote,omitempty"`
+	// AccordingTo: reported speech, whom the source attributes the
+	// statement to (it then counts as their word, not the source's, where
+	// answers count independent sources).
+	AccordingTo []string `json:"according_to,omitempty"`
+	// Rank is the statement's rank when a judgement ranks it (preferred,
+	// normal, deprecated: rankOf), with the Judgements that do.
+	Rank       string      `json:"rank,omitempty"`
+	Judgements []Judgement `json:"judgements,omitempty"`
 }
 
 // evidence returns a fact's label as its source and, for a statement, the
-// quote (quoteCache).
+// quote, whom it is according to and its judgements (quoteCache).
 func (c *quoteCache) evidence(ctx context.Context, label quad.Value) (Evidence, error) {
 	l := string(labelIRI(label))
-	q, err := c.of(ctx, l)
-	return Evidence{Source: schema.SourceOf(l), Quote: q}, err
+	st, err := c.statement(ctx, l)
+	if err != nil {
+		return Evidence{}, err
+	}
+	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according}
+	e.Judgements, e.Rank, err = c.judgementsOf(ctx, l)
+	return e, err
 }
 
 func labelIRI(v quad.Value) quad.IRI {

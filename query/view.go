@@ -33,19 +33,25 @@ type View struct {
 	names   []string // display names by node
 	dates   []dated  // dated entities (Attack, Warning, Claim, ...), by node
 	sources []string // known source ids (every declared Source, see newBelief), sorted
+	origins []string // the sources and whom statements are according to (originsOf), sorted
 	preds   []string // relation predicates, sorted
-	rows    []row    // one per (subject, predicate, object, source), sorted
+	rows    []row    // one per (subject, predicate, object, source, origin, deprecated), sorted
 	quads   int64    // the store's quad count when the view was built
 
 	fullOnce sync.Once
 	full     *analytics.Graph // the graph of the whole store, built once
 }
 
-// A row is one relation stated by one source (fields exported for the snapshot).
+// A row is one relation stated by one source, as the word of one origin
+// (the source itself, or whom it reports), from statements that a
+// judgement deprecates or not (a source may give it both ways). Fields are
+// exported for the snapshot.
 type row struct {
-	S, O   int32
-	P      uint16
-	Source uint16
+	S, O       int32
+	P          uint16
+	Source     uint16 // in View.sources: the belief policy's unit
+	Origin     uint16 // in View.origins: the unit of independent support
+	Deprecated bool
 }
 
 // dated is a node's date as each source gives it.
@@ -54,11 +60,13 @@ type dated struct {
 	Dates []sourcedDate
 }
 
-// A sourcedDate is one source's date for an entity.
+// A sourcedDate is one source's date for an entity, from statements that
+// a judgement deprecates or not.
 type sourcedDate struct {
 	Start, End time.Time
 	Text       string // canonical interval
 	Source     uint16
+	Deprecated bool
 }
 
 // Node returns the node id of an entity id.
@@ -67,26 +75,36 @@ func (v *View) Node(id string) (int32, bool) {
 	return int32(i), ok
 }
 
-// DatesOf returns node n's date as the sources in keep (nil: all) give it,
-// by agreedDates. No interval: the kept sources do not date it.
-func (v *View) DatesOf(n int32, keep []bool) (dates []schema.Interval, contested bool) {
+// datesOf returns node n's date as the scope's facts give it (c nil: every
+// source, deprecated statements too), by agreedDates, and the sources that
+// give it. No interval: the kept sources do not date it.
+func (v *View) datesOf(n int32, c *scope) (dates []schema.Interval, contested bool, sources []string) {
 	i, ok := slices.BinarySearchFunc(v.dates, n, func(d dated, n int32) int { return int(d.Node - n) })
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
 	var ivs []schema.Interval
 	for _, d := range v.dates[i].Dates {
-		if keep == nil || keep[d.Source] {
+		if c.uses(d.Source, d.Deprecated) {
 			ivs = append(ivs, schema.Span(d.Start, d.End))
+			sources = append(sources, v.sources[d.Source])
 		}
 	}
-	return agreedDates(ivs)
+	slices.Sort(sources)
+	dates, contested = agreedDates(ivs)
+	return dates, contested, slices.Compact(sources)
 }
 
-// Date returns node n's date under every source: the agreed interval, or
-// for a contested date the span of all its values.
+// Date returns node n's date under every source, deprecated statements
+// too: the agreed interval, or for a contested date the span of all its
+// values.
 func (v *View) Date(n int32) (schema.Interval, bool) {
-	ds, _ := v.DatesOf(n, nil)
+	ds, _, _ := v.datesOf(n, nil)
+	return span(ds)
+}
+
+// span returns the interval from the earliest start to the latest end.
+func span(ds []schema.Interval) (schema.Interval, bool) {
 	switch len(ds) {
 	case 0:
 		return schema.Interval{}, false
@@ -136,23 +154,27 @@ func (v *View) graph(c *scope) *analytics.Graph {
 	return v.build(c)
 }
 
-// build builds the graph of a compiled scope.
+// build builds the graph of a compiled scope. An edge's weight is the
+// number of independent origins (originsOf) of the facts the scope keeps.
 func (v *View) build(c *scope) *analytics.Graph {
-	srcs, preds, nodes := c.srcs, c.preds, c.nodes
+	preds, nodes := c.preds, c.nodes
 	var b analytics.Builder
 	for i, k := range v.keys {
 		b.Node(k, v.kinds[i])
 	}
-	// Rows are sorted by (S, P, O, Source): count sources per triple.
+	// Rows are sorted by (S, P, O, Source, ...): count origins per triple.
+	var origins []uint16
 	for i := 0; i < len(v.rows); {
 		r := v.rows[i]
-		j, n := i, 0
+		j := i
+		origins = origins[:0]
 		for ; j < len(v.rows) && v.rows[j].S == r.S && v.rows[j].P == r.P && v.rows[j].O == r.O; j++ {
-			if srcs == nil || srcs[v.rows[j].Source] {
-				n++
+			if x := v.rows[j]; c.uses(x.Source, x.Deprecated) && !slices.Contains(origins, x.Origin) {
+				origins = append(origins, x.Origin)
 			}
 		}
 		i = j
+		n := len(origins)
 		if n == 0 || (preds != nil && !preds[r.P]) || (nodes != nil && (!nodes[r.S] || !nodes[r.O])) {
 			continue
 		}
@@ -170,7 +192,9 @@ func (v *View) RowSources(s, o int32, p string) []string {
 	i, _ := slices.BinarySearchFunc(v.rows, row{S: s, P: uint16(pi), O: o}, cmpRow)
 	var out []string
 	for ; i < len(v.rows) && v.rows[i].S == s && v.rows[i].P == uint16(pi) && v.rows[i].O == o; i++ {
-		out = append(out, v.sources[v.rows[i].Source])
+		if src := v.sources[v.rows[i].Source]; len(out) == 0 || out[len(out)-1] != src {
+			out = append(out, src)
+		}
 	}
 	return out
 }
@@ -183,8 +207,17 @@ func cmpRow(a, b row) int {
 		return int(a.P) - int(b.P)
 	case a.O != b.O:
 		return int(a.O - b.O)
+	case a.Source != b.Source:
+		return int(a.Source) - int(b.Source)
+	case a.Origin != b.Origin:
+		return int(a.Origin) - int(b.Origin)
+	case a.Deprecated != b.Deprecated:
+		if a.Deprecated {
+			return 1
+		}
+		return -1
 	}
-	return int(a.Source) - int(b.Source)
+	return 0
 }
 
 // A ViewProgress is told, while a view is built, how many quads have been
@@ -213,16 +246,21 @@ func viewProgressOf(ctx context.Context) ViewProgress {
 // is the store's quad count, which only the progress reports use.
 func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	progress := viewProgressOf(ctx)
-	type rel struct{ s, p, o, src string }
+	// Facts are kept with their labels (a statement's or a source's; the
+	// source is a prefix of the label, so the label costs no copy) until the
+	// scan has seen whom each statement is according to and which are
+	// deprecated.
+	type rel struct{ s, p, o, label string }
 	kinds := map[string]string{}
-	names := map[string][]sourcedName{}
+	names := map[string][]sourcedName{} // Source holds the label until the scan ends
 	titles := map[string]string{}
 	declared := map[string]bool{} // Source entities: known sources, not nodes
 	type dateQuad struct {
-		id, val, src string
+		id, val, label string
 	}
 	var rels []rel
 	var dates []dateQuad
+	meta := newStmtMeta()
 	var count int64
 	err := qs.Scan(ctx, func(q quad.Quad) error {
 		count++
@@ -238,23 +276,26 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			}
 			return nil
 		case "tg:name":
-			names[s] = append(names[s], sourcedName{Name: valueOf(q.Object).String(), Source: schema.SourceOf(string(labelIRI(q.Label)))})
+			names[s] = append(names[s], sourcedName{Name: valueOf(q.Object).String(), Source: string(labelIRI(q.Label))})
 			return nil
 		case "tg:title":
 			titles[s] = valueOf(q.Object).String()
 			return nil
 		case "tg:date":
-			dates = append(dates, dateQuad{s, valueOf(q.Object).String(), schema.SourceOf(string(labelIRI(q.Label)))})
+			dates = append(dates, dateQuad{s, valueOf(q.Object).String(), string(labelIRI(q.Label))})
+			return nil
+		case schema.StatedInIRI:
+			return nil
+		}
+		if isMeta(p) {
+			meta.add(q, p)
 			return nil
 		}
 		if o, ok := q.Object.(quad.IRI); ok {
 			if pr := schema.LookupIRI(p); pr != nil && !pr.Relation() {
 				return nil
 			}
-			if p == schema.StatedInIRI {
-				return nil
-			}
-			rels = append(rels, rel{s, strings.TrimPrefix(p, "tg:"), string(o), schema.SourceOf(string(labelIRI(q.Label)))})
+			rels = append(rels, rel{s, strings.TrimPrefix(p, "tg:"), string(o), string(labelIRI(q.Label))})
 		}
 		return nil
 	})
@@ -264,6 +305,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	if progress != nil {
 		progress(count, total)
 	}
+	deprecated := meta.deprecated()
 	for id, k := range kinds {
 		if !isNode(schema.Kind(k)) {
 			declared[id] = true
@@ -279,7 +321,13 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	v.names = make([]string, len(v.keys))
 	for i, id := range v.keys {
 		v.kinds[i] = kinds[id]
-		v.names[i] = displayName(id, names[id], titles[id])
+		var byOrigin []sourcedName
+		for _, n := range names[id] {
+			for _, o := range meta.origins(n.Source) {
+				byOrigin = append(byOrigin, sourcedName{Name: n.Name, Source: o})
+			}
+		}
+		v.names[i] = displayName(id, byOrigin, titles[id])
 	}
 	// Known sources: every declared Source, and any other source that
 	// labels a relation or a date (possible only in a store not loaded
@@ -287,23 +335,40 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	srcSet, predSet := declared, map[string]bool{}
 	for _, r := range rels {
 		if _, ok := kinds[r.o]; ok {
-			srcSet[r.src], predSet[r.p] = true, true
+			srcSet[schema.SourceOf(r.label)], predSet[r.p] = true, true
 		}
 	}
 	for _, d := range dates {
-		srcSet[d.src] = true
+		srcSet[schema.SourceOf(d.label)] = true
+	}
+	// Origins: the sources, and whom any statement is according to.
+	originSet := map[string]bool{}
+	for _, ids := range meta.according {
+		for _, id := range ids {
+			originSet[id] = true
+		}
 	}
 	for s := range srcSet {
 		v.sources = append(v.sources, s)
+		originSet[s] = true
 	}
 	sort.Strings(v.sources)
+	for o := range originSet {
+		v.origins = append(v.origins, o)
+	}
+	sort.Strings(v.origins)
 	for p := range predSet {
 		v.preds = append(v.preds, p)
 	}
 	sort.Strings(v.preds)
 	srcIdx := func(s string) uint16 { i, _ := slices.BinarySearch(v.sources, s); return uint16(i) }
-	if len(v.sources) > 1<<16 || len(v.preds) > 1<<16 {
-		return nil, fmt.Errorf("view: %d sources and %d predicates exceed 65536", len(v.sources), len(v.preds))
+	originIdx := func(s string) uint16 { i, _ := slices.BinarySearch(v.origins, s); return uint16(i) }
+	if len(v.sources) > 1<<16 || len(v.preds) > 1<<16 || len(v.origins) > 1<<16 {
+		return nil, fmt.Errorf("view: %d sources, %d origins and %d predicates exceed 65536", len(v.sources), len(v.origins), len(v.preds))
+	}
+	ownOrigin := make([]uint16, len(v.sources)) // a source's own word, in origins
+	for i, s := range v.sources {
+		ownOrigin[i] = originIdx(s)
 	}
 	for _, r := range rels {
 		s, ok1 := v.Node(r.s)
@@ -312,7 +377,14 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			continue // a link to something that is not an entity
 		}
 		p, _ := slices.BinarySearch(v.preds, r.p)
-		v.rows = append(v.rows, row{S: s, O: o, P: uint16(p), Source: srcIdx(r.src)})
+		src, dep := srcIdx(schema.SourceOf(r.label)), deprecated[r.label]
+		ids := meta.according[r.label]
+		if len(ids) == 0 {
+			v.rows = append(v.rows, row{S: s, O: o, P: uint16(p), Source: src, Origin: ownOrigin[src], Deprecated: dep})
+		}
+		for _, id := range ids {
+			v.rows = append(v.rows, row{S: s, O: o, P: uint16(p), Source: src, Origin: originIdx(id), Deprecated: dep})
+		}
 	}
 	slices.SortFunc(v.rows, cmpRow)
 	v.rows = slices.Compact(v.rows)
@@ -329,14 +401,17 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		if byNode[n] == nil {
 			byNode[n] = &dated{Node: n}
 		}
-		byNode[n].Dates = append(byNode[n].Dates, sourcedDate{Start: iv.Start, End: iv.End, Text: d.val, Source: srcIdx(d.src)})
+		byNode[n].Dates = append(byNode[n].Dates, sourcedDate{Start: iv.Start, End: iv.End, Text: d.val, Source: srcIdx(schema.SourceOf(d.label)), Deprecated: deprecated[d.label]})
 	}
 	for _, d := range byNode {
 		sort.Slice(d.Dates, func(i, j int) bool {
 			if d.Dates[i].Text != d.Dates[j].Text {
 				return d.Dates[i].Text < d.Dates[j].Text
 			}
-			return d.Dates[i].Source < d.Dates[j].Source
+			if d.Dates[i].Source != d.Dates[j].Source {
+				return d.Dates[i].Source < d.Dates[j].Source
+			}
+			return !d.Dates[i].Deprecated && d.Dates[j].Deprecated
 		})
 		v.dates = append(v.dates, *d)
 	}
@@ -376,16 +451,18 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 // with a version that any change of what the view holds or means moves on
 // (a snapshot of another version is rebuilt, never misread).
 type snapshot struct {
-	Version                            int
-	Keys, Kinds, Names, Sources, Preds []string
-	Dates                              []dated
-	Rows                               []row
-	Quads                              int64
+	Version                                     int
+	Keys, Kinds, Names, Sources, Origins, Preds []string
+	Dates                                       []dated
+	Rows                                        []row
+	Quads                                       int64
 }
 
 // 2: sources are not nodes, names by displayName, Sources holds every
-// declared Source; 3: the view's own fields, not the View struct.
-const snapshotVersion = 3
+// declared Source; 3: the view's own fields, not the View struct; 4: rows
+// and dates carry their origin (reported speech) and whether judgements
+// deprecate them, names count origins.
+const snapshotVersion = 4
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
@@ -400,7 +477,7 @@ func readSnapshot(path string) (*View, error) {
 	if s.Version != snapshotVersion {
 		return nil, errors.New("snapshot version mismatch")
 	}
-	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, preds: s.Preds, rows: s.Rows, quads: s.Quads}, nil
+	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads}, nil
 }
 
 // writeSnapshot writes atomically: a temporary file renamed into place.
@@ -411,7 +488,7 @@ func writeSnapshot(path string, v *View) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Preds: v.preds, Rows: v.rows, Quads: v.quads}); err != nil {
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads}); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -85,4 +85,5 @@ var (
 	ErrDanglingRef      = errors.New("refers to an entity that exists nowhere")
 	ErrBadValue         = errors.New("bad value")
 	ErrKindConflict     = errors.New("id already used with another kind")
+	ErrNoStatement      = errors.New("no such statement")
 )

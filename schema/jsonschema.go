@@ -44,14 +44,22 @@ func JSONSchema() []byte {
 		return props
 	}
 	quote := map[string]any{"type": "string", "minLength": 1, "description": "shortest exact words of the source that support the facts"}
+	according := map[string]any{"anyOf": []any{id, map[string]any{"type": "array", "items": id, "minItems": 1}},
+		"description": "reported speech: whom the source attributes the statement to (needs a quote)"}
+	// statement names a source's statement by its source and quote.
+	statement := func(required ...any) map[string]any {
+		return map[string]any{"type": "object", "additionalProperties": false, "required": required,
+			"properties": map[string]any{"source": id, "quote": quote}}
+	}
 	factGroup := map[string]any{
 		"type":                 "object",
 		"additionalProperties": false,
 		"minProperties":        1,
 		"properties": with(map[string]any{
-			"source": id,
-			"quote":  quote,
-			"note":   map[string]any{"type": "string"},
+			"source":    id,
+			"quote":     quote,
+			"according": according,
+			"note":      map[string]any{"type": "string"},
 			"negated": map[string]any{"type": "boolean",
 				"description": "true: the source states that every fact of the group does not hold (multi-valued relations only)"},
 		}),
@@ -61,11 +69,12 @@ func JSONSchema() []byte {
 		"additionalProperties": false,
 		"required":             []any{"id", "kind"},
 		"properties": with(map[string]any{
-			"id":     id,
-			"kind":   map[string]any{"enum": kinds},
-			"source": id,
-			"quote":  quote,
-			"facts":  map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/factGroup"}},
+			"id":        id,
+			"kind":      map[string]any{"enum": kinds},
+			"source":    id,
+			"quote":     quote,
+			"according": according,
+			"facts":     map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/factGroup"}},
 		}),
 	}
 	sourceEntity := map[string]any{
@@ -77,6 +86,28 @@ func JSONSchema() []byte {
 			"kind": map[string]any{"const": "Source"},
 		}),
 	}
+	ranks := make([]any, len(Ranks))
+	for i, r := range Ranks {
+		ranks[i] = r
+	}
+	reasons := make([]any, len(Reasons))
+	for i, r := range Reasons {
+		reasons[i] = r.Name
+	}
+	judgement := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"of", "rank", "reason", "note"},
+		"properties": map[string]any{
+			"of":       statement("source", "quote"),
+			"rank":     map[string]any{"enum": ranks},
+			"reason":   map[string]any{"enum": reasons},
+			"source":   id,
+			"date":     map[string]any{"anyOf": []any{map[string]any{"type": "string", "minLength": 4}, map[string]any{"type": "integer", "minimum": 1, "maximum": 9999}}},
+			"note":     map[string]any{"type": "string", "minLength": 1},
+			"evidence": map[string]any{"type": "array", "minItems": 1, "items": statement("source")},
+		},
+	}
 	doc := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"$id":                  SchemaID,
@@ -85,12 +116,13 @@ func JSONSchema() []byte {
 		"additionalProperties": false,
 		"minProperties":        1,
 		"properties": map[string]any{
-			"format":   map[string]any{"const": FormatVersion},
-			"source":   id,
-			"sources":  map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/source"}},
-			"entities": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/entity"}},
+			"format":     map[string]any{"const": FormatVersion},
+			"source":     id,
+			"sources":    map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/source"}},
+			"entities":   map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/entity"}},
+			"judgements": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/judgement"}},
 		},
-		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity},
+		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity, "judgement": judgement},
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

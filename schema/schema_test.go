@@ -3,7 +3,9 @@ package schema
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,4 +228,25 @@ func FuzzParseDate(f *testing.F) {
 			t.Fatalf("ParseDate(%q) canonical %q does not round-trip: %v, %v", s, iv.String(), back, err)
 		}
 	})
+}
+
+// TestReasonsDocumented keeps the table of judgement reasons in
+// docs/format.md in step with Reasons: each reason, its ranks and its
+// meaning.
+func TestReasonsDocumented(t *testing.T) {
+	md, err := os.ReadFile("../docs/format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Reasons {
+		row := fmt.Sprintf("| `%s` | %s | %s |", r.Name, strings.Join(r.Ranks, ", "), r.Doc)
+		if !bytes.Contains(md, []byte(row)) {
+			t.Errorf("docs/format.md lacks the row\n%s", row)
+		}
+		for _, rank := range r.Ranks {
+			if !slices.Contains(Ranks, rank) {
+				t.Errorf("reason %s allows the unknown rank %q", r.Name, rank)
+			}
+		}
+	}
 }

@@ -45,13 +45,20 @@ func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, 
 	return q, nil
 }
 
-// filterFlags adds the belief-policy and window flags shared by the analytics verbs.
+// filterFlags adds the belief-policy, window and deprecation flags shared
+// by the analytics verbs.
 func filterFlags(fs *pflag.FlagSet, f *query.Scope) {
 	fs.StringSliceVar(&f.Sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fs.StringSliceVar(&f.ExcludeSources, "exclude-sources", nil, "leave out facts stated by these sources")
 	fs.StringSliceVar(&f.Predicates, "predicates", nil, "only these relations (e.g. perpetratedBy,locatedIn)")
 	fs.StringVar(&f.From, "from", "", "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, ...)")
 	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")
+	deprecatedFlag(fs, f)
+}
+
+// deprecatedFlag adds --with-deprecated, which every analytics verb takes.
+func deprecatedFlag(fs *pflag.FlagSet, f *query.Scope) {
+	fs.BoolVar(&f.WithDeprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (left out by default; show and contested always list them, marked)")
 }
 
 // analysis runs fn with the store's Reader, its view loaded; a user's
@@ -240,13 +247,14 @@ func newNeighborsCmd(a *app) *cobra.Command {
 }
 
 func newTimelineCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var f query.Scope
+	cmd := &cobra.Command{
 		Use:   "timeline ID|NAME",
 		Short: "The entity's dates and the dated attacks, warnings and claims linked to it, in order",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.analysis(cmd, func(q *query.Reader) error {
-				res, err := q.Timeline(cmd.Context(), strings.Join(args, " "))
+				res, err := q.Timeline(cmd.Context(), strings.Join(args, " "), f)
 				if err != nil {
 					return err
 				}
@@ -262,6 +270,8 @@ func newTimelineCmd(a *app) *cobra.Command {
 			})
 		},
 	}
+	deprecatedFlag(cmd.Flags(), &f)
+	return cmd
 }
 
 func newContestedCmd(a *app) *cobra.Command {
@@ -284,7 +294,7 @@ only for what it checks: ` + query.ContestedScope + `.`,
 				for _, d := range dis {
 					for _, val := range d.Values {
 						for _, e := range val.Evidence {
-							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote})
+							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
 						}
 					}
 					for _, sd := range d.Sides {
@@ -293,11 +303,11 @@ only for what it checks: ` + query.ContestedScope + `.`,
 							value = d.Object
 						}
 						for _, e := range sd.Evidence {
-							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote})
+							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
 						}
 					}
 				}
-				return a.emit(dis, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote"}, rows, func() error {
+				return a.emit(dis, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank"}, rows, func() error {
 					a.printf("%d contested points (%s)\n\n", len(dis), query.ContestedScope)
 					a.printContested(dis)
 					return nil
@@ -353,6 +363,11 @@ func (a *app) printContested(dis []query.Disagreement) {
 					s = val.ValueName
 				}
 				a.printf("  %-24s %s\n", esc(s), sourceList(val.Evidence))
+				for _, e := range val.Evidence {
+					for _, line := range judgementLines(e) {
+						a.printf("    %s\n", line)
+					}
+				}
 			}
 		}
 	}

@@ -70,10 +70,10 @@ func newShowCmd(a *app) *cobra.Command {
 						subj = f.Subject
 					}
 					for _, e := range f.Evidence {
-						rows = append(rows, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote})
+						rows = append(rows, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
 					}
 				}
-				return a.emit(card, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote"}, rows,
+				return a.emit(card, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote", "according_to", "rank"}, rows,
 					func() error { a.printCard(card); return nil })
 			})
 		},
@@ -94,6 +94,7 @@ func (a *app) printCard(c *query.Card) {
 		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
 	}
 	a.printf("\n")
+	deprecated := false
 	printFact := func(f query.Fact, subject bool) {
 		mark := " "
 		if f.Contested {
@@ -106,6 +107,10 @@ func (a *app) printCard(c *query.Card) {
 		if f.AsWritten != "" {
 			val = fmt.Sprintf("%s (as written: %q)", val, f.AsWritten)
 		}
+		if f.Deprecated {
+			val += " [deprecated]"
+			deprecated = true
+		}
 		if subject {
 			a.printf("%s %s --%s--> this\n", mark, val, esc(f.Predicate))
 		} else {
@@ -113,9 +118,12 @@ func (a *app) printCard(c *query.Card) {
 		}
 		for _, e := range f.Evidence {
 			if e.Quote != "" {
-				a.printf("      %s: %q\n", esc(e.Source), e.Quote)
+				a.printf("      %s: %q%s\n", esc(e.Source), e.Quote, according(e))
 			} else {
-				a.printf("      %s\n", esc(e.Source))
+				a.printf("      %s%s\n", esc(e.Source), according(e))
+			}
+			for _, line := range judgementLines(e) {
+				a.printf("        %s\n", line)
 			}
 		}
 	}
@@ -130,6 +138,9 @@ func (a *app) printCard(c *query.Card) {
 	}
 	if len(c.Contested) > 0 {
 		a.printf("\n! = a value on which sources disagree (single-valued predicate, several values)\n")
+	}
+	if deprecated {
+		a.printf("[deprecated] = every statement of the value is judged deprecated (analytics leave it out unless --with-deprecated)\n")
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/builtin"
 	"github.com/threatgraph/threatgraph/query"
+	"github.com/threatgraph/threatgraph/schema"
 )
 
 const crocusID = "attack:2024-03-22-crocus-city-hall"
@@ -105,13 +107,52 @@ No file, no server, no setup. Running it again adds nothing.`,
 	}
 }
 
-// sourceList names each source once, in order.
+// sourceList names each source once, in order, with whom it reports
+// ("source:bbc (according to org:russian-state-media)") and "deprecated"
+// when judgements deprecate all its statements there.
 func sourceList(evs []query.Evidence) string {
 	var out []string
-	for _, e := range evs {
-		if len(out) == 0 || out[len(out)-1] != e.Source {
-			out = append(out, e.Source)
+	for i, e := range evs {
+		if i > 0 && evs[i-1].Source == e.Source && slices.Equal(evs[i-1].AccordingTo, e.AccordingTo) && evs[i-1].Rank == e.Rank {
+			continue
 		}
+		s := schema.Escape(e.Source) + according(e)
+		if e.Rank == schema.RankDeprecated {
+			s += " [deprecated]"
+		}
+		out = append(out, s)
 	}
 	return strings.Join(out, ", ")
+}
+
+// according says whom a statement is according to ("" when its source's
+// own).
+func according(e query.Evidence) string {
+	if len(e.AccordingTo) == 0 {
+		return ""
+	}
+	return " (according to " + schema.Escape(strings.Join(e.AccordingTo, ", ")) + ")"
+}
+
+// judgementLines writes each judgement of a statement on a line:
+// "deprecated: known error — The Taliban took Kabul in August 2021
+// (source:threatgraph-editors, 2026-12-01; evidence: source:reuters)".
+func judgementLines(e query.Evidence) []string {
+	var out []string
+	for _, j := range e.Judgements {
+		by := []string{j.Source}
+		if j.Date != "" {
+			by = append(by, j.Date)
+		}
+		s := fmt.Sprintf("%s: %s — %s (%s", j.Rank, strings.ReplaceAll(j.Reason, "-", " "), j.Note, strings.Join(by, ", "))
+		if len(j.Evidence) > 0 {
+			var evs []string
+			for _, ev := range j.Evidence {
+				evs = append(evs, ev.Source)
+			}
+			s += "; evidence: " + strings.Join(evs, ", ")
+		}
+		out = append(out, schema.Escape(s+")"))
+	}
+	return out
 }

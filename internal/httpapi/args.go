@@ -99,7 +99,8 @@ func (a *args) boolean(name string) (bool, error) {
 }
 
 // scope reads the scope parameters (sources, exclude-sources, predicates,
-// kinds, and the dates named fromName and toName) and checks them against
+// kinds, with-deprecated, and the dates named fromName and toName) and
+// checks them against
 // the Reader's view (query.Reader.Check), so that an unknown source,
 // predicate or kind, or a bad date, is a 400 naming the parameter as this
 // route spells it.
@@ -112,7 +113,11 @@ func (a *args) scope(ctx context.Context, q *query.Reader, fromName, toName stri
 		From:           a.str(fromName),
 		To:             a.str(toName),
 	}
-	err := q.Check(ctx, sc)
+	var err error
+	if sc.WithDeprecated, err = a.boolean("with-deprecated"); err != nil {
+		return sc, err
+	}
+	err = q.Check(ctx, sc)
 	var pe *query.ParamError
 	if errors.As(err, &pe) {
 		name := map[string]string{"from": fromName, "to": toName}[pe.Param]

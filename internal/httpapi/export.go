@@ -23,6 +23,7 @@ var exportParams = []param{
 	{name: "sources", typ: "string", desc: "use only facts stated by these sources (comma-separated); CLI --sources"},
 	{name: "exclude-sources", typ: "string", desc: "leave out facts stated by these sources; CLI --exclude-sources"},
 	{name: "with-centrality", typ: "string", desc: "node scores to add (graph formats): " + strings.Join(query.Measures, ", ") + "; CLI --with-centrality"},
+	{name: "with-deprecated", typ: "boolean", def: "false", desc: "keep the facts that judgements rank deprecated (graph formats; nquads and json always write every statement with its judgements); CLI --with-deprecated"},
 }
 
 // export sends an export of the store, as threatgraph export writes it.
@@ -49,6 +50,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	o := query.ExportOptions{Around: a.str("around"), Centrality: a.list("with-centrality"), Scope: query.Scope{
 		Sources: a.list("sources"), ExcludeSources: a.list("exclude-sources"), Kinds: a.list("kinds"), From: a.str("from"), To: a.str("to")}}
 	if o.Depth, err = a.integer("depth", 1, 0, 10); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if o.Scope.WithDeprecated, err = a.boolean("with-deprecated"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

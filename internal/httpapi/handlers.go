@@ -101,10 +101,13 @@ var (
 	pPreds    = param{name: "predicates", typ: "string", desc: "only these relations, e.g. perpetratedBy,locatedIn; CLI --predicates"}
 	pFromDate = param{name: "from", typ: "string", desc: "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, A/B); CLI --from"}
 	pToDate   = param{name: "to", typ: "string", desc: "dated entities must overlap this date or earlier; CLI --to"}
+	pDepr     = param{name: "with-deprecated", typ: "boolean", def: "false", desc: "keep the facts that judgements rank deprecated (left out by default); CLI --with-deprecated"}
 	pID       = param{name: "id", typ: "string", desc: "entity id, name or alias (case- and accent-insensitive)", required: true, path: true}
 )
 
-func filterParams(from, to param) []param { return []param{pSources, pExclude, pPreds, from, to} }
+func filterParams(from, to param) []param {
+	return []param{pSources, pExclude, pPreds, from, to, pDepr}
+}
 
 // routeTable lists every route, in the order of the OpenAPI document.
 func (s *Server) routeTable() []*route {
@@ -118,7 +121,7 @@ func (s *Server) routeTable() []*route {
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
 			params: neighborsParams, result: &query.NeighborsResult{}, errors: limited, answer: s.neighborsAnswer},
 		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
-			params: []param{pID}, result: &query.TimelineResult{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Timeline)},
+			params: []param{pID, pDepr}, result: &query.TimelineResult{}, errors: notFound, answer: s.timelineAnswer},
 		{method: "GET", path: "/v1/paths", summary: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources (CLI: path FROM TO). The date window is from-date/to-date here, since from/to name the entities.",
 			params: pathsParams, result: &query.PathsResult{}, errors: limited, answer: s.pathsAnswer},
 		{method: "GET", path: "/v1/centrality", summary: "Entities ranked by a centrality measure, answered from the cached view and memoised until the next ingest (CLI: centrality)",
@@ -246,6 +249,17 @@ func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {
 	}
 	return s.analyze(r, a, "from", "to", depth > 2, func(ctx context.Context, q *query.Reader, f query.Scope) (any, error) {
 		res, err := q.Neighbors(ctx, r.PathValue("id"), depth, f)
+		return res, entityError("id", err)
+	})
+}
+
+func (s *Server) timelineAnswer(r *http.Request, a *args) (any, error) {
+	return s.read(func(q *query.Reader) (any, error) {
+		sc, err := a.scope(r.Context(), q, "from", "to")
+		if err != nil {
+			return nil, err
+		}
+		res, err := q.Timeline(r.Context(), r.PathValue("id"), sc)
 		return res, entityError("id", err)
 	})
 }
@@ -434,7 +448,7 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		return strings.Join(slices.Compact(y), ",")
 	}
 	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
-		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To}, "|")
+		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)
 	m := e.v

@@ -200,7 +200,7 @@ func TestRoutes(t *testing.T) {
 		{"/v1/entities/ISIS-K/neighbors?depth=2&predicates=perpetratedBy,affiliateOf", func() (any, error) {
 			return r.Neighbors(ctx, "ISIS-K", 2, query.Scope{Predicates: []string{"perpetratedBy", "affiliateOf"}})
 		}},
-		{"/v1/entities/ISIS-K/timeline", func() (any, error) { return r.Timeline(ctx, "ISIS-K") }},
+		{"/v1/entities/ISIS-K/timeline", func() (any, error) { return r.Timeline(ctx, "ISIS-K", query.Scope{}) }},
 		{"/v1/paths?from=ISIS-K&to=" + crocus + "&k=3", func() (any, error) { return r.Paths(ctx, "ISIS-K", crocus, 3, 0, query.Scope{}) }},
 		{"/v1/paths?from=ISIS-K&to=Taliban&k=2&max-depth=3&exclude-sources=source:threatgraph-editors", func() (any, error) {
 			return r.Paths(ctx, "ISIS-K", "Taliban", 2, 3, query.Scope{ExcludeSources: []string{"source:threatgraph-editors"}})
