@@ -32,13 +32,13 @@ type SourceCount struct {
 // ContestedScope says what Contested checks and what it does not, for
 // every answer that reports its list: the list is complete only for what
 // it checks.
-const ContestedScope = "checked: single-valued facts (a date, a count, a name, a kind of fact a source states once) " +
-	"whose values cannot all hold, dates when their intervals do not overlap; " +
-	"who carried out an attack, across its claims of responsibility, attributions and denials and its perpetratedBy facts " +
-	"(actors on one affiliateOf chain, or named together in one statement, agree; a denial disputes naming the actor or an affiliate of it); " +
-	"multi-valued relations that one statement states and another negates; " +
-	"not checked: multi-valued relations that no statement negates (other targets, members, affiliations), " +
-	"reported speech, figures given only in prose, and a source's factual errors"
+const ContestedScope = "checked: single-valued facts whose values cannot all hold (counts by their bounds, dates by their intervals); " +
+	"who carried out an attack, across its claims of responsibility, attributions, denials and perpetratedBy facts " +
+	"(actors on one affiliateOf chain, or named together in one statement, agree); " +
+	"relations that one statement states and another negates. " +
+	"Each value shows whom its source reports (according to) and the analysts' judgements (deprecated values stay listed, marked). " +
+	"Not checked: multi-valued relations that no statement negates (other targets, members, affiliations), " +
+	"disagreements given only in prose, and errors that no judgement marks"
 
 // A Disagreement is one contested point. Kind says which (KindValue,
 // KindAttribution, KindRelation): a subject and single-valued predicate

@@ -99,7 +99,7 @@ No file, no server, no setup. Running it again adds nothing.`,
 				a.printPreceded(&query.PrecededResult{WindowDays: pre.WindowDays, Attacks: crocus}, false)
 				a.printf("\nContested casualty figures:\n")
 				a.printContested(casualties)
-				a.printf("\n%d contested points: values that cannot all hold, disputed attributions, relations stated and negated (threatgraph contested; reported speech, prose figures and factual errors are not checked)\n", len(dis))
+				a.printf("\n%d contested points: values that cannot all hold, disputed attributions, relations stated and negated (threatgraph contested; disagreements given only in prose and errors no judgement marks are not checked)\n", len(dis))
 				a.printf("\nTry: threatgraph show ISIS-K | threatgraph show %q | threatgraph search khorasan\n", "Crocus City Hall attack")
 				return nil
 			})
