@@ -502,16 +502,22 @@ func countValue(q schema.Quantity) quad.Value {
 }
 
 // countMapping reads a count written as {text, value, of}: text is the
-// words as the source wrote them; value, when the words hold more than the
-// figure ("as many as 170 civilians"), is the figure alone in a form
-// ParseQuantity reads ("as many as 170"); of says whom it counts.
+// words as the source wrote them, beginning with the figure ("as many as
+// 170 civilians"); value, optional, is that figure alone in a form
+// ParseQuantity reads and must say what the words say; of says whom it
+// counts.
 func countMapping(v *yaml.Node) (schema.Quantity, error) {
 	var text, val, of string
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, x := v.Content[i], v.Content[i+1]
 		if x.Kind != yaml.ScalarNode {
 			return schema.Quantity{}, fmt.Errorf("%s in a count is a %s (expected text)", k.Value, nodeKind(x))
 		}
+		if seen[k.Value] {
+			return schema.Quantity{}, fmt.Errorf("%s twice in a count (expected text, value and of once each)", k.Value)
+		}
+		seen[k.Value] = true
 		switch k.Value {
 		case "text":
 			text = x.Value
@@ -524,22 +530,22 @@ func countMapping(v *yaml.Node) (schema.Quantity, error) {
 		}
 	}
 	if strings.TrimSpace(text) == "" {
-		return schema.Quantity{}, fmt.Errorf(`a count mapping needs text, the words as written (expected {text: "as many as 170 civilians", value: "as many as 170", of: civilians})`)
+		return schema.Quantity{}, fmt.Errorf(`a count mapping needs text, the words as written (expected {text: "as many as 170 civilians", of: civilians})`)
 	}
 	if err := schema.CheckText(text); err != nil {
 		return schema.Quantity{}, fmt.Errorf("count text: %w", err)
 	}
-	if val == "" {
-		val = text
+	q, err := schema.QuantityIn(text)
+	if val != "" {
+		q, err = schema.ParseQuantity(val)
 	}
-	q, err := schema.ParseQuantity(val)
 	if err != nil {
-		if val == text {
-			return schema.Quantity{}, fmt.Errorf("%w; when the words hold more than the figure, give the figure alone as value", err)
-		}
 		return schema.Quantity{}, err
 	}
 	q.Text = text
+	if err := q.CheckWords(); err != nil {
+		return schema.Quantity{}, fmt.Errorf("value %q: %w (expected the figure the text begins with)", val, err)
+	}
 	return q.WithOf(strings.TrimSpace(of))
 }
 

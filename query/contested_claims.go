@@ -183,16 +183,20 @@ func (c *claimScan) attributions(kinds map[string]string) []attribution {
 	var out []attribution
 	for attack, sides := range by {
 		var named, cleared []string
-		byLabel := map[string]map[string]bool{} // label -> actors it names
+		// Actors named together: by one statement in one claim (or in the
+		// attack's own perpetratedBy). One quote may report two claims that
+		// disagree ("ISIS-K claimed it, but Putin blamed Ukraine").
+		byLabel := map[[2]string]map[string]bool{} // label and claim -> actors it names
 		for k, labels := range sides {
 			switch k.stance {
 			case StanceResponsibility, StanceAttribution, StancePerpetrator:
 				named = appendNew(named, k.actor)
 				for _, l := range labels {
-					if byLabel[l] == nil {
-						byLabel[l] = map[string]bool{}
+					lk := [2]string{l, k.claim}
+					if byLabel[lk] == nil {
+						byLabel[lk] = map[string]bool{}
 					}
-					byLabel[l][k.actor] = true
+					byLabel[lk][k.actor] = true
 				}
 			case StanceDenial, StanceNotPerpetrator:
 				cleared = appendNew(cleared, k.actor)

@@ -151,12 +151,22 @@ func TestContestedAttributionChain(t *testing.T) {
     kind: Claim
     facts:
       - {source: source:s3, claimType: denial, claimant: group:child, alleges: group:child, claims: attack:deny-child}
+  # One quote reports two claims that disagree: not "named together".
+  - {id: attack:one-quote, kind: Attack, name: OneQuote, source: source:s1}
+  - id: claim:one-quote-child
+    kind: Claim
+    facts:
+      - {source: source:s2, quote: "Child claimed it, but Sibling was blamed", claimType: responsibility, claimant: group:child, alleges: group:child, claims: attack:one-quote}
+  - id: claim:one-quote-sibling
+    kind: Claim
+    facts:
+      - {source: source:s2, quote: "Child claimed it, but Sibling was blamed", claimType: attribution, alleges: group:sibling, claims: attack:one-quote}
 `)
 	var got []string
 	for _, d := range contestedOf(t, r) {
 		got = append(got, d.Kind+" "+d.Subject)
 	}
-	if want := []string{"attribution attack:deny-parent", "attribution attack:siblings"}; !slices.Equal(got, want) {
+	if want := []string{"attribution attack:deny-parent", "attribution attack:one-quote", "attribution attack:siblings"}; !slices.Equal(got, want) {
 		t.Errorf("contested %v; want %v", got, want)
 	}
 }

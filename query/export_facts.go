@@ -315,13 +315,11 @@ func writeNative(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (e
 }
 
 // nativeCount writes a count literal as the native format's count mapping,
-// which reads back to the same literal: the words, the bounds as
-// ParseQuantity reads them, and whom it counts.
+// which reads back to the same literal: the words, which begin with the
+// figure and so give the bounds (schema.Quantity.CheckWords), and whom it
+// counts.
 func nativeCount(q schema.Quantity) map[string]string {
-	m := map[string]string{"text": q.Text, "value": q.Bounds()}
-	if q.Text == "" {
-		m["text"] = q.Bounds()
-	}
+	m := map[string]string{"text": q.Text}
 	if q.Of != "" {
 		m["of"] = q.Of
 	}

@@ -73,7 +73,7 @@ func literalPredicates() []*schema.Predicate {
 // they come from the vocabulary, not from the data, so they can be declared
 // before the first node is read. For each literal predicate p (as attrName):
 //
-//   - counts (killed, wounded, ...): p, p_min, p_max (Figures, int: true bounds);
+//   - counts (killed, wounded, ...): p, p_min, p_max (Figures, int: the span the figures allow);
 //   - lat, lon: double;
 //   - dates: p (JSON list of canonical intervals), p_start, p_end (ISO days:
 //     the earliest start and latest end stated), p_text (JSON list of the
@@ -491,11 +491,7 @@ func figureOf(v quad.Value) (export.Figure, bool) {
 		if err != nil {
 			return export.Figure{}, false
 		}
-		text := q.Text
-		if text == "" {
-			text = q.Bounds()
-		}
-		return export.Figure{Text: text, Lower: q.Lower, Upper: q.Upper, Open: q.Open, Of: q.Of}, true
+		return export.Figure{Text: q.Text, Lower: q.Lower, Upper: q.Upper, Open: q.Open, Of: q.Of}, true
 	}
 	return export.Figure{}, false
 }

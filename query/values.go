@@ -52,28 +52,29 @@ func countValue(lexical string) Value {
 	if !q.Open {
 		c.Upper = &q.Upper
 	}
-	text := q.Text
-	if text == "" {
-		text = q.Bounds()
-	}
-	return Value{Type: "count", Value: text, Count: c}
+	return Value{Type: "count", Value: q.Text, Count: c}
 }
 
-// String writes the value for a reader: a count as its words and, when
-// they do not name one figure, its bounds ("nearly 100 (90-99)", "at
+// String writes the value for a reader: a count as its words, whom it
+// counts when the words do not say ("13, of U.S. service members") and,
+// when they do not name one figure, its bounds ("nearly 100 (90-99)", "at
 // least 137 (137 or more)").
 func (v Value) String() string {
 	q, ok := v.quantity()
 	if !ok || v.Count == nil {
 		return fmt.Sprint(v.Value)
 	}
+	s := fmt.Sprint(v.Value)
+	if q.Of != "" && !strings.Contains(strings.ToLower(s), strings.ToLower(q.Of)) {
+		s += ", of " + q.Of // a part, never read as the total
+	}
 	switch {
 	case q.Open:
-		return fmt.Sprintf("%v (%d or more)", v.Value, q.Lower)
+		return fmt.Sprintf("%s (%d or more)", s, q.Lower)
 	case q.Exact():
-		return fmt.Sprint(v.Value)
+		return s
 	}
-	return fmt.Sprintf("%v (%d-%d)", v.Value, q.Lower, q.Upper)
+	return fmt.Sprintf("%s (%d-%d)", s, q.Lower, q.Upper)
 }
 
 func valueOf(v quad.Value) Value {

@@ -70,6 +70,9 @@ func ParseCountLiteral(s string) (Quantity, error) {
 	if !ok1 || !ok2 {
 		return Quantity{}, fmt.Errorf("%q is not a count literal (expected BOUNDS|OF|TEXT such as \"137/||at least 137\")", s)
 	}
+	if strings.TrimSpace(text) == "" {
+		return Quantity{}, fmt.Errorf("count literal %q has no words (expected BOUNDS|OF|TEXT with the words as the source wrote them)", s)
+	}
 	q := Quantity{Of: of, Text: text}
 	lo, hi, isRange := strings.Cut(b, "/")
 	var err error
@@ -97,7 +100,38 @@ func ParseCountLiteral(s string) (Quantity, error) {
 	if q.Lexical() != s {
 		return Quantity{}, fmt.Errorf("%q is not in canonical form (expected %q)", s, q.Lexical())
 	}
+	if err := q.CheckWords(); err != nil {
+		return Quantity{}, fmt.Errorf("count literal %q: %w", s, err)
+	}
 	return q, nil
+}
+
+// QuantityIn reads the figure that text begins with: the longest run of
+// its first words that ParseQuantity reads ("as many as 170" of "as many
+// as 170 civilians", "Dozens" of "Dozens were killed").
+func QuantityIn(text string) (Quantity, error) {
+	ws := strings.Fields(text)
+	for k := len(ws); k > 0; k-- {
+		phrase := strings.TrimRight(strings.Join(ws[:k], " "), ".,;:")
+		if q, err := ParseQuantity(phrase); err == nil {
+			return q, nil
+		}
+	}
+	return Quantity{}, fmt.Errorf("%q does not begin with a count (expected %s, then any words)", text, QuantityForms)
+}
+
+// CheckWords reports whether q's bounds are what its words say: the text
+// begins with a figure (QuantityIn) whose bounds are q's. It is how a
+// count is kept no more precise than its source, in every input format.
+func (q Quantity) CheckWords() error {
+	w, err := QuantityIn(q.Text)
+	if err != nil {
+		return err
+	}
+	if w.Lower != q.Lower || w.Upper != q.Upper {
+		return fmt.Errorf("the words %q say %s, not %s", q.Text, w.Bounds(), q.Bounds())
+	}
+	return nil
 }
 
 // checkOf checks whom a count counts: one line of text, no '|'.
@@ -156,7 +190,7 @@ const QuantityForms = `a whole number ("137", "1,200", "twelve", "a dozen"), a r
 	`or a word ("several", "dozens", "scores", "hundreds", "thousands")`
 
 // A qualifier maps a number n to bounds; s is n's spread, a tenth of n
-// rounded up (at least 1).
+// rounded up (at least 2, so that an approximate figure is never exact).
 type qualifier int
 
 const (
@@ -217,7 +251,8 @@ var tens = map[string]int64{"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50
 // word up to ninety-nine ("twelve", "twenty-one"), either optionally times
 // dozen, score, hundred, thousand or million ("two hundred", "3 million"),
 // or "a dozen", "half a dozen", "a hundred", "a thousand". Then, with s a
-// tenth of n rounded up (never less than 1):
+// tenth of n rounded up (never less than 2, so that no approximate figure
+// is exact):
 //
 //	n                                         [n, n]
 //	at least, no fewer than, n or more, n+    [n, open)
@@ -323,7 +358,7 @@ func span(a, b string) (Quantity, error) {
 }
 
 func bounds(n int64, qual qualifier) (Quantity, error) {
-	s := (n + 9) / 10
+	s := max(2, (n+9)/10) // "nearly 10" is [8, 9], not the exact 9
 	q := Quantity{Amount: n, Lower: n, Upper: n}
 	switch qual {
 	case atLeast:

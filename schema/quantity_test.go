@@ -51,7 +51,9 @@ func TestParseQuantity(t *testing.T) {
 		{"almost 100", 100, 90, 99},
 		{"just under 100", 100, 90, 99},
 		{"nearly 137", 137, 123, 136},
-		{"nearly 2", 2, 1, 1},
+		{"nearly 2", 2, 0, 1},
+		{"nearly 10", 10, 8, 9},
+		{"just over 10", 10, 11, 12},
 		{"just over 100", 100, 101, 110},
 		{"about 100", 100, 90, 110},
 		{"around 100", 100, 90, 110},
@@ -62,7 +64,7 @@ func TestParseQuantity(t *testing.T) {
 		{"~100", 100, 90, 110},
 		{"an estimated 5,000", 5000, 4500, 5500},
 		{"100 or so", 100, 90, 110},
-		{"about 5", 5, 4, 6},
+		{"about 5", 5, 3, 7},
 		{"about a dozen", 12, 10, 14},
 		{"130-140", 0, 130, 140},
 		{"130 – 140", 0, 130, 140},
@@ -227,6 +229,40 @@ func TestQuantityOverlaps(t *testing.T) {
 		}
 		if a.Overlaps(b) != c.want || b.Overlaps(a) != c.want {
 			t.Errorf("%q overlaps %q = %v; want %v (both ways)", c.a, c.b, a.Overlaps(b), c.want)
+		}
+	}
+}
+
+func TestQuantityInAndCheckWords(t *testing.T) {
+	for _, c := range []struct {
+		text   string
+		lo, hi int64
+	}{
+		{"as many as 170 civilians", 0, 170},
+		{"Dozens were killed", 24, 99},
+		{"13 U.S. service members", 13, 13},
+		{"scores of people", 40, 199},
+		{"at least six.", 6, MaxCount},
+	} {
+		q, err := QuantityIn(c.text)
+		if err != nil || q.Lower != c.lo || q.Upper != c.hi {
+			t.Errorf("QuantityIn(%q) = %+v, %v; want [%d, %d]", c.text, q, err, c.lo, c.hi)
+		}
+	}
+	if _, err := QuantityIn("U.S. service members, 13"); err == nil {
+		t.Errorf("QuantityIn of words that do not begin with a figure: no error")
+	}
+	ok := Quantity{Text: "at least 137", Lower: 137, Upper: MaxCount, Open: true}
+	if err := ok.CheckWords(); err != nil {
+		t.Errorf("CheckWords(%+v) = %v", ok, err)
+	}
+	for _, bad := range []Quantity{
+		{Text: "at least 137", Lower: 500, Upper: 500},
+		{Text: "nearly 100", Lower: 100, Upper: 100},
+		{Text: "", Lower: 1, Upper: 1},
+	} {
+		if err := bad.CheckWords(); err == nil {
+			t.Errorf("CheckWords(%+v): no error; the words do not say those bounds", bad)
 		}
 	}
 }

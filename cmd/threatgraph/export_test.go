@@ -82,7 +82,7 @@ func TestExportBadFlags(t *testing.T) {
 		{[]string{"--around", "ISIS-K", "--kinds", "Attack"}, `around "ISIS-K": expected an entity the other filters keep`},
 		{[]string{"--from", "someday"}, `from "someday": expected a date`},
 		{[]string{"--from", "2024-03", "--to", "2023"}, "does not end before"},
-		{[]string{"--sources", "source:nowhere"}, `"source:nowhere": expected the id of one of the 7 Sources`},
+		{[]string{"--sources", "source:nowhere"}, `"source:nowhere": expected the id of one of the 8 Sources`},
 		{[]string{"--with-centrality", "fame"}, `with-centrality "fame": expected one of degree`},
 		{[]string{"--format", "nquads", "--with-centrality", "pagerank"}, `with-centrality "pagerank": expected no scores with nquads`},
 		{[]string{"--depht", "2"}, "unknown flag"},

@@ -23,7 +23,7 @@ func TestScopeMistakesExit2(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--sources", "source:nowhere"}, `sources "source:nowhere": expected the id of one of the 7 Sources`},
+		{[]string{"--sources", "source:nowhere"}, `sources "source:nowhere": expected the id of one of the 8 Sources`},
 		{[]string{"--exclude-sources", "source:nowhere"}, `exclude-sources "source:nowhere": expected`},
 		{[]string{"--predicates", "lovedBy"}, `predicates "lovedBy": expected a relation in the store`},
 		{[]string{"--from", "someday"}, `from "someday": expected a date`},

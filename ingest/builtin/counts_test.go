@@ -90,8 +90,8 @@ func storedCount(t *testing.T, v quad.Value) (schema.Quantity, string) {
 
 // figureIn finds the count's words in the quote and returns the figure
 // they write and where it starts. For a count literal the words are its
-// text and the figure the longest run of its first words that reads as a
-// count ("as many as 170" of "as many as 170 civilians"). For a plain
+// text and the figure the one they begin with (schema.QuantityIn: "as many
+// as 170" of "as many as 170 civilians"). For a plain
 // integer n the figure is the first word of the quote that reads as
 // exactly n ("137", "four", "one").
 func figureIn(quote, words string, stored schema.Quantity) (string, int) {
@@ -100,12 +100,8 @@ func figureIn(quote, words string, stored schema.Quantity) (string, int) {
 		if i < 0 {
 			return "", -1
 		}
-		ws := strings.Fields(quote[i : i+len(words)])
-		for k := len(ws); k > 0; k-- {
-			phrase := strings.Join(ws[:k], " ")
-			if _, err := schema.ParseQuantity(phrase); err == nil {
-				return phrase, i
-			}
+		if q, err := schema.QuantityIn(quote[i : i+len(words)]); err == nil {
+			return q.Text, i
 		}
 		return quote[i : i+len(words)], i
 	}

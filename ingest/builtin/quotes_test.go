@@ -86,6 +86,7 @@ type group struct {
 	preds        []*yaml.Node // keys of the predicates it states
 	values       []*yaml.Node // their values, parallel to preds
 	kind         string       // the entity's kind (for the entity-level group)
+	according    []*yaml.Node // whom the statement is according to (reported speech)
 }
 
 // dataset is every file of data/ parsed.
@@ -166,6 +167,8 @@ func (ds *dataset) walkEntity(t *testing.T, file string, isSource bool, fileSour
 			top.source = v.Value
 		case "quote":
 			top.quote, top.quoteLine = v.Value, v.Line
+		case "according":
+			top.according = scalars(v)
 		case "facts":
 			facts = v
 		default:
@@ -205,7 +208,9 @@ func (ds *dataset) walkEntity(t *testing.T, file string, isSource bool, fileSour
 				g.source = v.Value
 			case "quote":
 				g.quote, g.quoteLine = v.Value, v.Line
-			case "note":
+			case "according":
+				g.according = scalars(v)
+			case "note", "negated":
 			default:
 				g.preds = append(g.preds, k)
 				g.values = append(g.values, v)
@@ -294,14 +299,30 @@ func hint(texts map[string][]string, source, q string) string {
 	return fmt.Sprintf(" (matches up to byte %d; the rest %q does not follow in the article)", best, string(r))
 }
 
+// scalars returns a node's values: itself, or the items of a list.
+func scalars(v *yaml.Node) []*yaml.Node {
+	if v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return []*yaml.Node{v}
+}
+
 // TestReferences checks what the quotes test cannot see and the ingester
 // checks again: predicates exist and are not derived, relations point at ids
 // of the dataset whose kind the predicate accepts, single-valued predicates
-// have one value per group.
+// have one value per group, and whom a statement is according to exists.
 func TestReferences(t *testing.T) {
 	ds := loadDataset(t)
 	skip := map[string]bool{"id": true, "kind": true}
 	for _, g := range ds.groups {
+		for _, a := range g.according {
+			if _, ok := ds.ids[a.Value]; !ok {
+				t.Errorf("%s:%d: %s: according: %s is not defined in data/", g.file, a.Line, g.entity, a.Value)
+			}
+			if g.quote == "" {
+				t.Errorf("%s:%d: %s: according without a quote", g.file, a.Line, g.entity)
+			}
+		}
 		for i, k := range g.preds {
 			if skip[k.Value] {
 				continue

@@ -69,7 +69,7 @@
 //     of the figures with their sources sorted by lower bound, equal figures
 //     merged ({"value":N,...} for an exact one, {"text":"at least 137",
 //     "lower":137,"upper":null,...} for one in words, with "of" for a part);
-//     name_min and name_max, true bounds as numbers, for filtering, sizing
+//     name_min and name_max, the span the figures allow, for filtering, sizing
 //     and sorting in Gephi or Cytoscape: the fewest any figure allows and
 //     the most any figure of everyone allows (missing when one is open).
 //     For killed: killed = [{"value":133,"sources":["source-b"]},{"value":145,"sources":["source-a"]}],
