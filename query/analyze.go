@@ -280,10 +280,11 @@ func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	res := &PathsResult{From: a, To: b, Paths: []PathAnswer{}}
-	g, err := v.Graph(sc)
+	c, err := v.compile(sc)
 	if err != nil {
 		return nil, err
 	}
+	g := v.graph(c)
 	s, ok1 := v.Node(a.ID)
 	t, ok2 := v.Node(b.ID)
 	if !ok1 || !ok2 {
@@ -300,12 +301,14 @@ func (r *Reader) Paths(ctx context.Context, from, to string, k, maxDepth int, sc
 		if maxDepth > 0 && p.Hops() > maxDepth {
 			continue
 		}
-		res.Paths = append(res.Paths, v.pathAnswer(g, p))
+		res.Paths = append(res.Paths, v.pathAnswer(c, g, p))
 	}
 	return res, nil
 }
 
-func (v *View) pathAnswer(g *analytics.Graph, p analytics.Path) PathAnswer {
+// pathAnswer writes a path of g, each hop with the sources the scope c
+// uses for it.
+func (v *View) pathAnswer(c *scope, g *analytics.Graph, p analytics.Path) PathAnswer {
 	ans := PathAnswer{Length: p.Hops()}
 	for i, e := range p.Edges {
 		ed := g.EdgeAt(e)
@@ -313,7 +316,7 @@ func (v *View) pathAnswer(g *analytics.Graph, p analytics.Path) PathAnswer {
 		pred := g.Predicates()[ed.Predicate]
 		fwd := ed.From == u
 		s, o := ed.From, ed.To
-		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: v.RowSources(s, o, pred)})
+		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: v.rowSources(c, s, o, pred)})
 	}
 	return ans
 }
@@ -349,10 +352,11 @@ func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) 
 		depth = 1
 	}
 	res := &NeighborsResult{Entity: m, Depth: depth, Neighbors: []Neighbor{}}
-	g, err := v.Graph(sc)
+	c, err := v.compile(sc)
 	if err != nil {
 		return nil, err
 	}
+	g := v.graph(c)
 	s, ok := v.Node(m.ID)
 	if !ok {
 		return res, nil
@@ -371,7 +375,7 @@ func (r *Reader) Neighbors(ctx context.Context, id string, depth int, sc Scope) 
 				next = append(next, w)
 				es := g.EdgesBetween(u, w)
 				p := analytics.Path{Nodes: []int32{u, w}, Edges: es[:1]}
-				out = append(out, Neighbor{ID: v.keys[w], Name: v.names[w], Kind: v.kinds[w], Distance: d, Via: v.pathAnswer(g, p).Hops[0]})
+				out = append(out, Neighbor{ID: v.keys[w], Name: v.names[w], Kind: v.kinds[w], Distance: d, Via: v.pathAnswer(c, g, p).Hops[0]})
 			}
 		}
 		slices.Sort(next)

@@ -319,3 +319,40 @@ entities:
 		}
 	}
 }
+
+// TestHopSourcesFollowTheScope checks that a path's hops name only the
+// sources the question believes: with --sources, the given ones; by
+// default, none whose statement is deprecated.
+func TestHopSourcesFollowTheScope(t *testing.T) {
+	r := query.NewReader(demoStore(t), query.ReaderOptions{})
+	bbc := "source:bbc-2024-03-25-gardner"
+	res, err := r.Paths(t.Context(), "group:isis-k", "attack:2024-03-22-crocus-city-hall", 3, 0, query.Scope{Sources: []string{bbc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Paths) == 0 {
+		t.Fatal("no path from ISIS-K to Crocus City Hall in the BBC's facts")
+	}
+	for _, p := range res.Paths {
+		for _, h := range p.Hops {
+			if len(h.Sources) == 0 || slices.ContainsFunc(h.Sources, func(s string) bool { return s != bbc }) {
+				t.Errorf("hop %s -%s-> %s: sources %v; want the BBC only", h.From, h.Predicate, h.To, h.Sources)
+			}
+		}
+	}
+	pre, err := r.Preceded(t.Context(), query.PrecededOptions{Scope: query.Scope{Sources: []string{bbc}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range pre.Attacks {
+		for _, w := range a.Warnings {
+			for _, chain := range w.Evidence {
+				for _, h := range chain {
+					if slices.ContainsFunc(h.Sources, func(s string) bool { return s != bbc }) {
+						t.Errorf("preceded %s <- %s: hop %s -%s-> %s sources %v; want the BBC only", a.Attack, w.Warning, h.From, h.Predicate, h.To, h.Sources)
+					}
+				}
+			}
+		}
+	}
+}

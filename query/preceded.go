@@ -115,13 +115,14 @@ type step struct {
 // the matching walks, under the scope's facts.
 type precedence struct {
 	v                            *View
+	c                            *scope
 	perp, about, affil, splinter relIndex
 	located, concerns, partOf    relIndex
 	issuedBy, issuedTo           relIndex
 }
 
 func newPrecedence(v *View, c *scope) *precedence {
-	return &precedence{v: v,
+	return &precedence{v: v, c: c,
 		perp: v.relation("perpetratedBy", c), about: v.relation("about", c),
 		affil: v.relation("affiliateOf", c), splinter: v.relation("splinterOf", c),
 		located: v.relation("locatedIn", c), concerns: v.relation("concerns", c), partOf: v.relation("partOf", c),
@@ -313,7 +314,7 @@ func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched [
 		if chain, ok := groups[g]; ok {
 			groupOK = true
 			matched = append(matched, "group")
-			evidence = append(evidence, pr.v.chainHops(append([]step{{w, g, "about"}}, reverse(chain)...)))
+			evidence = append(evidence, pr.chainHops(append([]step{{w, g, "about"}}, reverse(chain)...)))
 			break
 		}
 	}
@@ -321,7 +322,7 @@ func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched [
 		if chain, ok := places[p]; ok {
 			placeOK = true
 			matched = append(matched, "place")
-			evidence = append(evidence, pr.v.chainHops(append([]step{{w, p, "concerns"}}, reverse(chain)...)))
+			evidence = append(evidence, pr.chainHops(append([]step{{w, p, "concerns"}}, reverse(chain)...)))
 			break
 		}
 	}
@@ -401,8 +402,9 @@ func reverse(ch []step) []step {
 }
 
 // chainHops writes a chain of steps as path hops, each oriented along the
-// walk from the warning to the attack.
-func (v *View) chainHops(ch []step) []Hop {
+// walk from the warning to the attack, with the sources the scope uses.
+func (pr *precedence) chainHops(ch []step) []Hop {
+	v := pr.v
 	var hops []Hop
 	var at int32 = -1
 	for i, s := range ch {
@@ -410,7 +412,7 @@ func (v *View) chainHops(ch []step) []Hop {
 		if i > 0 && at != s.s {
 			from, to, fwd = s.o, s.s, false
 		}
-		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: v.RowSources(s.s, s.o, s.pred)})
+		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: v.rowSources(pr.c, s.s, s.o, s.pred)})
 		at = to
 	}
 	return hops

@@ -183,8 +183,9 @@ func (v *View) build(c *scope) *analytics.Graph {
 	return b.Build()
 }
 
-// RowSources returns the sources that state subject -p-> object.
-func (v *View) RowSources(s, o int32, p string) []string {
+// rowSources returns the sources that state subject -p-> object in the
+// facts the scope c uses (its belief policy, deprecated facts).
+func (v *View) rowSources(c *scope, s, o int32, p string) []string {
 	pi, ok := slices.BinarySearch(v.preds, p)
 	if !ok {
 		return nil
@@ -192,6 +193,9 @@ func (v *View) RowSources(s, o int32, p string) []string {
 	i, _ := slices.BinarySearchFunc(v.rows, row{S: s, P: uint16(pi), O: o}, cmpRow)
 	var out []string
 	for ; i < len(v.rows) && v.rows[i].S == s && v.rows[i].P == uint16(pi) && v.rows[i].O == o; i++ {
+		if !c.uses(v.rows[i].Source, v.rows[i].Deprecated) {
+			continue
+		}
 		if src := v.sources[v.rows[i].Source]; len(out) == 0 || out[len(out)-1] != src {
 			out = append(out, src)
 		}
