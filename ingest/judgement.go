@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -153,11 +154,13 @@ func (d *decoder) judgement(idx int, n *yaml.Node) {
 	if judge == "" {
 		rec.Errs.Addf(d.file, n.Line, where, "no judging source (expected source: on the judgement or at the top of the file)")
 	}
-	if r := schema.LookupReason(reason); r != nil && rank != "" && !r.Allows(rank) {
-		rec.Errs.Addf(d.file, rankLine, where+".rank", "%s with reason %s (expected rank %s for that reason)", rank, reason, strings.Join(r.Ranks, " or "))
-	}
-	if of != "" && judge != "" && schema.SourceOf(string(of)) == judge {
-		rec.Errs.Addf(d.file, judgeLine, where+".source", "%s judges its own statement (expected another source: a judgement is an analyst's statement about a source's statement)", judge)
+	var je *schema.JudgementError
+	if errors.As(schema.CheckJudgement(string(of), rank, reason, judge), &je) {
+		line := rankLine
+		if je.Field == "source" {
+			line = judgeLine
+		}
+		rec.Errs.Addf(d.file, line, where+"."+je.Field, "%s", je.Msg)
 	}
 	if len(rec.Errs) > 0 {
 		return
@@ -358,12 +361,13 @@ func checkJudgements(f *File) {
 		}
 		at := j.recs[schema.JudgesIRI][0]
 		judged, rank, reason, judge := one(schema.JudgesIRI), one(schema.RankIRI), one(schema.ReasonIRI), j.label
-		if r := schema.LookupReason(reason); !r.Allows(rank) {
-			at.Errs.Addf(f.Name, j.recs[schema.RankIRI][0].Line, "object", "%s with reason %s (expected rank %s for that reason)", rank, reason, strings.Join(r.Ranks, " or "))
-			continue
-		}
-		if schema.SourceOf(judged) == judge {
-			at.Errs.Addf(f.Name, at.Line, "label", "%s judges its own statement (expected another source: a judgement is an analyst's statement about a source's statement)", judge)
+		var je *schema.JudgementError
+		if errors.As(schema.CheckJudgement(judged, rank, reason, judge), &je) {
+			if je.Field == "rank" {
+				at.Errs.Addf(f.Name, j.recs[schema.RankIRI][0].Line, "object", "%s", je.Msg)
+			} else {
+				at.Errs.Addf(f.Name, at.Line, "label", "%s", je.Msg)
+			}
 			continue
 		}
 		if want := schema.JudgementID(judged, rank, reason, judge, one(schema.JudgedOnIRI), one(schema.NoteIRI)); want != subj {

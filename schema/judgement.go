@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -106,4 +107,28 @@ func (r *Reason) Allows(rank string) bool { return slices.Contains(r.Ranks, rank
 // node; another note or date is another judgement.
 func JudgementID(statement, rank, reason, source, date, note string) string {
 	return JudgementPrefix + shortHash(strings.Join([]string{statement, rank, reason, source, date, note}, "\x00"))
+}
+
+// A JudgementError is a judgement that breaks a rule of judgements; Field
+// says which part: "rank" (its reason cannot justify it) or "source" (the
+// source judges its own statement).
+type JudgementError struct {
+	Field string
+	Msg   string
+}
+
+func (e *JudgementError) Error() string { return e.Msg }
+
+// CheckJudgement applies the rules every judgement obeys, whatever format
+// it came in: its reason allows its rank, and its judge is not the source
+// of the judged statement (a judgement is an analyst's statement about a
+// source's statement). An unknown reason or rank is the format's to report.
+func CheckJudgement(judged, rank, reason, judge string) error {
+	if r := LookupReason(reason); r != nil && rank != "" && !r.Allows(rank) {
+		return &JudgementError{"rank", fmt.Sprintf("%s with reason %s (expected rank %s for that reason)", rank, reason, strings.Join(r.Ranks, " or "))}
+	}
+	if judged != "" && judge != "" && SourceOf(judged) == judge {
+		return &JudgementError{"source", fmt.Sprintf("%s judges its own statement (expected another source: a judgement is an analyst's statement about a source's statement)", judge)}
+	}
+	return nil
 }
