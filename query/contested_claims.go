@@ -90,7 +90,11 @@ func (c *claimScan) add(q quad.Quad, p *schema.Predicate) {
 	default:
 		return
 	}
-	f := fact{string(labelIRI(q.Subject)), valueOf(q.Object).String(), string(labelIRI(q.Label))}
+	o, ok := q.Object.(quad.IRI)
+	if !ok { // claimType is a word; the others name entities
+		o = quad.IRI(valueOf(q.Object).String())
+	}
+	f := fact{string(labelIRI(q.Subject)), string(o), string(labelIRI(q.Label))}
 	if list != nil {
 		*list = append(*list, f)
 		return
@@ -324,18 +328,30 @@ func appendNew(xs []string, x string) []string {
 	return append(xs, x)
 }
 
+// nameMemo remembers display names for one answer: a contested list names
+// the same places and actors many times.
+type nameMemo struct {
+	qs Store
+	m  map[string]string
+}
+
+func newNameMemo(qs Store) *nameMemo { return &nameMemo{qs: qs, m: map[string]string{}} }
+
+func (n *nameMemo) of(ctx context.Context, id string) (string, error) {
+	if name, ok := n.m[id]; ok {
+		return name, nil
+	}
+	_, name, err := kindAndName(ctx, n.qs, id)
+	if err == nil {
+		n.m[id] = name
+	}
+	return name, err
+}
+
 // renderAcross turns the attribution and relation points into Disagreements,
 // with names, claimants and evidence.
-func (s *scan) renderAcross(ctx context.Context, qs Store, ev *quoteCache) ([]Disagreement, error) {
-	names := map[string]string{}
-	nameOf := func(id string) (string, error) {
-		if n, ok := names[id]; ok {
-			return n, nil
-		}
-		_, n, err := kindAndName(ctx, qs, id)
-		names[id] = n
-		return n, err
-	}
+func (s *scan) renderAcross(ctx context.Context, names *nameMemo, ev *quoteCache) ([]Disagreement, error) {
+	nameOf := func(id string) (string, error) { return names.of(ctx, id) }
 	evidence := func(labels []string) ([]Evidence, error) {
 		out := make([]Evidence, 0, len(labels))
 		for _, l := range labels {

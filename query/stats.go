@@ -193,12 +193,13 @@ func (r *Reader) Contested(ctx context.Context) ([]Disagreement, error) {
 
 func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) {
 	ev := newQuoteCache(qs)
+	names := newNameMemo(qs)
 	out := []Disagreement{}
 	for k, m := range s.single {
 		if !conflicting(m) {
 			continue
 		}
-		_, name, err := kindAndName(ctx, qs, k[0])
+		name, err := names.of(ctx, k[0])
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +207,7 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 		for _, qsv := range m {
 			st := Statement{Value: valueOf(qsv[0].Object)}
 			if st.Value.Type == "entity" {
-				if _, st.ValueName, err = kindAndName(ctx, qs, st.Value.String()); err != nil {
+				if st.ValueName, err = names.of(ctx, st.Value.String()); err != nil {
 					return nil, err
 				}
 			}
@@ -223,7 +224,7 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 		sort.Slice(d.Values, func(i, j int) bool { return lessValue(d.Values[i].Value, d.Values[j].Value) })
 		out = append(out, d)
 	}
-	more, err := s.renderAcross(ctx, qs, ev)
+	more, err := s.renderAcross(ctx, names, ev)
 	if err != nil {
 		return nil, err
 	}

@@ -374,9 +374,15 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	for i, s := range v.sources {
 		ownOrigin[i] = originIdx(s)
 	}
+	// Every relation names two ids: a map finds them faster than a binary
+	// search of the sorted keys (View.Node) does, a million times over.
+	node := make(map[string]int32, len(v.keys))
+	for i, id := range v.keys {
+		node[id] = int32(i)
+	}
 	for _, r := range rels {
-		s, ok1 := v.Node(r.s)
-		o, ok2 := v.Node(r.o)
+		s, ok1 := node[r.s]
+		o, ok2 := node[r.o]
 		if !ok1 || !ok2 {
 			continue // a link to something that is not an entity
 		}
@@ -394,7 +400,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	v.rows = slices.Compact(v.rows)
 	byNode := map[int32]*dated{}
 	for _, d := range dates {
-		n, ok := v.Node(d.id)
+		n, ok := node[d.id]
 		if !ok {
 			continue
 		}
