@@ -148,7 +148,9 @@ func judgementLines(e query.Evidence) []string {
 		if len(j.Evidence) > 0 {
 			var evs []string
 			for _, ev := range j.Evidence {
-				evs = append(evs, ev.Source)
+				if !slices.Contains(evs, ev.Source) { // two statements of one source: named once
+					evs = append(evs, ev.Source)
+				}
 			}
 			s += "; evidence: " + strings.Join(evs, ", ")
 		}
