@@ -1,8 +1,11 @@
 package query
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -269,15 +272,8 @@ func (c *claimScan) relations(ctx context.Context, qs Store, kinds map[string]st
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.s != b.s {
-			return a.s < b.s
-		}
-		if a.p != b.p {
-			return a.p < b.p
-		}
-		return a.o < b.o
+	slices.SortFunc(out, func(a, b negation) int {
+		return cmp.Or(strings.Compare(a.s, b.s), strings.Compare(a.p, b.p), strings.Compare(a.o, b.o))
 	})
 	return out, nil
 }

@@ -1,7 +1,9 @@
 package query
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -229,18 +231,9 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 		return nil, err
 	}
 	out = append(out, more...)
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Subject != b.Subject {
-			return a.Subject < b.Subject
-		}
-		if a.Predicate != b.Predicate {
-			return a.Predicate < b.Predicate
-		}
-		if a.Object != b.Object {
-			return a.Object < b.Object
-		}
-		return a.Kind < b.Kind
+	slices.SortFunc(out, func(a, b Disagreement) int {
+		return cmp.Or(strings.Compare(a.Subject, b.Subject), strings.Compare(a.Predicate, b.Predicate),
+			strings.Compare(a.Object, b.Object), strings.Compare(a.Kind, b.Kind))
 	})
 	return out, nil
 }
