@@ -15,14 +15,18 @@ import (
 // and saved there); Load does so up front, and the first load holds other
 // callers until it is done. A Reader is safe for concurrent use. It is
 // meant for a store that does not change under it: after the store is
-// written, open a new one, since the old one's view no longer sees the new
-// quads while its store-reading answers (Show, Search, Stats) do.
+// written, open a new one, since the old one's view and full-text index
+// (SearchAll) no longer see the new quads while its store-reading answers
+// (Show, Search, Stats) do.
 type Reader struct {
 	store Store
 	opts  ReaderOptions
 
 	mu   sync.Mutex
 	view *View
+
+	textMu sync.Mutex
+	text   TextIndex // opened by textIndex (text.go)
 }
 
 // ReaderOptions configure a Reader.
@@ -32,6 +36,9 @@ type ReaderOptions struct {
 	Dir string
 	// Logger hears that a snapshot could not be saved (nil: discard).
 	Logger *slog.Logger
+	// TextIndex opens the full-text index of SearchAll and TextSearch,
+	// kept in Dir (nil: no full-text search, name and alias matches only).
+	TextIndex TextIndexOpener
 }
 
 // NewReader returns the Reader of st.

@@ -13,14 +13,15 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/textindex"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
 
-// reader returns the Reader of the store, its view kept in the store's
-// directory for the key-value backends.
+// reader returns the Reader of the store, its view and full-text index
+// kept in the store's directory for the key-value backends.
 func (a *app) reader(s *graph.Store) *query.Reader {
-	return query.NewReader(s, query.ReaderOptions{Dir: snapshotDir(s), Logger: a.logger})
+	return query.NewReader(s, query.ReaderOptions{Dir: snapshotDir(s), Logger: a.logger, TextIndex: textindex.Opener})
 }
 
 // snapshotDir is where the view's snapshot lives: the store's directory for

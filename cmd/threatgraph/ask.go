@@ -148,33 +148,53 @@ func newSearchCmd(a *app) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "search TEXT",
-		Short: "Find entities whose name or alias contains TEXT (case- and accent-insensitive)",
+		Short: "Find entities whose name or alias contains TEXT (case- and accent-insensitive), then ranked full-text hits in names, aliases, descriptions and quotes",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				ms, err := a.reader(s).Search(cmd.Context(), strings.Join(args, " "), limit)
+				text := strings.Join(args, " ")
+				rs, err := a.reader(s).SearchAll(cmd.Context(), text, limit)
 				if err != nil {
 					return err
 				}
 				var rows [][]string
-				for _, m := range ms {
-					rows = append(rows, []string{m.ID, m.Kind, m.Name, m.Matched})
+				for _, r := range rs {
+					row := []string{r.ID, r.Kind, r.Name, r.Matched, "", "", "", "", ""}
+					if h := r.TextHit; h != nil {
+						row = append(row[:4], h.Field, h.Text, h.Source, h.Statement, strconv.FormatFloat(h.Score, 'f', -1, 64))
+					}
+					rows = append(rows, row)
 				}
-				return a.emit(ms, []string{"id", "kind", "name", "matched"}, rows, func() error {
-					if len(ms) == 0 {
-						a.printf("no entity has a name or alias containing %q\n", strings.Join(args, " "))
-						return nil
-					}
-					esc := schema.Escape // text from the store may hold control characters
-					var text [][]string
-					for _, m := range ms {
-						text = append(text, []string{esc(m.ID), m.Kind, esc(m.Name), esc(m.Matched)})
-					}
-					return a.table("ID\tKIND\tNAME\tMATCHED", text)
+				return a.emit(rs, []string{"id", "kind", "name", "matched", "field", "text", "source", "statement", "score"}, rows, func() error {
+					return a.printSearch(text, rs)
 				})
 			})
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many results (0: all)")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many name matches and this many full-text hits (0: all)")
 	return cmd
+}
+
+// printSearch prints the name and alias matches, then the full-text hits.
+func (a *app) printSearch(text string, rs []query.SearchResult) error {
+	esc := schema.Escape // text from the store may hold control characters
+	var names, hits [][]string
+	for _, r := range rs {
+		if h := r.TextHit; h != nil {
+			hits = append(hits, []string{strconv.FormatFloat(h.Score, 'f', 3, 64), esc(r.ID), h.Field, esc(h.Source), esc(h.Text)})
+		} else {
+			names = append(names, []string{esc(r.ID), r.Kind, esc(r.Name), esc(r.Matched)})
+		}
+	}
+	if len(names) == 0 {
+		a.printf("no entity has a name or alias containing %q\n", text)
+	} else if err := a.table("ID\tKIND\tNAME\tMATCHED", names); err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		a.printf("no name, alias, description or quote holds every word of %q\n", text)
+		return nil
+	}
+	a.printf("\nFull text (names, aliases, descriptions, quotes), best first:\n")
+	return a.table("SCORE\tENTITY\tFIELD\tSOURCE\tTEXT", hits)
 }

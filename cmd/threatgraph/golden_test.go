@@ -61,6 +61,7 @@ func goldenCases() []goldenCase {
 
 		{name: "search-isis", args: []string{"search", "isis"}, http: goldenQ("/v1/search", "q", "isis")},
 		{name: "search-isis-limit-3", args: []string{"search", "isis", "--limit", "3"}, http: goldenQ("/v1/search", "q", "isis", "limit", "3")},
+		{name: "search-hit-team", args: []string{"search", "hit team"}, http: goldenQ("/v1/search", "q", "hit team")},
 
 		{name: "centrality-betweenness-kinds-top", args: []string{"centrality", "--measure", "betweenness", "--kinds", "Group,Person", "--top", "5"},
 			http: goldenQ("/v1/centrality", "measure", "betweenness", "kinds", "Group,Person", "top", "5")},

@@ -116,8 +116,8 @@ func (s *Server) routeTable() []*route {
 	return []*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
 			params: []param{pID}, result: &query.Card{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Show)},
-		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive (CLI: search)",
-			params: searchParams, result: []query.Match{}, errors: []int{400}, answer: s.searchAnswer},
+		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive, then ranked full-text hits in names, aliases, descriptions and evidence quotes, with their source (CLI: search)",
+			params: searchParams, result: []query.SearchResult{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
 			params: neighborsParams, result: &query.NeighborsResult{}, errors: limited, answer: s.neighborsAnswer},
 		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
@@ -163,7 +163,7 @@ var (
 	pLang        = param{name: "lang", typ: "string", required: true, desc: "gizmo or graphql"}
 	searchParams = []param{
 		{name: "q", typ: "string", desc: "text to look for", required: true},
-		{name: "limit", typ: "integer", def: "50", desc: "at most this many results (0: all); CLI --limit"},
+		{name: "limit", typ: "integer", def: "50", desc: "at most this many name matches and this many full-text hits (0: all); CLI --limit"},
 	}
 	neighborsParams = append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...)
 	pathsParams     = append([]param{
@@ -231,7 +231,7 @@ func (s *Server) analyze(r *http.Request, a *args, fromName, toName string, limi
 }
 
 func (s *Server) searchAnswer(r *http.Request, a *args) (any, error) {
-	text, err := a.required("q", "text to search names and aliases for")
+	text, err := a.required("q", "text to search names, aliases, descriptions and quotes for")
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (s *Server) searchAnswer(r *http.Request, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.read(func(q *query.Reader) (any, error) { return q.Search(r.Context(), text, limit) })
+	return s.read(func(q *query.Reader) (any, error) { return q.SearchAll(r.Context(), text, limit) })
 }
 
 func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {

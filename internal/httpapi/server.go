@@ -17,6 +17,7 @@ import (
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 
+	"github.com/threatgraph/threatgraph/internal/textindex"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -284,7 +285,7 @@ func (s *Server) snapshot() *state { return s.cur.Load() }
 // newState opens a Reader on the store as it is (quads) and loads its view
 // and analytics graph, once here rather than lazily by concurrent readers.
 func (s *Server) newState(ctx context.Context, quads int64, gen uint64) (*state, error) {
-	r := query.NewReader(s.store, query.ReaderOptions{Dir: s.opts.SnapshotDir, Logger: s.log})
+	r := query.NewReader(s.store, query.ReaderOptions{Dir: s.opts.SnapshotDir, Logger: s.log, TextIndex: textindex.Opener})
 	if err := r.Load(ctx); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/builtin"
+	"github.com/threatgraph/threatgraph/internal/textindex"
 	"github.com/threatgraph/threatgraph/query"
 )
 
@@ -185,7 +186,7 @@ const (
 func TestRoutes(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := t.Context()
-	r := query.NewReader(f.st, query.ReaderOptions{})
+	r := query.NewReader(f.st, query.ReaderOptions{TextIndex: textindex.Opener})
 	type want func() (any, error)
 	cases := []struct {
 		path string
@@ -194,8 +195,8 @@ func TestRoutes(t *testing.T) {
 		{"/v1/entities/" + crocus, func() (any, error) { return r.Show(ctx, crocus) }},
 		{"/v1/entities/ISIS-K", func() (any, error) { return r.Show(ctx, "ISIS-K") }},
 		{"/v1/entities/" + url.PathEscape("Islamic State Khorasan Province"), func() (any, error) { return r.Show(ctx, isisk) }},
-		{"/v1/search?q=khorasan", func() (any, error) { return r.Search(ctx, "khorasan", 50) }},
-		{"/v1/search?q=crocus&limit=2", func() (any, error) { return r.Search(ctx, "crocus", 2) }},
+		{"/v1/search?q=khorasan", func() (any, error) { return r.SearchAll(ctx, "khorasan", 50) }},
+		{"/v1/search?q=crocus&limit=2", func() (any, error) { return r.SearchAll(ctx, "crocus", 2) }},
 		{"/v1/entities/ISIS-K/neighbors", func() (any, error) { return r.Neighbors(ctx, "ISIS-K", 1, query.Scope{}) }},
 		{"/v1/entities/ISIS-K/neighbors?depth=2&predicates=perpetratedBy,affiliateOf", func() (any, error) {
 			return r.Neighbors(ctx, "ISIS-K", 2, query.Scope{Predicates: []string{"perpetratedBy", "affiliateOf"}})

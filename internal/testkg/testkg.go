@@ -3,6 +3,7 @@ package testkg
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 )
@@ -14,9 +15,8 @@ import (
 // sources sources. The same arguments give the same quads.
 func Quads(nodes, edges, sources int, seed uint64) []quad.Quad {
 	r := rand.New(rand.NewPCG(seed, 9))
-	kinds := []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
 	preds := []string{"perpetratedBy", "locatedIn", "partOf", "memberOf", "affiliateOf", "about", "claims", "issuedBy", "target", "suspectIn"}
-	id := func(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
+	id := func(i int) quad.IRI { return nodeID(i) }
 	src := func() quad.IRI { return quad.IRI(fmt.Sprintf("source:s%d", r.IntN(sources))) }
 	qs := make([]quad.Quad, 0, nodes+edges)
 	for i := range nodes {
@@ -31,6 +31,49 @@ func Quads(nodes, edges, sources int, seed uint64) []quad.Quad {
 		}
 		targets = append(targets, o)
 		qs = append(qs, quad.Make(id(s), quad.IRI("tg:"+preds[r.IntN(len(preds))]), id(o), src()))
+	}
+	return qs
+}
+
+var kinds = []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}
+
+// nodeID is the id of Quads' i-th entity.
+func nodeID(i int) quad.IRI { return quad.IRI(fmt.Sprintf("%s:n%d", kinds[i%len(kinds)], i)) }
+
+// words is the vocabulary of Text.
+var words = strings.Fields(`attack group cell network plot warning officials said reported claimed
+	responsibility suspects arrested border province city hall concert militants bombing intelligence
+	agency report team sent residents sleeper recently arrived weapons rifles vests police security
+	government ministry state media sources according unnamed leader members recruited online funding
+	training camp region affiliate branch faction operatives surveillance venue threat assessment`)
+
+// Text returns text for Quads' first nodes entities (same nodes and
+// sources): a name per entity, and for every fourth one a statement of a
+// source with its quote and a description (the quads ingest writes for a
+// quoted description), words drawn from a small vocabulary. The same
+// arguments give the same quads.
+func Text(nodes, sources int, seed uint64) []quad.Quad {
+	r := rand.New(rand.NewPCG(seed, 11))
+	sentence := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = words[r.IntN(len(words))]
+		}
+		return strings.Join(w, " ")
+	}
+	var qs []quad.Quad
+	for i := range nodes {
+		src := quad.IRI(fmt.Sprintf("source:s%d", r.IntN(sources)))
+		qs = append(qs, quad.Make(nodeID(i), quad.IRI("tg:name"), quad.String(fmt.Sprintf("%s %d", sentence(2), i)), src))
+		if i%4 != 0 {
+			continue
+		}
+		quote := sentence(12 + r.IntN(12))
+		stmt := quad.IRI(fmt.Sprintf("%s#e-%08x", src, i))
+		qs = append(qs,
+			quad.Make(stmt, quad.IRI("tg:statedIn"), src, src),
+			quad.Make(stmt, quad.IRI("tg:quote"), quad.String(quote), src),
+			quad.Make(nodeID(i), quad.IRI("tg:description"), quad.String(sentence(8)), stmt))
 	}
 	return qs
 }
