@@ -328,7 +328,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		var byOrigin []sourcedName
 		for _, n := range names[id] {
 			for _, o := range meta.origins(n.Source) {
-				byOrigin = append(byOrigin, sourcedName{Name: n.Name, Source: o})
+				byOrigin = append(byOrigin, sourcedName{Name: n.Name, Source: o, Deprecated: deprecated[n.Source]})
 			}
 		}
 		v.names[i] = displayName(id, byOrigin, titles[id])
@@ -472,7 +472,7 @@ type snapshot struct {
 // declared Source; 3: the view's own fields, not the View struct; 4: rows
 // and dates carry their origin (reported speech) and whether judgements
 // deprecate them, names count origins.
-const snapshotVersion = 4
+const snapshotVersion = 5
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
