@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
 func newLoadsCmd(a *app) *cobra.Command {
@@ -121,4 +122,13 @@ func historyUsage(err error) error {
 		return usageError{err}
 	}
 	return err
+}
+
+// historian is the store's history for the server: nil on backends that
+// keep none.
+func historian(s *graph.Store) httpapi.Historian {
+	if s.Backend() != "bbolt" {
+		return nil
+	}
+	return s
 }

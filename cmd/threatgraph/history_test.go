@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -167,5 +171,61 @@ func TestRetractBadInput(t *testing.T) {
 		if err == nil || exitCode(err) != exitBadInput || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("threatgraph %s: %v (exit %d); want exit 2 saying %q", strings.Join(c.args, " "), err, exitCode(err), c.want)
 		}
+	}
+}
+
+// TestRetractOverHTTP: the history verbs as routes; the retraction behind
+// the token, and the answers after it those before the load.
+func TestRetractOverHTTP(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	paths := map[string]string{"stats": "/v1/stats", "show ISIS-K": "/v1/entities/ISIS-K", "contested": "/v1/contested"}
+	first := askAll(t, store)
+	ts := serveStore(t, store, "secret")
+	do := func(method, path, token string, body []byte) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "history", "b.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := do("POST", "/v1/ingest?filename=b.yaml", "secret", b); code != 200 {
+		t.Fatalf("POST /v1/ingest: %d %s", code, body)
+	}
+	if code, body := do("GET", "/v1/stats", "", nil); code != 200 || body == first["stats"] {
+		t.Fatalf("after ingest: %d, stats unchanged: %v", code, body == first["stats"])
+	}
+	if code, _ := do("POST", "/v1/retract?target=load:2&reason=test", "", nil); code != 401 {
+		t.Errorf("POST /v1/retract without the token: %d; want 401", code)
+	}
+	if code, body := do("POST", "/v1/retract?target=load:7&reason=test", "secret", nil); code != 400 || !strings.Contains(body, "no such load") {
+		t.Errorf("POST /v1/retract of load:7: %d %s; want 400 no such load", code, body)
+	}
+	if code, body := do("POST", "/v1/retract?target=load:2&reason=test", "secret", nil); code != 200 || !strings.Contains(body, `"retraction:1"`) {
+		t.Fatalf("POST /v1/retract: %d %s", code, body)
+	}
+	for q, p := range paths {
+		if code, body := do("GET", p, "", nil); code != 200 || body != first[q] {
+			t.Errorf("GET %s after the retraction: %d\n%s", p, code, firstDiff(body, first[q]))
+		}
+	}
+	code, body := do("GET", "/v1/loads", "", nil)
+	var h graph.History
+	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || len(h.Loads) != 2 || h.Loads[1].Via != "http" || h.Loads[1].Retracted != "retraction:1" || h.Loads[1].Files[0].SHA256 == "" {
+		t.Errorf("GET /v1/loads: %d %v %s", code, err, body)
 	}
 }
