@@ -69,8 +69,8 @@ type Retraction struct {
 	Kind   string    `json:"kind"`   // "load", "source", "statement" or "undo"
 	Target string    `json:"target"` // a load id, a source id, a statement id, or (undo) a retraction id
 	Reason string    `json:"reason"`
-	User   string    `json:"user,omitempty"`
-	Host   string    `json:"host,omitempty"`
+	User   string    `json:"user"`
+	Host   string    `json:"host"`
 	Time   time.Time `json:"time"`
 	// UndoneBy is the undo that cancelled it (set by Retractions).
 	UndoneBy string `json:"undone_by,omitempty"`

@@ -5,9 +5,9 @@ import "context"
 // A LoadInfo describes one load for the store's history: what was read and
 // by whom. Ingest fills Files; the caller says how it came (Via) and who.
 type LoadInfo struct {
-	Via   string     `json:"via"`            // "ingest", "http" or "demo"
-	User  string     `json:"user,omitempty"` // where known
-	Host  string     `json:"host,omitempty"` // where known
+	Via   string     `json:"via"`  // "ingest", "http" or "demo"
+	User  string     `json:"user"` // where known, else empty
+	Host  string     `json:"host"` // where known, else empty
 	Files []LoadFile `json:"files"`
 }
 

@@ -229,3 +229,29 @@ func TestRetractOverHTTP(t *testing.T) {
 		t.Errorf("GET /v1/loads: %d %v %s", code, err, body)
 	}
 }
+
+// TestLoadsGolden pins threatgraph loads --format json on the demo to
+// testdata/loads-demo.json, with the time, user and host (which vary from
+// run to run) replaced by placeholders; -update rewrites it.
+func TestLoadsGolden(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	got := cli(t, "loads", "--store", store, "--format", "json")
+	for _, f := range []string{"time", "user", "host"} {
+		got = regexp.MustCompile(`"`+f+`": "[^"]*"`).ReplaceAllString(got, `"`+f+`": "(`+f+`)"`)
+	}
+	file := filepath.Join("testdata", "loads-demo.json")
+	if *updateGolden {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("threatgraph loads --format json differs from %s:\n%s", file, firstDiff(got, string(want)))
+	}
+}
