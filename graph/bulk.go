@@ -33,10 +33,16 @@ const bulkMin = 50_000
 // format is cayley's at the pinned version, so upgrading cayley means
 // re-running that test.
 func bulkLoad(path string, in []quad.Quad) (n int, err error) {
+	return bulkLoadWith(path, in, nil)
+}
+
+// bulkLoadWith is bulkLoad, with extra writing in the same transaction
+// (the load's record), given the number of quads written.
+func bulkLoadWith(path string, in []quad.Quad, extra func(p putter, n int) error) (n int, err error) {
 	d := collectBulk(in)
 	d.assignIDs()
 	sp, ops := d.indexes()
-	if err := writeBulk(path, d, sp, ops); err != nil {
+	if err := writeBulk(path, d, sp, ops, extra); err != nil {
 		return 0, err
 	}
 	return len(d.quads), nil
@@ -172,7 +178,7 @@ func (d *bulkData) buildIndex(n int, key func(q bulkQuad, b []byte)) []indexEntr
 
 // writeBulk opens the initialised store file at path and writes d and its
 // indexes in one bbolt transaction, refusing a store that holds data.
-func writeBulk(path string, d *bulkData, sp, ops []indexEntry) (err error) {
+func writeBulk(path string, d *bulkData, sp, ops []indexEntry, extra func(p putter, n int) error) (err error) {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("bulk load: %s must be initialised first: %v", path, err)
 	}
@@ -195,6 +201,11 @@ func writeBulk(path string, d *bulkData, sp, ops []indexEntry) (err error) {
 	}
 	if err := writeBuckets(&bucketWriter{tx: tx}, d, sp, ops); err != nil {
 		return err
+	}
+	if extra != nil {
+		if err := extra(boltPutter{tx}, len(d.quads)); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bulk load: commit: %v", err)

@@ -20,7 +20,13 @@ func (s *Store) Quads(ctx context.Context, d quad.Direction, v quad.Value, fn fu
 	case quad.Object:
 		return s.In(ctx, v, fn)
 	}
-	qs, _ := s.handles()
+	qs, db := s.handles()
+	if db != nil {
+		var err error
+		if fn, err = s.visibleFilter(ctx, fn); err != nil {
+			return err
+		}
+	}
 	return each(ctx, qs, d, v, fn)
 }
 

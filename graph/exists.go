@@ -16,7 +16,7 @@ func (s *Store) Existing(ctx context.Context, qs []quad.Quad) ([]bool, error) {
 	if len(qs) == 0 {
 		return out, nil
 	}
-	n, err := s.Count(ctx)
+	n, err := s.storedCount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Store) Existing(ctx context.Context, qs []quad.Quad) ([]bool, error) {
 		}
 		idx := bySubject[k]
 		have := make(map[string]struct{})
-		if err := s.Out(ctx, qs[idx[0]].Subject, func(q quad.Quad) error {
+		if err := s.outRaw(ctx, qs[idx[0]].Subject, func(q quad.Quad) error {
 			have[quadKey(q)] = struct{}{}
 			return nil
 		}); err != nil {
@@ -65,4 +65,14 @@ func quadKey(q quad.Quad) string {
 		b.WriteByte(0)
 	}
 	return b.String()
+}
+
+// outRaw is Out with the retracted quads too: what cayley holds, whether a
+// write of q would add it.
+func (s *Store) outRaw(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error {
+	qs, db := s.handles()
+	if db == nil {
+		return each(ctx, qs, quad.Subject, v, fn)
+	}
+	return s.byIndex(ctx, db, v, "sp", fn, true)
 }

@@ -18,11 +18,22 @@ import (
 // resolved against it): cayley's iterator resolves each quad's four values
 // with separate lookups, about 12 s per million quads here. Other backends
 // use cayley's iterator.
+//
+// Retracted quads are left out (see Retract).
 func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
 	qs, db := s.handles()
 	if db == nil {
 		return drain(ctx, qs, qs.QuadsAllIterator().Iterate(), fn)
 	}
+	fn, err := s.visibleFilter(ctx, fn)
+	if err != nil {
+		return err
+	}
+	return s.scanRaw(ctx, db, fn)
+}
+
+// scanRaw reads every stored quad of bbolt's log, retracted or not.
+func (s *Store) scanRaw(ctx context.Context, db *bolt.DB, fn func(quad.Quad) error) error {
 	return db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("log"))
 		if b == nil {
@@ -77,7 +88,7 @@ func (s *Store) In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) 
 	if db == nil {
 		return each(ctx, qs, quad.Object, v, fn)
 	}
-	return s.byIndex(ctx, db, v, "ops", fn)
+	return s.byIndex(ctx, db, v, "ops", fn, false)
 }
 
 // Out calls fn for every quad whose subject is v. On bbolt it reads cayley's
@@ -89,12 +100,19 @@ func (s *Store) Out(ctx context.Context, v quad.Value, fn func(quad.Quad) error)
 	if db == nil {
 		return each(ctx, qs, quad.Subject, v, fn)
 	}
-	return s.byIndex(ctx, db, v, "sp", fn)
+	return s.byIndex(ctx, db, v, "sp", fn, false)
 }
 
 // byIndex reads the quads listed under v's id in one of cayley's indexes
-// ("sp" or "ops", whose keys start with the subject's or the object's id).
-func (s *Store) byIndex(ctx context.Context, db *bolt.DB, v quad.Value, index string, fn func(quad.Quad) error) error {
+// ("sp" or "ops", whose keys start with the subject's or the object's id);
+// retracted quads only when raw.
+func (s *Store) byIndex(ctx context.Context, db *bolt.DB, v quad.Value, index string, fn func(quad.Quad) error, raw bool) error {
+	if !raw {
+		var err error
+		if fn, err = s.visibleFilter(ctx, fn); err != nil {
+			return err
+		}
+	}
 	var quads []quad.Quad
 	err := db.View(func(tx *bolt.Tx) error {
 		var h [quad.HashSize]byte

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,6 +102,13 @@ type Store struct {
 	nodesMu sync.RWMutex
 	nodes   map[uint64]quad.Value // node values by id, filled by Out
 	logger  *slog.Logger
+
+	// hook, set by a recorded write (wmu held), runs in cayley's write
+	// transaction just before its commit (hookKV).
+	hook   func(ctx context.Context, p putter) error
+	histMu sync.Mutex
+	hist   *historyState // the history at its generation (history.go)
+	histDB *bolt.DB      // the handle hist was read from
 }
 
 // Open opens the store, creating it if it does not exist (unless MustExist
@@ -337,7 +345,7 @@ func (s *Store) openQuadStore(ctx context.Context) (cgraph.QuadStore, *bolt.DB, 
 		if err != nil {
 			return nil, nil, err
 		}
-		kv = hbolt.New(db)
+		kv = hookKV{KV: hbolt.New(db), s: s}
 	case "leveldb":
 		ldb, err := hleveldb.Open(s.opts.Path, &lopt.Options{ErrorIfMissing: true, ReadOnly: s.opts.ReadOnly})
 		if err != nil {
@@ -495,8 +503,23 @@ func (s *Store) Close() error {
 	return errors.Join(err, s.lock.release())
 }
 
-// Count returns the number of quads in the store.
+// Count returns the number of quads in the answers: those stored, less
+// those retracted.
 func (s *Store) Count(ctx context.Context) (int64, error) {
+	n, err := s.storedCount(ctx)
+	if err != nil {
+		return 0, err
+	}
+	h, err := s.history(ctx)
+	if err != nil || !h.filtering() {
+		return n, err
+	}
+	hidden, err := s.hiddenCount(ctx, h)
+	return n - hidden, err
+}
+
+// storedCount returns the number of quads stored, retracted or not.
+func (s *Store) storedCount(ctx context.Context) (int64, error) {
 	s.mu.RLock()
 	qs, broken := s.qs, s.broken
 	s.mu.RUnlock()
@@ -519,6 +542,11 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 // A write that fails returns a *WriteError; unless it says Written, nothing
 // of the batch is in the store and cayley's handle has been reopened, so
 // that nothing the failed transaction left in memory reaches the next write.
+//
+// On bbolt the write is recorded, in the same transaction, as a load of
+// the history: its id, time, what ctx says of it (schema.WithLoad: files,
+// how it came, who; else "write"), how many quads it added and which it
+// stated. Other backends keep no history.
 func (s *Store) Write(ctx context.Context, qs []quad.Quad) (added int, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, &WriteError{Quads: len(qs), Err: err}
@@ -538,22 +566,50 @@ func (s *Store) Write(ctx context.Context, qs []quad.Quad) (added int, err error
 		_ = s.reopenLocked(ctx) // an earlier reopen failed: try again
 	}
 	s.mu.Unlock()
-	before, err := s.Count(ctx)
+	before, err := s.storedCount(ctx)
 	if err != nil {
 		return 0, &WriteError{Quads: len(qs), Err: err}
 	}
+	qstore, db := s.handles()
+	var load *Load
+	if db != nil {
+		if err := s.beginHistory(ctx, db); err != nil {
+			return 0, &WriteError{Quads: len(qs), Err: fmt.Errorf("starting the load history: %w", err)}
+		}
+		info, ok := schema.LoadOf(ctx)
+		if !ok {
+			info.Via = "write"
+		}
+		load = &Load{Time: time.Now().UTC().Truncate(time.Second), LoadInfo: info}
+		if load.Files == nil {
+			load.Files = []schema.LoadFile{}
+		}
+		if load.User == "" && load.Host == "" {
+			load.User, load.Host = whoAmI()
+		}
+	}
 	if before == 0 && s.opts.Backend == "bbolt" && len(qs) >= bulkMin {
-		return s.bulkWrite(ctx, qs)
+		return s.bulkWrite(ctx, qs, load)
 	}
 	deltas := make([]cgraph.Delta, len(qs))
 	for i, q := range qs {
 		deltas[i] = cgraph.Delta{Quad: q, Action: cgraph.Add}
 	}
-	qstore, _ := s.handles()
+	if load != nil {
+		s.hook = func(ctx context.Context, p putter) error {
+			var size uint64
+			if v := p.get([]byte("meta"), []byte("size")); len(v) == 8 {
+				size = binary.LittleEndian.Uint64(v)
+			}
+			load.Added = int(int64(size) - before)
+			return recordLoad(p, load, qs, true)
+		}
+		defer func() { s.hook = nil }()
+	}
 	if err := qstore.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true}); err != nil {
 		return s.failed(ctx, len(qs), before, err)
 	}
-	after, err := s.Count(ctx)
+	after, err := s.storedCount(ctx)
 	if err != nil {
 		return 0, &WriteError{Quads: len(qs), Written: true, Err: err}
 	}
@@ -570,7 +626,7 @@ func (s *Store) failed(ctx context.Context, n int, before int64, err error) (int
 	if rerr != nil {
 		return 0, &WriteError{Quads: n, Err: errors.Join(err, rerr)}
 	}
-	after, cerr := s.Count(ctx)
+	after, cerr := s.storedCount(ctx)
 	if cerr == nil && after != before {
 		// The commit reached the disk although it reported an error
 		// (e.g. a failed fsync after the meta page was written).
@@ -640,7 +696,7 @@ func kindOf(ctx context.Context, qs cgraph.QuadStore, id string) (schema.Kind, b
 // that a crash or power loss at any point leaves either the empty store or
 // the full one. Cayley's handle is closed meanwhile (readers wait) and
 // reopened.
-func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad) (int, error) {
+func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad, load *Load) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	empty := true
@@ -658,7 +714,14 @@ func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad) (int, error) {
 		err = fmt.Errorf("closing store for bulk load: %w", err)
 		return 0, &WriteError{Quads: len(qs), Err: errors.Join(err, s.reopenLocked(ctx))}
 	}
-	n, err := bulkReplace(s.opts.Path, s.copts, qs)
+	var extra func(p putter, n int) error
+	if load != nil {
+		extra = func(p putter, n int) error {
+			load.Added = n
+			return recordLoad(p, load, qs, true)
+		}
+	}
+	n, err := bulkReplace(s.opts.Path, s.copts, qs, extra)
 	s.nodesMu.Lock()
 	s.nodes = nil
 	s.nodesMu.Unlock()
@@ -680,13 +743,13 @@ func (s *Store) bulkWrite(ctx context.Context, qs []quad.Quad) (int, error) {
 // bulkReplace builds a new store file holding qs beside the store's empty
 // one and renames it into place; on failure it removes the new file and
 // leaves the empty store untouched.
-func bulkReplace(dir string, copts cgraph.Options, qs []quad.Quad) (int, error) {
+func bulkReplace(dir string, copts cgraph.Options, qs []quad.Quad, extra func(p putter, n int) error) (int, error) {
 	tmp := filepath.Join(dir, boltBulk)
 	n, err := func() (int, error) {
 		if err := newBoltFile(tmp, copts); err != nil {
 			return 0, fmt.Errorf("bulk load: creating %s: %w", tmp, err)
 		}
-		n, err := bulkLoad(tmp, qs)
+		n, err := bulkLoadWith(tmp, qs, extra)
 		if err != nil {
 			return 0, err
 		}

@@ -30,6 +30,10 @@ type Options struct {
 	SkipInvalid bool      // load the valid records, report the others
 	DryRun      bool      // validate only; write nothing
 	Rejects     io.Writer // with SkipInvalid: one JSON line per rejected record (may be nil)
+	// Record says how the load came and who made it, for a target that
+	// keeps a load history: Load adds the files and hands it to the
+	// target's Write in its context (schema.WithLoad).
+	Record schema.LoadInfo
 }
 
 // FileReport says what happened to one file.
@@ -143,7 +147,12 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 			return rep, fmt.Errorf("checking which quads are new: %w; nothing was written", err)
 		}
 	}
-	n, err := t.Write(ctx, all)
+	info := opt.Record
+	info.Files = nil
+	for _, f := range files {
+		info.Files = append(info.Files, schema.LoadFile{Name: f.Name, SHA256: f.SHA256, Format: f.Format})
+	}
+	n, err := t.Write(schema.WithLoad(ctx, info), all)
 	if err != nil {
 		names := make([]string, len(rep.Files))
 		for i, fr := range rep.Files {

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -24,6 +26,7 @@ import (
 type File struct {
 	Name     string
 	Format   string // "native" or "nquads"
+	SHA256   string // of the file's bytes, hex: for the store's load history
 	Records  []*Record
 	FileErrs schema.Errors
 	// Warnings are facts that load but deserve attention (a name already
@@ -55,7 +58,8 @@ func FormatOf(name string) (string, error) {
 // Parse reads one input file. It never fails: problems are in the File.
 func Parse(name string, data []byte) *File {
 	format, err := FormatOf(name)
-	f := &File{Name: name, Format: format}
+	sum := sha256.Sum256(data)
+	f := &File{Name: name, Format: format, SHA256: hex.EncodeToString(sum[:])}
 	if err != nil {
 		f.FileErrs.Add(name, 0, "", fmt.Errorf("unknown file type %q (expected .yaml, .yml, .json, .nq or .nquads)", filepath.Ext(name)))
 		return f

@@ -338,3 +338,52 @@ func TestContestedBuiltinCrocus(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayNameLeavesDeprecatedNames: an entity is named by its names
+// from statements that are not deprecated, the same in the view
+// (centrality), the card and a graph export, whatever --with-deprecated.
+func TestDisplayNameLeavesDeprecatedNames(t *testing.T) {
+	r := boltReader(t, `format: threatgraph/1
+sources:
+  - {id: source:a, publisher: A}
+  - {id: source:b, publisher: B}
+  - {id: source:c, publisher: C}
+  - {id: source:ed, publisher: Editors}
+entities:
+  - id: group:g
+    kind: Group
+    facts:
+      - {source: source:a, quote: "the group X", name: X}
+      - {source: source:b, quote: "the group Y", name: Y}
+      - {source: source:c, quote: "also Y", name: Y}
+  - {id: attack:k, kind: Attack, name: K, source: source:a, quote: "X did K", perpetratedBy: group:g}
+judgements:
+  - {of: {source: source:b, quote: "the group Y"}, rank: deprecated, reason: known-error, source: source:ed, note: "n"}
+  - {of: {source: source:c, quote: "also Y"}, rank: deprecated, reason: known-error, source: source:ed, note: "n"}
+`)
+	card, err := r.Show(t.Context(), "group:g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Name != "X" {
+		t.Errorf("card name %q; want X (both Y statements are deprecated)", card.Name)
+	}
+	for _, with := range []bool{false, true} {
+		res, err := r.Centrality(t.Context(), query.CentralityOptions{Measure: "degree", Scope: query.Scope{WithDeprecated: with}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range res.Top {
+			if s.ID == "group:g" && s.Name != "X" {
+				t.Errorf("centrality (with deprecated %v) names group:g %q; want X", with, s.Name)
+			}
+		}
+		var buf strings.Builder
+		if _, err := r.Export(t.Context(), &buf, "cytoscape", query.ExportOptions{Scope: query.Scope{WithDeprecated: with}}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `"label":"X"`) || strings.Contains(buf.String(), `"label":"Y"`) {
+			t.Errorf("cytoscape export (with deprecated %v) does not label group:g X", with)
+		}
+	}
+}

@@ -340,13 +340,20 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 	sources := map[string]bool{}
 	byPred := map[string][]*factVal{} // predicate name -> values, in quad order
 	for _, q := range qs {
+		l := string(labelIRI(q.Label))
+		pred := string(labelIRI(q.Predicate))
+		if pred == "tg:"+schema.NamePred && s.allow.UsesLabel(l) {
+			// The label is the view's display name (displayName), deprecated
+			// statements marked, whether or not the export writes them.
+			for _, o := range s.meta.origins(l) {
+				names = append(names, sourcedName{Name: lexical(q.Object), Source: o, Deprecated: s.dep[l]})
+			}
+		}
 		if !s.allowed(q.Label) {
 			continue
 		}
-		l := string(labelIRI(q.Label))
 		src := export.ID(schema.SourceOf(l))
 		sources[src] = true
-		pred := string(labelIRI(q.Predicate))
 		p := schema.LookupIRI(pred)
 		if p == nil || p.Name == "key" {
 			continue
@@ -354,9 +361,6 @@ func (s *exportSet) nodeAttrs(e exportEntity, qs []quad.Quad, attrs []export.Att
 		origins := s.meta.origins(l)
 		switch p.Name {
 		case schema.NamePred:
-			for _, o := range origins {
-				names = append(names, sourcedName{Name: lexical(q.Object), Source: o})
-			}
 			continue
 		case "title":
 			title = lexical(q.Object)

@@ -31,7 +31,8 @@ type exportSet struct {
 	allow belief
 	quote *quoteCache
 	meta  *stmtMeta       // reported speech and judgements (proportional to them)
-	drop  map[string]bool // deprecated statements the export leaves out (graph formats, unless WithDeprecated)
+	dep   map[string]bool // deprecated statements
+	drop  map[string]bool // those the export leaves out (graph formats, unless WithDeprecated)
 }
 
 // index returns the position of the entity iri, or -1.
@@ -57,9 +58,9 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions, graph bool) (*
 	if err != nil {
 		return nil, err
 	}
-	s := &exportSet{qs: qs, quote: newQuoteCache(qs), meta: meta}
+	s := &exportSet{qs: qs, quote: newQuoteCache(qs), meta: meta, dep: meta.deprecated()}
 	if graph && !o.Scope.WithDeprecated {
-		s.drop = meta.deprecated()
+		s.drop = s.dep
 	}
 	kinds := map[string]schema.Kind{}
 	for _, k := range schema.Kinds {

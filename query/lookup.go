@@ -120,8 +120,12 @@ func byOrigin(ctx context.Context, c *quoteCache, names []sourcedName) ([]source
 		if err != nil {
 			return nil, err
 		}
+		_, rank, err := c.judgementsOf(ctx, n.Source)
+		if err != nil {
+			return nil, err
+		}
 		for _, o := range originsOf(n.Source, st.according) {
-			out = append(out, sourcedName{Name: n.Name, Source: o})
+			out = append(out, sourcedName{Name: n.Name, Source: o, Deprecated: rank == schema.RankDeprecated})
 		}
 	}
 	return out, nil

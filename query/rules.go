@@ -153,15 +153,22 @@ func agreedDates(ivs []schema.Interval) (dates []schema.Interval, contested bool
 // A sourcedName is one name of an entity as one source states it.
 type sourcedName struct {
 	Name, Source string
+	Deprecated   bool // every statement of it is ranked deprecated
 }
 
 // displayName returns the display name of entity id: the name stated by
 // the most distinct sources (a source that states it twice counts once),
-// ties to the smallest; with no name, title (a Source goes by its title);
-// with neither, the id.
+// ties to the smallest, leaving out names from deprecated statements
+// unless every name is; with no name, title (a Source goes by its title);
+// with neither, the id. The same whatever the question's scope, so that an
+// entity has one name in every answer and export.
 func displayName(id string, names []sourcedName, title string) string {
+	live := slices.ContainsFunc(names, func(n sourcedName) bool { return !n.Deprecated })
 	by := map[string]map[string]bool{}
 	for _, n := range names {
+		if live && n.Deprecated {
+			continue
+		}
 		if by[n.Name] == nil {
 			by[n.Name] = map[string]bool{}
 		}

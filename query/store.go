@@ -16,7 +16,24 @@ type Store interface {
 	// Quads calls fn for every quad that has v in direction d, stopping at
 	// the first error fn returns.
 	Quads(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error
-	// Count returns how many quads the store holds; the store only grows,
-	// so an unchanged count means unchanged content.
+	// Count returns how many quads the store holds; without a
+	// Generation (see generationOf), an unchanged count must mean
+	// unchanged content.
 	Count(ctx context.Context) (int64, error)
+}
+
+// A generationer is a Store whose content can change without its count
+// (a retraction and a load can balance): its generation moves on with
+// every change. *graph.Store is one.
+type generationer interface {
+	Generation(ctx context.Context) (uint64, error)
+}
+
+// generationOf returns the store's generation, or its count n for a store
+// that has none.
+func generationOf(ctx context.Context, qs Store, n int64) (uint64, error) {
+	if g, ok := qs.(generationer); ok {
+		return g.Generation(ctx)
+	}
+	return uint64(n), nil
 }

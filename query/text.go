@@ -67,14 +67,19 @@ type TextIndexOpener func(ctx context.Context, dir, stamp string, docs func(ctx 
 const textDocsVersion = 1
 
 // stamp returns the store's state that answers kept beside the store (the
-// full-text index) are built from: today its quad count, since the store
-// only grows.
+// full-text index) are built from: its generation (which every load and
+// retraction moves on; the quad count for a store without one) and its
+// quad count.
 func (r *Reader) stamp(ctx context.Context) (string, error) {
 	n, err := r.store.Count(ctx)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("quads=%d", n), nil
+	g, err := generationOf(ctx, r.store, n)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("gen=%d quads=%d", g, n), nil
 }
 
 // textIndex returns the full-text index, opening it the first time; nil

@@ -37,6 +37,7 @@ type View struct {
 	preds   []string // relation predicates, sorted
 	rows    []row    // one per (subject, predicate, object, source, origin, deprecated), sorted
 	quads   int64    // the store's quad count when the view was built
+	gen     uint64   // the store's generation then (generationOf)
 
 	fullOnce sync.Once
 	full     *analytics.Graph // the graph of the whole store, built once
@@ -328,7 +329,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		var byOrigin []sourcedName
 		for _, n := range names[id] {
 			for _, o := range meta.origins(n.Source) {
-				byOrigin = append(byOrigin, sourcedName{Name: n.Name, Source: o})
+				byOrigin = append(byOrigin, sourcedName{Name: n.Name, Source: o, Deprecated: deprecated[n.Source]})
 			}
 		}
 		v.names[i] = displayName(id, byOrigin, titles[id])
@@ -440,8 +441,12 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
+	gen, err := generationOf(ctx, qs, n)
+	if err != nil {
+		return nil, err
+	}
 	if dir != "" {
-		if v, err := readSnapshot(filepath.Join(dir, snapshotName)); err == nil && v.quads == n {
+		if v, err := readSnapshot(filepath.Join(dir, snapshotName)); err == nil && v.quads == n && v.gen == gen {
 			return v, nil
 		}
 	}
@@ -449,6 +454,7 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.gen = gen
 	if dir != "" {
 		if err := writeSnapshot(filepath.Join(dir, snapshotName), v); err != nil {
 			return v, fmt.Errorf("saving view snapshot: %w", err)
@@ -466,13 +472,14 @@ type snapshot struct {
 	Dates                                       []dated
 	Rows                                        []row
 	Quads                                       int64
+	Gen                                         uint64 // absent (0) in older snapshots: a store before the history
 }
 
 // 2: sources are not nodes, names by displayName, Sources holds every
 // declared Source; 3: the view's own fields, not the View struct; 4: rows
 // and dates carry their origin (reported speech) and whether judgements
 // deprecate them, names count origins.
-const snapshotVersion = 4
+const snapshotVersion = 5
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
@@ -487,7 +494,7 @@ func readSnapshot(path string) (*View, error) {
 	if s.Version != snapshotVersion {
 		return nil, errors.New("snapshot version mismatch")
 	}
-	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads}, nil
+	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads, gen: s.Gen}, nil
 }
 
 // writeSnapshot writes atomically: a temporary file renamed into place.
@@ -498,7 +505,7 @@ func writeSnapshot(path string, v *View) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads}); err != nil {
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads, Gen: v.gen}); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -35,7 +35,7 @@ No file, no server, no setup. Running it again adds nothing.`,
 				files = append(files, ingest.Parse(f.Name, f.Data))
 			}
 			return a.withStore(ctx, func(s *graph.Store) error {
-				rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, ingest.Options{})
+				rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, ingest.Options{Record: schema.LoadInfo{Via: "demo"}})
 				if err != nil {
 					return fmt.Errorf("loading the built-in dataset: %w", err)
 				}

@@ -107,6 +107,7 @@ func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error)
 
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
+	opt.Record = schema.LoadInfo{Via: "ingest"}
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
 	a.printProblems("warning: ", "warning", ingest.Warnings(files), "--format json")
 	var problems schema.Errors

@@ -162,7 +162,7 @@ func TestShowAndSearchCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out, "id,kind,name,matched\n") || !strings.Contains(out, "location:crocus-city-hall") {
+	if !strings.HasPrefix(out, "id,kind,name,matched,field,text,source,statement,score\n") || !strings.Contains(out, "location:crocus-city-hall") {
 		t.Errorf("search crocus csv:\n%s", out)
 	}
 	_, _, err = runCLI(t, "show", "--store", store, "nobody at all")

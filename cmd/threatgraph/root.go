@@ -94,6 +94,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
 		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a),
 		newServeCmd(a), newQueryCmd(a), newExportCmd(a),
+		newLoadsCmd(a), newRetractCmd(a),
 	)
 	return root
 }

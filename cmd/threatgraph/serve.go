@@ -21,8 +21,9 @@ func newServeCmd(a *app) *cobra.Command {
 		Long: `Serve the same questions as the CLI over HTTP, with the same JSON as --format json:
 /v1/entities/{id}, /v1/search, /v1/entities/{id}/neighbors, /v1/entities/{id}/timeline,
 /v1/paths, /v1/centrality, /v1/preceded, /v1/contested, /v1/communities, /v1/stats,
-/v1/query (raw Gizmo/GraphQL), /v1/openapi.json, /healthz, /metrics. POST /v1/ingest needs the
-bearer token set as serve.token (THREATGRAPH_SERVE_TOKEN); without one the server is read-only.
+/v1/query (raw Gizmo/GraphQL), /v1/loads, /v1/openapi.json, /healthz, /metrics. POST /v1/ingest
+and POST /v1/retract need the bearer token set as serve.token (THREATGRAPH_SERVE_TOKEN); without one
+the server is read-only.
 
 Binds 127.0.0.1:8080 unless --addr or serve.addr says otherwise. The store stays open (and
 locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight requests finish.`,
@@ -38,7 +39,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: snapshotDir(s), Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
-					Loader: storeLoader{s},
+					Loader: storeLoader{s}, History: historian(s),
 				})
 				if err != nil {
 					return err

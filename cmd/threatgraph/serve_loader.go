@@ -31,7 +31,7 @@ func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt
 	for i, u := range ups {
 		files[i] = ingest.Parse(u.Name, u.Data)
 	}
-	rep, err := ingest.Load(ctx, t, files, ingest.Options{DryRun: opt.DryRun, SkipInvalid: opt.SkipInvalid})
+	rep, err := ingest.Load(ctx, t, files, ingest.Options{DryRun: opt.DryRun, SkipInvalid: opt.SkipInvalid, Record: schema.LoadInfo{Via: "http"}})
 	var problems schema.Errors
 	if errors.As(err, &problems) {
 		return nil, &httpapi.InvalidError{Problems: messages(problems)}

@@ -23,7 +23,7 @@ func serveStore(t *testing.T, path, token string) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token, Loader: storeLoader{st}})
+	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token, Loader: storeLoader{st}, History: historian(st)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func filterParams(from, to param) []param {
 func (s *Server) routeTable() []*route {
 	notFound := []int{400, 404, 409}
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
-	return []*route{
+	return append([]*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
 			params: []param{pID}, result: &query.Card{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Show)},
 		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive, then ranked full-text hits in names, aliases, descriptions and evidence quotes, with their source (CLI: search)",
@@ -156,7 +156,7 @@ func (s *Server) routeTable() []*route {
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
-	}
+	}, s.historyRoutes()...)
 }
 
 var (
@@ -542,18 +542,30 @@ type IngestResult struct {
 	Quads    int64        `json:"quads"`
 }
 
-func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
-	if s.opts.Token == "" || s.opts.Loader == nil {
-		return nil, &Error{Status: http.StatusForbidden, Msg: "the server is read-only: no write token is configured (set serve.token or THREATGRAPH_SERVE_TOKEN and restart)"}
+// authorize checks a write's bearer token (what names the write in the
+// message).
+func (s *Server) authorize(r *http.Request, what string) error {
+	if s.opts.Token == "" {
+		return &Error{Status: http.StatusForbidden, Msg: "the server is read-only: no write token is configured (set serve.token or THREATGRAPH_SERVE_TOKEN and restart)"}
 	}
 	auth := r.Header.Get("Authorization")
 	scheme, tok, _ := strings.Cut(auth, " ")
 	if auth == "" || !strings.EqualFold(scheme, "Bearer") {
-		return nil, &Error{Status: http.StatusUnauthorized, Msg: "ingest needs a bearer token: Authorization: Bearer TOKEN"}
+		return &Error{Status: http.StatusUnauthorized, Msg: what + " needs a bearer token: Authorization: Bearer TOKEN"}
 	}
 	want, got := sha256.Sum256([]byte(s.opts.Token)), sha256.Sum256([]byte(strings.TrimSpace(tok)))
 	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
-		return nil, &Error{Status: http.StatusForbidden, Msg: "wrong token"}
+		return &Error{Status: http.StatusForbidden, Msg: "wrong token"}
+	}
+	return nil
+}
+
+func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
+	if s.opts.Loader == nil {
+		return nil, &Error{Status: http.StatusForbidden, Msg: "the server is read-only: no write token is configured (set serve.token or THREATGRAPH_SERVE_TOKEN and restart)"}
+	}
+	if err := s.authorize(r, "ingest"); err != nil {
+		return nil, err
 	}
 	var opt LoadOptions
 	var err error

@@ -118,6 +118,27 @@ entities:
 	if !slices.Equal(fields, []string{query.FieldDescription, query.FieldQuote}) {
 		t.Errorf("after the load, %q found in %v; want the new description and quote", word, fields)
 	}
+
+	// Retracting the load, and undoing it, move the store's generation, which
+	// the stamp follows: the index is
+	// rebuilt without the retracted text, and again after the undo.
+	loads, err := s.Loads(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Retract(t.Context(), loads[len(loads)-1].ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := reader(s, dir).TextSearch(t.Context(), word, 0, nil); err != nil || len(rs) != 0 {
+		t.Errorf("after retracting the load: %+v, %v; want no hit", rs, err)
+	}
+	if _, err := s.Undo(t.Context(), r.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := reader(s, dir).TextSearch(t.Context(), word, 0, nil); err != nil || len(rs) != 2 {
+		t.Errorf("after the undo: %+v, %v; want the two hits again", rs, err)
+	}
 }
 
 // docsOf gives fixed docs, counting the builds that read them.

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/graph"
+)
+
+// historyQuestions are the answers the retraction must restore, asked with
+// --format json (export writes GraphML).
+var historyQuestions = [][]string{
+	{"stats"},
+	{"show", "ISIS-K"},
+	{"show", "Crocus City Hall attack"},
+	{"show", "Dalerdzhon Mirzoyev"},
+	{"contested"},
+	{"centrality", "--measure", "pagerank"},
+	{"centrality", "--measure", "betweenness"},
+	{"preceded"},
+	{"export", "--format", "graphml"},
+}
+
+func askAll(t *testing.T, store string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, q := range historyQuestions {
+		args := append(append([]string{}, q...), "--store", store, "--quiet")
+		if q[0] != "export" {
+			args = append(args, "--format", "json")
+		}
+		got, stderr, err := runCLI(t, args...)
+		if err != nil {
+			t.Fatalf("threatgraph %s: %v\n%s", strings.Join(q, " "), err, stderr)
+		}
+		out[strings.Join(q, " ")] = got
+	}
+	return out
+}
+
+func sameAnswers(t *testing.T, when string, got, want map[string]string) {
+	t.Helper()
+	for q, w := range want {
+		if got[q] != w {
+			t.Errorf("%s: threatgraph %s differs:\n%s", when, q, firstDiff(got[q], w))
+		}
+	}
+}
+
+func cli(t *testing.T, args ...string) string {
+	t.Helper()
+	out, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("threatgraph %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+// TestRetractLoadRestoresAnswers is the bar of the load history: load A
+// (the demo), answers; load B; retract B: every answer byte-identical to
+// the first; undo: byte-identical to those after B; and so after reopening.
+func TestRetractLoadRestoresAnswers(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	b := filepath.Join("testdata", "history", "b.yaml")
+	cli(t, "demo", "--store", store, "--quiet")
+	first := askAll(t, store)
+	cli(t, "ingest", "--store", store, "--quiet", b)
+	second := askAll(t, store)
+	for q := range first {
+		if q != "preceded" && first[q] == second[q] {
+			t.Errorf("threatgraph %s: load B changed nothing; the test proves nothing with it", q)
+		}
+	}
+	r := cli(t, "retract", "load:2", "--reason", "test load", "--store", store, "--format", "json")
+	var rec struct{ ID, Kind, Target, Reason, User string }
+	if err := json.Unmarshal([]byte(r), &rec); err != nil || rec.ID != "retraction:1" || rec.Kind != "load" || rec.Target != "load:2" || rec.Reason != "test load" {
+		t.Fatalf("retract load:2: %+v, %v\n%s", rec, err, r)
+	}
+	sameAnswers(t, "after retracting load:2", askAll(t, store), first)
+
+	cli(t, "retract", "--undo", "retraction:1", "--reason", "it was right", "--store", store)
+	sameAnswers(t, "after undoing retraction:1", askAll(t, store), second)
+
+	// A retraction is in the store: it holds after reopening, and the
+	// history lists both the retraction and its undo.
+	cli(t, "retract", "load:2", "--reason", "again", "--store", store)
+	sameAnswers(t, "after retracting load:2 again (reopened)", askAll(t, store), first)
+	var h graph.History
+	if err := json.Unmarshal([]byte(cli(t, "loads", "--store", store, "--format", "json")), &h); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Loads) != 2 || h.Loads[1].Retracted != "retraction:3" || h.Loads[0].Retracted != "" ||
+		len(h.Retractions) != 3 || h.Retractions[0].UndoneBy != "retraction:2" || h.Retractions[1].Kind != "undo" {
+		t.Errorf("threatgraph loads: %+v", h)
+	}
+	if h.Loads[1].Added == 0 || h.Loads[1].Quads <= h.Loads[1].Added {
+		t.Errorf("load:2 added %d of %d stated; want some stated quads already there", h.Loads[1].Added, h.Loads[1].Quads)
+	}
+}
+
+// TestRetractSourceAndSharedFacts: retracting a source takes out what it
+// stated; a statement that two loads make survives retracting one.
+func TestRetractSourceAndSharedFacts(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	first := askAll(t, store)
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "b.yaml"))
+	cli(t, "retract", "source:test-wire-2024-03-26", "--reason", "made up", "--store", store)
+	after := askAll(t, store)
+	// B's only other statement is Reuters', which the demo made too.
+	sameAnswers(t, "after retracting B's source", after, first)
+
+	// Retract the demo: Reuters' statement, which B also makes, stays.
+	cli(t, "retract", "--undo", "retraction:1", "--reason", "back", "--store", store)
+	cli(t, "retract", "load:1", "--reason", "test", "--store", store)
+	show := cli(t, "show", "group:isis-k", "--store", store, "--format", "json")
+	if !strings.Contains(show, "Islamic State Khorasan - or ISIS-K") {
+		t.Errorf("a statement of two loads left with one of them:\n%s", show)
+	}
+	if strings.Contains(show, "IS-K is an abbreviation") {
+		t.Errorf("a statement of the retracted load only is still shown:\n%s", show)
+	}
+
+	// Retracting a statement.
+	cli(t, "retract", "--undo", "retraction:3", "--reason", "back", "--store", store)
+	const quote = "IS-K is an abbreviation of Islamic State-Khorasan"
+	var stmt string
+	for _, line := range strings.Split(cli(t, "export", "--format", "nquads", "--store", store), "\n") {
+		if strings.Contains(line, quote) {
+			stmt = regexp.MustCompile(`source:bbc-2024-03-25-gardner#e-[0-9a-z]+`).FindString(line)
+		}
+	}
+	if stmt == "" {
+		t.Fatalf("no statement quoting %q in the export", quote)
+	}
+	before := cli(t, "show", "group:isis-k", "--store", store, "--format", "json")
+	cli(t, "retract", stmt, "--reason", "misquoted", "--store", store)
+	show = cli(t, "show", "group:isis-k", "--store", store, "--format", "json")
+	if !strings.Contains(before, quote) || strings.Contains(show, quote) || !strings.Contains(show, "bbc-2024-03-25-gardner") {
+		t.Errorf("retracting statement %s: the quote should leave the card, the source's other statements stay:\n%s", stmt, show)
+	}
+}
+
+// TestRetractBadInput: ids that name nothing, a second retraction of the
+// same thing and a missing reason are bad input (exit 2), saying what was
+// expected.
+func TestRetractBadInput(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	cli(t, "retract", "load:1", "--reason", "x", "--store", store)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"retract", "load:9", "--reason", "x"}, "no such load (expected a load id"},
+		{[]string{"retract", "group:isis-k", "--reason", "x"}, "not a load, source or statement"},
+		{[]string{"retract", "source:nobody#e-00", "--reason", "x"}, "no fact has this statement"},
+		{[]string{"retract", "load:1", "--reason", "x"}, "already retracted by retraction:1"},
+		{[]string{"retract", "load:1"}, "expected --reason TEXT"},
+		{[]string{"retract", "--undo", "load:1", "--reason", "x"}, "no such retraction"},
+		{[]string{"retract", "--undo", "retraction:7", "--reason", "x"}, "retraction:1"},
+	} {
+		_, _, err := runCLI(t, append(c.args, "--store", store)...)
+		if err == nil || exitCode(err) != exitBadInput || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("threatgraph %s: %v (exit %d); want exit 2 saying %q", strings.Join(c.args, " "), err, exitCode(err), c.want)
+		}
+	}
+}
+
+// TestRetractOverHTTP: the history verbs as routes; the retraction behind
+// the token, and the answers after it those before the load.
+func TestRetractOverHTTP(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	paths := map[string]string{"stats": "/v1/stats", "show ISIS-K": "/v1/entities/ISIS-K", "contested": "/v1/contested"}
+	first := askAll(t, store)
+	ts := serveStore(t, store, "secret")
+	do := func(method, path, token string, body []byte) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "history", "b.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := do("POST", "/v1/ingest?filename=b.yaml", "secret", b); code != 200 {
+		t.Fatalf("POST /v1/ingest: %d %s", code, body)
+	}
+	if code, body := do("GET", "/v1/stats", "", nil); code != 200 || body == first["stats"] {
+		t.Fatalf("after ingest: %d, stats unchanged: %v", code, body == first["stats"])
+	}
+	if code, _ := do("POST", "/v1/retract?target=load:2&reason=test", "", nil); code != 401 {
+		t.Errorf("POST /v1/retract without the token: %d; want 401", code)
+	}
+	if code, body := do("POST", "/v1/retract?target=load:7&reason=test", "secret", nil); code != 400 || !strings.Contains(body, "no such load") {
+		t.Errorf("POST /v1/retract of load:7: %d %s; want 400 no such load", code, body)
+	}
+	if code, body := do("POST", "/v1/retract?target=load:2&reason=test", "secret", nil); code != 200 || !strings.Contains(body, `"retraction:1"`) {
+		t.Fatalf("POST /v1/retract: %d %s", code, body)
+	}
+	for q, p := range paths {
+		if code, body := do("GET", p, "", nil); code != 200 || body != first[q] {
+			t.Errorf("GET %s after the retraction: %d\n%s", p, code, firstDiff(body, first[q]))
+		}
+	}
+	code, body := do("GET", "/v1/loads", "", nil)
+	var h graph.History
+	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || len(h.Loads) != 2 || h.Loads[1].Via != "http" || h.Loads[1].Retracted != "retraction:1" || h.Loads[1].Files[0].SHA256 == "" {
+		t.Errorf("GET /v1/loads: %d %v %s", code, err, body)
+	}
+}
+
+// TestLoadsGolden pins threatgraph loads --format json on the demo to
+// testdata/loads-demo.json, with the time, user and host (which vary from
+// run to run) replaced by placeholders; -update rewrites it.
+func TestLoadsGolden(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	got := cli(t, "loads", "--store", store, "--format", "json")
+	for _, f := range []string{"time", "user", "host"} {
+		got = regexp.MustCompile(`"`+f+`": "[^"]*"`).ReplaceAllString(got, `"`+f+`": "(`+f+`)"`)
+	}
+	file := filepath.Join("testdata", "loads-demo.json")
+	if *updateGolden {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("threatgraph loads --format json differs from %s:\n%s", file, firstDiff(got, string(want)))
+	}
+}

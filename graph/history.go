@@ -1,0 +1,625 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// The load history lives in threatgraph's own bbolt buckets beside
+// cayley's (whose names never start with "tg."):
+//
+//	tg.meta         "gen" → generation (be64), moved on by every load and retraction;
+//	                "loads", "retractions" → the last sequence numbers (be64);
+//	                "history" → present once the history began (load:0 recorded if needed)
+//	tg.loads        be64(n) → the JSON Load record of load:n
+//	tg.stated       be64(n) → the hashes of the quads load:n stated (hashSize bytes each)
+//	tg.retractions  be64(n) → the JSON Retraction record of retraction:n
+//
+// Nothing is ever deleted: an undo is a retraction record of its own.
+var (
+	bucketMeta        = []byte("tg.meta")
+	bucketLoads       = []byte("tg.loads")
+	bucketStated      = []byte("tg.stated")
+	bucketRetractions = []byte("tg.retractions")
+)
+
+// hashSize is the length of a quad's hash in the history.
+const hashSize = 16
+
+type quadHash [hashSize]byte
+
+// hashQuad is the history's identity of a quad: a sha256 of its four
+// printed values (cayley's identity), cut to hashSize bytes.
+func hashQuad(q quad.Quad) quadHash {
+	sum := sha256.Sum256([]byte(quadKey(q)))
+	var h quadHash
+	copy(h[:], sum[:])
+	return h
+}
+
+// A Load is one recorded load.
+type Load struct {
+	ID   string    `json:"id"` // "load:N"; load:0 is what the store held before the history
+	Time time.Time `json:"time"`
+	schema.LoadInfo
+	Added     int    `json:"added"`               // quads new to the store
+	Quads     int    `json:"stated"`              // quads it stated, new or not
+	Retracted string `json:"retracted,omitempty"` // the retraction in force, if any (set by Loads)
+}
+
+// A Retraction is one recorded retraction, or the undo of one.
+type Retraction struct {
+	ID     string    `json:"id"`     // "retraction:N"
+	Kind   string    `json:"kind"`   // "load", "source", "statement" or "undo"
+	Target string    `json:"target"` // a load id, a source id, a statement id, or (undo) a retraction id
+	Reason string    `json:"reason"`
+	User   string    `json:"user"`
+	Host   string    `json:"host"`
+	Time   time.Time `json:"time"`
+	// UndoneBy is the undo that cancelled it (set by Retractions).
+	UndoneBy string `json:"undone_by,omitempty"`
+}
+
+// ErrNoHistory reports a history verb on a backend that keeps none.
+var ErrNoHistory = errors.New("the load history and retraction are kept on the bbolt backend only")
+
+// A HistoryError is a bad argument to a history verb: an id that names
+// nothing, or a retraction that cannot be made or undone.
+type HistoryError struct {
+	Value string
+	Want  string
+}
+
+func (e *HistoryError) Error() string { return fmt.Sprintf("%s: %s", e.Value, e.Want) }
+
+// whoAmI returns the process's user and host, where known.
+func whoAmI() (string, string) {
+	var name string
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name, host
+}
+
+// hookKV hands cayley bbolt wrapped, so that a write transaction can carry
+// the load's record: the Store's pending hook runs just before commit.
+type hookKV struct {
+	hkv.KV
+	s *Store
+}
+
+func (k hookKV) Tx(ctx context.Context, rw bool) (hkv.Tx, error) {
+	tx, err := k.KV.Tx(ctx, rw)
+	if err != nil || !rw {
+		return tx, err
+	}
+	return hookTx{Tx: tx, s: k.s}, nil
+}
+
+func (k hookKV) View(ctx context.Context, fn func(tx hkv.Tx) error) error {
+	return hkv.View(ctx, k, fn)
+}
+
+func (k hookKV) Update(ctx context.Context, fn func(tx hkv.Tx) error) error {
+	return hkv.Update(ctx, k, fn)
+}
+
+type hookTx struct {
+	hkv.Tx
+	s *Store
+}
+
+func (t hookTx) Commit(ctx context.Context) error {
+	if h := t.s.hook; h != nil {
+		if err := h(ctx, kvPutter{t.Tx}); err != nil {
+			return err
+		}
+	}
+	return t.Tx.Commit(ctx)
+}
+
+// A putter reads and writes keys of named buckets in one transaction: a
+// bbolt transaction, or the hidalgo one cayley writes in.
+type putter interface {
+	get(bucket, key []byte) []byte
+	put(bucket, key, val []byte) error
+}
+
+type kvPutter struct{ tx hkv.Tx }
+
+func (p kvPutter) get(b, k []byte) []byte {
+	v, err := p.tx.Get(context.Background(), hkv.Key{b, k})
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+func (p kvPutter) put(b, k, v []byte) error {
+	return p.tx.Put(context.Background(), hkv.Key{b, k}, v)
+}
+
+type boltPutter struct{ tx *bolt.Tx }
+
+func (p boltPutter) get(b, k []byte) []byte {
+	if bk := p.tx.Bucket(b); bk != nil {
+		return bk.Get(k)
+	}
+	return nil
+}
+
+func (p boltPutter) put(b, k, v []byte) error {
+	bk, err := p.tx.CreateBucketIfNotExists(b)
+	if err != nil {
+		return err
+	}
+	return bk.Put(k, v)
+}
+
+// next increments the counter key of tg.meta and returns its new value.
+func next(p putter, key string) (uint64, error) {
+	var n uint64
+	if v := p.get(bucketMeta, []byte(key)); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	n++
+	return n, p.put(bucketMeta, []byte(key), be64(n))
+}
+
+// recordLoad writes load's record and the hashes of the quads it stated,
+// numbering it and moving the generation on.
+func recordLoad(p putter, l *Load, stated []quad.Quad, number bool) error {
+	if number {
+		n, err := next(p, "loads")
+		if err != nil {
+			return err
+		}
+		l.ID = "load:" + strconv.FormatUint(n, 10)
+	}
+	n, _ := parseSeq(l.ID, "load:")
+	hs := make([]byte, 0, len(stated)*hashSize)
+	for _, q := range stated {
+		h := hashQuad(q)
+		hs = append(hs, h[:]...)
+	}
+	l.Quads = len(stated)
+	rec, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	if err := p.put(bucketLoads, be64(n), rec); err != nil {
+		return err
+	}
+	if err := p.put(bucketStated, be64(n), hs); err != nil {
+		return err
+	}
+	if err := p.put(bucketMeta, []byte("history"), []byte{1}); err != nil {
+		return err
+	}
+	_, err = next(p, "gen")
+	return err
+}
+
+// parseSeq reads "prefixN".
+func parseSeq(id, prefix string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || rest == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(rest, 10, 64)
+	return n, err == nil
+}
+
+// beginHistory records, once, what a store written before the history
+// holds as load:0 ("before the history"), so that a fact it held stays
+// while a later load that also states it is retracted. wmu is held.
+func (s *Store) beginHistory(ctx context.Context, db *bolt.DB) error {
+	started := false
+	if err := db.View(func(tx *bolt.Tx) error {
+		started = boltPutter{tx}.get(bucketMeta, []byte("history")) != nil
+		return nil
+	}); err != nil || started {
+		return err
+	}
+	var all []quad.Quad
+	if err := s.scanRaw(ctx, db, func(q quad.Quad) error { all = append(all, q); return nil }); err != nil {
+		return err
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		p := boltPutter{tx}
+		if len(all) == 0 {
+			return p.put(bucketMeta, []byte("history"), []byte{1})
+		}
+		l := &Load{ID: "load:0", Added: len(all), LoadInfo: schema.LoadInfo{Via: "before the history", Files: []schema.LoadFile{}}}
+		return recordLoad(p, l, all, false)
+	})
+}
+
+// Generation moves on with every load and every retraction: the key of
+// anything computed from the store's answers. Without a history (other
+// backends) it is the quad count.
+func (s *Store) Generation(ctx context.Context) (uint64, error) {
+	_, db := s.handles()
+	if db == nil {
+		n, err := s.Count(ctx)
+		return uint64(n), err
+	}
+	var g uint64
+	err := db.View(func(tx *bolt.Tx) error {
+		if v := (boltPutter{tx}).get(bucketMeta, []byte("gen")); len(v) == 8 {
+			g = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return g, err
+}
+
+// History is the whole load history: every recorded load and every
+// retraction and undo, in order (threatgraph loads, GET /v1/loads).
+type History struct {
+	Loads       []Load       `json:"loads"`
+	Retractions []Retraction `json:"retractions"`
+}
+
+// History returns the load history; ErrNoHistory on backends that keep
+// none.
+func (s *Store) History(ctx context.Context) (*History, error) {
+	if _, db := s.handles(); db == nil {
+		return nil, fmt.Errorf("%w (this store is %s)", ErrNoHistory, s.opts.Backend)
+	}
+	h, err := s.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &History{Loads: h.loads, Retractions: h.retractions}
+	if out.Loads == nil {
+		out.Loads = []Load{}
+	}
+	if out.Retractions == nil {
+		out.Retractions = []Retraction{}
+	}
+	return out, nil
+}
+
+// Loads lists the recorded loads in order, each with the retraction in
+// force on it, if any.
+func (s *Store) Loads(ctx context.Context) ([]Load, error) {
+	h, err := s.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return h.loads, nil
+}
+
+// Retractions lists every retraction and undo in order.
+func (s *Store) Retractions(ctx context.Context) ([]Retraction, error) {
+	h, err := s.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return h.retractions, nil
+}
+
+// Retract records the retraction of target (a load id, a source id or a
+// statement id) for reason, and returns it. Its facts leave every answer
+// unless another load that is not retracted states them.
+func (s *Store) Retract(ctx context.Context, target, reason string) (*Retraction, error) {
+	return s.retract(ctx, target, reason, false)
+}
+
+// Undo records the undo of the retraction id for reason.
+func (s *Store) Undo(ctx context.Context, id, reason string) (*Retraction, error) {
+	return s.retract(ctx, id, reason, true)
+}
+
+func (s *Store) retract(ctx context.Context, target, reason string, undo bool) (*Retraction, error) {
+	if s.opts.ReadOnly {
+		return nil, fmt.Errorf("%w: %s was opened for reading only", ErrReadOnly, s.opts.Path)
+	}
+	_, db := s.handles()
+	if db == nil {
+		return nil, ErrNoHistory
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, &HistoryError{Value: "--reason", Want: "a retraction needs a reason (expected --reason TEXT)"}
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.beginHistory(ctx, db); err != nil {
+		return nil, fmt.Errorf("starting the load history: %w", err)
+	}
+	h, err := s.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Retraction{Target: target, Reason: reason, Time: time.Now().UTC().Truncate(time.Second)}
+	r.User, r.Host = whoAmI()
+	if undo {
+		r.Kind = "undo"
+		i := slices.IndexFunc(h.retractions, func(x Retraction) bool { return x.ID == target })
+		switch {
+		case i < 0 || h.retractions[i].Kind == "undo":
+			return nil, &HistoryError{Value: target, Want: fmt.Sprintf("no such retraction (expected one of the retraction ids threatgraph loads lists: %s)", h.active())}
+		case h.retractions[i].UndoneBy != "":
+			return nil, &HistoryError{Value: target, Want: "already undone by " + h.retractions[i].UndoneBy}
+		}
+	} else {
+		if r.Kind, err = s.targetKind(ctx, h, target); err != nil {
+			return nil, err
+		}
+		for _, x := range h.retractions {
+			if x.Target == target && x.Kind != "undo" && x.UndoneBy == "" {
+				return nil, &HistoryError{Value: target, Want: "already retracted by " + x.ID + " (undo it with threatgraph retract --undo " + x.ID + ")"}
+			}
+		}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		p := boltPutter{tx}
+		n, err := next(p, "retractions")
+		if err != nil {
+			return err
+		}
+		r.ID = "retraction:" + strconv.FormatUint(n, 10)
+		rec, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := p.put(bucketRetractions, be64(n), rec); err != nil {
+			return err
+		}
+		_, err = next(p, "gen")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recording the retraction: %w", err)
+	}
+	return r, nil
+}
+
+// targetKind says what target names: a recorded load, a declared source,
+// or a statement some quad is labelled with.
+func (s *Store) targetKind(ctx context.Context, h *historyState, target string) (string, error) {
+	want := "expected a load id (load:N, listed by threatgraph loads), a source id (source:NAME) or a statement id (source:NAME#e-HASH)"
+	if strings.HasPrefix(target, "load:") {
+		if slices.IndexFunc(h.loads, func(l Load) bool { return l.ID == target }) < 0 {
+			return "", &HistoryError{Value: target, Want: "no such load (" + want + ")"}
+		}
+		return "load", nil
+	}
+	if strings.Contains(target, schema.StatementSep) {
+		found := false
+		errFound := errors.New("found")
+		err := s.Quads(ctx, quad.Label, quad.IRI(target), func(quad.Quad) error { found = true; return errFound })
+		if err != nil && !errors.Is(err, errFound) {
+			return "", err
+		}
+		if !found {
+			return "", &HistoryError{Value: target, Want: "no fact has this statement (" + want + ")"}
+		}
+		return "statement", nil
+	}
+	kinds, err := s.Kinds(ctx, []string{target})
+	if err != nil {
+		return "", err
+	}
+	if kinds[target] != schema.Source {
+		return "", &HistoryError{Value: target, Want: "not a load, source or statement in the store (" + want + ")"}
+	}
+	return "source", nil
+}
+
+// historyState is the history as read at one generation, and what it
+// hides from the answers.
+type historyState struct {
+	gen         uint64
+	loads       []Load
+	retractions []Retraction
+	// hidden: quads stated only by retracted loads; labels: retracted
+	// sources and statements. Both nil when nothing is retracted.
+	hidden map[quadHash]struct{}
+	labels map[string]bool
+	// hiddenCount is how many stored quads are hidden (set lazily by Count).
+	hiddenCount int64
+	counted     bool
+}
+
+// active lists the retractions in force, for messages.
+func (h *historyState) active() string {
+	var ids []string
+	for _, r := range h.retractions {
+		if r.Kind != "undo" && r.UndoneBy == "" {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return "none is in force"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// filtering reports whether anything is retracted.
+func (h *historyState) filtering() bool { return h != nil && (h.hidden != nil || h.labels != nil) }
+
+// visible reports whether q is in the answers.
+func (h *historyState) visible(q quad.Quad) bool {
+	if !h.filtering() {
+		return true
+	}
+	if h.labels != nil && q.Label != nil {
+		if l, ok := q.Label.(quad.IRI); ok && (h.labels[string(l)] || h.labels[schema.SourceOf(string(l))]) {
+			return false
+		}
+	}
+	if h.hidden != nil {
+		if _, ok := h.hidden[hashQuad(q)]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// history returns the history at the store's current generation, read
+// again when the generation moved.
+func (s *Store) history(ctx context.Context) (*historyState, error) {
+	_, db := s.handles()
+	if db == nil {
+		return nil, nil
+	}
+	gen, err := s.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.histMu.Lock()
+	defer s.histMu.Unlock()
+	if s.hist != nil && s.hist.gen == gen && s.histDB == db {
+		return s.hist, nil
+	}
+	h := &historyState{gen: gen}
+	var retractedLoads []uint64
+	err = db.View(func(tx *bolt.Tx) error {
+		if v := (boltPutter{tx}).get(bucketMeta, []byte("gen")); len(v) == 8 {
+			h.gen = binary.BigEndian.Uint64(v)
+		}
+		if b := tx.Bucket(bucketRetractions); b != nil {
+			if err := b.ForEach(func(k, v []byte) error {
+				var r Retraction
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("decoding retraction %x: %w", k, err)
+				}
+				h.retractions = append(h.retractions, r)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		byID := map[string]int{}
+		for i, r := range h.retractions {
+			byID[r.ID] = i
+			if r.Kind == "undo" {
+				if j, ok := byID[r.Target]; ok {
+					h.retractions[j].UndoneBy = r.ID
+				}
+			}
+		}
+		inForce := map[string]string{}
+		for _, r := range h.retractions {
+			if r.Kind == "undo" || r.UndoneBy != "" {
+				continue
+			}
+			inForce[r.Target] = r.ID
+			if r.Kind == "source" || r.Kind == "statement" {
+				if h.labels == nil {
+					h.labels = map[string]bool{}
+				}
+				h.labels[r.Target] = true
+			}
+		}
+		if b := tx.Bucket(bucketLoads); b != nil {
+			if err := b.ForEach(func(k, v []byte) error {
+				var l Load
+				if err := json.Unmarshal(v, &l); err != nil {
+					return fmt.Errorf("decoding load %x: %w", k, err)
+				}
+				l.Retracted = inForce[l.ID]
+				if l.Retracted != "" {
+					retractedLoads = append(retractedLoads, binary.BigEndian.Uint64(k))
+				}
+				h.loads = append(h.loads, l)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if len(retractedLoads) == 0 {
+			return nil
+		}
+		st := tx.Bucket(bucketStated)
+		if st == nil {
+			return errors.New("the history lists loads but not the quads they stated")
+		}
+		h.hidden = map[quadHash]struct{}{}
+		for _, n := range retractedLoads {
+			hs := st.Get(be64(n))
+			for i := 0; i+hashSize <= len(hs); i += hashSize {
+				h.hidden[quadHash(hs[i:i+hashSize])] = struct{}{}
+			}
+		}
+		retracted := map[uint64]bool{}
+		for _, n := range retractedLoads {
+			retracted[n] = true
+		}
+		return st.ForEach(func(k, hs []byte) error {
+			if retracted[binary.BigEndian.Uint64(k)] {
+				return nil
+			}
+			for i := 0; i+hashSize <= len(hs); i += hashSize {
+				delete(h.hidden, quadHash(hs[i:i+hashSize]))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the load history: %w", err)
+	}
+	s.hist, s.histDB = h, db
+	return h, nil
+}
+
+// hiddenCount returns how many stored quads the retractions hide, counted
+// once per generation.
+func (s *Store) hiddenCount(ctx context.Context, h *historyState) (int64, error) {
+	s.histMu.Lock()
+	done, n := h.counted, h.hiddenCount
+	s.histMu.Unlock()
+	if done {
+		return n, nil
+	}
+	_, db := s.handles()
+	n = 0
+	if err := s.scanRaw(ctx, db, func(q quad.Quad) error {
+		if !h.visible(q) {
+			n++
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	s.histMu.Lock()
+	h.hiddenCount, h.counted = n, true
+	s.histMu.Unlock()
+	return n, nil
+}
+
+// visibleFilter wraps fn so that it sees only the quads in the answers.
+func (s *Store) visibleFilter(ctx context.Context, fn func(quad.Quad) error) (func(quad.Quad) error, error) {
+	h, err := s.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !h.filtering() {
+		return fn, nil
+	}
+	return func(q quad.Quad) error {
+		if !h.visible(q) {
+			return nil
+		}
+		return fn(q)
+	}, nil
+}

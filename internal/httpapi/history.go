@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/threatgraph/threatgraph/graph"
+)
+
+// A Historian keeps the store's load history and records retractions:
+// *graph.Store on bbolt (cmd/threatgraph wires it; nil: the routes answer
+// 501).
+type Historian interface {
+	History(ctx context.Context) (*graph.History, error)
+	Retract(ctx context.Context, target, reason string) (*graph.Retraction, error)
+	Undo(ctx context.Context, id, reason string) (*graph.Retraction, error)
+}
+
+// historyRoutes are GET /v1/loads and POST /v1/retract.
+func (s *Server) historyRoutes() []*route {
+	return []*route{
+		{method: "GET", path: "/v1/loads", summary: "The load history: every load (id, time, files with sha256 and format, who, quads added and stated, the retraction in force) and every retraction and undo (CLI: loads)",
+			result: &graph.History{}, errors: []int{501}, answer: s.loadsAnswer},
+		{method: "POST", path: "/v1/retract", summary: "Retract a load, a source or a statement (its facts leave every answer unless a load not retracted also states them), or undo a retraction; recorded, nothing deleted; needs the bearer token configured as serve.token (CLI: retract)",
+			params: []param{
+				{name: "target", typ: "string", required: true, desc: "load:N, source:NAME or a statement id source:NAME#e-HASH; with undo, retraction:N"},
+				{name: "reason", typ: "string", required: true, desc: "why (recorded with the retraction)"},
+				{name: "undo", typ: "boolean", def: "false", desc: "undo the retraction named by target; CLI --undo"},
+			},
+			result: &graph.Retraction{}, errors: []int{400, 401, 403, 501}, answer: s.retractAnswer},
+	}
+}
+
+func (s *Server) noHistory() error {
+	return &Error{Status: http.StatusNotImplemented, Msg: graph.ErrNoHistory.Error()}
+}
+
+func (s *Server) loadsAnswer(r *http.Request, _ *args) (any, error) {
+	if s.opts.History == nil {
+		return nil, s.noHistory()
+	}
+	return s.opts.History.History(r.Context())
+}
+
+func (s *Server) retractAnswer(r *http.Request, a *args) (any, error) {
+	if err := s.authorize(r, "retract"); err != nil {
+		return nil, err
+	}
+	if s.opts.History == nil {
+		return nil, s.noHistory()
+	}
+	target, err := a.required("target", "load:N, source:NAME, a statement id, or with undo retraction:N")
+	if err != nil {
+		return nil, err
+	}
+	reason, err := a.required("reason", "why, recorded with the retraction")
+	if err != nil {
+		return nil, err
+	}
+	undo, err := a.boolean("undo")
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.Retract(r.Context(), target, reason, undo)
+	var he *graph.HistoryError
+	if errors.As(err, &he) {
+		return nil, paramError("target", he.Value, he.Want)
+	}
+	return rec, err
+}
+
+// Retract records a retraction (or, with undo, the undo of one) through
+// the Historian and publishes the store's new state, as Ingest does after
+// a load: readers go on meanwhile on the state before.
+func (s *Server) Retract(ctx context.Context, target, reason string, undo bool) (*graph.Retraction, error) {
+	ctx = context.WithoutCancel(ctx)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	old := s.snapshot()
+	if s.epoch.Load()%2 == 0 {
+		s.epoch.Add(1)
+	}
+	s.answers.Purge()
+	var rec *graph.Retraction
+	var err error
+	if undo {
+		rec, err = s.opts.History.Undo(ctx, target, reason)
+	} else {
+		rec, err = s.opts.History.Retract(ctx, target, reason)
+	}
+	if err != nil {
+		s.epoch.Add(1) // nothing recorded: the published state holds
+		return nil, err
+	}
+	n, err := s.store.Count(ctx)
+	if err != nil {
+		return rec, fmt.Errorf("counting quads after the retraction: %w", err)
+	}
+	start := time.Now()
+	next, err := s.newState(ctx, n, old.gen+1)
+	if err != nil {
+		return rec, fmt.Errorf("rebuilding the analytics view after the retraction: %w", err)
+	}
+	s.cur.Store(next)
+	s.memo.Purge()
+	s.epoch.Add(1)
+	s.log.InfoContext(ctx, "retract", "retraction", rec.ID, "quads", n, "view_rebuild", time.Since(start))
+	return rec, nil
+}
