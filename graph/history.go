@@ -60,6 +60,7 @@ type Load struct {
 	schema.LoadInfo
 	Added     int    `json:"added"`               // quads new to the store
 	Quads     int    `json:"stated"`              // quads it stated, new or not
+	Gen       uint64 `json:"gen,omitempty"`       // the generation it made (absent in records written before it was kept)
 	Retracted string `json:"retracted,omitempty"` // the retraction in force, if any (set by Loads)
 }
 
@@ -72,6 +73,7 @@ type Retraction struct {
 	User   string    `json:"user"`
 	Host   string    `json:"host"`
 	Time   time.Time `json:"time"`
+	Gen    uint64    `json:"gen,omitempty"` // the generation it made (absent in records written before it was kept)
 	// UndoneBy is the undo that cancelled it (set by Retractions).
 	UndoneBy string `json:"undone_by,omitempty"`
 }
@@ -200,6 +202,10 @@ func recordLoad(p putter, l *Load, stated []quad.Quad, number bool) error {
 		hs = append(hs, h[:]...)
 	}
 	l.Quads = len(stated)
+	var err error
+	if l.Gen, err = next(p, "gen"); err != nil {
+		return err
+	}
 	rec, err := json.Marshal(l)
 	if err != nil {
 		return err
@@ -210,11 +216,7 @@ func recordLoad(p putter, l *Load, stated []quad.Quad, number bool) error {
 	if err := p.put(bucketStated, be64(n), hs); err != nil {
 		return err
 	}
-	if err := p.put(bucketMeta, []byte("history"), []byte{1}); err != nil {
-		return err
-	}
-	_, err = next(p, "gen")
-	return err
+	return p.put(bucketMeta, []byte("history"), []byte{1})
 }
 
 // parseSeq reads "prefixN".
@@ -377,15 +379,14 @@ func (s *Store) retract(ctx context.Context, target, reason string, undo bool) (
 			return err
 		}
 		r.ID = "retraction:" + strconv.FormatUint(n, 10)
+		if r.Gen, err = next(p, "gen"); err != nil {
+			return err
+		}
 		rec, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		if err := p.put(bucketRetractions, be64(n), rec); err != nil {
-			return err
-		}
-		_, err = next(p, "gen")
-		return err
+		return p.put(bucketRetractions, be64(n), rec)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recording the retraction: %w", err)
@@ -476,8 +477,11 @@ func (h *historyState) visible(q quad.Quad) bool {
 }
 
 // history returns the history at the store's current generation, read
-// again when the generation moved.
+// again when the generation moved; a Past's state when ctx carries one.
 func (s *Store) history(ctx context.Context) (*historyState, error) {
+	if h, ok := ctx.Value(pastKey{}).(*historyState); ok {
+		return h, nil
+	}
 	_, db := s.handles()
 	if db == nil {
 		return nil, nil
@@ -492,94 +496,154 @@ func (s *Store) history(ctx context.Context) (*historyState, error) {
 		return s.hist, nil
 	}
 	h := &historyState{gen: gen}
-	var retractedLoads []uint64
 	err = db.View(func(tx *bolt.Tx) error {
 		if v := (boltPutter{tx}).get(bucketMeta, []byte("gen")); len(v) == 8 {
 			h.gen = binary.BigEndian.Uint64(v)
 		}
-		if b := tx.Bucket(bucketRetractions); b != nil {
-			if err := b.ForEach(func(k, v []byte) error {
-				var r Retraction
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("decoding retraction %x: %w", k, err)
-				}
-				h.retractions = append(h.retractions, r)
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		byID := map[string]int{}
-		for i, r := range h.retractions {
-			byID[r.ID] = i
-			if r.Kind == "undo" {
-				if j, ok := byID[r.Target]; ok {
-					h.retractions[j].UndoneBy = r.ID
-				}
-			}
+		var err error
+		if h.loads, h.retractions, err = readRecords(tx); err != nil {
+			return err
 		}
 		inForce := map[string]string{}
 		for _, r := range h.retractions {
-			if r.Kind == "undo" || r.UndoneBy != "" {
-				continue
-			}
-			inForce[r.Target] = r.ID
-			if r.Kind == "source" || r.Kind == "statement" {
-				if h.labels == nil {
-					h.labels = map[string]bool{}
-				}
-				h.labels[r.Target] = true
+			if r.Kind != "undo" && r.UndoneBy == "" {
+				inForce[r.Target] = r.ID
 			}
 		}
-		if b := tx.Bucket(bucketLoads); b != nil {
-			if err := b.ForEach(func(k, v []byte) error {
-				var l Load
-				if err := json.Unmarshal(v, &l); err != nil {
-					return fmt.Errorf("decoding load %x: %w", k, err)
-				}
-				l.Retracted = inForce[l.ID]
-				if l.Retracted != "" {
-					retractedLoads = append(retractedLoads, binary.BigEndian.Uint64(k))
-				}
-				h.loads = append(h.loads, l)
-				return nil
-			}); err != nil {
-				return err
-			}
+		for i := range h.loads {
+			h.loads[i].Retracted = inForce[h.loads[i].ID]
 		}
-		if len(retractedLoads) == 0 {
-			return nil
-		}
-		st := tx.Bucket(bucketStated)
-		if st == nil {
-			return errors.New("the history lists loads but not the quads they stated")
-		}
-		h.hidden = map[quadHash]struct{}{}
-		for _, n := range retractedLoads {
-			hs := st.Get(be64(n))
-			for i := 0; i+hashSize <= len(hs); i += hashSize {
-				h.hidden[quadHash(hs[i:i+hashSize])] = struct{}{}
-			}
-		}
-		retracted := map[uint64]bool{}
-		for _, n := range retractedLoads {
-			retracted[n] = true
-		}
-		return st.ForEach(func(k, hs []byte) error {
-			if retracted[binary.BigEndian.Uint64(k)] {
-				return nil
-			}
-			for i := 0; i+hashSize <= len(hs); i += hashSize {
-				delete(h.hidden, quadHash(hs[i:i+hashSize]))
-			}
-			return nil
-		})
+		h.hidden, h.labels, err = hiddenAt(tx, h.loads, h.retractions, h.gen)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the load history: %w", err)
 	}
 	s.hist, s.histDB = h, db
 	return h, nil
+}
+
+// readRecords reads every load and retraction record in order, each undone
+// retraction with the undo that cancelled it, and each record with its
+// generation (derived for records written before it was kept: see
+// fillGens).
+func readRecords(tx *bolt.Tx) ([]Load, []Retraction, error) {
+	var loads []Load
+	var rs []Retraction
+	if b := tx.Bucket(bucketRetractions); b != nil {
+		if err := b.ForEach(func(k, v []byte) error {
+			var r Retraction
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decoding retraction %x: %w", k, err)
+			}
+			rs = append(rs, r)
+			return nil
+		}); err != nil {
+			return nil, nil, err
+		}
+	}
+	byID := map[string]int{}
+	for i, r := range rs {
+		byID[r.ID] = i
+		if r.Kind == "undo" {
+			if j, ok := byID[r.Target]; ok {
+				rs[j].UndoneBy = r.ID
+			}
+		}
+	}
+	if b := tx.Bucket(bucketLoads); b != nil {
+		if err := b.ForEach(func(k, v []byte) error {
+			var l Load
+			if err := json.Unmarshal(v, &l); err != nil {
+				return fmt.Errorf("decoding load %x: %w", k, err)
+			}
+			loads = append(loads, l)
+			return nil
+		}); err != nil {
+			return nil, nil, err
+		}
+	}
+	fillGens(loads, rs)
+	return loads, rs, nil
+}
+
+// fillGens gives the records written before generations were recorded
+// theirs: every load and retraction moved the generation on by one, so a
+// record's generation is its place among them, in time order (a load first
+// when a load and a retraction share a second). Such records all precede
+// the ones with a generation.
+func fillGens(loads []Load, rs []Retraction) {
+	var g uint64
+	i, j := 0, 0
+	for (i < len(loads) && loads[i].Gen == 0) || (j < len(rs) && rs[j].Gen == 0) {
+		g++
+		if i < len(loads) && loads[i].Gen == 0 && (j >= len(rs) || rs[j].Gen != 0 || !rs[j].Time.Before(loads[i].Time)) {
+			loads[i].Gen = g
+			i++
+		} else {
+			rs[j].Gen = g
+			j++
+		}
+	}
+}
+
+// hiddenAt returns what the history hides at generation g, from the loads
+// and retractions recorded up to it: the quads stated by loads not in
+// effect then (recorded later, or retracted) and by none in effect
+// (hidden), and the retracted sources and statements (labels). Both are
+// nil when nothing is hidden.
+func hiddenAt(tx *bolt.Tx, loads []Load, rs []Retraction, g uint64) (map[quadHash]struct{}, map[string]bool, error) {
+	undone := map[string]bool{}
+	for _, r := range rs {
+		if r.Gen <= g && r.Kind == "undo" {
+			undone[r.Target] = true
+		}
+	}
+	retracted := map[string]bool{}
+	var labels map[string]bool
+	for _, r := range rs {
+		if r.Gen > g || r.Kind == "undo" || undone[r.ID] {
+			continue
+		}
+		retracted[r.Target] = true
+		if r.Kind == "source" || r.Kind == "statement" {
+			if labels == nil {
+				labels = map[string]bool{}
+			}
+			labels[r.Target] = true
+		}
+	}
+	out := map[uint64]bool{} // loads not in effect at g
+	for _, l := range loads {
+		if l.Gen > g || retracted[l.ID] {
+			n, _ := parseSeq(l.ID, "load:")
+			out[n] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, labels, nil
+	}
+	st := tx.Bucket(bucketStated)
+	if st == nil {
+		return nil, nil, errors.New("the history lists loads but not the quads they stated")
+	}
+	hidden := map[quadHash]struct{}{}
+	for n := range out {
+		hs := st.Get(be64(n))
+		for i := 0; i+hashSize <= len(hs); i += hashSize {
+			hidden[quadHash(hs[i:i+hashSize])] = struct{}{}
+		}
+	}
+	err := st.ForEach(func(k, hs []byte) error {
+		if out[binary.BigEndian.Uint64(k)] {
+			return nil
+		}
+		for i := 0; i+hashSize <= len(hs); i += hashSize {
+			delete(hidden, quadHash(hs[i:i+hashSize]))
+		}
+		return nil
+	})
+	return hidden, labels, err
 }
 
 // hiddenCount returns how many stored quads the retractions hide, counted

@@ -26,7 +26,7 @@ func openAt(t *testing.T, dir string) *graph.Store {
 
 // visible returns the quads Scan gives, printed and sorted, checking that
 // Count and the subject index agree with it.
-func visible(t *testing.T, s *graph.Store) []string {
+func visible(t *testing.T, s reads) []string {
 	t.Helper()
 	ctx := t.Context()
 	var out []string
@@ -48,6 +48,13 @@ func visible(t *testing.T, s *graph.Store) []string {
 		t.Errorf("Quads by subject = %v; Scan = %v", bySubject, out)
 	}
 	return out
+}
+
+// reads is what visible reads: a Store or a Past.
+type reads interface {
+	Scan(ctx context.Context, fn func(quad.Quad) error) error
+	Quads(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error
+	Count(ctx context.Context) (int64, error)
 }
 
 func strs(qs []quad.Quad) []string {

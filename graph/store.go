@@ -109,6 +109,10 @@ type Store struct {
 	histMu sync.Mutex
 	hist   *historyState // the history at its generation (history.go)
 	histDB *bolt.DB      // the handle hist was read from
+	// past: the states of earlier generations asked for (asof.go), while the
+	// generation is pastGen.
+	past    map[uint64]*historyState
+	pastGen uint64
 }
 
 // Open opens the store, creating it if it does not exist (unless MustExist

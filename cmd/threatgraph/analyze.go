@@ -5,9 +5,14 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -19,9 +24,72 @@ import (
 )
 
 // reader returns the Reader of the store, its view and full-text index
-// kept in the store's directory for the key-value backends.
-func (a *app) reader(s *graph.Store) *query.Reader {
-	return query.NewReader(s, query.ReaderOptions{Dir: snapshotDir(s), Logger: a.logger, TextIndex: textindex.Opener})
+// kept in the store's directory for the key-value backends; with --as-of,
+// the Reader of the store as it was then (graph.Store.AsOf), its view and
+// index kept per past generation (pastDir).
+func (a *app) reader(ctx context.Context, s *graph.Store) (*query.Reader, error) {
+	dir := snapshotDir(s)
+	if a.asOf == "" {
+		return query.NewReader(s, query.ReaderOptions{Dir: dir, Logger: a.logger, TextIndex: textindex.Opener}), nil
+	}
+	p, err := s.AsOf(ctx, a.asOf)
+	if err != nil {
+		return nil, historyUsage(fmt.Errorf("--as-of: %w", err))
+	}
+	if cur, err := p.Current(ctx); err != nil || cur {
+		// Nothing was recorded since: the present, with its own snapshot.
+		return query.NewReader(s, query.ReaderOptions{Dir: dir, Logger: a.logger, TextIndex: textindex.Opener}), err
+	}
+	g, _ := p.Generation(ctx)
+	a.logger.DebugContext(ctx, "reading the store as of", "as_of", a.asOf, "record", p.At, "time", p.Time, "generation", g)
+	return query.NewReader(p, query.ReaderOptions{Dir: pastDir(dir, g, a.logger), Logger: a.logger, TextIndex: textindex.Opener}), nil
+}
+
+// asOfFlag adds --as-of, which every question verb takes.
+func (a *app) asOfFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&a.asOf, "as-of", "", "answer as the store was then, with the loads and retractions recorded up to it: "+graph.AsOfForms)
+}
+
+// keptPasts is how many past generations' views and indexes are kept.
+const keptPasts = 8
+
+// pastDir returns the directory where the view and full-text index of past
+// generation g are kept, under dir's "asof" (the keptPasts most recently
+// used; older ones are removed), or "" (built in memory) when dir is ""
+// or cannot be written.
+func pastDir(dir string, g uint64, log *slog.Logger) string {
+	if dir == "" {
+		return ""
+	}
+	root := filepath.Join(dir, "asof")
+	d := filepath.Join(root, "gen-"+strconv.FormatUint(g, 10))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		log.Debug("past view not kept beside the store", "err", err)
+		return ""
+	}
+	now := time.Now()
+	_ = os.Chtimes(d, now, now)
+	entries, err := os.ReadDir(root)
+	if err != nil || len(entries) <= keptPasts {
+		return d
+	}
+	type aged struct {
+		name string
+		mod  time.Time
+	}
+	var all []aged
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			all = append(all, aged{e.Name(), info.ModTime()})
+		}
+	}
+	slices.SortFunc(all, func(x, y aged) int { return y.mod.Compare(x.mod) })
+	for _, e := range all[min(keptPasts, len(all)):] {
+		if err := os.RemoveAll(filepath.Join(root, e.name)); err != nil {
+			log.Debug("removing an old past view", "err", err)
+		}
+	}
+	return d
 }
 
 // snapshotDir is where the view's snapshot lives: the store's directory for
@@ -36,9 +104,12 @@ func snapshotDir(s *graph.Store) string {
 // loadedReader is reader with its view loaded (from its snapshot when
 // current), with a progress bar on a terminal while it is built.
 func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, error) {
-	q := a.reader(s)
+	q, err := a.reader(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	pctx, done := a.viewProgress(ctx)
-	_, err := q.View(pctx)
+	_, err = q.View(pctx)
 	done()
 	if err != nil {
 		return nil, err
@@ -287,7 +358,11 @@ only for what it checks: ` + query.ContestedScope + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				dis, err := a.reader(s).Contested(cmd.Context())
+				q, err := a.reader(cmd.Context(), s)
+				if err != nil {
+					return err
+				}
+				dis, err := q.Contested(cmd.Context())
 				if err != nil {
 					return err
 				}

@@ -21,7 +21,11 @@ func newStatsCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				st, err := a.reader(s).Stats(cmd.Context())
+				q, err := a.reader(cmd.Context(), s)
+				if err != nil {
+					return err
+				}
+				st, err := q.Stats(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -59,7 +63,11 @@ func newShowCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
-				card, err := a.reader(s).Show(cmd.Context(), strings.Join(args, " "))
+				q, err := a.reader(cmd.Context(), s)
+				if err != nil {
+					return err
+				}
+				card, err := q.Show(cmd.Context(), strings.Join(args, " "))
 				if err != nil {
 					return asUsage(err)
 				}
@@ -153,7 +161,11 @@ func newSearchCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.readStore(cmd.Context(), func(s *graph.Store) error {
 				text := strings.Join(args, " ")
-				rs, err := a.reader(s).SearchAll(cmd.Context(), text, limit)
+				q, err := a.reader(cmd.Context(), s)
+				if err != nil {
+					return err
+				}
+				rs, err := q.SearchAll(cmd.Context(), text, limit)
 				if err != nil {
 					return err
 				}

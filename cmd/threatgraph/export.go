@@ -100,7 +100,10 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	var sum export.Summary
 	var n int64
 	err = a.readStore(ctx, func(s *graph.Store) error {
-		q := a.reader(s)
+		q, err := a.reader(ctx, s)
+		if err != nil {
+			return err
+		}
 		return writeOut(ctx, f.out, a.out, func(w io.Writer) error {
 			cw := &countingWriter{w: w}
 			var err error

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/threatgraph/threatgraph/graph"
 )
@@ -28,11 +29,27 @@ var historyQuestions = [][]string{
 	{"export", "--format", "graphml"},
 }
 
+// asOfQuestions are those and the rest of the question verbs, asked with
+// --as-of.
+var asOfQuestions = append([][]string{
+	{"search", "cell"},
+	{"neighbors", "group:isis-k"},
+	{"path", "person:dalerdzhon-mirzoyev", "group:isis-k"},
+	{"timeline", "group:isis-k"},
+	{"communities"},
+}, historyQuestions...)
+
 func askAll(t *testing.T, store string) map[string]string {
 	t.Helper()
+	return ask(t, store, historyQuestions)
+}
+
+// ask asks each question of qs with extra arguments.
+func ask(t *testing.T, store string, qs [][]string, extra ...string) map[string]string {
+	t.Helper()
 	out := map[string]string{}
-	for _, q := range historyQuestions {
-		args := append(append([]string{}, q...), "--store", store, "--quiet")
+	for _, q := range qs {
+		args := append(append(append([]string{}, q...), "--store", store, "--quiet"), extra...)
 		if q[0] != "export" {
 			args = append(args, "--format", "json")
 		}
@@ -105,6 +122,48 @@ func TestRetractLoadRestoresAnswers(t *testing.T) {
 	}
 }
 
+// TestAsOfAnswers is the bar of --as-of: as of a load, every question
+// answers byte for byte what it answered just after that load, whatever
+// was loaded or retracted since; each past generation's view is kept
+// beside the store and reused.
+func TestAsOfAnswers(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	first := ask(t, store, asOfQuestions)
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "b.yaml"))
+	second := ask(t, store, asOfQuestions)
+	cli(t, "retract", "source:reuters-2024-03-25", "--reason", "test", "--store", store)
+	third := ask(t, store, asOfQuestions)
+	if third["stats"] == first["stats"] || third["stats"] == second["stats"] {
+		t.Fatal("retracting a source left stats as they were; the test proves nothing")
+	}
+	sameAnswers(t, "as of load:1", ask(t, store, asOfQuestions, "--as-of", "load:1"), first)
+	sameAnswers(t, "as of load:2", ask(t, store, asOfQuestions, "--as-of", "load:2"), second)
+	sameAnswers(t, "as of retraction:1 (the present)", ask(t, store, asOfQuestions, "--as-of", "retraction:1"), third)
+	sameAnswers(t, "now", ask(t, store, asOfQuestions, "--as-of", time.Now().Add(time.Minute).UTC().Format(time.RFC3339)), third)
+
+	// The past views are kept per generation: asking again reads them.
+	snap := filepath.Join(store, "asof", "gen-1", "view.snapshot")
+	st, err := os.Stat(snap)
+	if err != nil {
+		t.Fatalf("no view kept for the past: %v", err)
+	}
+	sameAnswers(t, "as of load:1, again", ask(t, store, asOfQuestions, "--as-of", "load:1"), first)
+	if st2, err := os.Stat(snap); err != nil || !st2.ModTime().Equal(st.ModTime()) {
+		t.Errorf("the past view was rebuilt (%v, %v); want it reused", st2, err)
+	}
+
+	// Before the first load: an empty store.
+	var stats struct{ Quads int }
+	if err := json.Unmarshal([]byte(cli(t, "stats", "--store", store, "--as-of", "2001-01-01", "--format", "json")), &stats); err != nil || stats.Quads != 0 {
+		t.Errorf("stats as of 2001: %+v, %v; want no quads", stats, err)
+	}
+	_, stderr, err := runCLI(t, "show", "ISIS-K", "--store", store, "--as-of", "load:7")
+	if exitCode(err) != exitBadInput || !strings.Contains(err.Error(), "--as-of: load:7: no such load") {
+		t.Errorf("--as-of load:7: exit %d, %v\n%s; want exit 2 naming the flag and the load", exitCode(err), err, stderr)
+	}
+}
+
 // TestRetractSourceAndSharedFacts: retracting a source takes out what it
 // stated; a statement that two loads make survives retracting one.
 func TestRetractSourceAndSharedFacts(t *testing.T) {
@@ -119,7 +178,7 @@ func TestRetractSourceAndSharedFacts(t *testing.T) {
 
 	// Retract the demo: Reuters' statement, which B also makes, stays.
 	cli(t, "retract", "--undo", "retraction:1", "--reason", "back", "--store", store)
-	cli(t, "retract", "load:1", "--reason", "test", "--store", store)
+	cli(t, "retract", "source:reuters-2024-03-25", "--reason", "test", "--store", store)
 	show := cli(t, "show", "group:isis-k", "--store", store, "--format", "json")
 	if !strings.Contains(show, "Islamic State Khorasan - or ISIS-K") {
 		t.Errorf("a statement of two loads left with one of them:\n%s", show)

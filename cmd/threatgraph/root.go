@@ -25,7 +25,8 @@ type app struct {
 	out     io.Writer
 	errOut  io.Writer
 	cfgFile string
-	quiet   bool // --quiet: no progress bars
+	quiet   bool   // --quiet: no progress bars
+	asOf    string // --as-of of a question verb
 }
 
 // Exit codes: 1 for an operational failure, 2 for bad input or usage, 3 for
@@ -88,12 +89,19 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	for flag, key := range map[string]string{"store": "store.path", "backend": "store.backend", "format": "format", "log-level": "log.level"} {
 		_ = a.v.BindPFlag(key, pf.Lookup(flag))
 	}
-	root.AddCommand(
-		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newStatsCmd(a),
-		newShowCmd(a), newSearchCmd(a), newConfigCmd(a),
+	// The questions: each answers as of a past generation too (--as-of).
+	questions := []*cobra.Command{
+		newStatsCmd(a), newShowCmd(a), newSearchCmd(a),
 		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
-		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a),
-		newServeCmd(a), newQueryCmd(a), newExportCmd(a),
+		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a), newExportCmd(a),
+	}
+	for _, c := range questions {
+		a.asOfFlag(c.Flags())
+	}
+	root.AddCommand(questions...)
+	root.AddCommand(
+		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newConfigCmd(a),
+		newServeCmd(a), newQueryCmd(a),
 		newLoadsCmd(a), newRetractCmd(a),
 	)
 	return root
