@@ -5,6 +5,10 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -101,4 +105,46 @@ func (r *Reader) Check(ctx context.Context, sc Scope) error {
 // alias), or ErrNotFound, or an *AmbiguousError.
 func (r *Reader) Resolve(ctx context.Context, text string) (Match, error) {
 	return resolve(ctx, r.store, text)
+}
+
+// keptPasts is how many past generations' views and indexes are kept.
+const keptPasts = 8
+
+// PastDir returns the directory where the view and full-text index of past
+// generation g are kept, under dir's "asof" (the keptPasts most recently
+// used; older ones are removed), or "" (built in memory) when dir is ""
+// or cannot be written.
+func PastDir(dir string, g uint64, log *slog.Logger) string {
+	if dir == "" {
+		return ""
+	}
+	root := filepath.Join(dir, "asof")
+	d := filepath.Join(root, "gen-"+strconv.FormatUint(g, 10))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		log.Debug("past view not kept beside the store", "err", err)
+		return ""
+	}
+	now := time.Now()
+	_ = os.Chtimes(d, now, now)
+	entries, err := os.ReadDir(root)
+	if err != nil || len(entries) <= keptPasts {
+		return d
+	}
+	type aged struct {
+		name string
+		mod  time.Time
+	}
+	var all []aged
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			all = append(all, aged{e.Name(), info.ModTime()})
+		}
+	}
+	slices.SortFunc(all, func(x, y aged) int { return y.mod.Compare(x.mod) })
+	for _, e := range all[min(keptPasts, len(all)):] {
+		if err := os.RemoveAll(filepath.Join(root, e.name)); err != nil {
+			log.Debug("removing an old past view", "err", err)
+		}
+	}
+	return d
 }

@@ -5,14 +5,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,7 +21,7 @@ import (
 // reader returns the Reader of the store, its view and full-text index
 // kept in the store's directory for the key-value backends; with --as-of,
 // the Reader of the store as it was then (graph.Store.AsOf), its view and
-// index kept per past generation (pastDir).
+// index kept per past generation (query.PastDir).
 func (a *app) reader(ctx context.Context, s *graph.Store) (*query.Reader, error) {
 	dir := snapshotDir(s)
 	if a.asOf == "" {
@@ -42,54 +37,12 @@ func (a *app) reader(ctx context.Context, s *graph.Store) (*query.Reader, error)
 	}
 	g, _ := p.Generation(ctx)
 	a.logger.DebugContext(ctx, "reading the store as of", "as_of", a.asOf, "record", p.At, "time", p.Time, "generation", g)
-	return query.NewReader(p, query.ReaderOptions{Dir: pastDir(dir, g, a.logger), Logger: a.logger, TextIndex: textindex.Opener}), nil
+	return query.NewReader(p, query.ReaderOptions{Dir: query.PastDir(dir, g, a.logger), Logger: a.logger, TextIndex: textindex.Opener}), nil
 }
 
 // asOfFlag adds --as-of, which every question verb takes.
 func (a *app) asOfFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&a.asOf, "as-of", "", "answer as the store was then, with the loads and retractions recorded up to it: "+graph.AsOfForms)
-}
-
-// keptPasts is how many past generations' views and indexes are kept.
-const keptPasts = 8
-
-// pastDir returns the directory where the view and full-text index of past
-// generation g are kept, under dir's "asof" (the keptPasts most recently
-// used; older ones are removed), or "" (built in memory) when dir is ""
-// or cannot be written.
-func pastDir(dir string, g uint64, log *slog.Logger) string {
-	if dir == "" {
-		return ""
-	}
-	root := filepath.Join(dir, "asof")
-	d := filepath.Join(root, "gen-"+strconv.FormatUint(g, 10))
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		log.Debug("past view not kept beside the store", "err", err)
-		return ""
-	}
-	now := time.Now()
-	_ = os.Chtimes(d, now, now)
-	entries, err := os.ReadDir(root)
-	if err != nil || len(entries) <= keptPasts {
-		return d
-	}
-	type aged struct {
-		name string
-		mod  time.Time
-	}
-	var all []aged
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			all = append(all, aged{e.Name(), info.ModTime()})
-		}
-	}
-	slices.SortFunc(all, func(x, y aged) int { return y.mod.Compare(x.mod) })
-	for _, e := range all[min(keptPasts, len(all)):] {
-		if err := os.RemoveAll(filepath.Join(root, e.name)); err != nil {
-			log.Debug("removing an old past view", "err", err)
-		}
-	}
-	return d
 }
 
 // snapshotDir is where the view's snapshot lives: the store's directory for

@@ -178,7 +178,7 @@ func TestRetractSourceAndSharedFacts(t *testing.T) {
 
 	// Retract the demo: Reuters' statement, which B also makes, stays.
 	cli(t, "retract", "--undo", "retraction:1", "--reason", "back", "--store", store)
-	cli(t, "retract", "source:reuters-2024-03-25", "--reason", "test", "--store", store)
+	cli(t, "retract", "load:1", "--reason", "test", "--store", store)
 	show := cli(t, "show", "group:isis-k", "--store", store, "--format", "json")
 	if !strings.Contains(show, "Islamic State Khorasan - or ISIS-K") {
 		t.Errorf("a statement of two loads left with one of them:\n%s", show)
@@ -268,6 +268,11 @@ func TestRetractOverHTTP(t *testing.T) {
 	if code, body := do("GET", "/v1/stats", "", nil); code != 200 || body == first["stats"] {
 		t.Fatalf("after ingest: %d, stats unchanged: %v", code, body == first["stats"])
 	}
+	paths["centrality --measure pagerank"] = "/v1/centrality?measure=pagerank"
+	second := map[string]string{}
+	for q, p := range paths {
+		_, second[q] = do("GET", p, "", nil)
+	}
 	if code, _ := do("POST", "/v1/retract?target=load:2&reason=test", "", nil); code != 401 {
 		t.Errorf("POST /v1/retract without the token: %d; want 401", code)
 	}
@@ -281,6 +286,22 @@ func TestRetractOverHTTP(t *testing.T) {
 		if code, body := do("GET", p, "", nil); code != 200 || body != first[q] {
 			t.Errorf("GET %s after the retraction: %d\n%s", p, code, firstDiff(body, first[q]))
 		}
+	}
+	// as_of: the answers as they were just after each load.
+	for q, p := range paths {
+		sep := "?"
+		if strings.Contains(p, "?") {
+			sep = "&"
+		}
+		if code, body := do("GET", p+sep+"as_of=load:1", "", nil); code != 200 || body != first[q] {
+			t.Errorf("GET %s as of load:1: %d\n%s", p, code, firstDiff(body, first[q]))
+		}
+		if code, body := do("GET", p+sep+"as_of=load:2", "", nil); code != 200 || body != second[q] {
+			t.Errorf("GET %s as of load:2: %d\n%s", p, code, firstDiff(body, second[q]))
+		}
+	}
+	if code, body := do("GET", "/v1/stats?as_of=load:9", "", nil); code != 400 || !strings.Contains(body, `"as_of"`) || !strings.Contains(body, "no such load") {
+		t.Errorf("GET /v1/stats?as_of=load:9: %d %s; want 400 naming as_of", code, body)
 	}
 	code, body := do("GET", "/v1/loads", "", nil)
 	var h graph.History

@@ -37,6 +37,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a, err := newArgs(r, allowed)
+	if err == nil {
+		r, err = s.withAsOf(r)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -68,7 +71,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	_, err = s.read(func(q *query.Reader) (any, error) {
+	_, err = s.read(r.Context(), func(q *query.Reader) (any, error) {
 		bw := bufio.NewWriterSize(spool, 1<<20)
 		if _, err := q.Export(r.Context(), bw, format, o); err != nil {
 			return nil, err

@@ -70,6 +70,9 @@ func (rt *route) serve(s *Server) http.Handler {
 			gen = g
 		}
 		a, err := newArgs(r, allowed)
+		if err == nil && allowed[pAsOf.name] {
+			r, err = s.withAsOf(r)
+		}
 		var v any
 		if err == nil {
 			v, err = rt.answer(r, a)
@@ -109,8 +112,27 @@ func filterParams(from, to param) []param {
 	return []param{pSources, pExclude, pPreds, from, to, pDepr}
 }
 
-// routeTable lists every route, in the order of the OpenAPI document.
+// routeTable lists every route, in the order of the OpenAPI document; the
+// questions (questionRoutes) take as_of.
 func (s *Server) routeTable() []*route {
+	rs := s.routes0()
+	for _, rt := range rs {
+		if questionRoutes[rt.path] {
+			rt.params = append(rt.params, pAsOf)
+		}
+	}
+	return rs
+}
+
+// questionRoutes are the routes that answer a question about the store,
+// which can be asked as of a past generation (as_of, CLI --as-of).
+var questionRoutes = map[string]bool{
+	"/v1/entities/{id}": true, "/v1/search": true, "/v1/entities/{id}/neighbors": true,
+	"/v1/entities/{id}/timeline": true, "/v1/paths": true, "/v1/centrality": true, "/v1/preceded": true,
+	"/v1/contested": true, "/v1/communities": true, "/v1/stats": true, "/v1/export/{format}": true,
+}
+
+func (s *Server) routes0() []*route {
 	notFound := []int{400, 404, 409}
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return append([]*route{
@@ -193,7 +215,7 @@ var (
 // when it names none or several.
 func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string) (T, error)) func(*http.Request, *args) (any, error) {
 	return func(r *http.Request, _ *args) (any, error) {
-		return s.read(func(q *query.Reader) (any, error) {
+		return s.read(r.Context(), func(q *query.Reader) (any, error) {
 			res, err := get(q, r.Context(), r.PathValue("id"))
 			return res, entityError("id", err)
 		})
@@ -203,7 +225,7 @@ func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string)
 // ofStore answers get, a question about the whole store.
 func ofStore[T any](s *Server, get func(*query.Reader, context.Context) (T, error)) func(*http.Request, *args) (any, error) {
 	return func(r *http.Request, _ *args) (any, error) {
-		return s.read(func(q *query.Reader) (any, error) { return get(q, r.Context()) })
+		return s.read(r.Context(), func(q *query.Reader) (any, error) { return get(q, r.Context()) })
 	}
 }
 
@@ -214,7 +236,7 @@ func ofStore[T any](s *Server, get func(*query.Reader, context.Context) (T, erro
 // 400, 404 or 409 without a computation.
 func (s *Server) analyze(r *http.Request, a *args, fromName, toName string, limited bool,
 	fn func(ctx context.Context, q *query.Reader, f query.Scope) (any, error), entities ...string) (any, error) {
-	return s.read(func(q *query.Reader) (any, error) {
+	return s.read(r.Context(), func(q *query.Reader) (any, error) {
 		f, err := a.scope(r.Context(), q, fromName, toName)
 		if err != nil {
 			return nil, err
@@ -239,7 +261,7 @@ func (s *Server) searchAnswer(r *http.Request, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.read(func(q *query.Reader) (any, error) { return q.SearchAll(r.Context(), text, limit) })
+	return s.read(r.Context(), func(q *query.Reader) (any, error) { return q.SearchAll(r.Context(), text, limit) })
 }
 
 func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {
@@ -254,7 +276,7 @@ func (s *Server) neighborsAnswer(r *http.Request, a *args) (any, error) {
 }
 
 func (s *Server) timelineAnswer(r *http.Request, a *args) (any, error) {
-	return s.read(func(q *query.Reader) (any, error) {
+	return s.read(r.Context(), func(q *query.Reader) (any, error) {
 		sc, err := a.scope(r.Context(), q, "from", "to")
 		if err != nil {
 			return nil, err
@@ -302,7 +324,7 @@ func (s *Server) centralityAnswer(r *http.Request, a *args) (any, error) {
 	if o.Stability, err = a.boolean("stability"); err != nil {
 		return nil, err
 	}
-	return s.readState(func(st *state) (any, error) {
+	return s.readState(r.Context(), func(st *state) (any, error) {
 		if o.Scope, err = a.scope(r.Context(), st.reader, "from", "to"); err != nil {
 			return nil, err
 		}
@@ -410,7 +432,7 @@ func (s *Server) rawQuery(r *http.Request, a *args, text string) (any, error) {
 		}
 		go func(e <-chan struct{}) { <-e; <-s.rawSlots }(ended)
 	}()
-	res, err := s.read(func(*query.Reader) (any, error) {
+	res, err := s.read(r.Context(), func(*query.Reader) (any, error) {
 		res, e, err := StartQuery(r.Context(), s.store.QuadStore(), lang, text, lim)
 		ended = e
 		return res, err
@@ -447,7 +469,11 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		slices.Sort(y)
 		return strings.Join(slices.Compact(y), ",")
 	}
-	key := strings.Join([]string{strconv.FormatUint(st.gen, 10), o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
+	gen := strconv.FormatUint(st.gen, 10)
+	if st.past {
+		gen = "as-of-" + gen
+	}
+	key := strings.Join([]string{gen, o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
 		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/textindex"
+	"github.com/threatgraph/threatgraph/query"
 )
 
 // A Historian keeps the store's load history and records retractions:
@@ -17,6 +19,63 @@ type Historian interface {
 	History(ctx context.Context) (*graph.History, error)
 	Retract(ctx context.Context, target, reason string) (*graph.Retraction, error)
 	Undo(ctx context.Context, id, reason string) (*graph.Retraction, error)
+	// AsOf returns the store as it was then (as_of).
+	AsOf(ctx context.Context, when string) (*graph.Past, error)
+}
+
+var pAsOf = param{name: "as_of", typ: "string", desc: "answer as the store was then, with the loads and retractions recorded up to it: " + graph.AsOfForms + "; CLI --as-of"}
+
+// pastKey carries a request's past state (withAsOf) to readState.
+type pastKey struct{}
+
+// maxPasts bounds the past states a server keeps (each has its view).
+const maxPasts = 4
+
+// withAsOf returns r carrying the state its as_of names, if any: the
+// published one when nothing was recorded since, else the store as of
+// then, its view kept per generation beside the store's snapshot
+// (query.PastDir) and the state kept until the next change. On an error
+// it returns r unchanged.
+func (s *Server) withAsOf(r *http.Request) (*http.Request, error) {
+	when := r.URL.Query().Get(pAsOf.name)
+	if when == "" {
+		return r, nil
+	}
+	if s.opts.History == nil {
+		return r, s.noHistory()
+	}
+	ctx := r.Context()
+	p, err := s.opts.History.AsOf(ctx, when)
+	var he *graph.HistoryError
+	if errors.As(err, &he) {
+		return r, paramError(pAsOf.name, he.Value, he.Want)
+	}
+	if err != nil {
+		return r, err
+	}
+	if cur, err := p.Current(ctx); err != nil || cur {
+		return r, err
+	}
+	g, _ := p.Generation(ctx)
+	s.pastMu.Lock()
+	defer s.pastMu.Unlock()
+	st, ok := s.pasts[g]
+	if !ok {
+		n, err := p.Count(ctx)
+		if err != nil {
+			return r, err
+		}
+		q := query.NewReader(p, query.ReaderOptions{Dir: query.PastDir(s.opts.SnapshotDir, g, s.log), Logger: s.log, TextIndex: textindex.Opener})
+		if err := q.Load(ctx); err != nil {
+			return r, err
+		}
+		if len(s.pasts) >= maxPasts {
+			clear(s.pasts)
+		}
+		st = &state{reader: q, quads: n, gen: g, past: true}
+		s.pasts[g] = st
+	}
+	return r.WithContext(context.WithValue(ctx, pastKey{}, st)), nil
 }
 
 // historyRoutes are GET /v1/loads and POST /v1/retract.
@@ -104,7 +163,7 @@ func (s *Server) Retract(ctx context.Context, target, reason string, undo bool) 
 	if err != nil {
 		return rec, fmt.Errorf("rebuilding the analytics view after the retraction: %w", err)
 	}
-	s.cur.Store(next)
+	s.publish(next)
 	s.memo.Purge()
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "retract", "retraction", rec.ID, "quads", n, "view_rebuild", time.Since(start))

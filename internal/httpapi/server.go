@@ -126,8 +126,11 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 
-	cur atomic.Pointer[state] // what requests read; replaced whole by ingests
-	wmu sync.Mutex            // one ingest at a time
+	cur atomic.Pointer[state] // what requests read; replaced whole by ingests (publish)
+
+	pastMu sync.Mutex
+	pasts  map[uint64]*state // states as of past generations (withAsOf), by generation; emptied by publish
+	wmu    sync.Mutex        // one ingest at a time
 	// excl is taken for writing only by an ingest into a store that cannot
 	// be read while it is written (memstore, which is not goroutine-safe;
 	// an empty bbolt store, whose first large load replaces the file);
@@ -164,7 +167,8 @@ type Server struct {
 type state struct {
 	reader *query.Reader // its view loaded
 	quads  int64         // the store's quad count that view reflects
-	gen    uint64        // moved on by every ingest that changed the store
+	gen    uint64        // moved on by every ingest that changed the store; a past state's: the store's generation then
+	past   bool          // the store as of a past generation (as_of)
 }
 
 // Cache bounds by default.
@@ -205,7 +209,7 @@ func New(ctx context.Context, st Store, opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: st, opts: opts, log: opts.Logger,
-		answers: newByteLRU[[]byte](opts.CacheBytes), memo: newByteLRU[*memoEntry](opts.MemoBytes)}
+		answers: newByteLRU[[]byte](opts.CacheBytes), memo: newByteLRU[*memoEntry](opts.MemoBytes), pasts: map[uint64]*state{}}
 	n, err := st.Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting quads: %w", err)
@@ -281,6 +285,14 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 // Quads returns the store's quad count as of the last ingest.
 func (s *Server) Quads() int64 { return s.cur.Load().quads }
 
+// publish makes st the state requests read, forgetting the past states.
+func (s *Server) publish(st *state) {
+	s.cur.Store(st)
+	s.pastMu.Lock()
+	clear(s.pasts)
+	s.pastMu.Unlock()
+}
+
 // snapshot returns the published state, for one request: a consistent view
 // and its quad count, whatever ingests do meanwhile.
 func (s *Server) snapshot() *state { return s.cur.Load() }
@@ -298,14 +310,18 @@ func (s *Server) newState(ctx context.Context, quads int64, gen uint64) (*state,
 // read runs fn with the current Reader. It never waits for an
 // ingest, except one into a store that cannot be read while written (see
 // Server.excl).
-func (s *Server) read(fn func(q *query.Reader) (any, error)) (any, error) {
-	return s.readState(func(st *state) (any, error) { return fn(st.reader) })
+func (s *Server) read(ctx context.Context, fn func(q *query.Reader) (any, error)) (any, error) {
+	return s.readState(ctx, func(st *state) (any, error) { return fn(st.reader) })
 }
 
-// readState runs fn with the published state, holding excl's read side.
-func (s *Server) readState(fn func(st *state) (any, error)) (any, error) {
+// readState runs fn with the published state, or the past state the
+// request asked for with as_of (withAsOf), holding excl's read side.
+func (s *Server) readState(ctx context.Context, fn func(st *state) (any, error)) (any, error) {
 	s.excl.RLock()
 	defer s.excl.RUnlock()
+	if st, ok := ctx.Value(pastKey{}).(*state); ok {
+		return fn(st)
+	}
 	return fn(s.snapshot())
 }
 
@@ -385,7 +401,7 @@ func (s *Server) Ingest(ctx context.Context, files []Upload, opt LoadOptions) (*
 		// view: nothing is cached); the next ingest retries.
 		return rep, ingestError(rep, loadErr, fmt.Errorf("rebuilding the analytics view after writing: %w", err))
 	}
-	s.cur.Store(next)
+	s.publish(next)
 	s.memo.Purge() // results on the old view: no longer asked for (keys carry the generation)
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "ingest", "quads", n, "view_rebuild", time.Since(start))
