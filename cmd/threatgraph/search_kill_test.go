@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -80,4 +82,95 @@ entities:
 		}
 	}
 	t.Logf("10 kills: %d left a complete index, %d none", complete, none)
+}
+
+// TestSearchIndexKilledDuringLoad kills `ingest` (kill -9) at random
+// moments of a load of 90k quads into a store whose full-text index is
+// built, and checks that the store opens, the load either landed whole
+// (listed by `loads`, its quads counted) or not at all, and search answers
+// as the store is: the load's quote is found exactly when the load landed,
+// never a stale index.
+func TestSearchIndexKilledDuringLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it 6 times")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.nq")
+	var b strings.Builder
+	b.WriteString("<source:killtest> <rdf:type> <tg:Source> <source:killtest> .\n")
+	for i := range 30_000 {
+		fmt.Fprintf(&b, "<group:k%d> <rdf:type> <tg:Group> <source:killtest> .\n<group:k%d> <tg:name> \"Kill Group %d\" <source:killtest> .\n", i, i, i)
+	}
+	b.WriteString("<group:k7> <tg:description> \"a cell nicknamed the zebrafinch network\" <source:killtest> .\n")
+	if err := os.WriteFile(big, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("threatgraph %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	quads := func(store string) int {
+		t.Helper()
+		var st struct{ Quads int }
+		if err := json.Unmarshal([]byte(run("stats", "--store", store, "--format", "json")), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Quads
+	}
+	base := filepath.Join(dir, "base")
+	run("demo", "--store", base, "--quiet")
+	before := quads(base)
+
+	// How long a whole load takes here, to kill within it.
+	whole := filepath.Join(dir, "whole")
+	run("demo", "--store", whole, "--quiet")
+	start := time.Now()
+	run("ingest", big, "--store", whole, "--quiet")
+	took := time.Since(start)
+	after := quads(whole)
+
+	rng := rand.New(rand.NewPCG(5, 6))
+	var landed, not int
+	for i := range 6 {
+		store := filepath.Join(dir, fmt.Sprintf("s%d", i))
+		run("demo", "--store", store, "--quiet")
+		run("search", "hit team", "--store", store) // builds the index
+		cmd := exec.Command(bin, "ingest", big, "--store", store, "--quiet")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// From a third of the load's time to twice it: some kills land
+		// before the commit, some about it, some after the end.
+		time.Sleep(took/3 + time.Duration(rng.Int64N(int64(took)*5/3)))
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+
+		var h struct{ Loads []struct{ ID string } }
+		if err := json.Unmarshal([]byte(run("loads", "--store", store, "--format", "json")), &h); err != nil {
+			t.Fatalf("kill %d: loads: %v", i, err)
+		}
+		loads := h.Loads
+		n := quads(store)
+		hit := strings.Contains(run("search", "zebrafinch", "--store", store, "--format", "json"), "a cell nicknamed the zebrafinch network")
+		switch len(loads) {
+		case 1:
+			not++
+			if n != before || hit {
+				t.Errorf("kill %d: the load did not land, yet %d quads (want %d) and the quote found: %v", i, n, before, hit)
+			}
+		case 2:
+			landed++
+			if n != after || !hit {
+				t.Errorf("kill %d: the load landed, yet %d quads (want %d) and the quote found: %v", i, n, after, hit)
+			}
+		default:
+			t.Errorf("kill %d: %d loads listed; want 1 or 2", i, len(loads))
+		}
+	}
+	t.Logf("6 kills within %v: %d loads landed whole, %d not at all", took, landed, not)
 }
