@@ -122,21 +122,35 @@ func openCurrent(path, stamp string) (*Index, error) {
 // buildDisk builds the index into dir (a new temporary directory), then
 // writes its stamp, synced.
 func buildDisk(ctx context.Context, dir, stamp string, docs Docs) error {
-	b, err := bleve.NewBuilder(filepath.Join(dir, indexDir), newMapping(), map[string]any{"buildPathPrefix": dir})
-	if err != nil {
-		return err
-	}
+	path := filepath.Join(dir, indexDir)
+	// The Builder is made at the first document: bleve's offline builder
+	// cannot close empty (it panics), so a store with no text gets an
+	// ordinary empty index.
+	var b bleve.Builder
 	seen := map[string]bool{}
-	err = docs(ctx, func(d query.TextDoc) error {
+	err := docs(ctx, func(d query.TextDoc) error {
 		id := docID(d)
 		if seen[id] {
 			return nil // the Builder takes each doc once
 		}
 		seen[id] = true
+		if b == nil {
+			var err error
+			if b, err = bleve.NewBuilder(path, newMapping(), map[string]any{"buildPathPrefix": dir}); err != nil {
+				return err
+			}
+		}
 		return b.Index(id, toDoc(d))
 	})
-	if cerr := b.Close(); err == nil {
-		err = cerr
+	if b != nil {
+		if cerr := b.Close(); err == nil {
+			err = cerr
+		}
+	} else if err == nil {
+		var ix bleve.Index
+		if ix, err = bleve.New(path, newMapping()); err == nil {
+			err = ix.Close()
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("building text index: %w", err)

@@ -253,3 +253,20 @@ func TestReadOnlyDir(t *testing.T) {
 		t.Errorf("in-memory index: %v", got)
 	}
 }
+
+// TestNoText: a store with no text (an empty store, or one as of before its
+// first load) gets an empty index, kept with its stamp, and then the text
+// of the next stamp.
+func TestNoText(t *testing.T) {
+	dir := t.TempDir()
+	builds := 0
+	if got := texts(t, open(t, dir, "quads=0", docsOf(&builds)), "plot"); len(got) != 0 {
+		t.Errorf("no text: %v; want no hits", got)
+	}
+	if got := texts(t, open(t, dir, "quads=0", docsOf(&builds, "a plot")), "plot"); len(got) != 0 || builds != 1 {
+		t.Errorf("the empty index was not kept: %v after %d builds", got, builds)
+	}
+	if got := texts(t, open(t, dir, "quads=1", docsOf(&builds, "a plot")), "plot"); !slices.Equal(got, []string{"a plot"}) {
+		t.Errorf("after a load: %v; want [a plot]", got)
+	}
+}
