@@ -258,6 +258,7 @@ func TestRetractOverHTTP(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	_, firstExport := do("GET", "/v1/export/nquads", "", nil)
 	b, err := os.ReadFile(filepath.Join("testdata", "history", "b.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -299,6 +300,12 @@ func TestRetractOverHTTP(t *testing.T) {
 		if code, body := do("GET", p+sep+"as_of=load:2", "", nil); code != 200 || body != second[q] {
 			t.Errorf("GET %s as of load:2: %d\n%s", p, code, firstDiff(body, second[q]))
 		}
+	}
+	if code, body := do("GET", "/v1/export/nquads?as_of=load:1", "", nil); code != 200 || body != firstExport {
+		t.Errorf("GET /v1/export/nquads?as_of=load:1: %d\n%s", code, firstDiff(body, firstExport))
+	}
+	if code, body := do("GET", "/v1/export/nquads?as_of=load:2", "", nil); code != 200 || body == firstExport {
+		t.Errorf("GET /v1/export/nquads?as_of=load:2: %d, the same as load:1's: %v", code, body == firstExport)
 	}
 	if code, body := do("GET", "/v1/stats?as_of=load:9", "", nil); code != 400 || !strings.Contains(body, `"as_of"`) || !strings.Contains(body, "no such load") {
 		t.Errorf("GET /v1/stats?as_of=load:9: %d %s; want 400 naming as_of", code, body)

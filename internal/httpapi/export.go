@@ -30,7 +30,7 @@ var exportParams = []param{
 // Every problem answers as a JSON error, since nothing is sent before the
 // export is complete; Content-Length lets a client tell a cut-off download.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	allowed := map[string]bool{}
+	allowed := map[string]bool{pAsOf.name: true}
 	for _, p := range exportParams {
 		if !p.path {
 			allowed[p.name] = true
