@@ -164,11 +164,15 @@ func (s *Store) pastState(ctx context.Context, g uint64) (*historyState, error) 
 	}
 	_, db := s.handles()
 	h := &historyState{gen: g, loads: cur.loads, retractions: cur.retractions}
-	if err := db.View(func(tx *bolt.Tx) error {
+	err = db.View(func(tx *bolt.Tx) error {
 		var err error
 		h.hidden, h.labels, err = hiddenAt(tx, cur.loads, cur.retractions, g)
 		return err
-	}); err != nil {
+	})
+	if err == nil {
+		err = s.orphans(ctx, db, h)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("reading the load history as of generation %d: %w", g, err)
 	}
 	if len(s.past) >= maxPast {

@@ -436,6 +436,11 @@ type historyState struct {
 	// sources and statements. Both nil when nothing is retracted.
 	hidden map[quadHash]struct{}
 	labels map[string]bool
+	// orphanJudgements: judgements of a statement or source the
+	// retractions hide (all their quads go); orphanEvidence: evidence links
+	// to one. Nil when nothing is retracted (see orphans).
+	orphanJudgements map[string]bool
+	orphanEvidence   map[quadHash]struct{}
 	// hiddenCount is how many stored quads are hidden (set lazily by Count).
 	hiddenCount int64
 	counted     bool
@@ -468,12 +473,82 @@ func (h *historyState) visible(q quad.Quad) bool {
 			return false
 		}
 	}
-	if h.hidden != nil {
-		if _, ok := h.hidden[hashQuad(q)]; ok {
+	if h.hidden != nil || h.orphanEvidence != nil {
+		hq := hashQuad(q)
+		if _, ok := h.hidden[hq]; ok {
+			return false
+		}
+		if _, ok := h.orphanEvidence[hq]; ok {
+			return false
+		}
+	}
+	if h.orphanJudgements != nil {
+		if sub, ok := q.Subject.(quad.IRI); ok && h.orphanJudgements[string(sub)] {
 			return false
 		}
 	}
 	return true
+}
+
+// orphans finds, when something is retracted, the judgements whose
+// statement (or source) the retractions hide, and the evidence links to
+// one: a judgement of nothing in the answers goes with all its quads, an
+// evidence link to nothing goes alone. So every answer and export is whole:
+// an export made after a retraction loads on its own. One Scan per
+// generation, only while a retraction is in force (or as of a past one).
+func (s *Store) orphans(ctx context.Context, db *bolt.DB, h *historyState) error {
+	if !h.filtering() {
+		return nil
+	}
+	type link struct {
+		q   quad.Quad
+		obj string
+	}
+	var judges, evidence []link
+	present := map[string]bool{} // visible labels, and Sources with visible quads of their own
+	err := s.scanRaw(ctx, db, func(q quad.Quad) error {
+		if !h.visible(q) {
+			return nil
+		}
+		if l, ok := q.Label.(quad.IRI); ok {
+			present[string(l)] = true
+		}
+		if sub, ok := q.Subject.(quad.IRI); ok && strings.HasPrefix(string(sub), "source:") {
+			present[string(sub)] = true
+		}
+		if p, ok := q.Predicate.(quad.IRI); ok && (p == schema.JudgesIRI || p == schema.EvidenceIRI) {
+			if o, ok := q.Object.(quad.IRI); ok {
+				if p == schema.JudgesIRI {
+					judges = append(judges, link{q, string(o)})
+				} else {
+					evidence = append(evidence, link{q, string(o)})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("finding the judgements of retracted statements: %w", err)
+	}
+	for _, j := range judges {
+		if !present[j.obj] {
+			if h.orphanJudgements == nil {
+				h.orphanJudgements = map[string]bool{}
+			}
+			if sub, ok := j.q.Subject.(quad.IRI); ok {
+				h.orphanJudgements[string(sub)] = true
+			}
+		}
+	}
+	for _, e := range evidence {
+		if !present[e.obj] {
+			if h.orphanEvidence == nil {
+				h.orphanEvidence = map[quadHash]struct{}{}
+			}
+			h.orphanEvidence[hashQuad(e.q)] = struct{}{}
+		}
+	}
+	return nil
 }
 
 // history returns the history at the store's current generation, read
@@ -516,6 +591,9 @@ func (s *Store) history(ctx context.Context) (*historyState, error) {
 		h.hidden, h.labels, err = hiddenAt(tx, h.loads, h.retractions, h.gen)
 		return err
 	})
+	if err == nil {
+		err = s.orphans(ctx, db, h)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the load history: %w", err)
 	}

@@ -342,3 +342,42 @@ func TestLoadsGolden(t *testing.T) {
 		t.Errorf("threatgraph loads --format json differs from %s:\n%s", file, firstDiff(got, string(want)))
 	}
 }
+
+// TestRetractedExportLoads: after retracting a source whose statements
+// analysts' judgements judge or cite, the judgements of its statements go
+// with them and the citations of them go, so both exports load on their
+// own into an empty store and answer as the store they came from.
+func TestRetractedExportLoads(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	before := cli(t, "export", "--format", "nquads", "--store", store)
+	cli(t, "retract", "source:slate-2024-03-25-kaplan", "--reason", "test", "--store", store)
+	stats := cli(t, "stats", "--store", store, "--format", "json")
+	for _, format := range []string{"nquads", "json"} {
+		out := filepath.Join(dir, "export."+map[string]string{"nquads": "nq", "json": "json"}[format])
+		cli(t, "export", "--format", format, "--store", store, "--out", out)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "slate-2024-03-25-kaplan") {
+			t.Errorf("the %s export names the retracted source", format)
+		}
+		again := filepath.Join(dir, format+".db")
+		if _, stderr, err := runCLI(t, "ingest", out, "--store", again, "--quiet"); err != nil {
+			t.Fatalf("the %s export after a retraction does not load: %v\n%s", format, err, stderr)
+		}
+		if got := cli(t, "stats", "--store", again, "--format", "json"); got != stats {
+			t.Errorf("stats of the %s export loaded again:\n%s", format, firstDiff(got, stats))
+		}
+	}
+	if !strings.Contains(before, "slate-2024-03-25-kaplan") || !strings.Contains(before, "<tg:judges> <source:slate-2024-03-25-kaplan#") {
+		t.Fatal("the demo has no judgement of a Slate statement; the test proves nothing")
+	}
+	// Undone, the judgements are back.
+	cli(t, "retract", "--undo", "retraction:1", "--reason", "back", "--store", store)
+	if got := cli(t, "export", "--format", "nquads", "--store", store); got != before {
+		t.Errorf("after the undo the export differs:\n%s", firstDiff(got, before))
+	}
+}
