@@ -328,12 +328,12 @@ func timelineDate(e query.TimelineEvent) string {
 // the linked entity, its kind and relation (and the predicate when it is
 // not the entity's own date).
 func timelineWhat(e query.TimelineEvent) string {
-	if e.Relation == "self" {
-		return e.Predicate
-	}
-	s := fmt.Sprintf("%s (%s, %s)", e.Name, e.Kind, e.Relation)
-	if e.Predicate != "date" {
-		s += ": " + e.Predicate
+	s := e.Predicate
+	if e.Relation != "self" {
+		s = fmt.Sprintf("%s (%s, %s)", e.Name, e.Kind, e.Relation)
+		if e.Predicate != "date" {
+			s += ": " + e.Predicate
+		}
 	}
 	if e.Deprecated {
 		s += " [deprecated]"

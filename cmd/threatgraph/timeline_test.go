@@ -43,6 +43,9 @@ func TestTimelineFilters(t *testing.T) {
 	if strings.Contains(table, "source:bbc") {
 		t.Errorf("timeline --sources reuters,nyt shows the BBC:\n%s", table)
 	}
+	if dep, _, err := runCLI(t, "timeline", "Taliban", "--store", store, "--with-deprecated"); err != nil || !strings.Contains(dep, "seizedPower [deprecated]") {
+		t.Errorf("timeline Taliban --with-deprecated (%v):\n%s\nwant Slate's deprecated 2017 marked", err, dep)
+	}
 	ts := serveStore(t, store, "")
 	for _, c := range cases {
 		resp, err := ts.Client().Get(ts.URL + "/v1/entities/ISIS-K/timeline?" + c.query.Encode())
