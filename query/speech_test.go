@@ -151,8 +151,11 @@ func TestDeprecatedLeftOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tl.Events) != 1 || tl.Events[0].Date != "2017-01-01/2024-03-22" {
-		t.Errorf("timeline with deprecated facts %+v; want the span 2017 to 2024-03-22", tl.Events)
+	// With them, the deprecated 2017 is its own event, marked, beside the
+	// 2024-03-22 it contests: never one span of both.
+	if len(tl.Events) != 2 || tl.Events[0].Date != "2017" || !tl.Events[0].Deprecated || !tl.Events[0].Contested ||
+		tl.Events[1].Date != "2024-03-22" || tl.Events[1].Deprecated || !tl.Events[1].Contested {
+		t.Errorf("timeline with deprecated facts %+v; want 2017 (deprecated) and 2024-03-22, both contested", tl.Events)
 	}
 	// And the window: only the deprecated date puts the attack in 2017.
 	for _, with := range []bool{false, true} {

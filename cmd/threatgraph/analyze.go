@@ -275,8 +275,14 @@ func newTimelineCmd(a *app) *cobra.Command {
 	var f query.Scope
 	cmd := &cobra.Command{
 		Use:   "timeline ID|NAME",
-		Short: "The entity's dates and the dated attacks, warnings and claims linked to it, in order",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Every dated fact of the entity and of the attacks, warnings, claims and groups linked to it, in order",
+		Long: `List every dated fact of the entity (its date, founding, seizure of power, arrest, end, ...) and
+of the entities one hop away, in order: one line per predicate and date, with the sources that give
+that date. Sources that date the same thing differently are each listed with their own date, marked
+contested; a date is as the source wrote it (an interval, with the words). --from/--to keep a dated
+fact when its interval overlaps the window; --predicates chooses the relations that reach the
+neighbours.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.analysis(cmd, func(q *query.Reader) error {
 				res, err := q.Timeline(cmd.Context(), strings.Join(args, " "), f)
@@ -284,19 +290,55 @@ func newTimelineCmd(a *app) *cobra.Command {
 					return err
 				}
 				m, evs := res.Entity, res.Events
-				var rows [][]string
+				var rows, table [][]string
 				for _, e := range evs {
-					rows = append(rows, []string{e.Date, e.Name, e.Kind, e.Relation, strings.Join(e.Sources, " ")})
+					rows = append(rows, []string{e.Date, strings.Join(e.AsWritten, " | "), e.Predicate, e.Name, e.Kind, e.ID, e.Relation,
+						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " ")})
+					table = append(table, []string{timelineDate(e), timelineWhat(e), strings.Join(e.Sources, " ")})
 				}
-				return a.emit(res, []string{"date", "name", "kind", "relation", "sources"}, rows, func() error {
+				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources"}, rows, func() error {
 					a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
-					return a.table("DATE\tNAME\tKIND\tRELATION\tSOURCES", rows)
+					if len(evs) == 0 {
+						a.printf("No dated facts in this scope.\n")
+						return nil
+					}
+					return a.table("DATE\tWHAT\tSOURCES", table)
 				})
 			})
 		},
 	}
-	deprecatedFlag(cmd.Flags(), &f)
+	filterFlags(cmd.Flags(), &f)
 	return cmd
+}
+
+// timelineDate writes an event's date for a reader: the canonical
+// interval, the sources' words, and whether sources disagree.
+func timelineDate(e query.TimelineEvent) string {
+	s := e.Date
+	if len(e.AsWritten) > 0 {
+		s += " (" + strings.Join(e.AsWritten, " | ") + ")"
+	}
+	if e.Contested {
+		s += " [contested]"
+	}
+	return s
+}
+
+// timelineWhat writes what an event dates: the subject's own predicate, or
+// the linked entity, its kind and relation (and the predicate when it is
+// not the entity's own date).
+func timelineWhat(e query.TimelineEvent) string {
+	s := e.Predicate
+	if e.Relation != "self" {
+		s = fmt.Sprintf("%s (%s, %s)", e.Name, e.Kind, e.Relation)
+		if e.Predicate != "date" {
+			s += ": " + e.Predicate
+		}
+	}
+	if e.Deprecated {
+		s += " [deprecated]"
+	}
+	return s
 }
 
 func newContestedCmd(a *app) *cobra.Command {

@@ -84,6 +84,10 @@ func goldenCases() []goldenCase {
 
 		{name: "timeline-isis-k", args: []string{"timeline", "ISIS-K"}, http: entity("ISIS-K") + "/timeline"},
 		{name: "timeline-crocus", args: []string{"timeline", crocus}, http: entity(crocus) + "/timeline"},
+		{name: "timeline-isis-k-sources", args: []string{"timeline", "ISIS-K", "--sources", bbc + "," + reuters},
+			http: goldenQ(entity("ISIS-K")+"/timeline", "sources", bbc+","+reuters)},
+		{name: "timeline-isis-k-from-to", args: []string{"timeline", "ISIS-K", "--from", "2014", "--to", "2024-03-10"},
+			http: goldenQ(entity("ISIS-K")+"/timeline", "from", "2014", "to", "2024-03-10")},
 
 		{name: "preceded", args: []string{"preceded"}, http: "/v1/preceded"},
 		{name: "preceded-window-30d", args: []string{"preceded", "--window", "30d"}, http: goldenQ("/v1/preceded", "window", "30d")},

@@ -60,7 +60,8 @@ func TestSpeechAndJudgementsCLI(t *testing.T) {
 		t.Errorf("export --format nquads --with-deprecated: exit %d (%v); want %d", exitCode(err), err, exitBadInput)
 	}
 	if with, without := text("timeline", "ISIS-K", "--format", "json", "--with-deprecated"), text("timeline", "ISIS-K", "--format", "json"); with == without ||
-		!strings.Contains(with, "2017-01-01/2024-03-22") || !strings.Contains(without, `"date": "2024-03-22"`) {
+		!strings.Contains(with, `"date": "2017"`) || !strings.Contains(with, `"deprecated": true`) || !strings.Contains(with, `"date": "2024-03-22"`) ||
+		strings.Contains(without, "2017") || !strings.Contains(without, `"date": "2024-03-22"`) {
 		t.Errorf("timeline with and without deprecated facts:\n%s\n%s", with, without)
 	}
 	cases := []struct {

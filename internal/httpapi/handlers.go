@@ -142,8 +142,8 @@ func (s *Server) routes0() []*route {
 			params: searchParams, result: []query.SearchResult{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
 			params: neighborsParams, result: &query.NeighborsResult{}, errors: limited, answer: s.neighborsAnswer},
-		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "The entity's dates and the dated attacks, warnings and claims linked to it, in order (CLI: timeline)",
-			params: []param{pID, pDepr}, result: &query.TimelineResult{}, errors: notFound, answer: s.timelineAnswer},
+		{method: "GET", path: "/v1/entities/{id}/timeline", summary: "Every dated fact of the entity and of the entities linked to it, one event per predicate and date with its sources and evidence, contested dates side by side, in order; from/to keep an event whose interval overlaps the window (CLI: timeline)",
+			params: timelineParams, result: &query.TimelineResult{}, errors: notFound, answer: s.timelineAnswer},
 		{method: "GET", path: "/v1/paths", summary: "Shortest and k-shortest paths between two entities, each hop with its predicate, direction and sources (CLI: path FROM TO). The date window is from-date/to-date here, since from/to name the entities.",
 			params: pathsParams, result: &query.PathsResult{}, errors: limited, answer: s.pathsAnswer},
 		{method: "GET", path: "/v1/centrality", summary: "Entities ranked by a centrality measure, answered from the cached view and memoised until the next ingest (CLI: centrality)",
@@ -187,6 +187,7 @@ var (
 		{name: "q", typ: "string", desc: "text to look for", required: true},
 		{name: "limit", typ: "integer", def: "50", desc: "at most this many name matches and this many full-text hits (0: all); CLI --limit"},
 	}
+	timelineParams  = append([]param{pID}, filterParams(pFromDate, pToDate)...)
 	neighborsParams = append([]param{pID, {name: "depth", typ: "integer", def: "1", desc: "how many hops (1 to 10); CLI --depth"}}, filterParams(pFromDate, pToDate)...)
 	pathsParams     = append([]param{
 		{name: "from", typ: "string", required: true, desc: "the first entity (id, name or alias)"},
