@@ -350,3 +350,21 @@ func readPurges(tx *bolt.Tx) ([]Purge, error) {
 	})
 	return out, err
 }
+
+// A Purged is what a purge answers: its record and the quads it removed,
+// each in N-Quads form, sorted (threatgraph purge --format json, POST
+// /v1/purge).
+type Purged struct {
+	Purge
+	Quads []string `json:"quads"`
+}
+
+// NewPurged returns the answer of the purge rec that removed gone.
+func NewPurged(rec *Purge, gone []quad.Quad) *Purged {
+	out := &Purged{Purge: *rec, Quads: make([]string, 0, len(gone))}
+	for _, q := range gone {
+		out.Quads = append(out.Quads, q.NQuad())
+	}
+	slices.Sort(out.Quads)
+	return out
+}

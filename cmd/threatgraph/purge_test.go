@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/graph"
+)
+
+// runCLIIn runs the CLI with stdin (not a terminal).
+func runCLIIn(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd(&out, &errOut)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.ExecuteContext(t.Context())
+	return out.String(), errOut.String(), err
+}
+
+// purgeQuestions are every question verb (asOfQuestions) and the export
+// as N-Quads, which lists every stored quad.
+var purgeQuestions = append([][]string{{"export", "--format", "nquads"}}, asOfQuestions...)
+
+// TestPurgeAnswersAsNeverLoaded is the bar of purge: after the demo and
+// load B, purging B (its load, or its source) leaves every answer byte for
+// byte what a store that only ever had the demo answers; purging the demo
+// load keeps the statement B also stated. The purge is listed (not its
+// content) and answered as JSON with the quads removed.
+func TestPurgeAnswersAsNeverLoaded(t *testing.T) {
+	b := filepath.Join("testdata", "history", "b.yaml")
+	demoOnly := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", demoOnly, "--quiet")
+	want := ask(t, demoOnly, purgeQuestions)
+
+	for _, target := range []string{"load:2", "source:test-wire-2024-03-26"} {
+		t.Run(target, func(t *testing.T) {
+			store := filepath.Join(t.TempDir(), "tg.db")
+			cli(t, "demo", "--store", store, "--quiet")
+			cli(t, "ingest", "--store", store, "--quiet", b)
+			before := ask(t, store, purgeQuestions)
+			if before["stats"] == want["stats"] {
+				t.Fatal("load B changed no answer; the test proves nothing")
+			}
+			out := cli(t, "purge", target, "--reason", "test: must be gone", "--yes", "--store", store, "--format", "json")
+			var res graph.Purged
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("purge --format json: %v\n%s", err, out)
+			}
+			if res.ID != "purge:1" || res.Target != target || res.Removed == 0 || res.Removed != len(res.Quads) {
+				t.Errorf("purge answered %+v", res.Purge)
+			}
+			for _, q := range res.Quads {
+				if strings.Contains(q, "reuters") {
+					t.Errorf("purged a quad of another source: %s", q)
+				}
+			}
+			sameAnswers(t, "after purging "+target, ask(t, store, purgeQuestions), want)
+			// and once more, now that views and indexes were rebuilt
+			sameAnswers(t, "after purging "+target+" (asked again)", ask(t, store, purgeQuestions), want)
+
+			var h graph.History
+			if err := json.Unmarshal([]byte(cli(t, "loads", "--store", store, "--format", "json")), &h); err != nil {
+				t.Fatal(err)
+			}
+			if len(h.Purges) != 1 || h.Purges[0].Removed != res.Removed || h.Purges[0].Reason != "test: must be gone" || h.Purges[0].User == "" {
+				t.Errorf("loads lists purges %+v", h.Purges)
+			}
+			if rec, _ := json.Marshal(h); strings.Contains(string(rec), "Test Cell") {
+				t.Error("the history holds purged content")
+			}
+			if (target == "load:2") != (h.Loads[1].Purged == "purge:1") {
+				t.Errorf("load:2 marked purged %q after purging %s", h.Loads[1].Purged, target)
+			}
+			// The past forgets it too: as of load:2, B is not there.
+			past := ask(t, store, [][]string{{"stats"}}, "--as-of", "load:2")
+			if past["stats"] != want["stats"] {
+				t.Errorf("stats --as-of load:2 after the purge:\n%s", firstDiff(past["stats"], want["stats"]))
+			}
+		})
+	}
+
+	t.Run("load:1 keeps what load:2 also stated", func(t *testing.T) {
+		store := filepath.Join(t.TempDir(), "tg.db")
+		cli(t, "demo", "--store", store, "--quiet")
+		cli(t, "ingest", "--store", store, "--quiet", b)
+		cli(t, "purge", "load:1", "--reason", "test", "--yes", "--store", store)
+		nq := cli(t, "export", "--format", "nquads", "--store", store, "--quiet")
+		for _, want := range []string{
+			`<group:isis-k> <tg:alias> "ISIS-K" <source:reuters-2024-03-25#e-`,
+			`<group:test-cell> <tg:name> "Test Cell" <source:test-wire-2024-03-26>`,
+		} {
+			if !strings.Contains(nq, want) {
+				t.Errorf("after purging load:1 the store lacks %s", want)
+			}
+		}
+		if strings.Contains(nq, "source:bbc-2024-03-25-gardner") {
+			t.Error("after purging load:1 the store still holds the BBC's facts")
+		}
+	})
+}
+
+// TestPurgeRefuses: a bad target, no reason, or no --yes without a
+// terminal is exit 2 and changes nothing (answers and history alike).
+func TestPurgeRefuses(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "b.yaml"))
+	want := ask(t, store, historyQuestions)
+	loads := cli(t, "loads", "--store", store, "--format", "json")
+	for _, args := range [][]string{
+		{"load:9", "--reason", "x", "--yes"},
+		{"load:x", "--reason", "x", "--yes"},
+		{"source:nobody", "--reason", "x", "--yes"},
+		{"source:reuters-2024-03-25#e-00000000", "--reason", "x", "--yes"},
+		{"group:isis-k", "--reason", "x", "--yes"},
+		{"load:2", "--yes"},
+		{"load:2", "--reason", " ", "--yes"},
+		{"load:2", "--reason", "no terminal, no --yes"},
+	} {
+		_, stderr, err := runCLIIn(t, "yes\n", append([]string{"purge", "--store", store}, args...)...)
+		if err == nil || exitCode(err) != exitBadInput {
+			t.Errorf("purge %v: %v (exit %d), want exit 2\n%s", args, err, exitCode(err), stderr)
+		}
+	}
+	sameAnswers(t, "after refused purges", ask(t, store, historyQuestions), want)
+	if got := cli(t, "loads", "--store", store, "--format", "json"); got != loads {
+		t.Errorf("refused purges changed the history:\n%s", firstDiff(got, loads))
+	}
+	cli(t, "purge", "load:2", "--reason", "once", "--yes", "--store", store)
+	if _, _, err := runCLIIn(t, "", "purge", "load:2", "--reason", "twice", "--yes", "--store", store); err == nil || exitCode(err) != exitBadInput {
+		t.Errorf("purging load:2 twice: %v, want exit 2", err)
+	}
+}
