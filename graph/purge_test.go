@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/cayleygraph/quad"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/quad"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
