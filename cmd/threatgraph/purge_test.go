@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,5 +135,65 @@ func TestPurgeRefuses(t *testing.T) {
 	cli(t, "purge", "load:2", "--reason", "once", "--yes", "--store", store)
 	if _, _, err := runCLIIn(t, "", "purge", "load:2", "--reason", "twice", "--yes", "--store", store); err == nil || exitCode(err) != exitBadInput {
 		t.Errorf("purging load:2 twice: %v, want exit 2", err)
+	}
+}
+
+// TestPurgeOverHTTP: POST /v1/purge behind the token; after it the served
+// answers, as of the present and as of load:2, are those of the store
+// before load B; a bad target is a 400 naming target and purges nothing.
+func TestPurgeOverHTTP(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	first := askAll(t, store)
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "b.yaml"))
+	ts := serveStore(t, store, "secret")
+	do := func(method, path, token string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	paths := map[string]string{"stats": "/v1/stats", "show ISIS-K": "/v1/entities/ISIS-K", "contested": "/v1/contested"}
+	// a past state kept by the server before the purge must not survive it
+	if code, body := do("GET", "/v1/stats?as_of=load:2", ""); code != 200 || body == first["stats"] {
+		t.Fatalf("GET /v1/stats?as_of=load:2 before the purge: %d, unchanged %v", code, body == first["stats"])
+	}
+	if code, _ := do("POST", "/v1/purge?target=load:2&reason=test", ""); code != 401 {
+		t.Errorf("POST /v1/purge without the token: %d; want 401", code)
+	}
+	if code, body := do("POST", "/v1/purge?target=load:7&reason=test", "secret"); code != 400 || !strings.Contains(body, `"target"`) || !strings.Contains(body, "no such load") {
+		t.Errorf("POST /v1/purge of load:7: %d %s; want 400 naming target", code, body)
+	}
+	if code, body := do("POST", "/v1/purge?target=load:2", "secret"); code != 400 || !strings.Contains(body, "reason") {
+		t.Errorf("POST /v1/purge without a reason: %d %s; want 400", code, body)
+	}
+	code, body := do("POST", "/v1/purge?target=load:2&reason=test", "secret")
+	var res graph.Purged
+	if err := json.Unmarshal([]byte(body), &res); code != 200 || err != nil || res.ID != "purge:1" || res.Removed == 0 || len(res.Quads) != res.Removed {
+		t.Fatalf("POST /v1/purge: %d %v %s", code, err, body)
+	}
+	for q, p := range paths {
+		if code, body := do("GET", p, ""); code != 200 || body != first[q] {
+			t.Errorf("GET %s after the purge: %d\n%s", p, code, firstDiff(body, first[q]))
+		}
+	}
+	if code, body := do("GET", "/v1/stats?as_of=load:2", ""); code != 200 || body != first["stats"] {
+		t.Errorf("GET /v1/stats?as_of=load:2 after the purge: %d\n%s", code, firstDiff(body, first["stats"]))
+	}
+	code, body = do("GET", "/v1/loads", "")
+	var h graph.History
+	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || len(h.Purges) != 1 || h.Loads[1].Purged != "purge:1" {
+		t.Errorf("GET /v1/loads: %d %v %s", code, err, body)
 	}
 }

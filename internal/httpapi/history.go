@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/internal/textindex"
 	"github.com/threatgraph/threatgraph/query"
@@ -21,6 +23,8 @@ type Historian interface {
 	Undo(ctx context.Context, id, reason string) (*graph.Retraction, error)
 	// AsOf returns the store as it was then (as_of).
 	AsOf(ctx context.Context, when string) (*graph.Past, error)
+	// Purge physically deletes target's quads and records it.
+	Purge(ctx context.Context, target, reason string) (*graph.Purge, []quad.Quad, error)
 }
 
 var pAsOf = param{name: "as_of", typ: "string", desc: "answer as the store was then, with the loads and retractions recorded up to it: " + graph.AsOfForms + "; CLI --as-of"}
@@ -90,6 +94,12 @@ func (s *Server) historyRoutes() []*route {
 				{name: "undo", typ: "boolean", def: "false", desc: "undo the retraction named by target; CLI --undo"},
 			},
 			result: &graph.Retraction{}, errors: []int{400, 401, 403, 501}, answer: s.retractAnswer},
+		{method: "POST", path: "/v1/purge", summary: "Physically delete a load's, a source's or a statement's quads from the store: cannot be undone (retract is the default); recorded (who, when, why, what, how many); the answer lists the quads removed; needs the bearer token configured as serve.token (CLI: purge --yes)",
+			params: []param{
+				{name: "target", typ: "string", required: true, desc: "load:N (the quads it stated that no other load stated), source:NAME (every quad of it and its statements) or a statement id source:NAME#e-HASH"},
+				{name: "reason", typ: "string", required: true, desc: "why (recorded with the purge)"},
+			},
+			result: &graph.Purged{}, errors: []int{400, 401, 403, 501}, answer: s.purgeAnswer},
 	}
 }
 
@@ -168,4 +178,66 @@ func (s *Server) Retract(ctx context.Context, target, reason string, undo bool) 
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "retract", "retraction", rec.ID, "quads", n, "view_rebuild", time.Since(start))
 	return rec, nil
+}
+
+func (s *Server) purgeAnswer(r *http.Request, a *args) (any, error) {
+	if err := s.authorize(r, "purge"); err != nil {
+		return nil, err
+	}
+	if s.opts.History == nil {
+		return nil, s.noHistory()
+	}
+	target, err := a.required("target", "load:N, source:NAME or a statement id")
+	if err != nil {
+		return nil, err
+	}
+	reason, err := a.required("reason", "why, recorded with the purge")
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.Purge(r.Context(), target, reason)
+	var he *graph.HistoryError
+	if errors.As(err, &he) {
+		return nil, paramError("target", he.Value, he.Want)
+	}
+	return res, err
+}
+
+// Purge physically deletes target's quads through the Historian and
+// publishes the store's new state. Readers are kept out while it runs (the
+// store reopens cayley's handle after the delete), and the past states go:
+// they were computed from quads that are gone.
+func (s *Server) Purge(ctx context.Context, target, reason string) (*graph.Purged, error) {
+	ctx = context.WithoutCancel(ctx)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	old := s.snapshot()
+	if s.epoch.Load()%2 == 0 {
+		s.epoch.Add(1)
+	}
+	s.answers.Purge()
+	s.excl.Lock()
+	rec, gone, err := s.opts.History.Purge(ctx, target, reason)
+	s.pastMu.Lock()
+	clear(s.pasts)
+	s.pastMu.Unlock()
+	s.excl.Unlock()
+	if err != nil {
+		s.epoch.Add(1) // nothing purged: the published state holds
+		return nil, err
+	}
+	n, err := s.store.Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting quads after the purge: %w", err)
+	}
+	start := time.Now()
+	next, err := s.newState(ctx, n, old.gen+1)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding the analytics view after the purge: %w", err)
+	}
+	s.publish(next)
+	s.memo.Purge()
+	s.epoch.Add(1)
+	s.log.InfoContext(ctx, "purge", "purge", rec.ID, "target", target, "removed", rec.Removed, "quads", n, "view_rebuild", time.Since(start))
+	return graph.NewPurged(rec, gone), nil
 }
