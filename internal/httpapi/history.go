@@ -29,6 +29,30 @@ type Historian interface {
 
 var pAsOf = param{name: "as_of", typ: "string", desc: "answer as the store was then, with the loads and retractions recorded up to it: " + graph.AsOfForms + "; CLI --as-of"}
 
+var pLoads = param{name: "loads", typ: "boolean", def: "false", desc: "each evidence's loads: the recorded loads that stated the fact (id, time); 501 on a backend without a history; CLI --loads"}
+
+// withLoads answers next asking for each fact's loads when the request
+// says loads=true (query.WithLoads).
+func (s *Server) withLoads(next func(*http.Request, *args) (any, error)) func(*http.Request, *args) (any, error) {
+	return func(r *http.Request, a *args) (any, error) {
+		on, err := a.boolean(pLoads.name)
+		if err != nil || !on {
+			if err != nil {
+				return nil, err
+			}
+			return next(r, a)
+		}
+		if s.opts.History == nil {
+			return nil, s.noHistory()
+		}
+		res, err := next(r.WithContext(query.WithLoads(r.Context())), a)
+		if errors.Is(err, graph.ErrNoHistory) || errors.Is(err, query.ErrNoProvenance) {
+			return nil, s.noHistory()
+		}
+		return res, err
+	}
+}
+
 // pastKey carries a request's past state (withAsOf) to readState.
 type pastKey struct{}
 
