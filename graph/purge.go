@@ -357,6 +357,9 @@ func readPurges(tx *bolt.Tx) ([]Purge, error) {
 type Purged struct {
 	Purge
 	Quads []string `json:"quads"`
+	// Compacted: the file was rewritten after the purge (Store.Compact), so
+	// that the deleted bytes are not left in its free pages.
+	Compacted bool `json:"compacted"`
 }
 
 // NewPurged returns the answer of the purge rec that removed gone.
@@ -367,4 +370,56 @@ func NewPurged(rec *Purge, gone []quad.Quad) *Purged {
 	}
 	slices.Sort(out.Quads)
 	return out
+}
+
+// Compact rewrites the bbolt file with only its live pages (bbolt's
+// Compact into indexes.bolt.bulk, synced and renamed over the store), so
+// that the bytes of deleted data, which bbolt leaves in its free pages,
+// are gone from the file: what a purge of data that must be gone needs.
+// Readers of this Store must not run meanwhile (the handle is replaced).
+// A crash leaves the old file whole (the next writer removes the
+// leftover); the bytes of the old file may stay on the disk's free blocks.
+func (s *Store) Compact(ctx context.Context) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("%w: %s was opened for reading only", ErrReadOnly, s.opts.Path)
+	}
+	if _, db := s.handles(); db == nil {
+		return fmt.Errorf("compacting: only a bbolt store can be compacted (this store is %s)", s.opts.Backend)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tmp := filepath.Join(s.opts.Path, boltBulk)
+	_ = os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return fmt.Errorf("compacting: %w", err)
+	}
+	err = bolt.Compact(dst, s.bolt, 64<<20)
+	if err = errors.Join(err, dst.Close()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compacting %s: %w", s.opts.Path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	cerr := s.qs.Close()
+	s.nodesMu.Lock()
+	s.nodes = nil
+	s.nodesMu.Unlock()
+	rerr := renameSynced(tmp, filepath.Join(s.opts.Path, boltFile))
+	qs, db, oerr := s.openQuadStore(ctx)
+	if oerr != nil {
+		s.broken = fmt.Errorf("reopening store %s after compacting: %w", s.opts.Path, errors.Join(oerr, cerr, rerr))
+		s.bolt = nil
+		return s.broken
+	}
+	s.qs, s.bolt, s.broken = qs, db, nil
+	if rerr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compacting %s (the store is as before): %w", s.opts.Path, rerr)
+	}
+	return nil
 }

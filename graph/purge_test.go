@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -113,5 +114,58 @@ func assertNoTrace(t *testing.T, path string, words ...string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPurgeCompact: bbolt leaves a purged quote's bytes in its free
+// pages; Compact rewrites the file without them, and the store reads on
+// (and after reopening) as before.
+func TestPurgeCompact(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "db")
+	s := openAt(t, dir)
+	keep := quad.Make(quad.IRI("group:x"), quad.IRI("tg:name"), "X", quad.IRI("source:a"))
+	const secret = "the name of a witness who must not be named"
+	if _, err := s.Write(ctx, []quad.Quad{keep}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(ctx, []quad.Quad{quad.Make(quad.IRI("group:x"), quad.IRI("tg:description"), secret, quad.IRI("source:b#e-00000001"))}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{keep.String()}
+	if _, _, err := s.Purge(ctx, "source:b#e-00000001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "indexes.bolt")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after the purge, before compacting, the file holds the purged bytes: %v", bytes.Contains(raw, []byte(secret)))
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := visible(t, s); !slices.Equal(got, want) {
+		t.Errorf("after compacting: %v, want %v", got, want)
+	}
+	if raw, err = os.ReadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(secret)) {
+		t.Error("after compacting, the file still holds the purged quote's bytes")
+	}
+	if _, err := s.Write(ctx, []quad.Quad{quad.Make(quad.IRI("attack:y"), quad.IRI("tg:name"), "Y", quad.IRI("source:a"))}); err != nil {
+		t.Fatalf("writing after compacting: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, dir)
+	defer s.Close()
+	if got := visible(t, s); len(got) != 2 {
+		t.Errorf("reopened after compacting: %v", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "indexes.bolt.bulk")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("compacting left its temporary file: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 func newPurgeCmd(a *app) *cobra.Command {
 	var reason string
-	var yes, verbose bool
+	var yes, verbose, compact bool
 	cmd := &cobra.Command{
 		Use:   "purge LOAD|SOURCE|STATEMENT --reason TEXT [--yes]",
 		Short: "Physically delete a load's, a source's or a statement's facts from the store (cannot be undone; retract is the default)",
@@ -30,7 +30,8 @@ listed by threatgraph loads; a purged load stays listed, marked purged. The purg
 from the past too: --as-of a generation before the purge answers without them. The view, the
 full-text index and the past views are rebuilt at the next question.
 
-It prints how many quads it removed; -v or --format json also lists them. On a terminal it asks
+Then the store's file is rewritten without its free pages (bbolt leaves deleted bytes in them
+until reused; --compact=false skips it). It prints how many quads it removed; -v or --format json also lists them. On a terminal it asks
 first unless --yes; without a terminal it refuses unless --yes (exit 2).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,10 +61,19 @@ first unless --yes; without a terminal it refuses unless --yes (exit 2).`,
 				return historyUsage(err)
 			}
 			res := graph.NewPurged(rec, gone)
+			if compact && rec.Removed > 0 {
+				if err := s.Compact(ctx); err != nil {
+					return fmt.Errorf("%s is done, but compacting the store failed (the deleted bytes may remain in its free pages until the file is compacted, see docs/storage.md): %w", rec.ID, err)
+				}
+				res.Compacted = true
+			}
 			if a.cfg.Format == "json" {
 				return a.json(res)
 			}
 			a.printf("%s: purged %s %s: removed %d quads (this cannot be undone)\n", rec.ID, rec.Kind, rec.Target, rec.Removed)
+			if res.Compacted {
+				a.printf("the store's file was rewritten without the deleted bytes\n")
+			}
 			if verbose {
 				for _, q := range res.Quads {
 					a.printf("%s\n", q)
@@ -75,6 +85,7 @@ first unless --yes; without a terminal it refuses unless --yes (exit 2).`,
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required; recorded)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "purge without asking")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list the quads removed (N-Quads)")
+	cmd.Flags().BoolVar(&compact, "compact", true, "then rewrite the store's file without its free pages, where bbolt leaves the deleted bytes (--compact=false to skip)")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,8 +53,18 @@ func TestPurgeAnswersAsNeverLoaded(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &res); err != nil {
 				t.Fatalf("purge --format json: %v\n%s", err, out)
 			}
-			if res.ID != "purge:1" || res.Target != target || res.Removed == 0 || res.Removed != len(res.Quads) {
-				t.Errorf("purge answered %+v", res.Purge)
+			if res.ID != "purge:1" || res.Target != target || res.Removed == 0 || res.Removed != len(res.Quads) || !res.Compacted {
+				t.Errorf("purge answered %+v, compacted %v", res.Purge, res.Compacted)
+			}
+			// Gone from the file itself, free pages included (compacted).
+			raw, err := os.ReadFile(filepath.Join(store, "indexes.bolt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []string{"Test Cell", "a cell of ISIS-K", "A wire report"} {
+				if bytes.Contains(raw, []byte(w)) {
+					t.Errorf("after purging %s the store's file still holds %q", target, w)
+				}
 			}
 			for _, q := range res.Quads {
 				if strings.Contains(q, "reuters") {
@@ -180,7 +191,7 @@ func TestPurgeOverHTTP(t *testing.T) {
 	}
 	code, body := do("POST", "/v1/purge?target=load:2&reason=test", "secret")
 	var res graph.Purged
-	if err := json.Unmarshal([]byte(body), &res); code != 200 || err != nil || res.ID != "purge:1" || res.Removed == 0 || len(res.Quads) != res.Removed {
+	if err := json.Unmarshal([]byte(body), &res); code != 200 || err != nil || res.ID != "purge:1" || res.Removed == 0 || len(res.Quads) != res.Removed || !res.Compacted {
 		t.Fatalf("POST /v1/purge: %d %v %s", code, err, body)
 	}
 	for q, p := range paths {

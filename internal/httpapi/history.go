@@ -25,6 +25,8 @@ type Historian interface {
 	AsOf(ctx context.Context, when string) (*graph.Past, error)
 	// Purge physically deletes target's quads and records it.
 	Purge(ctx context.Context, target, reason string) (*graph.Purge, []quad.Quad, error)
+	// Compact rewrites the store's file without its free pages.
+	Compact(ctx context.Context) error
 }
 
 var pAsOf = param{name: "as_of", typ: "string", desc: "answer as the store was then, with the loads and retractions recorded up to it: " + graph.AsOfForms + "; CLI --as-of"}
@@ -122,6 +124,7 @@ func (s *Server) historyRoutes() []*route {
 			params: []param{
 				{name: "target", typ: "string", required: true, desc: "load:N (the quads it stated that no other load stated), source:NAME (every quad of it and its statements) or a statement id source:NAME#e-HASH"},
 				{name: "reason", typ: "string", required: true, desc: "why (recorded with the purge)"},
+				{name: "compact", typ: "boolean", def: "true", desc: "then rewrite the store's file without its free pages, where bbolt leaves the deleted bytes; CLI --compact"},
 			},
 			result: &graph.Purged{}, errors: []int{400, 401, 403, 501}, answer: s.purgeAnswer},
 	}
@@ -219,7 +222,13 @@ func (s *Server) purgeAnswer(r *http.Request, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.Purge(r.Context(), target, reason)
+	compact := true
+	if _, ok := a.q["compact"]; ok {
+		if compact, err = a.boolean("compact"); err != nil {
+			return nil, err
+		}
+	}
+	res, err := s.Purge(r.Context(), target, reason, compact)
 	var he *graph.HistoryError
 	if errors.As(err, &he) {
 		return nil, paramError("target", he.Value, he.Want)
@@ -231,7 +240,7 @@ func (s *Server) purgeAnswer(r *http.Request, a *args) (any, error) {
 // publishes the store's new state. Readers are kept out while it runs (the
 // store reopens cayley's handle after the delete), and the past states go:
 // they were computed from quads that are gone.
-func (s *Server) Purge(ctx context.Context, target, reason string) (*graph.Purged, error) {
+func (s *Server) Purge(ctx context.Context, target, reason string, compact bool) (*graph.Purged, error) {
 	ctx = context.WithoutCancel(ctx)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -242,6 +251,10 @@ func (s *Server) Purge(ctx context.Context, target, reason string) (*graph.Purge
 	s.answers.Purge()
 	s.excl.Lock()
 	rec, gone, err := s.opts.History.Purge(ctx, target, reason)
+	var cerr error
+	if err == nil && compact && rec.Removed > 0 {
+		cerr = s.opts.History.Compact(ctx)
+	}
 	s.pastMu.Lock()
 	clear(s.pasts)
 	s.pastMu.Unlock()
@@ -263,5 +276,10 @@ func (s *Server) Purge(ctx context.Context, target, reason string) (*graph.Purge
 	s.memo.Purge()
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "purge", "purge", rec.ID, "target", target, "removed", rec.Removed, "quads", n, "view_rebuild", time.Since(start))
-	return graph.NewPurged(rec, gone), nil
+	res := graph.NewPurged(rec, gone)
+	if cerr != nil {
+		return nil, fmt.Errorf("%s is done, but compacting the store failed (the deleted bytes may remain in its free pages): %w", rec.ID, cerr)
+	}
+	res.Compacted = compact && rec.Removed > 0
+	return res, nil
 }
