@@ -108,10 +108,11 @@ func (s *Store) Purge(ctx context.Context, target, reason string) (*Purge, []qua
 		return nil, nil, err
 	}
 	rec.Removed = len(gone)
-	// Past views and text indexes were built from the quads about to go:
-	// removed before (a crash after the commit leaves none to reuse) and
-	// after (none built meanwhile: the writer holds the store).
-	s.dropPastDirs()
+	// The views and text indexes were built from the quads about to go:
+	// removed before (a crash after the commit leaves none to reuse, and
+	// none holds the purged text on disk) and after (none is built
+	// meanwhile by another process: the writer holds the store).
+	s.dropDerived()
 	write := func(p putter) error {
 		if err := scrubLinks(p, ids); err != nil {
 			return fmt.Errorf("removing cayley's entries of the purged quads: %w", err)
@@ -177,7 +178,7 @@ func (s *Store) Purge(ctx context.Context, target, reason string) (*Purge, []qua
 	s.mu.Lock()
 	err = s.reopenLocked(ctx)
 	s.mu.Unlock()
-	s.dropPastDirs()
+	s.dropDerived()
 	if err != nil {
 		return rec, gone, fmt.Errorf("reopening the store after the purge (which is done): %w", err)
 	}
@@ -313,14 +314,24 @@ func dropFromIndex(p putter, b, key []byte, id uint64) error {
 	return p.put(b, key, out)
 }
 
-// dropPastDirs removes the views and text indexes of past generations kept
-// beside the store (query.PastDir): after a purge they hold what is gone.
-func (s *Store) dropPastDirs() {
+// textIndexName is the full-text index's directory beside the store
+// (internal/textindex.Name, which graph does not import).
+const textIndexName = "search.bleve"
+
+// dropDerived removes what is computed from the quads and kept beside the
+// store: the view snapshot, the full-text index and the past views and
+// indexes (query.PastDir). After a purge they hold what is gone; each is
+// rebuilt at the next question that needs it.
+func (s *Store) dropDerived() {
 	if s.opts.Backend != "bbolt" || s.opts.Path == "" {
 		return
 	}
-	if err := os.RemoveAll(filepath.Join(s.opts.Path, "asof")); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.logger.Warn("could not remove the past views", "err", err)
+	paths := []string{filepath.Join(s.opts.Path, "asof"), filepath.Join(s.opts.Path, snapshotFile), filepath.Join(s.opts.Path, textIndexName)}
+	old, _ := filepath.Glob(filepath.Join(s.opts.Path, textIndexName+".old-*"))
+	for _, p := range append(paths, old...) {
+		if err := os.RemoveAll(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.logger.Warn("could not remove what was computed from the purged quads", "path", p, "err", err)
+		}
 	}
 }
 

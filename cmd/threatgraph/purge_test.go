@@ -56,15 +56,24 @@ func TestPurgeAnswersAsNeverLoaded(t *testing.T) {
 			if res.ID != "purge:1" || res.Target != target || res.Removed == 0 || res.Removed != len(res.Quads) || !res.Compacted {
 				t.Errorf("purge answered %+v, compacted %v", res.Purge, res.Compacted)
 			}
-			// Gone from the file itself, free pages included (compacted).
-			raw, err := os.ReadFile(filepath.Join(store, "indexes.bolt"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range []string{"Test Cell", "a cell of ISIS-K", "A wire report"} {
-				if bytes.Contains(raw, []byte(w)) {
-					t.Errorf("after purging %s the store's file still holds %q", target, w)
+			// Gone from the store's directory, free pages included
+			// (compacted), the view snapshot and the text index too.
+			if err := filepath.WalkDir(store, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
 				}
+				raw, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				for _, w := range []string{"Test Cell", "a cell of ISIS-K", "A wire report"} {
+					if bytes.Contains(raw, []byte(w)) {
+						t.Errorf("after purging %s, %s still holds %q", target, p, w)
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
 			}
 			for _, q := range res.Quads {
 				if strings.Contains(q, "reuters") {
