@@ -2,7 +2,9 @@ package graph_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,6 +102,23 @@ func assertNoTrace(t *testing.T, path string, words ...string) {
 			return nil
 		}); err != nil {
 			return err
+		}
+		for _, ix := range []string{"sp", "ops"} {
+			if err := tx.Bucket([]byte(ix)).ForEach(func(k, v []byte) error {
+				for len(v) > 0 {
+					id, n := binary.Uvarint(v)
+					if n <= 0 {
+						return fmt.Errorf("bad %s list %x", ix, k)
+					}
+					v = v[n:]
+					if tx.Bucket([]byte("log")).Get(binary.BigEndian.AppendUint64(nil, id)) == nil {
+						t.Errorf("cayley's %s index lists quad %d, which is not in its log", ix, id)
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {
