@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +91,45 @@ func TestPurgeKilledLeavesAllOrNothing(t *testing.T) {
 		}
 	}
 	t.Logf("15 kills: %d left the purge done, %d not begun", whole, none)
+}
+
+// TestPurgeAsksOnATerminal runs purge without --yes on a terminal (a
+// pseudo-terminal from script(1)): an answer other than yes purges
+// nothing (exit 2), yes purges.
+func TestPurgeAsksOnATerminal(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1), which gives the command a terminal, is not installed")
+	}
+	bin := buildBinary(t)
+	store := filepath.Join(t.TempDir(), "tg.db")
+	if out, err := exec.Command(bin, "demo", "--store", store, "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	before := storeCount(t, store)
+	purge := func(answer string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(scriptBin, "-qec", bin+" purge source:reuters-2024-03-25 --reason test --store "+store, "/dev/null")
+		cmd.Stdin = strings.NewReader(answer)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("script: %v\n%s", err, out)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := purge("no\n")
+	if code != exitBadInput || !strings.Contains(out, "Type yes to purge") || !strings.Contains(out, "nothing purged") {
+		t.Errorf("answering no: exit %d\n%s", code, out)
+	}
+	if n := storeCount(t, store); n != before {
+		t.Errorf("answering no: %d quads, want %d", n, before)
+	}
+	out, code = purge("yes\n")
+	if code != 0 || !strings.Contains(out, "purge:1: purged source") {
+		t.Errorf("answering yes: exit %d\n%s", code, out)
+	}
+	if n := storeCount(t, store); n >= before {
+		t.Errorf("answering yes: %d quads, want fewer than %d", n, before)
+	}
 }
