@@ -227,6 +227,9 @@ func purgeSet(kind, target string, stated map[uint64][]byte) (func(quad.Quad) bo
 	switch kind {
 	case "source", "statement":
 		return func(q quad.Quad) bool {
+			if kind == "statement" && q.Subject == quad.IRI(target) {
+				return true // its quote, where and whose it is (labelled with its source)
+			}
 			l, ok := q.Label.(quad.IRI)
 			if !ok {
 				return false

@@ -217,3 +217,44 @@ func TestPurgeOverHTTP(t *testing.T) {
 		t.Errorf("GET /v1/loads: %d %v %s", code, err, body)
 	}
 }
+
+// TestPurgeStatement: purging a statement removes the facts labelled
+// with it and its own quads (the quote, labelled with its source), from
+// the answers and from the file; the analysts' judgements that cite it
+// are theirs and stay.
+func TestPurgeStatement(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	const st = "source:reuters-2024-03-25#e-147ec72e"
+	const quote = "it grabbed global attention with a suicide bombing on Kabul international airport"
+	want := 0 // the quads labelled with the statement, and its own
+	for _, line := range strings.Split(cli(t, "export", "--format", "nquads", "--store", store, "--quiet"), "\n") {
+		if strings.HasSuffix(line, "<"+st+"> .") || strings.HasPrefix(line, "<"+st+"> ") {
+			want++
+		}
+	}
+	if want < 3 {
+		t.Fatalf("the demo has %d quads of the statement; the test proves little", want)
+	}
+	var res graph.Purged
+	if err := json.Unmarshal([]byte(cli(t, "purge", st, "--reason", "test", "--yes", "--store", store, "--format", "json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != "statement" || res.Removed != want {
+		t.Errorf("purge %s: %+v; want %d quads removed", st, res.Purge, want)
+	}
+	for _, line := range strings.Split(cli(t, "export", "--format", "nquads", "--store", store, "--quiet"), "\n") {
+		if strings.Contains(line, st) && !strings.HasPrefix(line, "<judgement:") {
+			t.Errorf("after the purge the store holds %s", line)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(store, "indexes.bolt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(quote)) {
+		t.Error("after the purge the store's file holds the quote")
+	}
+	cli(t, "show", "Kabul airport bombing", "--store", store, "--format", "json")
+	cli(t, "contested", "--store", store, "--format", "json")
+}
