@@ -22,8 +22,9 @@ func newPurgeCmd(a *app) *cobra.Command {
 		Short: "Physically delete a load's, a source's or a statement's facts from the store (cannot be undone; retract is the default)",
 		Long: `Delete from the store, physically, the facts of a load (load:N: the quads it stated that no
 other recorded load also stated, retracted or not), of a source (source:NAME: every quad it or one
-of its statements states, whoever loaded it) or of a statement (source:NAME#e-HASH: its facts and its quote). For data that
-must be gone; to take facts out of the answers, retract them (recorded, undoable).
+of its statements states, whoever loaded it) or of a statement (source:NAME#e-HASH: its facts and
+its quote). For data that must be gone; to take facts out of the answers, retract them (recorded,
+undoable).
 
 A purge cannot be undone. It records who, when, why, what and how many quads (never the content),
 listed by threatgraph loads; a purged load stays listed, marked purged. The purged facts are gone
