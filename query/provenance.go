@@ -22,9 +22,9 @@ type loadsKey struct{}
 
 // WithLoads returns ctx asking Show and Contested for the provenance of
 // each fact's evidence: Evidence.Loads, the recorded loads that stated it
-// (show --loads, contested --loads, HTTP loads=true). Points of contested
-// attribution and negated relations, whose evidence gathers several
-// facts, carry none.
+// (show --loads, contested --loads, HTTP loads=true). The sides of a
+// contested attribution, whose evidence gathers several facts (claims,
+// attributions, denials, perpetratedBy), carry none.
 func WithLoads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, loadsKey{}, true)
 }

@@ -130,3 +130,35 @@ func TestShowLoadsGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestProvenanceOfRelationSides: load C denies what load B states; the
+// relation point of contested --loads names load B for the side that
+// states it and load C for the side that negates it.
+func TestProvenanceOfRelationSides(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "b.yaml"))
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "history", "c.yaml"))
+	var dis []query.Disagreement
+	if err := json.Unmarshal([]byte(cli(t, "contested", "--loads", "--store", store, "--format", "json")), &dis); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{query.StanceStates: "load:2", query.StanceNegates: "load:3"}
+	found := 0
+	for _, d := range dis {
+		if d.Kind != query.KindRelation || d.Subject != "person:dalerdzhon-mirzoyev" || d.Object != "group:test-cell" {
+			continue
+		}
+		for _, sd := range d.Sides {
+			for _, e := range sd.Evidence {
+				found++
+				if len(e.Loads) != 1 || e.Loads[0].Load != want[sd.Stance] {
+					t.Errorf("side %s, %s: loads %v, want %s", sd.Stance, e.Source, e.Loads, want[sd.Stance])
+				}
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("the relation point has %d evidences, want 2 (one per side)", found)
+	}
+}
