@@ -62,6 +62,7 @@ type Load struct {
 	Quads     int    `json:"stated"`              // quads it stated, new or not
 	Gen       uint64 `json:"gen,omitempty"`       // the generation it made (absent in records written before it was kept)
 	Retracted string `json:"retracted,omitempty"` // the retraction in force, if any (set by Loads)
+	Purged    string `json:"purged,omitempty"`    // the purge that removed its quads, if any (set by Loads)
 }
 
 // A Retraction is one recorded retraction, or the undo of one.
@@ -142,6 +143,7 @@ func (t hookTx) Commit(ctx context.Context) error {
 type putter interface {
 	get(bucket, key []byte) []byte
 	put(bucket, key, val []byte) error
+	del(bucket, key []byte) error
 }
 
 type kvPutter struct{ tx hkv.Tx }
@@ -158,7 +160,18 @@ func (p kvPutter) put(b, k, v []byte) error {
 	return p.tx.Put(context.Background(), hkv.Key{b, k}, v)
 }
 
+func (p kvPutter) del(b, k []byte) error {
+	return p.tx.Del(context.Background(), hkv.Key{b, k})
+}
+
 type boltPutter struct{ tx *bolt.Tx }
+
+func (p boltPutter) del(b, k []byte) error {
+	if bk := p.tx.Bucket(b); bk != nil {
+		return bk.Delete(k)
+	}
+	return nil
+}
 
 func (p boltPutter) get(b, k []byte) []byte {
 	if bk := p.tx.Bucket(b); bk != nil {
@@ -278,6 +291,7 @@ func (s *Store) Generation(ctx context.Context) (uint64, error) {
 type History struct {
 	Loads       []Load       `json:"loads"`
 	Retractions []Retraction `json:"retractions"`
+	Purges      []Purge      `json:"purges,omitempty"`
 }
 
 // History returns the load history; ErrNoHistory on backends that keep
@@ -290,7 +304,7 @@ func (s *Store) History(ctx context.Context) (*History, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &History{Loads: h.loads, Retractions: h.retractions}
+	out := &History{Loads: h.loads, Retractions: h.retractions, Purges: h.purges}
 	if out.Loads == nil {
 		out.Loads = []Load{}
 	}
@@ -432,6 +446,7 @@ type historyState struct {
 	gen         uint64
 	loads       []Load
 	retractions []Retraction
+	purges      []Purge
 	// hidden: quads stated only by retracted loads; labels: retracted
 	// sources and statements. Both nil when nothing is retracted.
 	hidden map[quadHash]struct{}
@@ -585,8 +600,18 @@ func (s *Store) history(ctx context.Context) (*historyState, error) {
 				inForce[r.Target] = r.ID
 			}
 		}
+		if h.purges, err = readPurges(tx); err != nil {
+			return err
+		}
+		purged := map[string]string{}
+		for _, p := range h.purges {
+			if p.Kind == "load" {
+				purged[p.Target] = p.ID
+			}
+		}
 		for i := range h.loads {
 			h.loads[i].Retracted = inForce[h.loads[i].ID]
+			h.loads[i].Purged = purged[h.loads[i].ID]
 		}
 		h.hidden, h.labels, err = hiddenAt(tx, h.loads, h.retractions, h.gen)
 		return err

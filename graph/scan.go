@@ -34,6 +34,11 @@ func (s *Store) Scan(ctx context.Context, fn func(quad.Quad) error) error {
 
 // scanRaw reads every stored quad of bbolt's log, retracted or not.
 func (s *Store) scanRaw(ctx context.Context, db *bolt.DB, fn func(quad.Quad) error) error {
+	return s.scanLinks(ctx, db, func(_ uint64, q quad.Quad) error { return fn(q) })
+}
+
+// scanLinks is scanRaw with each quad's id in cayley's log.
+func (s *Store) scanLinks(ctx context.Context, db *bolt.DB, fn func(id uint64, q quad.Quad) error) error {
 	return db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("log"))
 		if b == nil {
@@ -73,7 +78,7 @@ func (s *Store) scanRaw(ctx context.Context, db *bolt.DB, fn func(quad.Quad) err
 			if !q.IsValid() {
 				return fmt.Errorf("log entry %d names a node that is not in the log", p.ID)
 			}
-			if err := fn(q); err != nil {
+			if err := fn(p.ID, q); err != nil {
 				return err
 			}
 		}

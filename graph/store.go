@@ -113,6 +113,9 @@ type Store struct {
 	// generation is pastGen.
 	past    map[uint64]*historyState
 	pastGen uint64
+	// stated: the loads that stated each quad (provenance.go), built on
+	// first use per generation.
+	stated *statedIndex
 }
 
 // Open opens the store, creating it if it does not exist (unless MustExist

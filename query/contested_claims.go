@@ -419,9 +419,38 @@ func (s *scan) renderAcross(ctx context.Context, names *nameMemo, ev *quoteCache
 			if err != nil {
 				return nil, err
 			}
+			if loadsWanted(ctx) {
+				// Each label's fact is one quad, the relation or its
+				// negation: its loads are those of that quad.
+				pred := "tg:" + n.p
+				if side.stance == StanceNegates {
+					pred = "tg:" + schema.NotPrefix + n.p
+				}
+				if evs, err = relationEvidence(ctx, ev, side.labels, quad.IRI(n.s), quad.IRI(pred), quad.IRI(n.o)); err != nil {
+					return nil, err
+				}
+			}
 			d.Sides = append(d.Sides, Side{Stance: side.stance, Evidence: evs})
 		}
 		out = append(out, d)
 	}
+	return out, nil
+}
+
+// relationEvidence is the evidence of the quads (s, p, o, label) for each
+// label, each with the loads that stated it (WithLoads).
+func relationEvidence(ctx context.Context, ev *quoteCache, labels []string, s, p, o quad.Value) ([]Evidence, error) {
+	out := make([]Evidence, 0, len(labels))
+	for _, l := range labels {
+		e, err := ev.evidence(ctx, quad.IRI(l))
+		if err != nil {
+			return nil, err
+		}
+		if e.Loads, err = loadsOf(ctx, ev.qs, quad.Make(s, p, o, quad.IRI(l))); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	sortEvidence(out)
 	return out, nil
 }

@@ -199,6 +199,9 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 			if err != nil {
 				return err
 			}
+			if e.Loads, err = loadsOf(ctx, qs, q); err != nil {
+				return err
+			}
 			sources[e.Source] = true
 			i, ok := idx[k]
 			if !ok {

@@ -218,6 +218,9 @@ func (s *scan) contested(ctx context.Context, qs Store) ([]Disagreement, error) 
 				if err != nil {
 					return nil, err
 				}
+				if e.Loads, err = loadsOf(ctx, qs, q); err != nil {
+					return nil, err
+				}
 				st.Evidence = append(st.Evidence, e)
 			}
 			sortEvidence(st.Evidence)

@@ -124,6 +124,9 @@ type Evidence struct {
 	// normal, deprecated: rankOf), with the Judgements that do.
 	Rank       string      `json:"rank,omitempty"`
 	Judgements []Judgement `json:"judgements,omitempty"`
+	// Loads: the recorded loads that stated the fact, when asked for
+	// (WithLoads; absent otherwise).
+	Loads []schema.LoadRef `json:"loads,omitempty"`
 }
 
 // evidence returns a fact's label as its source and, for a statement, the

@@ -33,3 +33,10 @@ func LoadOf(ctx context.Context) (LoadInfo, bool) {
 	info, ok := ctx.Value(loadKey{}).(LoadInfo)
 	return info, ok
 }
+
+// A LoadRef names a recorded load that stated a fact, and when it was
+// recorded: the provenance of a fact's evidence (show --loads).
+type LoadRef struct {
+	Load string `json:"load"`           // "load:N"
+	Time string `json:"time,omitempty"` // UTC, RFC 3339 to the second; absent for load:0 (before the history)
+}

@@ -342,7 +342,8 @@ func timelineWhat(e query.TimelineEvent) string {
 }
 
 func newContestedCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var loads bool
+	cmd := &cobra.Command{
 		Use:   "contested",
 		Short: "Points on which sources disagree: values, who carried out an attack, relations stated and negated",
 		Long: `List the points on which sources disagree, each value or side with its sources and quotes:
@@ -357,15 +358,15 @@ only for what it checks: ` + query.ContestedScope + `.`,
 				if err != nil {
 					return err
 				}
-				dis, err := q.Contested(cmd.Context())
+				dis, err := q.Contested(withLoads(cmd.Context(), loads))
 				if err != nil {
-					return err
+					return historyUsage(asUsage(err))
 				}
 				var rows [][]string
 				for _, d := range dis {
 					for _, val := range d.Values {
 						for _, e := range val.Evidence {
-							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
 						}
 					}
 					for _, sd := range d.Sides {
@@ -374,11 +375,11 @@ only for what it checks: ` + query.ContestedScope + `.`,
 							value = d.Object
 						}
 						for _, e := range sd.Evidence {
-							rows = append(rows, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
 						}
 					}
 				}
-				return a.emit(dis, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank"}, rows, func() error {
+				return a.emit(dis, loadsHeader(loads, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank"}), rows, func() error {
 					a.printf("%d contested points (%s)\n\n", len(dis), query.ContestedScope)
 					a.printContested(dis)
 					return nil
@@ -386,6 +387,8 @@ only for what it checks: ` + query.ContestedScope + `.`,
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&loads, "loads", false, "say which recorded loads brought each value's evidence, and when (bbolt)")
+	return cmd
 }
 
 // stanceWords says a side's stance in words.
@@ -437,6 +440,9 @@ func (a *app) printContested(dis []query.Disagreement) {
 				for _, e := range val.Evidence {
 					for _, line := range judgementLines(e) {
 						a.printf("    %s\n", line)
+					}
+					if l := loadsLine(e); l != "" {
+						a.printf("    %s: %s\n", schema.Escape(e.Source), l)
 					}
 				}
 			}

@@ -57,7 +57,8 @@ func (a *app) printStats(st *query.Stats) {
 }
 
 func newShowCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var loads bool
+	cmd := &cobra.Command{
 		Use:   "show ID|NAME|ALIAS",
 		Short: "Show every fact about an entity, with its sources and evidence; contested values are marked",
 		Args:  cobra.MinimumNArgs(1),
@@ -67,9 +68,9 @@ func newShowCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				card, err := q.Show(cmd.Context(), strings.Join(args, " "))
+				card, err := q.Show(withLoads(cmd.Context(), loads), strings.Join(args, " "))
 				if err != nil {
-					return asUsage(err)
+					return historyUsage(asUsage(err))
 				}
 				var rows [][]string
 				for _, f := range slices.Concat(card.Facts, card.Incoming) {
@@ -78,14 +79,16 @@ func newShowCmd(a *app) *cobra.Command {
 						subj = f.Subject
 					}
 					for _, e := range f.Evidence {
-						rows = append(rows, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank})
+						rows = append(rows, withLoadsColumn(loads, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
 					}
 				}
-				return a.emit(card, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote", "according_to", "rank"}, rows,
+				return a.emit(card, loadsHeader(loads, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote", "according_to", "rank"}), rows,
 					func() error { a.printCard(card); return nil })
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&loads, "loads", false, "say which recorded loads brought each fact's evidence, and when (bbolt)")
+	return cmd
 }
 
 func dirOf(f query.Fact) string {
@@ -132,6 +135,9 @@ func (a *app) printCard(c *query.Card) {
 			}
 			for _, line := range judgementLines(e) {
 				a.printf("        %s\n", line)
+			}
+			if l := loadsLine(e); l != "" {
+				a.printf("        %s\n", l)
 			}
 		}
 	}

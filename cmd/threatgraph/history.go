@@ -40,9 +40,13 @@ has been recorded. --format csv lists the loads only.`,
 					if len(names) > 2 {
 						files = fmt.Sprintf("%s and %d more", names[0], len(names)-1)
 					}
+					retracted := l.Retracted
+					if l.Purged != "" {
+						retracted = strings.TrimSpace(retracted + " purged by " + l.Purged)
+					}
 					rows = append(rows, []string{l.ID, l.Time.Format(time.RFC3339), l.Via, l.User, l.Host,
 						strings.Join(names, " "), strings.Join(sums, " "), strings.Join(formats, " "),
-						strconv.Itoa(l.Added), strconv.Itoa(l.Quads), l.Retracted, files})
+						strconv.Itoa(l.Added), strconv.Itoa(l.Quads), retracted, files})
 				}
 				csvRows := make([][]string, len(rows))
 				for i, r := range rows {
@@ -56,15 +60,17 @@ has been recorded. --format csv lists the loads only.`,
 					if err := a.table("LOAD\tTIME\tVIA\tBY\tFILES\tADDED\tSTATED\tRETRACTED BY", lr); err != nil {
 						return err
 					}
-					if len(h.Retractions) == 0 {
-						return nil
+					if len(h.Retractions) > 0 {
+						var rr [][]string
+						for _, r := range h.Retractions {
+							rr = append(rr, []string{r.ID, r.Time.Format(time.RFC3339), r.Kind, r.Target, r.User + "@" + r.Host, r.Reason, r.UndoneBy})
+						}
+						a.printf("\n")
+						if err := a.table("RETRACTION\tTIME\tKIND\tTARGET\tBY\tREASON\tUNDONE BY", rr); err != nil {
+							return err
+						}
 					}
-					var rr [][]string
-					for _, r := range h.Retractions {
-						rr = append(rr, []string{r.ID, r.Time.Format(time.RFC3339), r.Kind, r.Target, r.User + "@" + r.Host, r.Reason, r.UndoneBy})
-					}
-					a.printf("\n")
-					return a.table("RETRACTION\tTIME\tKIND\tTARGET\tBY\tREASON\tUNDONE BY", rr)
+					return a.purgesTable(h.Purges)
 				})
 			})
 		},

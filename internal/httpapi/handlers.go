@@ -137,7 +137,7 @@ func (s *Server) routes0() []*route {
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return append([]*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
-			params: []param{pID}, result: &query.Card{}, errors: notFound, answer: ofEntity(s, (*query.Reader).Show)},
+			params: []param{pID, pLoads}, result: &query.Card{}, errors: append(notFound, 501), answer: s.withLoads(ofEntity(s, (*query.Reader).Show))},
 		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive, then ranked full-text hits in names, aliases, descriptions and evidence quotes, with their source (CLI: search)",
 			params: searchParams, result: []query.SearchResult{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
@@ -151,7 +151,7 @@ func (s *Server) routes0() []*route {
 		{method: "GET", path: "/v1/preceded", summary: "For each attack, the warnings that preceded it, with certainty, lead time and the linking path (CLI: preceded)",
 			params: precededParams, result: &query.PrecededResult{}, errors: limited, answer: s.precededAnswer},
 		{method: "GET", path: "/v1/contested", summary: "Every contested point: single-valued facts whose values cannot all hold, disputed attributions of attacks, relations stated and negated; values and sides with their sources (CLI: contested)",
-			result: []query.Disagreement{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Contested)},
+			params: []param{pLoads}, result: []query.Disagreement{}, errors: []int{400, 501}, answer: s.withLoads(ofStore(s, (*query.Reader).Contested))},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: communitiesParams, result: &query.CommunitiesResult{}, errors: []int{400, 408, 503}, answer: s.communitiesAnswer},
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested points, quads (CLI: stats)",

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/internal/textindex"
 	"github.com/threatgraph/threatgraph/query"
@@ -21,9 +23,37 @@ type Historian interface {
 	Undo(ctx context.Context, id, reason string) (*graph.Retraction, error)
 	// AsOf returns the store as it was then (as_of).
 	AsOf(ctx context.Context, when string) (*graph.Past, error)
+	// Purge physically deletes target's quads and records it.
+	Purge(ctx context.Context, target, reason string) (*graph.Purge, []quad.Quad, error)
+	// Compact rewrites the store's file without its free pages.
+	Compact(ctx context.Context) error
 }
 
 var pAsOf = param{name: "as_of", typ: "string", desc: "answer as the store was then, with the loads and retractions recorded up to it: " + graph.AsOfForms + "; CLI --as-of"}
+
+var pLoads = param{name: "loads", typ: "boolean", def: "false", desc: "each evidence's loads: the recorded loads that stated the fact (id, time); 501 on a backend without a history; CLI --loads"}
+
+// withLoads answers next asking for each fact's loads when the request
+// says loads=true (query.WithLoads).
+func (s *Server) withLoads(next func(*http.Request, *args) (any, error)) func(*http.Request, *args) (any, error) {
+	return func(r *http.Request, a *args) (any, error) {
+		on, err := a.boolean(pLoads.name)
+		if err != nil || !on {
+			if err != nil {
+				return nil, err
+			}
+			return next(r, a)
+		}
+		if s.opts.History == nil {
+			return nil, s.noHistory()
+		}
+		res, err := next(r.WithContext(query.WithLoads(r.Context())), a)
+		if errors.Is(err, graph.ErrNoHistory) || errors.Is(err, query.ErrNoProvenance) {
+			return nil, s.noHistory()
+		}
+		return res, err
+	}
+}
 
 // pastKey carries a request's past state (withAsOf) to readState.
 type pastKey struct{}
@@ -90,6 +120,13 @@ func (s *Server) historyRoutes() []*route {
 				{name: "undo", typ: "boolean", def: "false", desc: "undo the retraction named by target; CLI --undo"},
 			},
 			result: &graph.Retraction{}, errors: []int{400, 401, 403, 501}, answer: s.retractAnswer},
+		{method: "POST", path: "/v1/purge", summary: "Physically delete a load's, a source's or a statement's quads from the store: cannot be undone (retract is the default); recorded (who, when, why, what, how many); the answer lists the quads removed; needs the bearer token configured as serve.token (CLI: purge --yes)",
+			params: []param{
+				{name: "target", typ: "string", required: true, desc: "load:N (the quads it stated that no other load stated), source:NAME (every quad of it and its statements) or a statement id source:NAME#e-HASH"},
+				{name: "reason", typ: "string", required: true, desc: "why (recorded with the purge)"},
+				{name: "compact", typ: "boolean", def: "true", desc: "then rewrite the store's file without its free pages, where bbolt leaves the deleted bytes; CLI --compact"},
+			},
+			result: &graph.Purged{}, errors: []int{400, 401, 403, 501}, answer: s.purgeAnswer},
 	}
 }
 
@@ -168,4 +205,81 @@ func (s *Server) Retract(ctx context.Context, target, reason string, undo bool) 
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "retract", "retraction", rec.ID, "quads", n, "view_rebuild", time.Since(start))
 	return rec, nil
+}
+
+func (s *Server) purgeAnswer(r *http.Request, a *args) (any, error) {
+	if err := s.authorize(r, "purge"); err != nil {
+		return nil, err
+	}
+	if s.opts.History == nil {
+		return nil, s.noHistory()
+	}
+	target, err := a.required("target", "load:N, source:NAME or a statement id")
+	if err != nil {
+		return nil, err
+	}
+	reason, err := a.required("reason", "why, recorded with the purge")
+	if err != nil {
+		return nil, err
+	}
+	compact := true
+	if _, ok := a.q["compact"]; ok {
+		if compact, err = a.boolean("compact"); err != nil {
+			return nil, err
+		}
+	}
+	res, err := s.Purge(r.Context(), target, reason, compact)
+	var he *graph.HistoryError
+	if errors.As(err, &he) {
+		return nil, paramError("target", he.Value, he.Want)
+	}
+	return res, err
+}
+
+// Purge physically deletes target's quads through the Historian and
+// publishes the store's new state. Readers are kept out while it runs (the
+// store reopens cayley's handle after the delete), and the past states go:
+// they were computed from quads that are gone.
+func (s *Server) Purge(ctx context.Context, target, reason string, compact bool) (*graph.Purged, error) {
+	ctx = context.WithoutCancel(ctx)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	old := s.snapshot()
+	if s.epoch.Load()%2 == 0 {
+		s.epoch.Add(1)
+	}
+	s.answers.Purge()
+	s.excl.Lock()
+	rec, gone, err := s.opts.History.Purge(ctx, target, reason)
+	var cerr error
+	if err == nil && compact && rec.Removed > 0 {
+		cerr = s.opts.History.Compact(ctx)
+	}
+	s.pastMu.Lock()
+	clear(s.pasts)
+	s.pastMu.Unlock()
+	s.excl.Unlock()
+	if err != nil {
+		s.epoch.Add(1) // nothing purged: the published state holds
+		return nil, err
+	}
+	n, err := s.store.Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting quads after the purge: %w", err)
+	}
+	start := time.Now()
+	next, err := s.newState(ctx, n, old.gen+1)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding the analytics view after the purge: %w", err)
+	}
+	s.publish(next)
+	s.memo.Purge()
+	s.epoch.Add(1)
+	s.log.InfoContext(ctx, "purge", "purge", rec.ID, "target", target, "removed", rec.Removed, "quads", n, "view_rebuild", time.Since(start))
+	res := graph.NewPurged(rec, gone)
+	if cerr != nil {
+		return nil, fmt.Errorf("%s is done, but compacting the store failed (the deleted bytes may remain in its free pages): %w", rec.ID, cerr)
+	}
+	res.Compacted = compact && rec.Removed > 0
+	return res, nil
 }
