@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -416,4 +417,37 @@ func identityCard(ctx context.Context, qs Store, id string) (members []string, s
 		}
 	}
 	return members, same, different, nil
+}
+
+// IdentitiesOf returns the identity statements in force that a `same A B
+// --undo` or `different A B --undo` undoes: those of verb on the two ids
+// (of source too, when it is not ""), or, with one id, the identity
+// statement of that id (identity:HASH). None is an ErrNotFound.
+func (r *Reader) IdentitiesOf(ctx context.Context, verb, source string, ids ...string) ([]Identity, error) {
+	all, err := r.Identities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Identity
+	for _, it := range all {
+		switch {
+		case len(ids) == 1 && it.ID == ids[0]:
+		case len(ids) == 2 && it.Verb == verb && (source == "" || it.Source == source) &&
+			it.IDs == [2]string{min(ids[0], ids[1]), max(ids[0], ids[1])}:
+		default:
+			continue
+		}
+		out = append(out, it)
+	}
+	if len(out) == 0 {
+		what := strings.Join(ids, " ")
+		if len(ids) == 2 {
+			what = verb + " " + what
+			if source != "" {
+				what += " from " + source
+			}
+		}
+		return nil, fmt.Errorf("%s: no such identity statement in force: %w", what, ErrNotFound)
+	}
+	return out, nil
 }

@@ -143,10 +143,10 @@ type Card struct {
 	IDs           []string   `json:"ids,omitempty"`
 	SameAs        []Identity `json:"same_as,omitempty"`
 	DifferentFrom []Identity `json:"different_from,omitempty"`
-	Facts     []Fact   `json:"facts"`
-	Incoming  []Fact   `json:"incoming"`  // relations that point at the entity
-	Contested []string `json:"contested"` // predicates on which sources disagree
-	Sources   []string `json:"sources"`   // every source that says anything about it
+	Facts         []Fact     `json:"facts"`
+	Incoming      []Fact     `json:"incoming"`  // relations that point at the entity
+	Contested     []string   `json:"contested"` // predicates on which sources disagree
+	Sources       []string   `json:"sources"`   // every source that says anything about it
 }
 
 // A Fact is one predicate and value with every source that states it.

@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Identity statements: a source's word that two ids name one entity
 // (same) or two distinct ones (different). Each is a node
@@ -54,4 +57,20 @@ func IdentityID(verb, a, b, source, reason, date string) string {
 // the source retracts it with the rest of the source's word.
 func IdentityLabel(source, id string) string {
 	return source + StatementSep + strings.TrimPrefix(id, IdentityPrefix)
+}
+
+// IdentityFile returns a native file (JSON, one field a line, so that an
+// error names its line and field) stating one identity: what `threatgraph
+// same` and `different`, and POST /v1/same and /v1/different, load.
+func IdentityFile(verb, a, b, source, reason, date string) []byte {
+	item := map[string]any{verb: []string{a, b}, "source": source, "reason": reason}
+	if date != "" {
+		item["date"] = date
+	}
+	doc := map[string]any{"format": FormatVersion, "identities": []any{item}}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	return append(out, '\n')
 }
