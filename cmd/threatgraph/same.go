@@ -9,6 +9,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/query"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -19,17 +20,7 @@ const defaultIdentitySource = "source:analyst"
 
 // An identityResult is what same and different did (--format json), as
 // POST /v1/same and /v1/different answer it.
-type identityResult struct {
-	Verb string    `json:"verb"`
-	IDs  [2]string `json:"ids,omitempty"`
-	// Identity and Statement name the statement recorded (not with undo).
-	Identity  string `json:"identity,omitempty"`
-	Statement string `json:"statement,omitempty"`
-	Load      string `json:"load,omitempty"` // the load that recorded it
-	// Retractions: with undo, one per statement undone; else the undo of
-	// a retraction that hid the same statement recorded before.
-	Retractions []*graph.Retraction `json:"retractions,omitempty"`
-}
+type identityResult = httpapi.IdentityResult
 
 func newSameCmd(a *app, verb string) *cobra.Command {
 	var source, reason, date string

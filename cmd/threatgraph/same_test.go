@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,4 +99,60 @@ func TestSameBadInput(t *testing.T) {
 	if got := cli(t, "loads", "--store", split, "--format", "json"); got != loads {
 		t.Errorf("bad input recorded a load:\n%s", firstDiff(got, loads))
 	}
+}
+
+// TestSameOverHTTP: POST /v1/same behind the token; the routes then answer
+// as the merged dataset's CLI does, and after undo as the split one's.
+func TestSameOverHTTP(t *testing.T) {
+	split, merged := identityStores(t)
+	paths := map[string]string{"centrality": "/v1/centrality", "path person:p place:x": "/v1/paths?from=person:p&to=place:x"}
+	qs := [][]string{{"centrality"}, {"path", "person:p", "place:x"}}
+	before, want := ask(t, split, qs), ask(t, merged, qs)
+	ts := serveStore(t, split, "secret")
+	do := func(path, token string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	get := func(when string, want map[string]string) {
+		t.Helper()
+		for q, p := range paths {
+			resp, err := ts.Client().Get(ts.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != want[q] {
+				t.Errorf("%s: GET %s: %d\n%s", when, p, resp.StatusCode, firstDiff(string(b), want[q]))
+			}
+		}
+	}
+	if code, _ := do("/v1/same?a=group:a&b=group:b&reason=one", ""); code != 401 {
+		t.Errorf("POST /v1/same without the token: %d; want 401", code)
+	}
+	if code, body := do("/v1/same?a=group:a&b=person:p&reason=one", "secret"); code != 422 || !strings.Contains(body, "is a Group and person:p a Person") {
+		t.Errorf("POST /v1/same of two kinds: %d %s; want 422", code, body)
+	}
+	get("after bad input", before)
+	if code, body := do("/v1/same?a=group:a&b=group:b&reason=one", "secret"); code != 200 || !strings.Contains(body, `"identity:`) {
+		t.Fatalf("POST /v1/same: %d %s", code, body)
+	}
+	get("after same", want)
+	if code, body := do("/v1/same?a=group:a&b=group:b&reason=unsure&undo=true", "secret"); code != 200 || !strings.Contains(body, `"retraction:1"`) {
+		t.Fatalf("POST /v1/same undo: %d %s", code, body)
+	}
+	get("after undo", before)
 }
