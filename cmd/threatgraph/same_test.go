@@ -44,6 +44,7 @@ func TestSameEqualsMerged(t *testing.T) {
 	}
 	cli(t, "same", "group:a", "group:b", "--reason", "one group under two names", "--store", split, "--quiet")
 	sameAnswers(t, "after same", ask(t, split, identityQuestions), want)
+	sameAnswers(t, "as of before same", ask(t, split, identityQuestions, "--as-of", "load:1"), before)
 	card := cli(t, "show", "group:b", "--store", split, "--format", "json")
 	for _, w := range []string{`"id": "group:a"`, `"ids": [`, `"group:b"`, `"same_as"`, `"reason": "one group under two names"`, `"stated_of": "group:b"`, `"value": "Bravo"`, `"value": "Alpha"`} {
 		if !strings.Contains(card, w) {
