@@ -351,6 +351,20 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 					r.Errs.Addf(r.File, ref.Line, "predicate", "%s does not apply to a %s (%s is a %s; expected on %s)", ref.Pred.Name, k, ref.ID, k, schema.JoinKinds(ref.Pred.Domain, " or "))
 				case ref.domain:
 					continue
+				case ref.identity != "" && k == schema.Source:
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a Source (expected an entity: sources are the provenance of facts, not entities to merge or split)", ref.ID)
+				case ref.identity != "":
+					ok2 := false
+					k2 := defs[ref.identity].kind
+					if _, in := defs[ref.identity]; in {
+						ok2 = true
+					} else if sk, in := stored[ref.identity]; in {
+						k2, ok2 = sk, true
+					}
+					if !ok2 || k2 == k || ref.Field[len(ref.Field)-2] == '1' {
+						continue // the other id reports itself; a kind clash is reported once, on the first id
+					}
+					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s and %s a %s (expected two ids of one kind)", ref.ID, k, ref.identity, k2)
 				case ref.Pred == nil && k != schema.Source:
 					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
 				case ref.Pred != nil && !ref.Pred.Accepts(k):

@@ -65,6 +65,9 @@ type Ref struct {
 	// stmt: ID is a statement label (a judged statement, a judgement's
 	// evidence) that must be in the load or in the store.
 	stmt bool
+	// identity: ID is one of an identity's two ids, and this is the other;
+	// both must be entities (not Sources) of one kind.
+	identity string
 }
 
 // Value types of literals that threatgraph writes.
@@ -83,7 +86,7 @@ func (d *decoder) decode(root *yaml.Node) {
 		d.fileErr.Addf(d.file, root.Line, "", "top level is a %s (expected a mapping with sources and entities)", nodeKind(root))
 		return
 	}
-	var sources, entities, judgements *yaml.Node
+	var sources, entities, judgements, identities *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
@@ -103,12 +106,23 @@ func (d *decoder) decode(root *yaml.Node) {
 			entities = v
 		case "judgements":
 			judgements = v
+		case "identities":
+			identities = v
 		default:
-			d.fileErr.Addf(d.file, k.Line, k.Value, "unknown top-level field (expected format, source, sources, entities or judgements)")
+			d.fileErr.Addf(d.file, k.Line, k.Value, "unknown top-level field (expected format, source, sources, entities, judgements or identities)")
 		}
 	}
-	if sources == nil && entities == nil && judgements == nil {
-		d.fileErr.Addf(d.file, root.Line, "", "no sources, entities or judgements (expected at least one of them)")
+	if sources == nil && entities == nil && judgements == nil && identities == nil {
+		d.fileErr.Addf(d.file, root.Line, "", "no sources, entities, judgements or identities (expected at least one of them)")
+	}
+	if identities != nil {
+		if identities.Kind != yaml.SequenceNode {
+			d.fileErr.Addf(d.file, identities.Line, "identities", "is a %s (expected a list)", nodeKind(identities))
+		} else {
+			for i, item := range identities.Content {
+				d.identity(i, item)
+			}
+		}
 	}
 	for _, list := range []struct {
 		name string

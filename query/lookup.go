@@ -44,7 +44,8 @@ func resolve(ctx context.Context, qs Store, text string) (Match, error) {
 	if k, name, err := kindAndName(ctx, qs, text); err != nil {
 		return Match{}, err
 	} else if k != "" {
-		return Match{ID: text, Kind: k, Name: name}, nil
+		id, err := canonicalIn(ctx, qs, text)
+		return Match{ID: id, Kind: k, Name: name}, err
 	}
 	ms, err := byKey(ctx, qs, schema.NameKey(text))
 	if err != nil {
@@ -133,13 +134,19 @@ func byOrigin(ctx context.Context, c *quoteCache, names []sourcedName) ([]source
 
 // A Card is everything the store says about one entity.
 type Card struct {
-	ID        string   `json:"id"`
-	Kind      string   `json:"kind"`
-	Name      string   `json:"name"`
-	Facts     []Fact   `json:"facts"`
-	Incoming  []Fact   `json:"incoming"`  // relations that point at the entity
-	Contested []string `json:"contested"` // predicates on which sources disagree
-	Sources   []string `json:"sources"`   // every source that says anything about it
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// IDs, for an entity merged by same statements, are all its ids (ID
+	// is the smallest); SameAs are the same statements that name any of
+	// them, DifferentFrom the different ones (identity.go).
+	IDs           []string   `json:"ids,omitempty"`
+	SameAs        []Identity `json:"same_as,omitempty"`
+	DifferentFrom []Identity `json:"different_from,omitempty"`
+	Facts         []Fact     `json:"facts"`
+	Incoming      []Fact     `json:"incoming"`  // relations that point at the entity
+	Contested     []string   `json:"contested"` // predicates on which sources disagree
+	Sources       []string   `json:"sources"`   // every source that says anything about it
 }
 
 // A Fact is one predicate and value with every source that states it.
@@ -164,6 +171,9 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 		return nil, err
 	}
 	card := &Card{ID: m.ID, Kind: m.Kind, Name: m.Name, Facts: []Fact{}, Incoming: []Fact{}, Contested: []string{}}
+	if card.IDs, card.SameAs, card.DifferentFrom, err = identityCard(ctx, qs, m.ID); err != nil {
+		return nil, err
+	}
 	ev := newQuoteCache(qs)
 	names := map[string]string{}
 	nameOf := func(id string) (string, error) {
@@ -177,7 +187,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 	sources := map[string]bool{}
 	collect := func(d quad.Direction, dst *[]Fact) error {
 		idx := map[string]int{}
-		err := qs.Quads(ctx, d, quad.IRI(m.ID), func(q quad.Quad) error {
+		err := eachQuad(ctx, qs, d, quad.IRI(m.ID), func(q, orig quad.Quad) error {
 			p := string(labelIRI(q.Predicate))
 			if p == schema.KeyIRI || p == schema.TypeIRI && d == quad.Subject {
 				return nil
@@ -199,8 +209,14 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 			if err != nil {
 				return err
 			}
-			if e.Loads, err = loadsOf(ctx, qs, q); err != nil {
+			if e.Loads, err = loadsOf(ctx, qs, orig); err != nil {
 				return err
+			}
+			if card.IDs != nil {
+				e.StatedOf = string(labelIRI(orig.Subject))
+				if d == quad.Object {
+					e.StatedOf = string(labelIRI(orig.Object))
+				}
 			}
 			sources[e.Source] = true
 			i, ok := idx[k]

@@ -40,6 +40,9 @@ func loadsOf(ctx context.Context, st Store, q quad.Quad) ([]schema.LoadRef, erro
 	if !loadsWanted(ctx) {
 		return nil, nil
 	}
+	if is, ok := st.(*identityStore); ok {
+		st = is.inner // loads are recorded of the quads as stored
+	}
 	p, ok := st.(provenancer)
 	if !ok {
 		return nil, ErrNoProvenance

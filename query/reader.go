@@ -23,8 +23,9 @@ import (
 // (SearchAll) no longer see the new quads while its store-reading answers
 // (Show, Search, Stats) do.
 type Reader struct {
-	store Store
-	opts  ReaderOptions
+	store   Store          // idStore, as every answer reads it
+	idStore *identityStore // the store with its identity statements applied (identity.go)
+	opts    ReaderOptions
 
 	mu   sync.Mutex
 	view *View
@@ -45,12 +46,14 @@ type ReaderOptions struct {
 	TextIndex TextIndexOpener
 }
 
-// NewReader returns the Reader of st.
+// NewReader returns the Reader of st, which answers with st's identity
+// statements applied (same and different: identity.go).
 func NewReader(st Store, o ReaderOptions) *Reader {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reader{store: st, opts: o}
+	is := newIdentityStore(st)
+	return &Reader{store: is, idStore: is, opts: o}
 }
 
 // Load loads the view now, and builds its unfiltered analytics graph, if

@@ -127,6 +127,10 @@ type Evidence struct {
 	// Loads: the recorded loads that stated the fact, when asked for
 	// (WithLoads; absent otherwise).
 	Loads []schema.LoadRef `json:"loads,omitempty"`
+	// StatedOf, on the card of an entity merged by same statements, is
+	// the id the source stated the fact of (its original subject; for an
+	// incoming relation, its original object).
+	StatedOf string `json:"stated_of,omitempty"`
 }
 
 // evidence returns a fact's label as its source and, for a statement, the
@@ -157,7 +161,10 @@ func sortEvidence(evs []Evidence) {
 		if evs[i].Source != evs[j].Source {
 			return evs[i].Source < evs[j].Source
 		}
-		return evs[i].Quote < evs[j].Quote
+		if evs[i].Quote != evs[j].Quote {
+			return evs[i].Quote < evs[j].Quote
+		}
+		return evs[i].StatedOf < evs[j].StatedOf
 	})
 }
 

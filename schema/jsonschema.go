@@ -108,6 +108,20 @@ func JSONSchema() []byte {
 			"evidence": map[string]any{"type": "array", "minItems": 1, "items": statement("source")},
 		},
 	}
+	pair := map[string]any{"type": "array", "minItems": 2, "maxItems": 2, "items": id}
+	identity := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"reason"},
+		"oneOf":                []any{map[string]any{"required": []any{"same"}}, map[string]any{"required": []any{"different"}}},
+		"properties": map[string]any{
+			"same":      pair,
+			"different": pair,
+			"source":    id,
+			"reason":    map[string]any{"type": "string", "minLength": 1},
+			"date":      map[string]any{"anyOf": []any{map[string]any{"type": "string", "minLength": 4}, map[string]any{"type": "integer", "minimum": 1, "maximum": 9999}}},
+		},
+	}
 	doc := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"$id":                  SchemaID,
@@ -121,8 +135,9 @@ func JSONSchema() []byte {
 			"sources":    map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/source"}},
 			"entities":   map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/entity"}},
 			"judgements": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/judgement"}},
+			"identities": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/identity"}},
 		},
-		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity, "judgement": judgement},
+		"$defs": map[string]any{"entity": entity, "factGroup": factGroup, "source": sourceEntity, "judgement": judgement, "identity": identity},
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -102,7 +102,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	root.AddCommand(
 		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newConfigCmd(a),
 		newServeCmd(a), newQueryCmd(a),
-		newLoadsCmd(a), newRetractCmd(a), newPurgeCmd(a),
+		newLoadsCmd(a), newRetractCmd(a), newPurgeCmd(a), newSameCmd(a, schema.Same), newSameCmd(a, schema.Different),
 	)
 	return root
 }

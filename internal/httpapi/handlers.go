@@ -178,7 +178,7 @@ func (s *Server) routes0() []*route {
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
-	}, s.historyRoutes()...)
+	}, append(s.historyRoutes(), s.identityRoutes()...)...)
 }
 
 var (
