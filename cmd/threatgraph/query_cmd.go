@@ -26,7 +26,8 @@ marking the answer truncated. A query longer than 64 KiB or nested deeper than t
 (brackets 100 deep, about 1000 operators in one statement, 16 && || ?? in one statement) is refused
 with exit status 2 before it is parsed. Entity ids are IRIs (<group:isis-k>), predicates too (<tg:name>); see
 docs/queries.md for worked examples. --format json prints what /v1/query answers; otherwise one
-JSON row per line.`,
+JSON row per line. A raw query reads the quads as stored: retracted facts are still there (only
+purge removes them), same/different statements are not applied, and there is no --as-of.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := args[0]
