@@ -487,6 +487,11 @@ func (h *historyState) visible(q quad.Quad) bool {
 		if l, ok := q.Label.(quad.IRI); ok && (h.labels[string(l)] || h.labels[schema.SourceOf(string(l))]) {
 			return false
 		}
+		// A retracted statement's own quads (its quote, statedIn,
+		// accordingTo) are labelled with its source: they go with it.
+		if sub, ok := q.Subject.(quad.IRI); ok && strings.Contains(string(sub), "#") && h.labels[string(sub)] {
+			return false
+		}
 	}
 	if h.hidden != nil || h.orphanEvidence != nil {
 		hq := hashQuad(q)

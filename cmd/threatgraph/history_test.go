@@ -205,6 +205,14 @@ func TestRetractSourceAndSharedFacts(t *testing.T) {
 	if !strings.Contains(before, quote) || strings.Contains(show, quote) || !strings.Contains(show, "bbc-2024-03-25-gardner") {
 		t.Errorf("retracting statement %s: the quote should leave the card, the source's other statements stay:\n%s", stmt, show)
 	}
+	// Its own quads (the quote, labelled with the source) go too: not in
+	// the export, not found by search.
+	if nq := cli(t, "export", "--format", "nquads", "--store", store); strings.Contains(nq, quote) || strings.Contains(nq, stmt+">") {
+		t.Errorf("the export after retracting %s still has it or its quote", stmt)
+	}
+	if hits := cli(t, "search", "abbreviation of Islamic State-Khorasan", "--store", store, "--format", "json"); strings.Contains(hits, quote) {
+		t.Errorf("search finds the quote of retracted %s:\n%s", stmt, hits)
+	}
 }
 
 // TestRetractBadInput: ids that name nothing, a second retraction of the
