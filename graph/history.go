@@ -356,6 +356,9 @@ func (s *Store) retract(ctx context.Context, target, reason string, undo bool) (
 	if strings.TrimSpace(reason) == "" {
 		return nil, &HistoryError{Value: "--reason", Want: "a retraction needs a reason (expected --reason TEXT)"}
 	}
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.beginHistory(ctx, db); err != nil {
@@ -794,4 +797,17 @@ func (s *Store) visibleFilter(ctx context.Context, fn func(quad.Quad) error) (fu
 		}
 		return fn(q)
 	}, nil
+}
+
+// MaxReason bounds a retraction's or purge's reason: it is printed in
+// every history listing.
+const MaxReason = 2000
+
+// checkReason refuses a reason over MaxReason bytes. Control characters
+// are kept as given (the listings print them escaped).
+func checkReason(reason string) error {
+	if len(reason) > MaxReason {
+		return &HistoryError{Value: "--reason", Want: fmt.Sprintf("a reason of %d bytes (expected at most %d)", len(reason), MaxReason)}
+	}
+	return nil
 }

@@ -69,6 +69,9 @@ func (s *Store) Purge(ctx context.Context, target, reason string) (*Purge, []qua
 	if strings.TrimSpace(reason) == "" {
 		return nil, nil, &HistoryError{Value: "--reason", Want: "a purge needs a reason (expected --reason TEXT)"}
 	}
+	if err := checkReason(reason); err != nil {
+		return nil, nil, err
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.beginHistory(ctx, db); err != nil {

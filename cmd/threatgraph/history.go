@@ -96,6 +96,10 @@ recorded. --undo RETRACTION records the undo of one: its facts come back.`,
 				return err
 			}
 			defer s.Close()
+			before, err := s.Count(ctx)
+			if err != nil {
+				return err
+			}
 			var r *graph.Retraction
 			if undo {
 				r, err = s.Undo(ctx, args[0], reason)
@@ -108,11 +112,19 @@ recorded. --undo RETRACTION records the undo of one: its facts come back.`,
 			if a.cfg.Format == "json" {
 				return a.json(r)
 			}
-			if undo {
-				a.printf("%s: undid %s\n", r.ID, r.Target)
-			} else {
-				a.printf("%s: retracted %s %s (undo with threatgraph retract --undo %s --reason TEXT)\n", r.ID, r.Kind, r.Target, r.ID)
+			after, err := s.Count(ctx)
+			if err != nil {
+				return err
 			}
+			if undo {
+				a.printf("%s: undid %s: %d quads back in the answers\n", r.ID, r.Target, after-before)
+				return nil
+			}
+			a.printf("%s: retracted %s %s: %d quads left the answers", r.ID, r.Kind, r.Target, before-after)
+			if before == after {
+				a.printf(" (what it states is also stated by loads not retracted, or already hidden)")
+			}
+			a.printf("; undo with threatgraph retract --undo %s --reason TEXT\n", r.ID)
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -233,6 +234,7 @@ func TestRetractBadInput(t *testing.T) {
 		{[]string{"retract", "load:1"}, "expected --reason TEXT"},
 		{[]string{"retract", "--undo", "load:1", "--reason", "x"}, "no such retraction"},
 		{[]string{"retract", "--undo", "retraction:7", "--reason", "x"}, "retraction:1"},
+		{[]string{"retract", "source:reuters-2024-03-25", "--reason", strings.Repeat("x", 2001)}, "a reason of 2001 bytes (expected at most 2000)"},
 	} {
 		_, _, err := runCLI(t, append(c.args, "--store", store)...)
 		if err == nil || exitCode(err) != exitBadInput || !strings.Contains(err.Error(), c.want) {
@@ -318,6 +320,9 @@ func TestRetractOverHTTP(t *testing.T) {
 	if code, body := do("GET", "/v1/stats?as_of=load:9", "", nil); code != 400 || !strings.Contains(body, `"as_of"`) || !strings.Contains(body, "no such load") {
 		t.Errorf("GET /v1/stats?as_of=load:9: %d %s; want 400 naming as_of", code, body)
 	}
+	if _, body := do("GET", "/v1/stats?as_of=load:9", "", nil); strings.Contains(body, "expected no such") {
+		t.Errorf("GET /v1/stats?as_of=load:9 says expected twice: %s", body)
+	}
 	code, body := do("GET", "/v1/loads", "", nil)
 	var h graph.History
 	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || len(h.Loads) != 2 || h.Loads[1].Via != "http" || h.Loads[1].Retracted != "retraction:1" || h.Loads[1].Files[0].SHA256 == "" {
@@ -387,5 +392,36 @@ func TestRetractedExportLoads(t *testing.T) {
 	cli(t, "retract", "--undo", "retraction:1", "--reason", "back", "--store", store)
 	if got := cli(t, "export", "--format", "nquads", "--store", store); got != before {
 		t.Errorf("after the undo the export differs:\n%s", firstDiff(got, before))
+	}
+}
+
+// TestRetractSaysWhatLeft: retract says how many quads left the answers
+// (none when another load states them all), undo how many came back, and
+// loads prints a reason's control characters escaped.
+func TestRetractSaysWhatLeft(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	cli(t, "demo", "--store", store, "--quiet") // load:2 states what load:1 does
+	if out := cli(t, "retract", "load:2", "--reason", "twice", "--store", store); !strings.Contains(out, "load:2: 0 quads left the answers (what it states is also stated by loads not retracted") {
+		t.Errorf("retracting a load another restates:\n%s", out)
+	}
+	var st struct{ Quads int }
+	if err := json.Unmarshal([]byte(cli(t, "stats", "--store", store, "--format", "json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	out := cli(t, "retract", "source:slate-2024-03-25-kaplan", "--reason", "a\x1b]0;pwned\x07b", "--store", store)
+	var left int
+	if _, err := fmt.Sscanf(out[strings.Index(out, "kaplan: ")+len("kaplan: "):], "%d quads left", &left); err != nil || left == 0 {
+		t.Fatalf("retracting Slate: %q (%v)", out, err)
+	}
+	var after struct{ Quads int }
+	if err := json.Unmarshal([]byte(cli(t, "stats", "--store", store, "--format", "json")), &after); err != nil || st.Quads-after.Quads != left {
+		t.Errorf("retract said %d quads left; stats went from %d to %d", left, st.Quads, after.Quads)
+	}
+	if out := cli(t, "retract", "--undo", "retraction:2", "--reason", "back", "--store", store); !strings.Contains(out, fmt.Sprintf("%d quads back in the answers", left)) {
+		t.Errorf("undo: %q; want %d quads back", out, left)
+	}
+	if out := cli(t, "loads", "--store", store); strings.Contains(out, "\x1b") || !strings.Contains(out, `a\x1b]0;pwned\x07b`) {
+		t.Errorf("loads prints the reason raw:\n%q", out)
 	}
 }

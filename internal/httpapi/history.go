@@ -78,7 +78,7 @@ func (s *Server) withAsOf(r *http.Request) (*http.Request, error) {
 	p, err := s.opts.History.AsOf(ctx, when)
 	var he *graph.HistoryError
 	if errors.As(err, &he) {
-		return r, paramError(pAsOf.name, he.Value, he.Want)
+		return r, historyParamError(pAsOf.name, he)
 	}
 	if err != nil {
 		return r, err
@@ -163,7 +163,7 @@ func (s *Server) retractAnswer(r *http.Request, a *args) (any, error) {
 	rec, err := s.Retract(r.Context(), target, reason, undo)
 	var he *graph.HistoryError
 	if errors.As(err, &he) {
-		return nil, paramError("target", he.Value, he.Want)
+		return nil, historyParamError("target", he)
 	}
 	return rec, err
 }
@@ -231,7 +231,7 @@ func (s *Server) purgeAnswer(r *http.Request, a *args) (any, error) {
 	res, err := s.Purge(r.Context(), target, reason, compact)
 	var he *graph.HistoryError
 	if errors.As(err, &he) {
-		return nil, paramError("target", he.Value, he.Want)
+		return nil, historyParamError("target", he)
 	}
 	return res, err
 }
@@ -282,4 +282,12 @@ func (s *Server) Purge(ctx context.Context, target, reason string, compact bool)
 	}
 	res.Compacted = compact && rec.Removed > 0
 	return res, nil
+}
+
+// historyParamError is a refused history parameter: the history's own
+// words say what is wrong and what was expected ("no such load (expected
+// ...)"), so they are not put after another "expected".
+func historyParamError(name string, he *graph.HistoryError) *Error {
+	return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("invalid parameter %q = %q: %s", name, he.Value, he.Want),
+		Detail: ParamDetail{Parameter: name, Value: he.Value, Expected: he.Want}}
 }
