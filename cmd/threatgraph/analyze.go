@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -37,6 +38,13 @@ func (a *app) reader(ctx context.Context, s *graph.Store) (*query.Reader, error)
 	}
 	g, _ := p.Generation(ctx)
 	a.logger.DebugContext(ctx, "reading the store as of", "as_of", a.asOf, "record", p.At, "time", p.Time, "generation", g)
+	// Say which state answers, on standard error (standard output stays
+	// the answer).
+	if p.At == "" {
+		fmt.Fprintf(a.errOut, "as of %s: before the first load recorded, so the store was empty (threatgraph loads lists the records)\n", a.asOf)
+	} else {
+		fmt.Fprintf(a.errOut, "as of %s: the store just after %s (%s)\n", a.asOf, p.At, p.Time.Format(time.RFC3339))
+	}
 	return query.NewReader(p, query.ReaderOptions{Dir: query.PastDir(dir, g, a.logger), Logger: a.logger, TextIndex: textindex.Opener}), nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
 // historyQuestions are the answers the retraction must restore, asked with
@@ -319,6 +320,16 @@ func TestRetractOverHTTP(t *testing.T) {
 	}
 	if code, body := do("GET", "/v1/stats?as_of=load:9", "", nil); code != 400 || !strings.Contains(body, `"as_of"`) || !strings.Contains(body, "no such load") {
 		t.Errorf("GET /v1/stats?as_of=load:9: %d %s; want 400 naming as_of", code, body)
+	}
+	for q, want := range map[string]string{"load:1": "load:1 20", "2001-01-01": "before the first record", "load:2": "load:2 20"} {
+		resp, err := ts.Client().Get(ts.URL + "/v1/stats?as_of=" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get(httpapi.AsOfHeader); !strings.HasPrefix(got, want) {
+			t.Errorf("as_of=%s: %s %q; want it to start %q", q, httpapi.AsOfHeader, got, want)
+		}
 	}
 	if _, body := do("GET", "/v1/stats?as_of=load:9", "", nil); strings.Contains(body, "expected no such") {
 		t.Errorf("GET /v1/stats?as_of=load:9 says expected twice: %s", body)

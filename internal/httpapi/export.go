@@ -38,7 +38,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := newArgs(r, allowed)
 	if err == nil {
-		r, err = s.withAsOf(r)
+		r, err = s.withAsOf(w, r)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

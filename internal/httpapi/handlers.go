@@ -64,6 +64,9 @@ func (rt *route) serve(s *Server) http.Handler {
 			key = r.URL.Path + "?" + r.URL.Query().Encode() // Encode sorts by key
 			body, g, ok := s.cachedResponse(key)
 			if ok {
+				if allowed[pAsOf.name] {
+					s.asOfHeader(w, r)
+				}
 				writeBody(w, http.StatusOK, body)
 				return
 			}
@@ -71,7 +74,7 @@ func (rt *route) serve(s *Server) http.Handler {
 		}
 		a, err := newArgs(r, allowed)
 		if err == nil && allowed[pAsOf.name] {
-			r, err = s.withAsOf(r)
+			r, err = s.withAsOf(w, r)
 		}
 		var v any
 		if err == nil {

@@ -55,6 +55,10 @@ func (s *Server) withLoads(next func(*http.Request, *args) (any, error)) func(*h
 	}
 }
 
+// AsOfHeader names, on an answer asked as_of, the record whose state
+// answered and its time ("load:2 2026-12-02T10:30:00Z").
+const AsOfHeader = "Threatgraph-As-Of"
+
 // pastKey carries a request's past state (withAsOf) to readState.
 type pastKey struct{}
 
@@ -65,8 +69,8 @@ const maxPasts = 4
 // published one when nothing was recorded since, else the store as of
 // then, its view kept per generation beside the store's snapshot
 // (query.PastDir) and the state kept until the next change. On an error
-// it returns r unchanged.
-func (s *Server) withAsOf(r *http.Request) (*http.Request, error) {
+// it returns r unchanged. The answer's AsOfHeader says which state it is.
+func (s *Server) withAsOf(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	when := r.URL.Query().Get(pAsOf.name)
 	if when == "" {
 		return r, nil
@@ -83,6 +87,7 @@ func (s *Server) withAsOf(r *http.Request) (*http.Request, error) {
 	if err != nil {
 		return r, err
 	}
+	setAsOf(w, p)
 	if cur, err := p.Current(ctx); err != nil || cur {
 		return r, err
 	}
@@ -290,4 +295,25 @@ func (s *Server) Purge(ctx context.Context, target, reason string, compact bool)
 func historyParamError(name string, he *graph.HistoryError) *Error {
 	return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("invalid parameter %q = %q: %s", name, he.Value, he.Want),
 		Detail: ParamDetail{Parameter: name, Value: he.Value, Expected: he.Want}}
+}
+
+// setAsOf names p's state in the answer's AsOfHeader.
+func setAsOf(w http.ResponseWriter, p *graph.Past) {
+	if p.At == "" {
+		w.Header().Set(AsOfHeader, "before the first record (an empty store)")
+		return
+	}
+	w.Header().Set(AsOfHeader, p.At+" "+p.Time.Format(time.RFC3339))
+}
+
+// asOfHeader sets the AsOfHeader of a cached answer asked as_of (the
+// answer was cached only after its as_of was found good).
+func (s *Server) asOfHeader(w http.ResponseWriter, r *http.Request) {
+	when := r.URL.Query().Get(pAsOf.name)
+	if when == "" || s.opts.History == nil {
+		return
+	}
+	if p, err := s.opts.History.AsOf(r.Context(), when); err == nil {
+		setAsOf(w, p)
+	}
 }
