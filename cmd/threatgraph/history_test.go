@@ -435,4 +435,7 @@ func TestRetractSaysWhatLeft(t *testing.T) {
 	if out := cli(t, "loads", "--store", store); strings.Contains(out, "\x1b") || !strings.Contains(out, `a\x1b]0;pwned\x07b`) {
 		t.Errorf("loads prints the reason raw:\n%q", out)
 	}
+	if out := cli(t, "ingest", "--store", store, filepath.Join("testdata", "history", "b.yaml")); !strings.Contains(out, "recorded as load:3 (threatgraph retract load:3") {
+		t.Errorf("ingest does not say which load it recorded:\n%s", out)
+	}
 }

@@ -130,6 +130,12 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 	case rep.Totals().Added == 0 && rep.Totals().Quads > 0:
 		a.printf("nothing new: every quad was already in %s\n", s.Path())
 	}
+	if !opt.DryRun && rep.Totals().Quads > 0 && s.Backend() == "bbolt" {
+		if ls, err := s.Loads(ctx); err == nil && len(ls) > 0 {
+			id := ls[len(ls)-1].ID
+			a.printf("recorded as %s (threatgraph retract %s --reason TEXT takes it out of the answers)\n", id, id)
+		}
+	}
 	if len(rep.Problems) > 0 {
 		where := "--rejects FILE"
 		if opt.Rejects != nil {
