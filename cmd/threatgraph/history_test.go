@@ -438,4 +438,13 @@ func TestRetractSaysWhatLeft(t *testing.T) {
 	if out := cli(t, "ingest", "--store", store, filepath.Join("testdata", "history", "b.yaml")); !strings.Contains(out, "recorded as load:3 (threatgraph retract load:3") {
 		t.Errorf("ingest does not say which load it recorded:\n%s", out)
 	}
+	// New facts of a retracted source load, hidden, and ingest says so.
+	cli(t, "retract", "source:slate-2024-03-25-kaplan", "--reason", "again", "--store", store)
+	f := filepath.Join(t.TempDir(), "slate.yaml")
+	if err := os.WriteFile(f, []byte("format: threatgraph/1\nentities:\n  - id: group:herat-cell\n    kind: Group\n    name: Herat cell\n    source: source:slate-2024-03-25-kaplan\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCLI(t, "ingest", "--store", store, f); err != nil || !strings.Contains(stderr, "warning: 3 of the 3 quads added are hidden by retractions in force") {
+		t.Errorf("ingest under a retracted source: %v\n%s", err, stderr)
+	}
 }

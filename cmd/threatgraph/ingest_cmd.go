@@ -108,6 +108,7 @@ func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error)
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
 	opt.Record = schema.LoadInfo{Via: "ingest"}
+	visible, cerr := s.Count(ctx) // the quads in the answers before, to tell what a retraction hides
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
 	a.printProblems("warning: ", "warning", ingest.Warnings(files), "--format json")
 	var problems schema.Errors
@@ -134,6 +135,10 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 		if ls, err := s.Loads(ctx); err == nil && len(ls) > 0 {
 			id := ls[len(ls)-1].ID
 			a.printf("recorded as %s (threatgraph retract %s --reason TEXT takes it out of the answers)\n", id, id)
+		}
+		if now, err := s.Count(ctx); cerr == nil && err == nil && now-visible < int64(rep.Totals().Added) {
+			hidden := int64(rep.Totals().Added) - (now - visible)
+			fmt.Fprintf(a.errOut, "warning: %d of the %d quads added are hidden by retractions in force (of their source or statement); threatgraph loads lists them, retract --undo brings them back\n", hidden, rep.Totals().Added)
 		}
 	}
 	if len(rep.Problems) > 0 {
