@@ -448,3 +448,14 @@ func TestRetractSaysWhatLeft(t *testing.T) {
 		t.Errorf("ingest under a retracted source: %v\n%s", err, stderr)
 	}
 }
+
+// TestArgCountIsUsage: a wrong number of arguments is bad input (exit 2)
+// on every command, naming the command and its usage.
+func TestArgCountIsUsage(t *testing.T) {
+	for _, args := range [][]string{{"retract"}, {"ingest"}, {"show"}, {"path", "a"}, {"purge"}, {"loads", "x"}, {"retract", "--undo", "a", "b"}} {
+		_, _, err := runCLI(t, args...)
+		if exitCode(err) != exitBadInput || !strings.Contains(err.Error(), "threatgraph "+args[0]) || !strings.Contains(err.Error(), "usage: threatgraph "+args[0]) {
+			t.Errorf("threatgraph %s: exit %d, %v; want exit 2 with the usage", strings.Join(args, " "), exitCode(err), err)
+		}
+	}
+}

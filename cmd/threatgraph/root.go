@@ -104,7 +104,24 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 		newServeCmd(a), newQueryCmd(a),
 		newLoadsCmd(a), newRetractCmd(a), newPurgeCmd(a), newSameCmd(a, schema.Same), newSameCmd(a, schema.Different),
 	)
+	argsAreUsage(root)
 	return root
+}
+
+// argsAreUsage makes a wrong number of arguments bad input (exit 2), as a
+// bad flag is, on every command.
+func argsAreUsage(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageError{fmt.Errorf("%s: %w (usage: %s)", cmd.CommandPath(), err, cmd.UseLine())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		argsAreUsage(sub)
+	}
 }
 
 func level(s string) slog.Level {
