@@ -59,6 +59,10 @@ func IdentityLabel(source, id string) string {
 	return source + StatementSep + strings.TrimPrefix(id, IdentityPrefix)
 }
 
+// DefaultIdentitySource is the source an identity statement is recorded
+// as when none is given; IdentityFile declares it.
+const DefaultIdentitySource = "source:analyst"
+
 // IdentityFile returns a native file (JSON, one field a line, so that an
 // error names its line and field) stating one identity: what `threatgraph
 // same` and `different`, and POST /v1/same and /v1/different, load.
@@ -68,6 +72,12 @@ func IdentityFile(verb, a, b, source, reason, date string) []byte {
 		item["date"] = date
 	}
 	doc := map[string]any{"format": FormatVersion, "identities": []any{item}}
+	if source == DefaultIdentitySource {
+		// Declared (its id only, so as not to clash with a title the store
+		// may give it) with the statement, so that same and different work
+		// on any store; restating it adds nothing.
+		doc["sources"] = []any{map[string]any{"id": source}}
+	}
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		panic(err) // strings only: cannot fail

@@ -459,3 +459,19 @@ func TestArgCountIsUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestSameOnTheDemo: same with its default source works on a store that
+// never declared it (the demo's), and its undo splits again.
+func TestSameOnTheDemo(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	before := cli(t, "show", "ISIS-K", "--store", store, "--format", "json")
+	cli(t, "same", "group:isis-k", "group:islamic-state", "--reason", "test", "--store", store)
+	if show := cli(t, "show", "ISIS-K", "--store", store, "--format", "json"); !strings.Contains(show, `"group:islamic-state"`) || !strings.Contains(show, `"source:analyst"`) {
+		t.Errorf("after same, the card of ISIS-K:\n%s", show)
+	}
+	cli(t, "same", "group:isis-k", "group:islamic-state", "--undo", "--reason", "test", "--store", store)
+	if show := cli(t, "show", "ISIS-K", "--store", store, "--format", "json"); show != before {
+		t.Errorf("after the undo:\n%s", firstDiff(show, before))
+	}
+}

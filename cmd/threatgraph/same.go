@@ -16,7 +16,7 @@ import (
 
 // defaultIdentitySource is the source an identity statement is recorded
 // with when --source is not given.
-const defaultIdentitySource = "source:analyst"
+const defaultIdentitySource = schema.DefaultIdentitySource
 
 // An identityResult is what same and different did (--format json), as
 // POST /v1/same and /v1/different answer it.
@@ -32,8 +32,8 @@ func newSameCmd(a *app, verb string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   verb + " A B --reason TEXT [--source S] [--date D] | " + verb + " A B --undo --reason TEXT | " + verb + " --undo IDENTITY --reason TEXT",
 		Short: short,
-		Long: `same A B records, as a statement of --source (default ` + defaultIdentitySource + `, which must be a Source
-in the store) with its --reason, that the ids A and B name one entity; different A B that they
+		Long: `same A B records, as a statement of --source (default ` + defaultIdentitySource + `, declared with the first
+statement; another must be a Source in the store) with its --reason, that the ids A and B name one entity; different A B that they
 name two. It is written as a load (threatgraph loads lists it) of an identity node, a fact like
 any other: --as-of sees it from then on, and retract takes it (its statement, its load or its
 source). Every answer reads the entities merged by same as one, under the smallest id: the card
