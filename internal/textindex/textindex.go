@@ -72,10 +72,13 @@ func Open(ctx context.Context, dir, stamp string, docs Docs) (*Index, error) {
 		return buildMem(ctx, docs)
 	}
 	final := filepath.Join(dir, Name)
+	// What a killed build or replace left is removed first, also when the
+	// index in place is current (a kill between putting it in place and
+	// removing the one moved aside leaves that one).
+	removeAbandoned(dir)
 	if ix, err := openCurrent(final, stamp); err == nil {
 		return ix, nil
 	}
-	removeAbandoned(dir)
 	tmp, err := os.MkdirTemp(dir, tmpPrefix)
 	if err != nil {
 		ix, merr := buildMem(ctx, docs)
