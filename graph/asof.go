@@ -30,7 +30,7 @@ type Past struct {
 type pastKey struct{}
 
 // AsOfForms says what AsOf takes, for messages and help.
-const AsOfForms = "a time (2026-12-02T10:30:00Z, 2026-12-02T10:30, 2026-12-02: the end of that day, UTC unless an offset is given), a load id (load:N) or a retraction id (retraction:N)"
+const AsOfForms = "a time (2026-12-02T10:30:00Z, 2026-12-02T10:30; 2026-12-02, 2026-12 or 2026: the end of that day, month or year; UTC unless an offset is given), a load id (load:N) or a retraction id (retraction:N)"
 
 // AsOf returns the store as it was at when: a time (RFC 3339, or a date
 // meaning the end of that day, UTC), a load id (just after that load) or a
@@ -88,6 +88,13 @@ func parseAsOf(s string) (time.Time, error) {
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, s, time.UTC); err == nil {
 		return d.AddDate(0, 0, 1).Add(-time.Nanosecond), nil
+	}
+	// A month or a year means its end, as a date means the end of its day.
+	if d, err := time.ParseInLocation("2006-01", s, time.UTC); err == nil {
+		return d.AddDate(0, 1, 0).Add(-time.Nanosecond), nil
+	}
+	if d, err := time.ParseInLocation("2006", s, time.UTC); err == nil && len(s) == 4 {
+		return d.AddDate(1, 0, 0).Add(-time.Nanosecond), nil
 	}
 	return time.Time{}, &HistoryError{Value: s, Want: "not a time or a record id (expected " + AsOfForms + ")"}
 }

@@ -374,8 +374,10 @@ func (s *Store) retract(ctx context.Context, target, reason string, undo bool) (
 		r.Kind = "undo"
 		i := slices.IndexFunc(h.retractions, func(x Retraction) bool { return x.ID == target })
 		switch {
-		case i < 0 || h.retractions[i].Kind == "undo":
-			return nil, &HistoryError{Value: target, Want: fmt.Sprintf("no such retraction (expected one of the retraction ids threatgraph loads lists: %s)", h.active())}
+		case i >= 0 && h.retractions[i].Kind == "undo":
+			return nil, &HistoryError{Value: target, Want: fmt.Sprintf("an undo (of %s), which cannot be undone (expected a retraction in force: %s; to hide %s again, retract it again)", h.retractions[i].Target, h.active(), h.targetOf(h.retractions[i].Target))}
+		case i < 0:
+			return nil, &HistoryError{Value: target, Want: fmt.Sprintf("no such retraction (expected a retraction in force, as threatgraph loads lists them: %s)", h.active())}
 		case h.retractions[i].UndoneBy != "":
 			return nil, &HistoryError{Value: target, Want: "already undone by " + h.retractions[i].UndoneBy}
 		}
@@ -462,6 +464,16 @@ type historyState struct {
 	// hiddenCount is how many stored quads are hidden (set lazily by Count).
 	hiddenCount int64
 	counted     bool
+}
+
+// targetOf names the target of retraction id, for messages.
+func (h *historyState) targetOf(id string) string {
+	for _, r := range h.retractions {
+		if r.ID == id {
+			return r.Target
+		}
+	}
+	return id
 }
 
 // active lists the retractions in force, for messages.

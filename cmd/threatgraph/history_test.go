@@ -432,6 +432,14 @@ func TestRetractSaysWhatLeft(t *testing.T) {
 	if out := cli(t, "retract", "--undo", "retraction:2", "--reason", "back", "--store", store); !strings.Contains(out, fmt.Sprintf("%d quads back in the answers", left)) {
 		t.Errorf("undo: %q; want %d quads back", out, left)
 	}
+	if _, _, err := runCLI(t, "retract", "--undo", "retraction:3", "--reason", "x", "--store", store); exitCode(err) != exitBadInput || !strings.Contains(err.Error(), "retraction:3: an undo (of retraction:2), which cannot be undone") {
+		t.Errorf("undoing an undo: %v", err)
+	}
+	for _, when := range []string{"2001", "2001-06", "2001-06-30"} {
+		if _, stderr, err := runCLI(t, "stats", "--as-of", when, "--store", store); err != nil || !strings.Contains(stderr, "before the first load recorded, so the store was empty") {
+			t.Errorf("--as-of %s: %v\n%s", when, err, stderr)
+		}
+	}
 	if out := cli(t, "loads", "--store", store); strings.Contains(out, "\x1b") || !strings.Contains(out, `a\x1b]0;pwned\x07b`) {
 		t.Errorf("loads prints the reason raw:\n%q", out)
 	}
