@@ -431,6 +431,12 @@ func (s *Store) targetKind(ctx context.Context, h *historyState, target string) 
 			return "", err
 		}
 		if !found {
+			if id := h.inForce(target); id != "" {
+				return "", &HistoryError{Value: target, Want: "already retracted by " + id + " (threatgraph retract --undo " + id + " brings it back)"}
+			}
+			if src := schema.SourceOf(target); h.inForce(src) != "" {
+				return "", &HistoryError{Value: target, Want: "hidden with its source " + src + " by " + h.inForce(src) + " (expected a statement in the answers)"}
+			}
 			return "", &HistoryError{Value: target, Want: "no fact has this statement (" + want + ")"}
 		}
 		return "statement", nil
@@ -464,6 +470,16 @@ type historyState struct {
 	// hiddenCount is how many stored quads are hidden (set lazily by Count).
 	hiddenCount int64
 	counted     bool
+}
+
+// inForce returns the retraction in force on target, or "".
+func (h *historyState) inForce(target string) string {
+	for _, r := range h.retractions {
+		if r.Kind != "undo" && r.UndoneBy == "" && r.Target == target {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 // targetOf names the target of retraction id, for messages.

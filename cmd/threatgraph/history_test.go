@@ -455,6 +455,9 @@ func TestRetractSaysWhatLeft(t *testing.T) {
 	if _, stderr, err := runCLI(t, "ingest", "--store", store, f); err != nil || !strings.Contains(stderr, "warning: 3 of the 3 quads added are hidden by retractions in force") {
 		t.Errorf("ingest under a retracted source: %v\n%s", err, stderr)
 	}
+	if _, _, err := runCLI(t, "retract", "source:slate-2024-03-25-kaplan#e-570cf5a8", "--reason", "x", "--store", store); exitCode(err) != exitBadInput || !strings.Contains(err.Error(), "hidden with its source source:slate-2024-03-25-kaplan by retraction:4") {
+		t.Errorf("retracting a statement of a retracted source: %v", err)
+	}
 }
 
 // TestArgCountIsUsage: a wrong number of arguments is bad input (exit 2)
