@@ -115,7 +115,10 @@ func key(v quad.Value) string {
 // Evidence is one source's support for a fact.
 type Evidence struct {
 	Source string `json:"source"`
-	Quote  string `json:"quote,omitempty"`
+	// Statement is the statement's id (source:NAME#e-HASH), when the fact
+	// is a statement's: what threatgraph retract STATEMENT takes.
+	Statement string `json:"statement,omitempty"`
+	Quote     string `json:"quote,omitempty"`
 	// AccordingTo: reported speech, whom the source attributes the
 	// statement to (it then counts as their word, not the source's, where
 	// answers count independent sources).
@@ -142,6 +145,9 @@ func (c *quoteCache) evidence(ctx context.Context, label quad.Value) (Evidence, 
 		return Evidence{}, err
 	}
 	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according}
+	if strings.Contains(l, schema.StatementSep) {
+		e.Statement = l
+	}
 	e.Judgements, e.Rank, err = c.judgementsOf(ctx, l)
 	return e, err
 }
