@@ -170,7 +170,7 @@ func (s *Store) pastState(ctx context.Context, g uint64) (*historyState, error) 
 		return h, nil
 	}
 	_, db := s.handles()
-	h := &historyState{gen: g, loads: cur.loads, retractions: cur.retractions}
+	h := &historyState{gen: g, loads: cur.loads, retractions: cur.retractions, purges: cur.purges}
 	err = db.View(func(tx *bolt.Tx) error {
 		var err error
 		h.hidden, h.labels, err = hiddenAt(tx, cur.loads, cur.retractions, g)

@@ -507,7 +507,9 @@ func (h *historyState) active() string {
 }
 
 // filtering reports whether anything is retracted.
-func (h *historyState) filtering() bool { return h != nil && (h.hidden != nil || h.labels != nil) }
+func (h *historyState) filtering() bool {
+	return h != nil && (h.hidden != nil || h.labels != nil || h.orphanJudgements != nil || h.orphanEvidence != nil)
+}
 
 // visible reports whether q is in the answers.
 func (h *historyState) visible(q quad.Quad) bool {
@@ -546,9 +548,10 @@ func (h *historyState) visible(q quad.Quad) bool {
 // one: a judgement of nothing in the answers goes with all its quads, an
 // evidence link to nothing goes alone. So every answer and export is whole:
 // an export made after a retraction loads on its own. One Scan per
-// generation, only while a retraction is in force (or as of a past one).
+// generation, only while a retraction is in force (or as of a past one), or
+// once anything was purged (a purged statement's judgements stay stored).
 func (s *Store) orphans(ctx context.Context, db *bolt.DB, h *historyState) error {
-	if !h.filtering() {
+	if !h.filtering() && len(h.purges) == 0 {
 		return nil
 	}
 	type link struct {

@@ -191,6 +191,18 @@ func (s *Store) Purge(ctx context.Context, target, reason string) (*Purge, []qua
 // purgeKind says what a purge's target names, as for a retraction; a load
 // already purged is refused.
 func (s *Store) purgeKind(ctx context.Context, h *historyState, target string) (string, error) {
+	if strings.Contains(target, schema.StatementSep) {
+		// A statement retracted first (or whose load or source was) is
+		// still stored: purge looks for it as stored.
+		qs, _ := s.handles()
+		found, errFound := false, errors.New("found")
+		if err := each(ctx, qs, quad.Label, quad.IRI(target), func(quad.Quad) error { found = true; return errFound }); err != nil && !errors.Is(err, errFound) {
+			return "", err
+		}
+		if found {
+			return "statement", nil
+		}
+	}
 	kind, err := s.targetKind(ctx, h, target)
 	if err != nil {
 		return "", err
@@ -409,8 +421,17 @@ func (s *Store) Compact(ctx context.Context) error {
 	defer s.mu.Unlock()
 	tmp := filepath.Join(s.opts.Path, boltBulk)
 	_ = os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: 2 * time.Second})
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(filepath.Join(s.opts.Path, boltFile)); err == nil {
+		mode = st.Mode().Perm() // the copy is no more readable than the store was
+	}
+	dst, err := bolt.Open(tmp, mode, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
+		return fmt.Errorf("compacting: %w", err)
+	}
+	if err := os.Chmod(tmp, mode); err != nil { // bolt.Open's mode goes through the umask
+		dst.Close()
+		os.Remove(tmp)
 		return fmt.Errorf("compacting: %w", err)
 	}
 	err = bolt.Compact(dst, s.bolt, 64<<20)

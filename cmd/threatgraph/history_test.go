@@ -486,3 +486,35 @@ func TestSameOnTheDemo(t *testing.T) {
 		t.Errorf("after the undo:\n%s", firstDiff(show, before))
 	}
 }
+
+// TestPurgeAfterRetract: a statement retracted first is purged (it is still
+// stored); a purged source's judged and cited statements leave no
+// judgement or citation behind, so the export loads on its own; the
+// compacted file keeps the store's permissions.
+func TestPurgeAfterRetract(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "tg.db")
+	cli(t, "demo", "--store", store, "--quiet")
+	const stmt = "source:nyt-2024-03-25-schmitt#e-c2ec0bec"
+	cli(t, "retract", stmt, "--reason", "x", "--store", store)
+	if out := cli(t, "purge", stmt, "--reason", "x", "--yes", "--store", store); !strings.Contains(out, "purged statement "+stmt) {
+		t.Errorf("purge of a retracted statement:\n%s", out)
+	}
+	bolt := filepath.Join(store, "indexes.bolt")
+	if err := os.Chmod(bolt, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, "purge", "source:bbc-2024-03-25-gardner", "--reason", "must go", "--yes", "--store", store)
+	if st, err := os.Stat(bolt); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("after compaction the store's file is %v (%v); want it kept 0600", st.Mode(), err)
+	}
+	out := filepath.Join(dir, "after.nq")
+	cli(t, "export", "--format", "nquads", "--store", store, "--out", out)
+	again := filepath.Join(dir, "again.db")
+	if _, stderr, err := runCLI(t, "ingest", out, "--store", again, "--quiet"); err != nil {
+		t.Fatalf("the export after a purge does not load: %v\n%s", err, stderr)
+	}
+	if got, want := cli(t, "stats", "--store", again, "--format", "json"), cli(t, "stats", "--store", store, "--format", "json"); got != want {
+		t.Errorf("stats of the export loaded again:\n%s", firstDiff(got, want))
+	}
+}
