@@ -79,6 +79,9 @@ func (s *Server) withAsOf(w http.ResponseWriter, r *http.Request) (*http.Request
 		return r, s.noHistory()
 	}
 	ctx := r.Context()
+	// The store is read here: not while a purge replaces its handle.
+	s.excl.RLock()
+	defer s.excl.RUnlock()
 	p, err := s.opts.History.AsOf(ctx, when)
 	var he *graph.HistoryError
 	if errors.As(err, &he) {
@@ -263,21 +266,26 @@ func (s *Server) Purge(ctx context.Context, target, reason string, compact bool)
 	s.pastMu.Lock()
 	clear(s.pasts)
 	s.pastMu.Unlock()
-	s.excl.Unlock()
 	if err != nil {
+		s.excl.Unlock()
 		s.epoch.Add(1) // nothing purged: the published state holds
 		return nil, err
 	}
+	// Readers wait until the new state is published: the old one's view
+	// holds what was purged.
 	n, err := s.store.Count(ctx)
 	if err != nil {
+		s.excl.Unlock()
 		return nil, fmt.Errorf("counting quads after the purge: %w", err)
 	}
 	start := time.Now()
 	next, err := s.newState(ctx, n, old.gen+1)
 	if err != nil {
+		s.excl.Unlock()
 		return nil, fmt.Errorf("rebuilding the analytics view after the purge: %w", err)
 	}
 	s.publish(next)
+	s.excl.Unlock()
 	s.memo.Purge()
 	s.epoch.Add(1)
 	s.log.InfoContext(ctx, "purge", "purge", rec.ID, "target", target, "removed", rec.Removed, "quads", n, "view_rebuild", time.Since(start))
@@ -313,6 +321,8 @@ func (s *Server) asOfHeader(w http.ResponseWriter, r *http.Request) {
 	if when == "" || s.opts.History == nil {
 		return
 	}
+	s.excl.RLock()
+	defer s.excl.RUnlock()
 	if p, err := s.opts.History.AsOf(r.Context(), when); err == nil {
 		setAsOf(w, p)
 	}
