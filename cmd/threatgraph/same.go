@@ -48,6 +48,9 @@ threatgraph retract --undo brings one back.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if len(reason) > graph.MaxReason {
+				return usageError{fmt.Errorf("--reason: a reason of %d bytes (expected at most %d)", len(reason), graph.MaxReason)}
+			}
 			if reason == "" {
 				return usageError{fmt.Errorf("--reason is required (expected why, in words)")}
 			}
@@ -127,7 +130,7 @@ func (a *app) recordIdentity(ctx context.Context, s *graph.Store, verb, x, y, so
 	}
 	for _, r := range h.Retractions {
 		if r.Kind == "statement" && r.Target == res.Statement && r.UndoneBy == "" {
-			u, err := s.Undo(ctx, r.ID, verb+" "+x+" "+y+" again: "+reason)
+			u, err := s.Undo(ctx, r.ID, httpapi.AgainReason(verb, x, y, reason))
 			if err != nil {
 				return nil, err
 			}

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/query"
@@ -55,6 +57,9 @@ func (s *Server) identityAnswer(r *http.Request, a *args, verb string) (any, err
 	if err != nil {
 		return nil, err
 	}
+	if len(reason) > graph.MaxReason {
+		return nil, paramError("reason", fmt.Sprintf("(%d bytes)", len(reason)), fmt.Sprintf("at most %d bytes", graph.MaxReason))
+	}
 	undo, err := a.boolean("undo")
 	if err != nil {
 		return nil, err
@@ -102,7 +107,7 @@ func (s *Server) identityAnswer(r *http.Request, a *args, verb string) (any, err
 	}
 	for _, rt := range h.Retractions {
 		if rt.Kind == "statement" && rt.Target == res.Statement && rt.UndoneBy == "" {
-			u, err := s.Retract(ctx, rt.ID, verb+" "+x+" "+y+" again: "+reason, true)
+			u, err := s.Retract(ctx, rt.ID, AgainReason(verb, x, y, reason), true)
 			if err != nil {
 				return nil, err
 			}
@@ -126,10 +131,25 @@ func (s *Server) undoIdentity(ctx context.Context, verb, source, reason string, 
 	}
 	for _, it := range its {
 		rec, err := s.Retract(ctx, it.Statement, reason, false)
+		var he *graph.HistoryError
+		if errors.As(err, &he) {
+			return res, historyParamError("reason", he)
+		}
 		if err != nil {
 			return res, err
 		}
 		res.Retractions = append(res.Retractions, rec)
 	}
 	return res, nil
+}
+
+// AgainReason is the reason of the undo that recording an identity again
+// makes (the retraction that hid that very statement), within
+// graph.MaxReason.
+func AgainReason(verb, x, y, reason string) string {
+	r := verb + " " + x + " " + y + " again: " + reason
+	if len(r) > graph.MaxReason {
+		r = strings.ToValidUTF8(r[:graph.MaxReason-3], "") + "..."
+	}
+	return r
 }
