@@ -67,6 +67,12 @@ func TestAsOf(t *testing.T) {
 		"2001-01-01":           nil,
 		time.Now().Add(time.Hour).UTC().Format(time.RFC3339): strs(all),
 		time.Now().UTC().Format(time.DateOnly):               strs(all),
+		"2001-01-01T00:30+02:00":                             nil,
+		"2001":                                               nil,
+		"2001-12":                                            nil,
+		time.Now().Add(time.Hour).Format("2006-01-02T15:04Z07:00"): strs(all),
+		time.Now().UTC().Format("2006"):                            strs(all),
+		time.Now().UTC().Format("2006-01"):                         strs(all),
 	} {
 		p, err := s.AsOf(ctx, at)
 		if err != nil {
@@ -77,7 +83,7 @@ func TestAsOf(t *testing.T) {
 		}
 	}
 
-	for _, bad := range []string{"load:9", "retraction:7", "yesterday", "2026-13-01"} {
+	for _, bad := range []string{"load:9", "retraction:7", "yesterday", "2026-13-01", "2026-13", "20261", "99"} {
 		var he *graph.HistoryError
 		if _, err := s.AsOf(ctx, bad); !errors.As(err, &he) {
 			t.Errorf("as of %q: %v; want a *HistoryError", bad, err)
