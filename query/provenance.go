@@ -3,6 +3,8 @@ package query
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -40,19 +42,70 @@ func loadsOf(ctx context.Context, st Store, q quad.Quad) ([]schema.LoadRef, erro
 	if !loadsWanted(ctx) {
 		return nil, nil
 	}
+	// Loads are recorded of the quads as stored: under same statements, q
+	// (read under the canonical ids) may have been stored under any of the
+	// ids merged into its subject's or object's.
+	forms := []quad.Quad{q}
 	if is, ok := st.(*identityStore); ok {
-		st = is.inner // loads are recorded of the quads as stored
+		st = is.inner
+		ids, err := is.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids.members) > 0 {
+			forms = storedForms(ids, q)
+		}
 	}
 	p, ok := st.(provenancer)
 	if !ok {
 		return nil, ErrNoProvenance
 	}
-	refs, err := p.LoadsOf(ctx, q)
-	if err != nil {
-		return nil, err
+	refs := []schema.LoadRef{}
+	for _, f := range forms {
+		rs, err := p.LoadsOf(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if !slices.Contains(refs, r) {
+				refs = append(refs, r)
+			}
+		}
 	}
-	if refs == nil {
-		refs = []schema.LoadRef{}
+	if len(forms) > 1 {
+		slices.SortFunc(refs, func(a, b schema.LoadRef) int {
+			if c := strings.Compare(a.Time, b.Time); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Load, b.Load)
+		})
 	}
 	return refs, nil
+}
+
+// storedForms lists the quads q may be stored as: its subject and object
+// each replaced by any id merged into them.
+func storedForms(ids *identities, q quad.Quad) []quad.Quad {
+	alts := func(v quad.Value) []quad.Value {
+		iri, ok := v.(quad.IRI)
+		if !ok {
+			return []quad.Value{v}
+		}
+		ms, ok := ids.members[ids.canonical(string(iri))]
+		if !ok {
+			return []quad.Value{v}
+		}
+		out := make([]quad.Value, len(ms))
+		for i, m := range ms {
+			out[i] = quad.IRI(m)
+		}
+		return out
+	}
+	var out []quad.Quad
+	for _, s := range alts(q.Subject) {
+		for _, o := range alts(q.Object) {
+			out = append(out, quad.Quad{Subject: s, Predicate: q.Predicate, Object: o, Label: q.Label})
+		}
+	}
+	return out
 }

@@ -481,6 +481,37 @@ func TestSameOnTheDemo(t *testing.T) {
 	if show := cli(t, "show", "ISIS-K", "--store", store, "--format", "json"); !strings.Contains(show, `"group:islamic-state"`) || !strings.Contains(show, `"source:analyst"`) {
 		t.Errorf("after same, the card of ISIS-K:\n%s", show)
 	}
+	// Provenance reads the quads as stored, under whichever id.
+	cli(t, "same", "group:isis-k", "group:isis-egypt", "--reason", "test", "--store", store)
+	var ds []struct {
+		Subject, Predicate string
+		Values             []struct {
+			Evidence []struct {
+				Source string
+				Loads  []struct{ Load string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(cli(t, "contested", "--loads", "--format", "json", "--store", store)), &ds); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, d := range ds {
+		if d.Predicate != "founded" {
+			continue
+		}
+		for _, v := range d.Values {
+			for _, e := range v.Evidence {
+				if checked++; len(e.Loads) == 0 || e.Loads[0].Load != "load:1" {
+					t.Errorf("contested --loads of merged %s founded: %s's evidence names loads %v; want load:1", d.Subject, e.Source, e.Loads)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no contested founding date after the merge; the check proves nothing")
+	}
+	cli(t, "same", "group:isis-k", "group:isis-egypt", "--undo", "--reason", "test", "--store", store)
 	cli(t, "same", "group:isis-k", "group:islamic-state", "--undo", "--reason", "test", "--store", store)
 	if show := cli(t, "show", "ISIS-K", "--store", store, "--format", "json"); show != before {
 		t.Errorf("after the undo:\n%s", firstDiff(show, before))
