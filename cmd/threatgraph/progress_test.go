@@ -197,12 +197,22 @@ func TestProgressQuickWorkShowsNoBar(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	stdout, tty, err := runOnTerminal(t, bin, "demo", "--store", filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("demo: %v\n%q", err, tty)
+	// The demo takes about a third of progressDelay here; on a machine
+	// loaded by the other test packages one run can pass the delay and
+	// rightly draw. Three tries: a bar in every one is a bar on quick work.
+	var stdout, tty string
+	for try := range 3 {
+		var err error
+		stdout, tty, err = runOnTerminal(t, bin, "demo", "--store", filepath.Join(t.TempDir(), fmt.Sprintf("db%d", try)))
+		if err != nil {
+			t.Fatalf("demo: %v\n%q", err, tty)
+		}
+		if tty == "" {
+			break
+		}
 	}
 	if tty != "" {
-		t.Errorf("demo drew on the terminal: %q", tty)
+		t.Errorf("demo drew on the terminal in 3 runs: %q", tty)
 	}
 	if !strings.Contains(stdout, "Loaded the built-in dataset") {
 		t.Errorf("demo stdout %q", stdout)
