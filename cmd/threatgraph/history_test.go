@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -254,20 +255,7 @@ func TestRetractOverHTTP(t *testing.T) {
 	ts := serveStore(t, store, "secret")
 	do := func(method, path, token string, body []byte) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return request(t, ts, method, path, token, body)
 	}
 	_, firstExport := do("GET", "/v1/export/nquads", "", nil)
 	b, err := os.ReadFile(filepath.Join("testdata", "history", "b.yaml"))
@@ -548,4 +536,24 @@ func TestPurgeAfterRetract(t *testing.T) {
 	if got, want := cli(t, "stats", "--store", again, "--format", "json"), cli(t, "stats", "--store", store, "--format", "json"); got != want {
 		t.Errorf("stats of the export loaded again:\n%s", firstDiff(got, want))
 	}
+}
+
+// request sends method path (with the bearer token, when one is given)
+// to ts and returns the status and body.
+func request(t *testing.T, ts *httptest.Server, method, path, token string, body []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,20 +167,7 @@ func TestPurgeOverHTTP(t *testing.T) {
 	ts := serveStore(t, store, "secret")
 	do := func(method, path, token string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, ts.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return request(t, ts, method, path, token, nil)
 	}
 	paths := map[string]string{"stats": "/v1/stats", "show ISIS-K": "/v1/entities/ISIS-K", "contested": "/v1/contested"}
 	// a past state kept by the server before the purge must not survive it

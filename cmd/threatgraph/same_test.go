@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,20 +111,7 @@ func TestSameOverHTTP(t *testing.T) {
 	ts := serveStore(t, split, "secret")
 	do := func(path, token string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest("POST", ts.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return request(t, ts, "POST", path, token, nil)
 	}
 	get := func(when string, want map[string]string) {
 		t.Helper()
