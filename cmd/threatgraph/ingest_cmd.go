@@ -26,6 +26,7 @@ import (
 
 func newIngestCmd(a *app) *cobra.Command {
 	var opt ingest.Options
+	var impOpt importOptions
 	var rejects, server string
 	cmd := &cobra.Command{
 		Use:   "ingest FILE...",
@@ -53,8 +54,12 @@ server's report; the server loads them in one transaction too.`,
 			if server != "" {
 				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt)
 			}
+			imps, err := importers(impOpt)
+			if err != nil {
+				return usageError{err}
+			}
 			m := a.readMeter(cmd.Context(), args)
-			files, err := readFiles(args, cmd.InOrStdin(), m)
+			files, err := readFiles(cmd.Context(), args, cmd.InOrStdin(), m, imps)
 			m.stop()
 			if err != nil {
 				return err
@@ -77,13 +82,14 @@ server's report; the server loads them in one transaction too.`,
 	f.BoolVar(&opt.SkipInvalid, "skip-invalid", false, "load the valid records and report the others (default: strict, all or nothing)")
 	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --strict=false is --skip-invalid)")
 	f.StringVar(&server, "server", "", "send the files to a threatgraph server at this URL (e.g. http://127.0.0.1:8080) instead of opening the store")
+	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (CSV, TSV) with this mapping file (see docs/import.md)")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd
 }
 
 // readFiles reads and parses the named files, telling m (if any) of the
 // bytes read.
-func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error) {
+func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, imps []ingest.Importer) ([]*ingest.File, error) {
 	var files []*ingest.File
 	for _, name := range args {
 		var data []byte
@@ -92,7 +98,7 @@ func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error)
 			data, err = io.ReadAll(m.reader(stdin))
 			name = "stdin.yaml"
 		} else {
-			if _, ferr := ingest.FormatOf(name); ferr != nil {
+			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return nil, usageError{ferr}
 			}
 			data, err = readInput(name, m)
@@ -100,7 +106,7 @@ func readFiles(args []string, stdin io.Reader, m *meter) ([]*ingest.File, error)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("reading %s: %w", name, err)}
 		}
-		files = append(files, ingest.Parse(name, data))
+		files = append(files, ingest.ParseWith(ctx, name, data, imps))
 	}
 	return files, nil
 }
@@ -199,7 +205,11 @@ func (a *app) ingestRemote(ctx context.Context, server string, names []string, s
 			data, err = io.ReadAll(stdin)
 			name = "stdin.yaml"
 		} else {
-			if _, ferr := ingest.FormatOf(name); ferr != nil {
+			imps, ierr := importers(importOptions{})
+			if ierr != nil {
+				return usageError{ierr}
+			}
+			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return usageError{ferr}
 			}
 			data, err = os.ReadFile(name)

@@ -16,8 +16,11 @@ type storeLoader struct{ target ingest.Target }
 var _ httpapi.Loader = storeLoader{}
 
 func (storeLoader) Accepts(name string) error {
-	_, err := ingest.FormatOf(name)
-	return err
+	imps, err := importers(importOptions{})
+	if err != nil {
+		return err
+	}
+	return ingest.Recognised(name, nil, imps)
 }
 
 func (l storeLoader) Load(ctx context.Context, ups []httpapi.Upload, opt httpapi.LoadOptions) (*httpapi.LoadReport, error) {
@@ -27,9 +30,13 @@ func (l storeLoader) Load(ctx context.Context, ups []httpapi.Upload, opt httpapi
 // loadUploads parses and loads uploads in one transaction and translates
 // ingest's report and errors into the server's.
 func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt httpapi.LoadOptions) (*httpapi.LoadReport, error) {
+	imps, err := importers(importOptions{})
+	if err != nil {
+		return nil, err
+	}
 	files := make([]*ingest.File, len(ups))
 	for i, u := range ups {
-		files[i] = ingest.Parse(u.Name, u.Data)
+		files[i] = ingest.ParseWith(ctx, u.Name, u.Data, imps)
 	}
 	rep, err := ingest.Load(ctx, t, files, ingest.Options{DryRun: opt.DryRun, SkipInvalid: opt.SkipInvalid, Record: schema.LoadInfo{Via: "http"}})
 	var problems schema.Errors
