@@ -181,6 +181,7 @@ var predicates = []*Predicate{
 	{Name: "name", OneLine: true, Type: String, Doc: "display name (one per entity; other names are aliases)"},
 	{Name: "alias", OneLine: true, Type: String, Multi: true, Doc: "another name, spelling or abbreviation"},
 	{Name: "description", Type: String, Multi: true, Doc: "a short description in the source's words"},
+	{Name: "externalId", OneLine: true, Type: String, Multi: true, Doc: "the entity's id in another dataset, as scheme:id (wikidata:Q2000803, geonames:1138958, mitre:G0016, stix:intrusion-set--…, gtd:201401010001)"},
 	{Name: "date", Type: Date, Domain: []Kind{Attack, Warning, Claim}, Doc: "when it happened or was said"},
 	{Name: "endDate", Type: Date, Domain: []Kind{Attack, Warning, Group, Organization}, Doc: "when it ended"},
 
