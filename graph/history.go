@@ -208,13 +208,19 @@ func recordLoad(p putter, l *Load, stated []quad.Quad, number bool) error {
 		}
 		l.ID = "load:" + strconv.FormatUint(n, 10)
 	}
-	n, _ := parseSeq(l.ID, "load:")
 	hs := make([]byte, 0, len(stated)*hashSize)
 	for _, q := range stated {
 		h := hashQuad(q)
 		hs = append(hs, h[:]...)
 	}
-	l.Quads = len(stated)
+	return recordLoadHashes(p, l, hs, len(stated))
+}
+
+// recordLoadHashes is recordLoad, l numbered, given the history hashes
+// of the n quads it stated (hashQuad's, one after another).
+func recordLoadHashes(p putter, l *Load, hs []byte, n int) error {
+	seq, _ := parseSeq(l.ID, "load:")
+	l.Quads = n
 	var err error
 	if l.Gen, err = next(p, "gen"); err != nil {
 		return err
@@ -223,10 +229,10 @@ func recordLoad(p putter, l *Load, stated []quad.Quad, number bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.put(bucketLoads, be64(n), rec); err != nil {
+	if err := p.put(bucketLoads, be64(seq), rec); err != nil {
 		return err
 	}
-	if err := p.put(bucketStated, be64(n), hs); err != nil {
+	if err := p.put(bucketStated, be64(seq), hs); err != nil {
 		return err
 	}
 	return p.put(bucketMeta, []byte("history"), []byte{1})

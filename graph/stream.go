@@ -1,0 +1,723 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/threatgraph/threatgraph/schema"
+)
+
+// A StreamReport says what WriteStream did, per tag (the caller's file
+// index): Added[t] is how many quads first handed with tag t were new to
+// the store (a quad handed twice counts for its first tag).
+type StreamReport struct {
+	Added []int
+}
+
+// directMax is the number of new quads up to which WriteStream writes into
+// the store's file in one bbolt transaction; above it, it builds a new file
+// (see writeMerged).
+const directMax = 50_000
+
+// commitEvery is how many puts a merged write commits at a time into its
+// new file: bbolt holds a transaction's dirty pages in memory until commit.
+const commitEvery = 200_000
+
+// WriteStream adds, in one all-or-nothing write, the quads that each hands
+// to put: each may run long (it reads a file); put may be called with any
+// number of quads and returns an error only when ctx is done. Quads already
+// in the store, or handed twice, are skipped.
+//
+// On bbolt the quads are held in compact form (node hashes and ids, values
+// only of new nodes, 4 ids a quad) instead of as quad.Quad values, checked
+// against the store's indexes, and written in cayley's format directly:
+// into the store's file in one transaction when few are new, else into a
+// copy of the file, committed in parts (memory stays bounded), synced and
+// renamed over the store, so that a crash at any point leaves the store as
+// it was or with the whole write. The write is recorded as a load of the
+// history like Write's, in the same final state. Other backends collect
+// the quads and use Write.
+func (s *Store) WriteStream(ctx context.Context, each func(put func(q quad.Quad, tag int) error) error) (StreamReport, error) {
+	var rep StreamReport
+	count := func(tag int, n int) {
+		for len(rep.Added) <= tag {
+			rep.Added = append(rep.Added, 0)
+		}
+		rep.Added[tag] += n
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, &WriteError{Err: err}
+	}
+	if s.opts.ReadOnly {
+		return rep, &WriteError{Err: fmt.Errorf("%w: %s was opened for reading only", ErrReadOnly, s.opts.Path)}
+	}
+	_, db := s.handles()
+	if db == nil {
+		var all []quad.Quad
+		var tags []int
+		if err := each(func(q quad.Quad, tag int) error {
+			all = append(all, q)
+			tags = append(tags, tag)
+			return ctx.Err()
+		}); err != nil {
+			return rep, &WriteError{Quads: len(all), Err: err}
+		}
+		ex, err := s.Existing(ctx, all)
+		if err != nil {
+			return rep, &WriteError{Quads: len(all), Err: err}
+		}
+		seen := map[quad.Quad]bool{}
+		for i, q := range all {
+			if !ex[i] && !seen[q] {
+				count(tags[i], 1)
+			}
+			seen[q] = true
+		}
+		count(0, 0)
+		_, err = s.Write(ctx, all)
+		return rep, err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	if s.broken != nil && !s.closed {
+		_ = s.reopenLocked(ctx)
+	}
+	s.mu.Unlock()
+	_, db = s.handles()
+	if db == nil {
+		return rep, &WriteError{Err: s.broken}
+	}
+	if err := s.beginHistory(ctx, db); err != nil {
+		return rep, &WriteError{Err: fmt.Errorf("starting the load history: %w", err)}
+	}
+	st, err := s.streamLocked(ctx, db, s.newLoad(ctx), each)
+	if err != nil {
+		return StreamReport{}, err
+	}
+	count(0, 0)
+	for _, q := range st.quads {
+		if q.isNew {
+			count(int(q.tag), 1)
+		}
+	}
+	return rep, nil
+}
+
+// streamLocked is WriteStream's write, wmu held and the history begun.
+func (s *Store) streamLocked(ctx context.Context, db *bolt.DB, load *Load, each func(put func(q quad.Quad, tag int) error) error) (*stage, error) {
+	st, err := stageStream(ctx, db, each)
+	if err != nil {
+		return st, &WriteError{Quads: len(st.quads), Err: err}
+	}
+	if err := st.markExisting(ctx, db); err != nil {
+		return st, &WriteError{Quads: len(st.quads), Err: err}
+	}
+	if st.added <= directMax {
+		err = s.writeDirect(ctx, db, st, load)
+	} else {
+		err = s.writeMerged(ctx, st, load)
+	}
+	return st, err
+}
+
+// newLoad is the history record of a write, from what ctx says of it.
+func (s *Store) newLoad(ctx context.Context) *Load {
+	info, ok := schema.LoadOf(ctx)
+	if !ok {
+		info.Via = "write"
+	}
+	load := &Load{Time: time.Now().UTC().Truncate(time.Second), LoadInfo: info}
+	if load.Files == nil {
+		load.Files = []schema.LoadFile{}
+	}
+	if load.User == "" && load.Host == "" {
+		load.User, load.Host = whoAmI()
+	}
+	return load
+}
+
+// A streamNode is one distinct node value of a streamed write.
+type streamNode struct {
+	h        [quad.HashSize]byte
+	id       uint64 // in the store, or assigned (new)
+	refs     uint32 // references from the new quads
+	off, len uint32 // its marshalled value in stage.vals (new nodes)
+	new      bool
+}
+
+// A streamQuad is a distinct quad of a streamed write: node indexes
+// (label -1 for none), the tag it was first handed with, and whether the
+// store lacks it.
+type streamQuad struct {
+	n     [4]int32
+	tag   int32
+	isNew bool
+}
+
+// stage is a streamed write in compact form.
+type stage struct {
+	nodes  []streamNode
+	vals   []byte // marshalled values of the new nodes
+	quads  []streamQuad
+	hashes []byte // the history hash of each distinct quad (hashQuad)
+	added  int    // quads new to the store
+	// set by markExisting: the new nodes to write, in id order, and the
+	// store's horizon before the write
+	fresh   []int32
+	horizon uint64
+}
+
+// stageStream reads the quads each hands into a stage, resolving every node
+// against the store's value index as it first appears.
+func stageStream(ctx context.Context, db *bolt.DB, each func(put func(q quad.Quad, tag int) error) error) (*stage, error) {
+	st := &stage{}
+	tx, err := db.Begin(false)
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback()
+	idx := make(map[[quad.HashSize]byte]int32)
+	seen := make(map[[4]int32]struct{})
+	node := func(v quad.Value) (int32, error) {
+		var h [quad.HashSize]byte
+		quad.HashTo(v, h[:])
+		if i, ok := idx[h]; ok {
+			return i, nil
+		}
+		i := int32(len(st.nodes))
+		n := streamNode{h: h}
+		if b := tx.Bucket([]byte{'v', h[0], h[1]}); b != nil {
+			if raw := b.Get(h[:]); raw != nil {
+				id, k := binary.Uvarint(raw)
+				if k <= 0 {
+					return 0, fmt.Errorf("bad value index entry for %v", v)
+				}
+				n.id = id
+			}
+		}
+		if n.id == 0 {
+			val, err := pquads.MarshalValue(v)
+			if err != nil {
+				return 0, err
+			}
+			n.new, n.off, n.len = true, uint32(len(st.vals)), uint32(len(val))
+			st.vals = append(st.vals, val...)
+		}
+		st.nodes = append(st.nodes, n)
+		idx[h] = i
+		return i, nil
+	}
+	puts := 0
+	err = each(func(q quad.Quad, tag int) error {
+		if puts++; puts%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if !q.IsValid() {
+			return fmt.Errorf("quad %v lacks a subject, predicate or object", q)
+		}
+		k := [4]int32{-1, -1, -1, -1}
+		for i, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			if v == nil {
+				continue
+			}
+			var err error
+			if k[i], err = node(v); err != nil {
+				return err
+			}
+		}
+		if _, dup := seen[k]; dup {
+			return nil
+		}
+		seen[k] = struct{}{}
+		st.quads = append(st.quads, streamQuad{n: k, tag: int32(tag)})
+		h := hashQuad(q)
+		st.hashes = append(st.hashes, h[:]...)
+		return nil
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	return st, err
+}
+
+// markExisting marks the quads the store lacks, counts the references
+// they add to each node, and numbers the new nodes (after the store's
+// horizon, in hash order, as cayley numbers a batch) and the new quads
+// (after them, in input order).
+func (st *stage) markExisting(ctx context.Context, db *bolt.DB) error {
+	var horizon uint64
+	err := db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket([]byte("meta")); m != nil {
+			if v := m.Get([]byte("horizon")); len(v) == 8 {
+				horizon = binary.LittleEndian.Uint64(v)
+			}
+		}
+		ops, log := tx.Bucket([]byte("ops")), tx.Bucket([]byte("log"))
+		var key [24]byte
+		var lk [8]byte
+		var p cproto.Primitive
+		for i := range st.quads {
+			if i%65536 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			q := &st.quads[i]
+			known := ops != nil && log != nil
+			for _, n := range q.n {
+				if n >= 0 && st.nodes[n].new {
+					known = false
+				}
+			}
+			q.isNew = true
+			if known {
+				be := binary.BigEndian
+				be.PutUint64(key[:], st.nodes[q.n[2]].id)
+				be.PutUint64(key[8:], st.nodes[q.n[1]].id)
+				be.PutUint64(key[16:], st.nodes[q.n[0]].id)
+				var label uint64
+				if q.n[3] >= 0 {
+					label = st.nodes[q.n[3]].id
+				}
+				for ids := ops.Get(key[:]); len(ids) > 0; {
+					qid, k := binary.Uvarint(ids)
+					if k <= 0 {
+						return errors.New("bad object index entry")
+					}
+					ids = ids[k:]
+					be.PutUint64(lk[:], qid)
+					p = cproto.Primitive{}
+					if err := proto.Unmarshal(log.Get(lk[:]), &p); err != nil {
+						return fmt.Errorf("decoding quad %d: %v", qid, err)
+					}
+					if !p.Deleted && p.Label == label && p.Subject == st.nodes[q.n[0]].id && p.Predicate == st.nodes[q.n[1]].id && p.Object == st.nodes[q.n[2]].id {
+						q.isNew = false
+						break
+					}
+				}
+			}
+			if q.isNew {
+				st.added++
+				for _, n := range q.n {
+					if n >= 0 {
+						st.nodes[n].refs++
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// New nodes that only existing quads name are not written.
+	var fresh []int32
+	for i := range st.nodes {
+		if n := &st.nodes[i]; n.new && n.refs > 0 {
+			fresh = append(fresh, int32(i))
+		}
+	}
+	slices.SortFunc(fresh, func(a, b int32) int { return bytes.Compare(st.nodes[a].h[:], st.nodes[b].h[:]) })
+	for r, i := range fresh {
+		st.nodes[i].id = horizon + uint64(r) + 1
+	}
+	st.fresh = fresh
+	st.horizon = horizon
+	return nil
+}
+
+// recordStream numbers load and records it with the quads the stage stated.
+func recordStream(p putter, load *Load, st *stage) error {
+	n, err := next(p, "loads")
+	if err != nil {
+		return err
+	}
+	load.ID = "load:" + strconv.FormatUint(n, 10)
+	load.Added = st.added
+	return recordLoadHashes(p, load, st.hashes, len(st.quads))
+}
+
+// quadID returns the id of the k-th new quad.
+func (st *stage) quadID(k int) uint64 { return st.horizon + uint64(len(st.fresh)) + uint64(k) + 1 }
+
+// writeDirect writes a stage with few new quads into the store's file in
+// one bbolt transaction (cayley's handle stays open: it reads the file
+// through the same bbolt handle).
+func (s *Store) writeDirect(ctx context.Context, db *bolt.DB, st *stage, load *Load) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := db.Update(func(tx *bolt.Tx) error {
+		w := &txWriter{tx: tx}
+		if err := st.write(ctx, w); err != nil {
+			return err
+		}
+		load.Added = st.added
+		return recordStream(boltPutter{tx}, load, st)
+	})
+	if err != nil {
+		s.logger.WarnContext(ctx, "write failed; reopening the store", "quads", len(st.quads), "err", err)
+		return &WriteError{Quads: len(st.quads), Err: errors.Join(err, s.reopenLocked(ctx))}
+	}
+	// Cayley caches node ids and keeps bloom filters of what it wrote:
+	// a fresh handle reads what was written behind its back.
+	if err := s.reopenLocked(ctx); err != nil {
+		return &WriteError{Quads: len(st.quads), Written: true, Err: err}
+	}
+	return nil
+}
+
+// writeMerged writes a stage into a copy of the store's file (boltBulk),
+// committing every commitEvery puts, then syncs it and renames it over the
+// store's file. Cayley's handle is closed meanwhile (readers wait) and
+// reopened; on failure the copy is removed and the store is as it was.
+func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dir := s.opts.Path
+	tmp := filepath.Join(dir, boltBulk)
+	live := filepath.Join(dir, boltFile)
+	err := func() error {
+		if err := copyFile(live, tmp); err != nil {
+			return fmt.Errorf("copying the store for the write: %w", err)
+		}
+		db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true, NoGrowSync: true, NoFreelistSync: false, InitialMmapSize: 1 << 30})
+		if err != nil {
+			return err
+		}
+		w := &chunkWriter{db: db}
+		err = st.write(ctx, w)
+		if err == nil {
+			load.Added = st.added
+			err = w.final(func(tx *bolt.Tx) error {
+				return recordStream(boltPutter{tx}, load, st)
+			})
+		}
+		if err == nil {
+			err = db.Sync()
+		}
+		if err = errors.Join(err, db.Close()); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.qs.Close(); err != nil {
+			return fmt.Errorf("closing the store for the write: %w", err)
+		}
+		s.bolt = nil
+		return renameSynced(tmp, live)
+	}()
+	if err != nil {
+		os.Remove(tmp)
+	}
+	s.nodesMu.Lock()
+	s.nodes = nil
+	s.nodesMu.Unlock()
+	qstore, db, rerr := s.openQuadStore(ctx)
+	if rerr != nil {
+		s.broken = fmt.Errorf("reopening store %s after the write: %w", s.opts.Path, rerr)
+		s.bolt = nil
+		written := err == nil
+		return &WriteError{Quads: len(st.quads), Written: written, Err: errors.Join(err, s.broken)}
+	}
+	s.qs, s.bolt, s.broken = qstore, db, nil
+	if err != nil {
+		s.logger.WarnContext(ctx, "write failed; the store is as it was", "quads", len(st.quads), "err", err)
+		return &WriteError{Quads: len(st.quads), Err: err}
+	}
+	s.logger.InfoContext(ctx, "wrote", "quads", st.added, "path", s.opts.Path)
+	return nil
+}
+
+// copyFile copies from to a new file to (copy_file_range where the kernel
+// has it), synced.
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	return errors.Join(err, out.Close())
+}
+
+// A kvWriter puts and gets keys of a write in progress.
+type kvWriter interface {
+	get(bucket, key []byte) []byte
+	put(bucket, key, val []byte, appending bool) error
+}
+
+// txWriter writes into one bbolt transaction.
+type txWriter struct {
+	tx   *bolt.Tx
+	name []byte
+	b    *bolt.Bucket
+}
+
+func (w *txWriter) bucket(name []byte, create bool) (*bolt.Bucket, error) {
+	if w.b != nil && bytes.Equal(w.name, name) {
+		return w.b, nil
+	}
+	var b *bolt.Bucket
+	if create {
+		var err error
+		if b, err = w.tx.CreateBucketIfNotExists(name); err != nil {
+			return nil, err
+		}
+	} else if b = w.tx.Bucket(name); b == nil {
+		return nil, nil
+	}
+	w.b, w.name = b, append(w.name[:0], name...)
+	return b, nil
+}
+
+func (w *txWriter) get(bucket, key []byte) []byte {
+	b, _ := w.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	return b.Get(key)
+}
+
+func (w *txWriter) put(bucket, key, val []byte, appending bool) error {
+	b, err := w.bucket(bucket, true)
+	if err != nil {
+		return err
+	}
+	if appending {
+		b.FillPercent = 1.0
+	} else {
+		b.FillPercent = bolt.DefaultFillPercent
+	}
+	return b.Put(key, val)
+}
+
+// chunkWriter writes into a bbolt file that nobody else sees yet, in
+// transactions of commitEvery puts.
+type chunkWriter struct {
+	db *bolt.DB
+	w  *txWriter
+	n  int
+}
+
+func (c *chunkWriter) begin() error {
+	if c.w != nil {
+		return nil
+	}
+	tx, err := c.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	c.w = &txWriter{tx: tx}
+	return nil
+}
+
+func (c *chunkWriter) get(bucket, key []byte) []byte {
+	if err := c.begin(); err != nil {
+		return nil
+	}
+	return c.w.get(bucket, key)
+}
+
+func (c *chunkWriter) put(bucket, key, val []byte, appending bool) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	if err := c.w.put(bucket, key, val, appending); err != nil {
+		return err
+	}
+	if c.n++; c.n%commitEvery == 0 {
+		err := c.w.tx.Commit()
+		c.w = nil
+		return err
+	}
+	return nil
+}
+
+// final runs fn in the last transaction and commits it.
+func (c *chunkWriter) final(fn func(tx *bolt.Tx) error) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	if err := fn(c.w.tx); err != nil {
+		_ = c.w.tx.Rollback()
+		return err
+	}
+	err := c.w.tx.Commit()
+	c.w = nil
+	return err
+}
+
+// write puts a stage's new nodes and quads in cayley's format: the log
+// (node primitives, then quad primitives), the counters, node reference
+// counts, the sp and ops indexes and the value index, each bucket's keys in
+// order.
+func (st *stage) write(ctx context.Context, w kvWriter) error {
+	if st.added == 0 {
+		return nil
+	}
+	ts := time.Now().UnixNano()
+	buf := make([]byte, 0, 256)
+	var p cproto.Primitive
+	logPut := func() error {
+		var err error
+		if buf, err = (proto.MarshalOptions{}).MarshalAppend(buf[:0], &p); err != nil {
+			return err
+		}
+		return w.put([]byte("log"), be64(p.ID), bytes.Clone(buf), true)
+	}
+	for _, i := range st.fresh {
+		n := &st.nodes[i]
+		p = cproto.Primitive{ID: n.id, Value: st.vals[n.off : n.off+n.len], Timestamp: ts}
+		if err := logPut(); err != nil {
+			return err
+		}
+	}
+	id := func(n int32) uint64 {
+		if n < 0 {
+			return 0
+		}
+		return st.nodes[n].id
+	}
+	k := 0
+	for i := range st.quads {
+		q := &st.quads[i]
+		if !q.isNew {
+			continue
+		}
+		if k%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p = cproto.Primitive{ID: st.quadID(k), Subject: id(q.n[0]), Predicate: id(q.n[1]), Object: id(q.n[2]), Label: id(q.n[3]), Timestamp: ts}
+		if err := logPut(); err != nil {
+			return err
+		}
+		k++
+	}
+	// The counters: cayley adds to them; so does this.
+	var size uint64
+	if v := w.get([]byte("meta"), []byte("size")); len(v) == 8 {
+		size = binary.LittleEndian.Uint64(v)
+	}
+	if err := w.put([]byte("meta"), []byte("horizon"), le64(st.quadID(k-1)), false); err != nil {
+		return err
+	}
+	if err := w.put([]byte("meta"), []byte("size"), le64(size+uint64(st.added)), false); err != nil {
+		return err
+	}
+	// Reference counts, in hash order (the n buckets are keyed by hash).
+	var touched []int32
+	for i := range st.nodes {
+		if st.nodes[i].refs > 0 {
+			touched = append(touched, int32(i))
+		}
+	}
+	slices.SortFunc(touched, func(a, b int32) int { return bytes.Compare(st.nodes[a].h[:], st.nodes[b].h[:]) })
+	for _, i := range touched {
+		n := &st.nodes[i]
+		bk := []byte{'n', n.h[0], n.h[1]}
+		refs := uint64(n.refs)
+		if !n.new {
+			if v := w.get(bk, n.h[:]); v != nil {
+				old, _ := binary.Uvarint(v)
+				refs += old
+			}
+		}
+		if err := w.put(bk, bytes.Clone(n.h[:]), binary.AppendUvarint(nil, refs), false); err != nil {
+			return err
+		}
+	}
+	if err := st.writeIndex(ctx, w, "ops", 24, func(q *streamQuad, b []byte) {
+		binary.BigEndian.PutUint64(b, id(q.n[2]))
+		binary.BigEndian.PutUint64(b[8:], id(q.n[1]))
+		binary.BigEndian.PutUint64(b[16:], id(q.n[0]))
+	}); err != nil {
+		return err
+	}
+	if err := st.writeIndex(ctx, w, "sp", 16, func(q *streamQuad, b []byte) {
+		binary.BigEndian.PutUint64(b, id(q.n[0]))
+		binary.BigEndian.PutUint64(b[8:], id(q.n[1]))
+	}); err != nil {
+		return err
+	}
+	for _, i := range st.fresh {
+		n := &st.nodes[i]
+		if err := w.put([]byte{'v', n.h[0], n.h[1]}, bytes.Clone(n.h[:]), binary.AppendUvarint(nil, n.id), false); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// writeIndex adds the new quads' ids to index name under the n-byte keys
+// that key writes: the keys sorted, each key's ids appended in id order
+// to what the store holds under it (older, smaller ids), as cayley does.
+func (st *stage) writeIndex(ctx context.Context, w kvWriter, name string, n int, key func(q *streamQuad, b []byte)) error {
+	type entry struct {
+		k  [24]byte
+		id uint64
+	}
+	es := make([]entry, 0, st.added)
+	k := 0
+	for i := range st.quads {
+		q := &st.quads[i]
+		if !q.isNew {
+			continue
+		}
+		e := entry{id: st.quadID(k)}
+		key(q, e.k[:])
+		es = append(es, e)
+		k++
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := bytes.Compare(a.k[:n], b.k[:n]); c != 0 {
+			return c
+		}
+		if a.id < b.id {
+			return -1
+		}
+		return 1
+	})
+	bucket := []byte(name)
+	for i := 0; i < len(es); {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		j := i
+		v := bytes.Clone(w.get(bucket, es[i].k[:n]))
+		for ; j < len(es) && es[j].k == es[i].k; j++ {
+			v = binary.AppendUvarint(v, es[j].id)
+		}
+		if err := w.put(bucket, bytes.Clone(es[i].k[:n]), v, false); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
