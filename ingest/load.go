@@ -317,59 +317,21 @@ func link(ctx context.Context, t Target, files []*File, skip bool) error {
 			}
 		}
 		stmts := loadStatements(files, declares)
+		kindOf := func(id string) (schema.Kind, bool) {
+			if d, in := defs[id]; in {
+				return d.kind, true
+			}
+			k, in := stored[id]
+			return k, in
+		}
+		stmtKnown := func(id string) bool { return stmts[id] || storedStmts[id] }
 		// checkRefs reports each problem of a record's references once.
 		checkRefs := func(r *Record) (added bool) {
 			for i, ref := range r.Refs {
 				if reported[r][i] {
 					continue
 				}
-				if ref.stmt {
-					if stmts[ref.ID] || storedStmts[ref.ID] {
-						continue
-					}
-					src := schema.SourceOf(ref.ID)
-					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%w: %s is in neither these files nor the store: no fact group of %s has this quote (expected the exact quote of a fact group of %s, as loaded)", schema.ErrNoStatement, ref.ID, src, src))
-					if reported[r] == nil {
-						reported[r] = map[int]bool{}
-					}
-					reported[r][i] = true
-					added = true
-					continue
-				}
-				k, ok := defs[ref.ID].kind, false
-				if _, in := defs[ref.ID]; in {
-					ok = true
-				} else if sk, in := stored[ref.ID]; in {
-					k, ok = sk, true
-				}
-				switch {
-				case !ok && ref.domain:
-					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected a statement <%s> <rdf:type> <tg:Kind> in these files or in the store)", ref.ID, schema.ErrDanglingRef, ref.ID))
-				case !ok:
-					r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected an id defined in these files or in the store)", ref.ID, schema.ErrDanglingRef))
-				case ref.domain && !ref.Pred.Allows(k):
-					r.Errs.Addf(r.File, ref.Line, "predicate", "%s does not apply to a %s (%s is a %s; expected on %s)", ref.Pred.Name, k, ref.ID, k, schema.JoinKinds(ref.Pred.Domain, " or "))
-				case ref.domain:
-					continue
-				case ref.identity != "" && k == schema.Source:
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a Source (expected an entity: sources are the provenance of facts, not entities to merge or split)", ref.ID)
-				case ref.identity != "":
-					ok2 := false
-					k2 := defs[ref.identity].kind
-					if _, in := defs[ref.identity]; in {
-						ok2 = true
-					} else if sk, in := stored[ref.identity]; in {
-						k2, ok2 = sk, true
-					}
-					if !ok2 || k2 == k || ref.Field[len(ref.Field)-2] == '1' {
-						continue // the other id reports itself; a kind clash is reported once, on the first id
-					}
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s and %s a %s (expected two ids of one kind)", ref.ID, k, ref.identity, k2)
-				case ref.Pred == nil && k != schema.Source:
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
-				case ref.Pred != nil && !ref.Pred.Accepts(k):
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, schema.JoinKinds(ref.Pred.Range, " or "))
-				default:
+				if !refProblem(r, ref, kindOf, stmtKnown) {
 					continue
 				}
 				if reported[r] == nil {
@@ -807,4 +769,44 @@ func nameClashes(ctx context.Context, er EdgeReader, files []*File, declares fun
 		u.f.Warnings.Addf(u.f.Name, u.n.line, u.n.field, "%q is already a name or alias of %s in the store: %s", u.n.text, strings.Join(others, ", "), advice)
 	}
 	return nil
+}
+
+// refProblem checks one reference of r against the kinds known (kindOf:
+// the input's declarations, then the store's) and the statements known,
+// adds its problem to r and reports whether there was one.
+func refProblem(r *Record, ref Ref, kindOf func(string) (schema.Kind, bool), stmtKnown func(string) bool) bool {
+	if ref.stmt {
+		if stmtKnown(ref.ID) {
+			return false
+		}
+		src := schema.SourceOf(ref.ID)
+		r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%w: %s is in neither these files nor the store: no fact group of %s has this quote (expected the exact quote of a fact group of %s, as loaded)", schema.ErrNoStatement, ref.ID, src, src))
+		return true
+	}
+	k, ok := kindOf(ref.ID)
+	switch {
+	case !ok && ref.domain:
+		r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected a statement <%s> <rdf:type> <tg:Kind> in these files or in the store)", ref.ID, schema.ErrDanglingRef, ref.ID))
+	case !ok:
+		r.Errs.Add(r.File, ref.Line, ref.Field, fmt.Errorf("%s %w (expected an id defined in these files or in the store)", ref.ID, schema.ErrDanglingRef))
+	case ref.domain && !ref.Pred.Allows(k):
+		r.Errs.Addf(r.File, ref.Line, "predicate", "%s does not apply to a %s (%s is a %s; expected on %s)", ref.Pred.Name, k, ref.ID, k, schema.JoinKinds(ref.Pred.Domain, " or "))
+	case ref.domain:
+		return false
+	case ref.identity != "" && k == schema.Source:
+		r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a Source (expected an entity: sources are the provenance of facts, not entities to merge or split)", ref.ID)
+	case ref.identity != "":
+		k2, ok2 := kindOf(ref.identity)
+		if !ok2 || k2 == k || ref.Field[len(ref.Field)-2] == '1' {
+			return false // the other id reports itself; a kind clash is reported once, on the first id
+		}
+		r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s and %s a %s (expected two ids of one kind)", ref.ID, k, ref.identity, k2)
+	case ref.Pred == nil && k != schema.Source:
+		r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected a Source)", ref.ID, k)
+	case ref.Pred != nil && !ref.Pred.Accepts(k):
+		r.Errs.Addf(r.File, ref.Line, ref.Field, "%s is a %s (expected %s)", ref.ID, k, schema.JoinKinds(ref.Pred.Range, " or "))
+	default:
+		return false
+	}
+	return true
 }

@@ -71,28 +71,8 @@ func parseNQuads(f *File, data []byte) {
 		} else {
 			data = nil
 		}
-		q, ok, err := parseLine(string(text))
-		if !ok && err == nil {
-			continue
-		}
-		rec := &Record{File: f.Name, Line: line, Where: fmt.Sprintf("line %d", line)}
-		f.Records = append(f.Records, rec)
-		if err != nil {
-			rec.Errs.Add(f.Name, line, "", err)
-			continue
-		}
-		rec.Quads = []quad.Quad{q}
-		checkQuad(rec, q)
-		// Names and aliases get their lookup key, as in the native format,
-		// so that show and search find entities loaded from N-Quads.
-		if p, _ := q.Predicate.(quad.IRI); p == "tg:name" || p == "tg:alias" {
-			if s, ok := literalText(q.Object); ok {
-				key := schema.NameKey(s)
-				rec.Quads = append(rec.Quads, quad.Make(q.Subject, quad.IRI(schema.KeyIRI), quad.String(key), q.Label))
-				if subj, ok := q.Subject.(quad.IRI); ok {
-					rec.names = append(rec.names, nameKey{subj: string(subj), text: s, key: key, line: line, field: "object"})
-				}
-			}
+		if rec := nquadsRecord(f.Name, line, text); rec != nil {
+			f.Records = append(f.Records, rec)
 		}
 	}
 	if len(f.Records) == 0 {
@@ -100,6 +80,35 @@ func parseNQuads(f *File, data []byte) {
 	}
 	checkDerived(f)
 	checkJudgements(f)
+}
+
+// nquadsRecord reads one line of an N-Quads file into its record, checked
+// on its own (parseNQuads and the streamed load then check the records
+// together); nil for a blank or comment line.
+func nquadsRecord(file string, line int, text []byte) *Record {
+	q, ok, err := parseLine(string(text))
+	if !ok && err == nil {
+		return nil
+	}
+	rec := &Record{File: file, Line: line, Where: "line " + strconv.Itoa(line)}
+	if err != nil {
+		rec.Errs.Add(file, line, "", err)
+		return rec
+	}
+	rec.Quads = []quad.Quad{q}
+	checkQuad(rec, q)
+	// Names and aliases get their lookup key, as in the native format,
+	// so that show and search find entities loaded from N-Quads.
+	if p, _ := q.Predicate.(quad.IRI); p == "tg:name" || p == "tg:alias" {
+		if s, ok := literalText(q.Object); ok {
+			key := schema.NameKey(s)
+			rec.Quads = append(rec.Quads, quad.Make(q.Subject, quad.IRI(schema.KeyIRI), quad.String(key), q.Label))
+			if subj, ok := q.Subject.(quad.IRI); ok {
+				rec.names = append(rec.names, nameKey{subj: string(subj), text: s, key: key, line: line, field: "object"})
+			}
+		}
+	}
+	return rec
 }
 
 // checkDerived refuses, in an N-Quads file, what threatgraph derives itself
@@ -110,61 +119,83 @@ func parseNQuads(f *File, data []byte) {
 // whose tg:statedIn names another source, or which has no quote in the file.
 // Our own export writes all of these consistently, so it reads back.
 func checkDerived(f *File) {
-	keys := map[string]map[string]bool{} // subject -> keys of its names in this file
-	quoted := map[string]bool{}          // statements with a matching quote
+	dt := newDerivedTables()
 	for _, r := range f.Records {
-		for _, n := range r.names {
-			if keys[n.subj] == nil {
-				keys[n.subj] = map[string]bool{}
-			}
-			keys[n.subj][n.key] = true
-		}
-		if len(r.Errs) > 0 || len(r.Quads) == 0 {
-			continue
-		}
-		q := r.Quads[0]
-		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
-			subj, _ := q.Subject.(quad.IRI)
-			text, _ := literalText(q.Object)
-			if schema.StatementLabel(schema.SourceOf(string(subj)), text) == string(subj) {
-				quoted[string(subj)] = true
-			} else {
-				r.Errs.Addf(r.File, r.Line, "subject", "%s is not the statement id of this quote (expected <%s>: a statement's id is its source and a hash of its quote)", string(subj), schema.StatementLabel(schema.SourceOf(string(subj)), text))
-			}
-		}
+		dt.add(r)
 	}
 	for _, r := range f.Records {
-		if len(r.Errs) > 0 || len(r.Quads) == 0 {
-			continue
+		dt.check(r)
+	}
+}
+
+// derivedTables are what checkDerived needs of a whole file: the keys of
+// each subject's names, and the statements with a matching quote.
+type derivedTables struct {
+	keys   map[string]map[string]bool // subject -> keys of its names in this file
+	quoted map[string]bool            // statements with a matching quote
+}
+
+func newDerivedTables() *derivedTables {
+	return &derivedTables{keys: map[string]map[string]bool{}, quoted: map[string]bool{}}
+}
+
+// add takes a record's names and quote into the tables, refusing a quote
+// whose statement id is not its hash.
+func (dt *derivedTables) add(r *Record) {
+	for _, n := range r.names {
+		if dt.keys[n.subj] == nil {
+			dt.keys[n.subj] = map[string]bool{}
 		}
-		q := r.Quads[0]
+		dt.keys[n.subj][n.key] = true
+	}
+	if len(r.Errs) > 0 || len(r.Quads) == 0 {
+		return
+	}
+	q := r.Quads[0]
+	if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
 		subj, _ := q.Subject.(quad.IRI)
-		label, _ := q.Label.(quad.IRI)
-		switch p, _ := q.Predicate.(quad.IRI); string(p) {
-		case schema.KeyIRI:
-			text, _ := literalText(q.Object)
-			if !keys[string(subj)][text] {
-				r.Errs.Addf(r.File, r.Line, "predicate", "tg:key %q is not the key of a name or alias of %s in this file (keys are derived by threatgraph from tg:name and tg:alias: state the name instead)", text, string(subj))
-				continue
-			}
-		case schema.AccordingToIRI:
-			if !quoted[string(subj)] {
-				r.Errs.Addf(r.File, r.Line, "subject", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(subj), subj, schema.SourceOf(string(subj)))
-				continue
-			}
-			if string(label) != schema.SourceOf(string(subj)) {
-				r.Errs.Addf(r.File, r.Line, "label", "%s is labelled %s, but the statement is of %s (expected <%s>: reported speech is stated by the statement's source)", string(subj), string(label), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
-				continue
-			}
-		case schema.StatedInIRI:
-			if obj, _ := q.Object.(quad.IRI); string(obj) != schema.SourceOf(string(subj)) {
-				r.Errs.Addf(r.File, r.Line, "object", "%s is stated in %s, but its id names %s (expected <%s>)", string(subj), schema.Escape(fmt.Sprint(q.Object)), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
-				continue
-			}
+		text, _ := literalText(q.Object)
+		if schema.StatementLabel(schema.SourceOf(string(subj)), text) == string(subj) {
+			dt.quoted[string(subj)] = true
+		} else {
+			r.Errs.Addf(r.File, r.Line, "subject", "%s is not the statement id of this quote (expected <%s>: a statement's id is its source and a hash of its quote)", string(subj), schema.StatementLabel(schema.SourceOf(string(subj)), text))
 		}
-		if strings.Contains(string(label), schema.StatementSep) && !quoted[string(label)] {
-			r.Errs.Addf(r.File, r.Line, "label", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(label), label, schema.SourceOf(string(label)))
+	}
+}
+
+// check applies the tables, complete, to one record.
+func (dt *derivedTables) check(r *Record) {
+	keys, quoted := dt.keys, dt.quoted
+	if len(r.Errs) > 0 || len(r.Quads) == 0 {
+		return
+	}
+	q := r.Quads[0]
+	subj, _ := q.Subject.(quad.IRI)
+	label, _ := q.Label.(quad.IRI)
+	switch p, _ := q.Predicate.(quad.IRI); string(p) {
+	case schema.KeyIRI:
+		text, _ := literalText(q.Object)
+		if !keys[string(subj)][text] {
+			r.Errs.Addf(r.File, r.Line, "predicate", "tg:key %q is not the key of a name or alias of %s in this file (keys are derived by threatgraph from tg:name and tg:alias: state the name instead)", text, string(subj))
+			return
 		}
+	case schema.AccordingToIRI:
+		if !quoted[string(subj)] {
+			r.Errs.Addf(r.File, r.Line, "subject", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(subj), subj, schema.SourceOf(string(subj)))
+			return
+		}
+		if string(label) != schema.SourceOf(string(subj)) {
+			r.Errs.Addf(r.File, r.Line, "label", "%s is labelled %s, but the statement is of %s (expected <%s>: reported speech is stated by the statement's source)", string(subj), string(label), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
+			return
+		}
+	case schema.StatedInIRI:
+		if obj, _ := q.Object.(quad.IRI); string(obj) != schema.SourceOf(string(subj)) {
+			r.Errs.Addf(r.File, r.Line, "object", "%s is stated in %s, but its id names %s (expected <%s>)", string(subj), schema.Escape(fmt.Sprint(q.Object)), schema.SourceOf(string(subj)), schema.SourceOf(string(subj)))
+			return
+		}
+	}
+	if strings.Contains(string(label), schema.StatementSep) && !quoted[string(label)] {
+		r.Errs.Addf(r.File, r.Line, "label", "%s is a statement, but this file gives it no matching quote (expected a line <%s> <tg:quote> \"the exact words\" <%s> .)", string(label), label, schema.SourceOf(string(label)))
 	}
 }
 
