@@ -610,81 +610,104 @@ func predOf(q quad.Quad) *schema.Predicate {
 // store's. Edges are taken in input order; the one that closes a cycle is
 // reported, with the cycle, and left out of the graph.
 func cycles(ctx context.Context, er EdgeReader, files []*File, declares func(*File, *Record) bool) error {
-	type key struct{ pred, node string }
-	adj := map[key][]string{}       // the input's edges accepted so far
-	fromStore := map[key][]string{} // the store's edges, read on demand
-	read := map[string]bool{}       // nodes whose store edges are read
-	storeOut := func(pred *schema.Predicate, node string) ([]string, error) {
-		if er == nil {
-			return nil, nil
-		}
-		if !read[node] {
-			read[node] = true
-			err := er.Out(ctx, quad.IRI(node), func(q quad.Quad) error {
-				if p := predOf(q); p != nil && p.Acyclic {
-					if o, ok := q.Object.(quad.IRI); ok {
-						k := key{p.Name, node}
-						fromStore[k] = append(fromStore[k], string(o))
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("reading %s from the store: %w", node, err)
-			}
-		}
-		return fromStore[key{pred.Name, node}], nil
-	}
-	// path returns a path from -> to over pred's edges, or nil.
-	path := func(pred *schema.Predicate, from, to string) ([]string, error) {
-		prev := map[string]string{from: ""}
-		queue := []string{from}
-		for len(queue) > 0 {
-			n := queue[0]
-			queue = queue[1:]
-			if n == to {
-				var p []string
-				for ; n != ""; n = prev[n] {
-					p = append(p, n)
-				}
-				slices.Reverse(p)
-				return p, nil
-			}
-			st, err := storeOut(pred, n)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range append(slices.Clip(adj[key{pred.Name, n}]), st...) {
-				if _, seen := prev[m]; !seen {
-					prev[m] = n
-					queue = append(queue, m)
-				}
-			}
-		}
-		return nil, nil
-	}
+	c := newCycleChecker(ctx, er)
 	for _, f := range files {
 		for _, r := range f.Records {
 			if !declares(f, r) {
 				continue
 			}
-			for _, ref := range r.Refs {
-				if ref.Pred == nil || !ref.Pred.Acyclic || ref.subj == "" || ref.subj == ref.ID {
-					continue
-				}
-				p, err := path(ref.Pred, ref.ID, ref.subj)
-				if err != nil {
-					return err
-				}
-				if p != nil {
-					r.Errs.Addf(r.File, ref.Line, ref.Field, "%s %s %s closes a cycle: %s (expected a chain that ends, e.g. venue, city, country)",
-						ref.subj, ref.Pred.Name, ref.ID, strings.Join(append([]string{ref.subj}, p...), " -> "))
-					continue
-				}
-				k := key{ref.Pred.Name, ref.subj}
-				adj[k] = append(adj[k], ref.ID)
+			if err := c.check(r); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+// A cycleChecker checks the edges of acyclic relations record by record,
+// in input order, against the edges accepted so far and the store's.
+type cycleChecker struct {
+	ctx       context.Context
+	er        EdgeReader
+	adj       map[cycleKey][]string // the input's edges accepted so far
+	fromStore map[cycleKey][]string // the store's edges, read on demand
+	read      map[string]bool       // nodes whose store edges are read
+}
+
+type cycleKey struct{ pred, node string }
+
+func newCycleChecker(ctx context.Context, er EdgeReader) *cycleChecker {
+	return &cycleChecker{ctx: ctx, er: er, adj: map[cycleKey][]string{}, fromStore: map[cycleKey][]string{}, read: map[string]bool{}}
+}
+
+func (c *cycleChecker) storeOut(pred *schema.Predicate, node string) ([]string, error) {
+	if c.er == nil {
+		return nil, nil
+	}
+	if !c.read[node] {
+		c.read[node] = true
+		err := c.er.Out(c.ctx, quad.IRI(node), func(q quad.Quad) error {
+			if p := predOf(q); p != nil && p.Acyclic {
+				if o, ok := q.Object.(quad.IRI); ok {
+					k := cycleKey{p.Name, node}
+					c.fromStore[k] = append(c.fromStore[k], string(o))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s from the store: %w", node, err)
+		}
+	}
+	return c.fromStore[cycleKey{pred.Name, node}], nil
+}
+
+// path returns a path from -> to over pred's edges, or nil.
+func (c *cycleChecker) path(pred *schema.Predicate, from, to string) ([]string, error) {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if n == to {
+			var p []string
+			for ; n != ""; n = prev[n] {
+				p = append(p, n)
+			}
+			slices.Reverse(p)
+			return p, nil
+		}
+		st, err := c.storeOut(pred, n)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range append(slices.Clip(c.adj[cycleKey{pred.Name, n}]), st...) {
+			if _, seen := prev[m]; !seen {
+				prev[m] = n
+				queue = append(queue, m)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// check refuses each edge of r that closes a cycle and accepts the others.
+func (c *cycleChecker) check(r *Record) error {
+	for _, ref := range r.Refs {
+		if ref.Pred == nil || !ref.Pred.Acyclic || ref.subj == "" || ref.subj == ref.ID {
+			continue
+		}
+		p, err := c.path(ref.Pred, ref.ID, ref.subj)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			r.Errs.Addf(r.File, ref.Line, ref.Field, "%s %s %s closes a cycle: %s (expected a chain that ends, e.g. venue, city, country)",
+				ref.subj, ref.Pred.Name, ref.ID, strings.Join(append([]string{ref.subj}, p...), " -> "))
+			continue
+		}
+		k := cycleKey{ref.Pred.Name, ref.subj}
+		c.adj[k] = append(c.adj[k], ref.ID)
 	}
 	return nil
 }

@@ -131,22 +131,19 @@ func checkDerived(f *File) {
 // derivedTables are what checkDerived needs of a whole file: the keys of
 // each subject's names, and the statements with a matching quote.
 type derivedTables struct {
-	keys   map[string]map[string]bool // subject -> keys of its names in this file
-	quoted map[string]bool            // statements with a matching quote
+	keys   map[[2]string]bool // subject and key of each name in this file
+	quoted map[string]bool    // statements with a matching quote
 }
 
 func newDerivedTables() *derivedTables {
-	return &derivedTables{keys: map[string]map[string]bool{}, quoted: map[string]bool{}}
+	return &derivedTables{keys: map[[2]string]bool{}, quoted: map[string]bool{}}
 }
 
 // add takes a record's names and quote into the tables, refusing a quote
 // whose statement id is not its hash.
 func (dt *derivedTables) add(r *Record) {
 	for _, n := range r.names {
-		if dt.keys[n.subj] == nil {
-			dt.keys[n.subj] = map[string]bool{}
-		}
-		dt.keys[n.subj][n.key] = true
+		dt.keys[[2]string{n.subj, n.key}] = true
 	}
 	if len(r.Errs) > 0 || len(r.Quads) == 0 {
 		return
@@ -175,7 +172,7 @@ func (dt *derivedTables) check(r *Record) {
 	switch p, _ := q.Predicate.(quad.IRI); string(p) {
 	case schema.KeyIRI:
 		text, _ := literalText(q.Object)
-		if !keys[string(subj)][text] {
+		if !keys[[2]string{string(subj), text}] {
 			r.Errs.Addf(r.File, r.Line, "predicate", "tg:key %q is not the key of a name or alias of %s in this file (keys are derived by threatgraph from tg:name and tg:alias: state the name instead)", text, string(subj))
 			return
 		}
