@@ -23,9 +23,11 @@ import (
 )
 
 // A StreamReport says what WriteStream did, per tag (the caller's file
-// index): Added[t] is how many quads first handed with tag t were new to
-// the store (a quad handed twice counts for its first tag).
+// index): Quads[t] is how many distinct quads were handed with tag t,
+// Added[t] how many of those first handed with tag t were new to the store
+// (a quad handed with two tags is new at most once, for the first).
 type StreamReport struct {
+	Quads []int
 	Added []int
 }
 
@@ -52,13 +54,25 @@ const commitEvery = 200_000
 // it was or with the whole write. The write is recorded as a load of the
 // history like Write's, in the same final state. Other backends collect
 // the quads and use Write.
-func (s *Store) WriteStream(ctx context.Context, each func(put func(q quad.Quad, tag int) error) error) (StreamReport, error) {
+func (s *Store) WriteStream(ctx context.Context, each func(put func(q quad.Quad, tag int) error) error) (quads, added []int, err error) {
+	rep, err := s.writeStream(ctx, each)
+	return rep.Quads, rep.Added, err
+}
+
+func (s *Store) writeStream(ctx context.Context, each func(put func(q quad.Quad, tag int) error) error) (StreamReport, error) {
 	var rep StreamReport
 	count := func(tag int, n int) {
 		for len(rep.Added) <= tag {
 			rep.Added = append(rep.Added, 0)
+			rep.Quads = append(rep.Quads, 0)
 		}
 		rep.Added[tag] += n
+	}
+	countQuads := func(tags []int) {
+		for tag, n := range tags {
+			count(tag, 0)
+			rep.Quads[tag] = n
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, &WriteError{Err: err}
@@ -82,13 +96,22 @@ func (s *Store) WriteStream(ctx context.Context, each func(put func(q quad.Quad,
 			return rep, &WriteError{Quads: len(all), Err: err}
 		}
 		seen := map[quad.Quad]bool{}
+		perTag := map[[2]any]bool{}
+		var distinct []int
 		for i, q := range all {
 			if !ex[i] && !seen[q] {
 				count(tags[i], 1)
 			}
 			seen[q] = true
+			if k := [2]any{q, tags[i]}; !perTag[k] {
+				perTag[k] = true
+				for len(distinct) <= tags[i] {
+					distinct = append(distinct, 0)
+				}
+				distinct[tags[i]]++
+			}
 		}
-		count(0, 0)
+		countQuads(distinct)
 		_, err = s.Write(ctx, all)
 		return rep, err
 	}
@@ -110,7 +133,7 @@ func (s *Store) WriteStream(ctx context.Context, each func(put func(q quad.Quad,
 	if err != nil {
 		return StreamReport{}, err
 	}
-	count(0, 0)
+	countQuads(st.perTag)
 	for _, q := range st.quads {
 		if q.isNew {
 			count(int(q.tag), 1)
@@ -177,6 +200,7 @@ type stage struct {
 	quads  []streamQuad
 	hashes []byte // the history hash of each distinct quad (hashQuad)
 	added  int    // quads new to the store
+	perTag []int  // distinct quads handed with each tag
 	// set by markExisting: the new nodes to write, in id order, and the
 	// store's horizon before the write
 	fresh   []int32
@@ -193,7 +217,14 @@ func stageStream(ctx context.Context, db *bolt.DB, each func(put func(q quad.Qua
 	}
 	defer tx.Rollback()
 	idx := make(map[[quad.HashSize]byte]int32)
-	seen := make(map[[4]int32]struct{})
+	seen := make(map[[4]int32]int32)     // quad -> its first tag
+	again := make(map[[5]int32]struct{}) // quads handed again with another tag
+	tagged := func(tag int) {
+		for len(st.perTag) <= tag {
+			st.perTag = append(st.perTag, 0)
+		}
+		st.perTag[tag]++
+	}
 	node := func(v quad.Value) (int32, error) {
 		var h [quad.HashSize]byte
 		quad.HashTo(v, h[:])
@@ -243,10 +274,18 @@ func stageStream(ctx context.Context, db *bolt.DB, each func(put func(q quad.Qua
 				return err
 			}
 		}
-		if _, dup := seen[k]; dup {
+		if first, dup := seen[k]; dup {
+			if first != int32(tag) {
+				a := [5]int32{k[0], k[1], k[2], k[3], int32(tag)}
+				if _, ok := again[a]; !ok {
+					again[a] = struct{}{}
+					tagged(tag)
+				}
+			}
 			return nil
 		}
-		seen[k] = struct{}{}
+		seen[k] = int32(tag)
+		tagged(tag)
 		st.quads = append(st.quads, streamQuad{n: k, tag: int32(tag)})
 		h := hashQuad(q)
 		st.hashes = append(st.hashes, h[:]...)

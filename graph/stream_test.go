@@ -19,7 +19,7 @@ import (
 // writeStream hands qs to WriteStream, quad i tagged tags(i).
 func writeStream(t *testing.T, s *graph.Store, qs []quad.Quad, tag func(i int) int) graph.StreamReport {
 	t.Helper()
-	rep, err := s.WriteStream(t.Context(), func(put func(quad.Quad, int) error) error {
+	quads, added, err := s.WriteStream(t.Context(), func(put func(quad.Quad, int) error) error {
 		for i, q := range qs {
 			if err := put(q, tag(i)); err != nil {
 				return err
@@ -30,7 +30,7 @@ func writeStream(t *testing.T, s *graph.Store, qs []quad.Quad, tag func(i int) i
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rep
+	return graph.StreamReport{Quads: quads, Added: added}
 }
 
 // TestStreamMatchesCayley writes the same quads into a populated store
@@ -76,6 +76,13 @@ func TestStreamMatchesCayley(t *testing.T) {
 	}
 	if !slices.Equal(rep.Added, want) {
 		t.Errorf("big write added %v per tag; want %v", rep.Added, want)
+	}
+	distinct := []map[quad.Quad]bool{{}, {}}
+	for i, q := range big {
+		distinct[min(i/(len(big)/2), 1)][q] = true
+	}
+	if len(rep.Quads) != 2 || rep.Quads[0] != len(distinct[0]) || rep.Quads[1] != len(distinct[1]) {
+		t.Errorf("big write: %v distinct quads per tag; want %d, %d", rep.Quads, len(distinct[0]), len(distinct[1]))
 	}
 	rep2 := writeStream(t, fast, small, func(int) int { return 2 })
 	wantSmall := 0
