@@ -43,7 +43,8 @@ const commitEvery = 200_000
 // WriteStream adds, in one all-or-nothing write, the quads that each hands
 // to put: each may run long (it reads a file); put may be called with any
 // number of quads and returns an error only when ctx is done. Quads already
-// in the store, or handed twice, are skipped.
+// in the store, or handed twice, are skipped; when none is handed,
+// nothing is written (no load is recorded).
 //
 // On bbolt the quads are held in compact form (node hashes and ids, values
 // only of new nodes, 4 ids a quad) instead of as quad.Quad values, checked
@@ -147,6 +148,9 @@ func (s *Store) streamLocked(ctx context.Context, db *bolt.DB, load *Load, each 
 	st, err := stageStream(ctx, db, each)
 	if err != nil {
 		return st, &WriteError{Quads: len(st.quads), Err: err}
+	}
+	if len(st.quads) == 0 {
+		return st, nil // nothing handed: nothing to record
 	}
 	if err := st.markExisting(ctx, db); err != nil {
 		return st, &WriteError{Quads: len(st.quads), Err: err}
