@@ -386,7 +386,7 @@ type secondPass struct {
 	attrs       *sourceAttrChecker
 
 	problems   schema.Errors
-	rejected   map[int]int     // rejected records per file
+	rejected   map[int]int              // rejected records per file
 	rejectedAt map[lineAt]schema.Errors // records rejected now that declared something
 	rejects    []reject
 }
