@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
@@ -113,12 +114,11 @@ type defAt struct {
 
 // tables is what the first pass collects across the files.
 type tables struct {
-	files    []*fileState
-	defs     []defAt
-	ids      map[string]struct{} // ids declared or referenced, to ask the store about
-	stmtRefs map[string]struct{} // statements referred to
-	quotes   map[string]bool     // subjects of tg:quote of the declaring records
-	jrecs    [][]*Record         // per file: the records of judgements
+	files  []*fileState
+	defs   []defAt
+	ids    map[string]struct{} // ids declared, to ask the store about
+	quotes map[string]bool     // subjects of tg:quote of the declaring records
+	jrecs  [][]*Record         // per file: the records of judgements
 }
 
 // errRedo ends a second pass that must run again; errInvalid one that found
@@ -132,7 +132,11 @@ var (
 // again reports that a round must follow (SkipInvalid only).
 func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err error) {
 	rep = &Report{DryRun: l.opt.DryRun}
+	t0 := time.Now()
 	tb, err := l.collect(ctx)
+	fmt.Fprintln(os.Stderr, "DEBUG collect", time.Since(t0))
+	t0 = time.Now()
+	defer func() { fmt.Fprintln(os.Stderr, "DEBUG rest", time.Since(t0)) }()
 	if err != nil {
 		return rep, false, err
 	}
@@ -141,24 +145,11 @@ func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err erro
 		ids = append(ids, id)
 	}
 	stored, err := l.t.Kinds(ctx, ids)
+	fmt.Fprintln(os.Stderr, "DEBUG kinds", time.Since(t0))
 	if err != nil {
 		return rep, false, fmt.Errorf("looking up existing entities: %w", err)
 	}
 	ids = nil
-	storedStmts := map[string]bool{}
-	if er, ok := l.t.(EdgeReader); ok {
-		for id := range tb.stmtRefs {
-			err := er.Out(ctx, quad.IRI(id), func(q quad.Quad) error {
-				if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
-					storedStmts[id] = true
-				}
-				return nil
-			})
-			if err != nil {
-				return rep, false, fmt.Errorf("looking up statement %s in the store: %w", id, err)
-			}
-		}
-	}
 	// The first declaration of each id (one that the store contradicts
 	// declares nothing), as link keeps them.
 	first := make(map[string]defAt, len(tb.defs))
@@ -171,14 +162,49 @@ func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err erro
 		}
 	}
 	tb.defs = nil
+	er, _ := l.t.(EdgeReader)
+	// Ids only referred to, and statements, are looked up in the store as
+	// the second pass meets them, once.
+	var lookupErr error
+	asked := map[string]bool{}
 	kinds := func(id string) (schema.Kind, bool) {
 		if d, ok := first[id]; ok {
 			return d.kind, true
 		}
+		if !asked[id] && lookupErr == nil {
+			asked[id] = true
+			ks, err := l.t.Kinds(ctx, []string{id})
+			if err != nil {
+				lookupErr = fmt.Errorf("looking up existing entities: %w", err)
+			}
+			if k, ok := ks[id]; ok {
+				stored[id] = k
+			}
+		}
 		k, ok := stored[id]
 		return k, ok
 	}
-	er, _ := l.t.(EdgeReader)
+	storedStmts := map[string]bool{}
+	stmtKnown := func(id string) bool {
+		if tb.quotes[id] {
+			return true
+		}
+		known, ok := storedStmts[id]
+		if ok || er == nil || lookupErr != nil {
+			return known
+		}
+		storedStmts[id] = false
+		err := er.Out(ctx, quad.IRI(id), func(q quad.Quad) error {
+			if p, _ := q.Predicate.(quad.IRI); string(p) == schema.QuoteIRI {
+				storedStmts[id] = true
+			}
+			return nil
+		})
+		if err != nil {
+			lookupErr = fmt.Errorf("looking up statement %s in the store: %w", id, err)
+		}
+		return storedStmts[id]
+	}
 	// Names already taken: warnings, once per round, as Load gives them.
 	var nameFiles []*File
 	for _, fs := range tb.files {
@@ -191,7 +217,8 @@ func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err erro
 		tb.files[i].warnings = f.Warnings
 		rep.Warnings = append(rep.Warnings, f.Warnings...)
 	}
-	chk := &secondPass{l: l, tb: tb, kinds: kinds, stored: stored, storedStmts: storedStmts, first: first,
+	fmt.Fprintln(os.Stderr, "DEBUG names", time.Since(t0))
+	chk := &secondPass{l: l, tb: tb, kinds: kinds, stmtKnown: stmtKnown, lookupErr: &lookupErr, stored: stored, first: first,
 		cycles: newCycleChecker(ctx, er), attrs: newSourceAttrs(ctx, er), rejected: map[int]int{}}
 	var quads, added []int
 	refused := false // strict mode, and a file refused whole: nothing is written
@@ -291,13 +318,14 @@ func (l *streamLoad) declares(file int, r *Record) bool {
 
 // collect is the first pass.
 func (l *streamLoad) collect(ctx context.Context) (*tables, error) {
-	tb := &tables{ids: map[string]struct{}{}, stmtRefs: map[string]struct{}{}, quotes: map[string]bool{}}
+	tb := &tables{ids: map[string]struct{}{}, quotes: map[string]bool{}}
 	for _, name := range l.names {
 		tb.files = append(tb.files, &fileState{name: name, dt: newDerivedTables(), jerrs: map[int]schema.Errors{}, names: &Record{File: name}})
 		tb.jrecs = append(tb.jrecs, nil)
 	}
 	err := scanFiles(ctx, l.names, true, func(c *chunk) error {
 		fs := tb.files[c.file]
+		fs.records += c.plain
 		for _, r := range c.recs {
 			fs.records++
 			fs.dt.add(r)
@@ -308,13 +336,6 @@ func (l *streamLoad) collect(ctx context.Context) (*tables, error) {
 			}
 			for _, d := range r.Defines {
 				tb.ids[d.ID] = struct{}{}
-			}
-			for _, ref := range r.Refs {
-				if ref.stmt {
-					tb.stmtRefs[ref.ID] = struct{}{}
-				} else {
-					tb.ids[ref.ID] = struct{}{}
-				}
 			}
 			if !l.declares(c.file, r) {
 				continue
@@ -376,14 +397,15 @@ func (l *streamLoad) collect(ctx context.Context) (*tables, error) {
 // secondPass checks each record against the first pass's tables and the
 // store, in input order.
 type secondPass struct {
-	l           *streamLoad
-	tb          *tables
-	kinds       func(string) (schema.Kind, bool)
-	stored      map[string]schema.Kind
-	storedStmts map[string]bool
-	first       map[string]defAt // the first declaration of each id
-	cycles      *cycleChecker
-	attrs       *sourceAttrChecker
+	l         *streamLoad
+	tb        *tables
+	kinds     func(string) (schema.Kind, bool)
+	stmtKnown func(string) bool
+	lookupErr *error // the first failed lookup of kinds and statements
+	stored    map[string]schema.Kind
+	first     map[string]defAt // the first declaration of each id
+	cycles    *cycleChecker
+	attrs     *sourceAttrChecker
 
 	problems   schema.Errors
 	rejected   map[int]int              // rejected records per file
@@ -423,11 +445,10 @@ func (p *secondPass) checkRecord(ctx context.Context, file int, r *Record) error
 			}
 		}
 	}
-	stmtKnown := func(id string) bool { return p.tb.quotes[id] || p.storedStmts[id] }
 	for _, ref := range r.Refs {
-		refProblem(r, ref, p.kinds, stmtKnown)
+		refProblem(r, ref, p.kinds, p.stmtKnown)
 	}
-	return nil
+	return *p.lookupErr
 }
 
 // each is WriteStream's producer: the second pass, putting the quads of
@@ -520,9 +541,10 @@ func (p *secondPass) run(ctx context.Context, put func(q quad.Quad, tag int) err
 
 // declaresSomething reports whether a record's rejection changes what
 // other records are checked against: it declares an id or quotes a
-// statement, or states an acyclic edge or a single-valued attribute.
+// statement, names an entity, or states an acyclic edge or a single-valued
+// attribute.
 func declaresSomething(r *Record) bool {
-	if len(r.Defines) > 0 || len(r.attrs) > 0 {
+	if len(r.Defines) > 0 || len(r.attrs) > 0 || len(r.names) > 0 {
 		return true
 	}
 	for _, ref := range r.Refs {
@@ -632,7 +654,11 @@ type chunk struct {
 	line int // the number of its first line
 	data []byte
 	recs []*Record
-	done chan struct{}
+	// light: the first pass, which parses only the lines that declare
+	// (firstPass) and counts the others in plain
+	light bool
+	plain int
+	done  chan struct{}
 }
 
 // textCheck is what checkText would say of a file, learnt chunk by chunk.
@@ -644,7 +670,8 @@ type textCheck struct {
 // scanFiles reads the files in chunks, parses each chunk's lines into
 // records on as many goroutines as there are CPUs, and calls fn with the
 // chunks in order; after each file, end (if not nil) gets its hash (when
-// sum) and what checkText would say of it. Memory is bounded by the chunks
+// sum) and what checkText would say of it. With sum (the first pass), only
+// the lines that firstPass names are parsed; the others are counted. Memory is bounded by the chunks
 // in flight.
 func scanFiles(ctx context.Context, names []string, sum bool, fn func(*chunk) error, end func(file int, sum hash.Hash, text textCheck)) error {
 	workers := max(runtime.GOMAXPROCS(0), 1)
@@ -678,7 +705,7 @@ func scanFiles(ctx context.Context, names []string, sum bool, fn func(*chunk) er
 			if sum {
 				h = sha256.New()
 			}
-			text, err := readChunks(ctx, i, name, h, func(c *chunk) bool {
+			text, err := readChunks(ctx, i, name, h, sum, func(c *chunk) bool {
 				select {
 				case order <- c:
 				case <-ctx.Done():
@@ -740,7 +767,7 @@ func scanFiles(ctx context.Context, names []string, sum bool, fn func(*chunk) er
 // readChunks reads one file in chunks of whole lines, handing each to send
 // (false: stop), hashing its bytes into h (if not nil), and says what
 // checkText would say of it.
-func readChunks(ctx context.Context, file int, name string, h hash.Hash, send func(*chunk) bool) (textCheck, error) {
+func readChunks(ctx context.Context, file int, name string, h hash.Hash, light bool, send func(*chunk) bool) (textCheck, error) {
 	var text textCheck
 	f, err := os.Open(name)
 	if err != nil {
@@ -772,7 +799,7 @@ func readChunks(ctx context.Context, file int, name string, h hash.Hash, send fu
 		}
 		checkChunkText(&text, data, line)
 		if len(data) > 0 {
-			c := &chunk{file: file, name: name, line: line, data: data, done: make(chan struct{})}
+			c := &chunk{file: file, name: name, line: line, data: data, light: light, done: make(chan struct{})}
 			line += bytes.Count(data, []byte{'\n'})
 			if !send(c) {
 				return text, ctx.Err()
@@ -807,6 +834,49 @@ func checkChunkText(t *textCheck, data []byte, line int) {
 	}
 }
 
+// predicateOf returns the predicate IRI of an N-Quads line (trimmed, not
+// blank nor a comment) when it is plain to see: a subject IRI or blank
+// node, then an IRI without escapes. ok is false otherwise (the line is
+// then parsed).
+func predicateOf(t []byte) (string, bool) {
+	var rest []byte
+	switch {
+	case t[0] == '<':
+		i := bytes.IndexByte(t, '>')
+		if i < 0 {
+			return "", false
+		}
+		rest = t[i+1:]
+	case bytes.HasPrefix(t, []byte("_:")):
+		i := bytes.IndexAny(t, " \t")
+		if i < 0 {
+			return "", false
+		}
+		rest = t[i:]
+	default:
+		return "", false
+	}
+	rest = bytes.TrimLeft(rest, " \t")
+	if len(rest) == 0 || rest[0] != '<' {
+		return "", false
+	}
+	i := bytes.IndexByte(rest, '>')
+	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[1:i]), true
+}
+
+// firstPass reports whether the first pass parses a line with predicate
+// p: declarations, quotes, names and aliases, judgements.
+func firstPass(p string) bool {
+	switch p {
+	case schema.TypeIRI, schema.QuoteIRI, "tg:name", "tg:alias":
+		return true
+	}
+	return schema.IsJudgementIRI(p)
+}
+
 // parseChunk reads a chunk's lines into records.
 func parseChunk(c *chunk) []*Record {
 	var recs []*Record
@@ -817,6 +887,16 @@ func parseChunk(c *chunk) []*Record {
 			text, data = data[:i], data[i+1:]
 		} else {
 			data = nil
+		}
+		if c.light {
+			if t := bytes.TrimSpace(text); len(t) == 0 || t[0] == '#' {
+				line++
+				continue
+			} else if p, ok := predicateOf(t); ok && !firstPass(p) {
+				c.plain++
+				line++
+				continue
+			}
 		}
 		if r := nquadsRecord(c.name, line, text); r != nil {
 			recs = append(recs, r)

@@ -58,6 +58,9 @@ server's report; the server loads them in one transaction too.`,
 			if err != nil {
 				return usageError{err}
 			}
+			if streamable(args, imps) {
+				return a.ingestStreamed(cmd.Context(), args, opt, rejects)
+			}
 			m := a.readMeter(cmd.Context(), args)
 			files, err := readFiles(cmd.Context(), args, cmd.InOrStdin(), m, imps)
 			m.stop()
@@ -116,11 +119,18 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 	opt.Record = schema.LoadInfo{Via: "ingest"}
 	visible, cerr := s.Count(ctx) // the quads in the answers before, to tell what a retraction hides
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
-	a.printProblems("warning: ", "warning", ingest.Warnings(files), "--format json")
+	return a.loaded(ctx, s, rep, err, len(files), ingest.Warnings(files), opt, rejects, visible, cerr)
+}
+
+// loaded prints what a load did (its warnings, problems, report, record)
+// and returns its error for the CLI; visible and cerr are the store's Count
+// before the load.
+func (a *app) loaded(ctx context.Context, s *graph.Store, rep *ingest.Report, err error, nfiles int, warnings schema.Errors, opt ingest.Options, rejects string, visible int64, cerr error) error {
+	a.printProblems("warning: ", "warning", warnings, "--format json")
 	var problems schema.Errors
 	if errors.As(err, &problems) {
 		a.printProblems("", "problem", problems, "--format json")
-		return usageError{fmt.Errorf("%s in %s; nothing was written", plural(len(problems), "problem"), plural(len(files), "file"))}
+		return usageError{fmt.Errorf("%s in %s; nothing was written", plural(len(problems), "problem"), plural(nfiles, "file"))}
 	}
 	if err != nil {
 		return err
@@ -133,7 +143,7 @@ func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, op
 	}
 	switch {
 	case opt.DryRun:
-		a.printf("dry run: %d files valid, nothing written\n", len(files))
+		a.printf("dry run: %d files valid, nothing written\n", nfiles)
 	case rep.Totals().Added == 0 && rep.Totals().Quads > 0:
 		a.printf("nothing new: every quad was already in %s\n", s.Path())
 	}

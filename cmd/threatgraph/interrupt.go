@@ -100,6 +100,15 @@ func (t writeTarget) Write(ctx context.Context, qs []quad.Quad) (int, error) {
 	return t.Store.Write(ctx, qs)
 }
 
+// WriteStream records the write's state around the store's WriteStream
+// (which also runs the load's second pass: the state says "writing" from
+// its start, as the write may follow at any moment).
+func (t writeTarget) WriteStream(ctx context.Context, each func(put func(quad.Quad, int) error) error) ([]int, []int, error) {
+	t.sess.write.Store(writing)
+	defer t.sess.write.Store(wroteSome)
+	return t.Store.WriteStream(ctx, each)
+}
+
 // interruptMessage says what an interrupted run did to the store, from
 // what the CLI can know: whether a write call had begun. A write that had
 // begun may be committing; bbolt commits atomically, so it landed whole
