@@ -120,51 +120,9 @@ func (s *Store) byIndex(ctx context.Context, db *bolt.DB, v quad.Value, index st
 	}
 	var quads []quad.Quad
 	err := db.View(func(tx *bolt.Tx) error {
-		var h [quad.HashSize]byte
-		quad.HashTo(v, h[:])
-		vb := tx.Bucket([]byte{'v', h[0], h[1]})
-		if vb == nil {
-			return nil
-		}
-		raw := vb.Get(h[:])
-		if raw == nil {
-			return nil
-		}
-		id, n := binary.Uvarint(raw)
-		if n <= 0 {
-			return fmt.Errorf("bad value index entry for %v", v)
-		}
-		sp, log := tx.Bucket([]byte(index)), tx.Bucket([]byte("log"))
-		if sp == nil || log == nil {
-			return nil
-		}
-		var prefix [8]byte
-		binary.BigEndian.PutUint64(prefix[:], id)
-		c := sp.Cursor()
-		var key [8]byte
-		for k, ids := c.Seek(prefix[:]); k != nil && bytes.HasPrefix(k, prefix[:]); k, ids = c.Next() {
-			for len(ids) > 0 {
-				qid, n := binary.Uvarint(ids)
-				if n <= 0 {
-					return fmt.Errorf("bad subject index entry for %v", v)
-				}
-				ids = ids[n:]
-				binary.BigEndian.PutUint64(key[:], qid)
-				var p cproto.Primitive
-				if err := proto.Unmarshal(log.Get(key[:]), &p); err != nil {
-					return fmt.Errorf("decoding quad %d: %v", qid, err)
-				}
-				if p.Deleted || p.IsNode() {
-					continue
-				}
-				q, err := s.resolve(log, &p)
-				if err != nil {
-					return err
-				}
-				quads = append(quads, q)
-			}
-		}
-		return nil
+		var err error
+		quads, err = s.indexQuads(tx, v, index, nil)
+		return err
 	})
 	if err != nil {
 		return err
@@ -209,4 +167,54 @@ func (s *Store) resolve(log *bolt.Bucket, p *cproto.Primitive) (quad.Quad, error
 		vals[i] = val
 	}
 	return quad.Quad{Subject: vals[0], Predicate: vals[1], Object: vals[2], Label: vals[3]}, nil
+}
+
+// indexQuads appends to quads those listed under v's id in index (see
+// byIndex), read in tx.
+func (s *Store) indexQuads(tx *bolt.Tx, v quad.Value, index string, quads []quad.Quad) ([]quad.Quad, error) {
+	var h [quad.HashSize]byte
+	quad.HashTo(v, h[:])
+	vb := tx.Bucket([]byte{'v', h[0], h[1]})
+	if vb == nil {
+		return quads, nil
+	}
+	raw := vb.Get(h[:])
+	if raw == nil {
+		return quads, nil
+	}
+	id, n := binary.Uvarint(raw)
+	if n <= 0 {
+		return nil, fmt.Errorf("bad value index entry for %v", v)
+	}
+	sp, log := tx.Bucket([]byte(index)), tx.Bucket([]byte("log"))
+	if sp == nil || log == nil {
+		return quads, nil
+	}
+	var prefix [8]byte
+	binary.BigEndian.PutUint64(prefix[:], id)
+	c := sp.Cursor()
+	var key [8]byte
+	for k, ids := c.Seek(prefix[:]); k != nil && bytes.HasPrefix(k, prefix[:]); k, ids = c.Next() {
+		for len(ids) > 0 {
+			qid, n := binary.Uvarint(ids)
+			if n <= 0 {
+				return nil, fmt.Errorf("bad subject index entry for %v", v)
+			}
+			ids = ids[n:]
+			binary.BigEndian.PutUint64(key[:], qid)
+			var p cproto.Primitive
+			if err := proto.Unmarshal(log.Get(key[:]), &p); err != nil {
+				return nil, fmt.Errorf("decoding quad %d: %v", qid, err)
+			}
+			if p.Deleted || p.IsNode() {
+				continue
+			}
+			q, err := s.resolve(log, &p)
+			if err != nil {
+				return nil, err
+			}
+			quads = append(quads, q)
+		}
+	}
+	return quads, nil
 }

@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	cproto "github.com/cayleygraph/cayley/graph/proto"
@@ -229,14 +231,12 @@ func stageStream(ctx context.Context, db *bolt.DB, each func(put func(q quad.Qua
 		}
 		st.perTag[tag]++
 	}
-	node := func(v quad.Value) (int32, error) {
-		var h [quad.HashSize]byte
-		quad.HashTo(v, h[:])
-		if i, ok := idx[h]; ok {
+	node := func(v quad.Value, h *[quad.HashSize]byte) (int32, error) {
+		if i, ok := idx[*h]; ok {
 			return i, nil
 		}
 		i := int32(len(st.nodes))
-		n := streamNode{h: h}
+		n := streamNode{h: *h}
 		if b := tx.Bucket([]byte{'v', h[0], h[1]}); b != nil {
 			if raw := b.Get(h[:]); raw != nil {
 				id, k := binary.Uvarint(raw)
@@ -255,51 +255,97 @@ func stageStream(ctx context.Context, db *bolt.DB, each func(put func(q quad.Qua
 			st.vals = append(st.vals, val...)
 		}
 		st.nodes = append(st.nodes, n)
-		idx[h] = i
+		idx[*h] = i
 		return i, nil
 	}
-	puts := 0
-	err = each(func(q quad.Quad, tag int) error {
-		if puts++; puts%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	// Quads come in batches whose hashes (of the four values, and the
+	// history's of the quad) are computed on every CPU; the batch is then
+	// taken in order.
+	type hashed struct {
+		q    quad.Quad
+		tag  int
+		h    [4][quad.HashSize]byte
+		qh   quadHash
+		none [4]bool
+	}
+	batch := make([]hashed, 0, streamBatch)
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	flush := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		if len(batch) == 0 {
+			return nil
+		}
+		var wg sync.WaitGroup
+		per := (len(batch) + workers - 1) / workers
+		for w := 0; w < len(batch); w += per {
+			wg.Add(1)
+			go func(part []hashed) {
+				defer wg.Done()
+				for i := range part {
+					x := &part[i]
+					for d, v := range []quad.Value{x.q.Subject, x.q.Predicate, x.q.Object, x.q.Label} {
+						if v == nil {
+							x.none[d] = true
+							continue
+						}
+						quad.HashTo(v, x.h[d][:])
+					}
+					x.qh = hashQuad(x.q)
+				}
+			}(batch[w:min(w+per, len(batch))])
+		}
+		wg.Wait()
+		for i := range batch {
+			x := &batch[i]
+			k := [4]int32{-1, -1, -1, -1}
+			for d, v := range []quad.Value{x.q.Subject, x.q.Predicate, x.q.Object, x.q.Label} {
+				if x.none[d] {
+					continue
+				}
+				var err error
+				if k[d], err = node(v, &x.h[d]); err != nil {
+					return err
+				}
+			}
+			if first, dup := seen[k]; dup {
+				if first != int32(x.tag) {
+					a := [5]int32{k[0], k[1], k[2], k[3], int32(x.tag)}
+					if _, ok := again[a]; !ok {
+						again[a] = struct{}{}
+						tagged(x.tag)
+					}
+				}
+				continue
+			}
+			seen[k] = int32(x.tag)
+			tagged(x.tag)
+			st.quads = append(st.quads, streamQuad{n: k, tag: int32(x.tag)})
+			st.hashes = append(st.hashes, x.qh[:]...)
+		}
+		clear(batch)
+		batch = batch[:0]
+		return nil
+	}
+	err = each(func(q quad.Quad, tag int) error {
 		if !q.IsValid() {
 			return fmt.Errorf("quad %v lacks a subject, predicate or object", q)
 		}
-		k := [4]int32{-1, -1, -1, -1}
-		for i, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
-			if v == nil {
-				continue
-			}
-			var err error
-			if k[i], err = node(v); err != nil {
-				return err
-			}
+		batch = append(batch, hashed{q: q, tag: tag})
+		if len(batch) == streamBatch {
+			return flush()
 		}
-		if first, dup := seen[k]; dup {
-			if first != int32(tag) {
-				a := [5]int32{k[0], k[1], k[2], k[3], int32(tag)}
-				if _, ok := again[a]; !ok {
-					again[a] = struct{}{}
-					tagged(tag)
-				}
-			}
-			return nil
-		}
-		seen[k] = int32(tag)
-		tagged(tag)
-		st.quads = append(st.quads, streamQuad{n: k, tag: int32(tag)})
-		h := hashQuad(q)
-		st.hashes = append(st.hashes, h[:]...)
 		return nil
 	})
 	if err == nil {
-		err = ctx.Err()
+		err = flush()
 	}
 	return st, err
 }
+
+// streamBatch is how many quads WriteStream hashes at a time.
+const streamBatch = 8192
 
 // markExisting marks the quads the store lacks, counts the references
 // they add to each node, and numbers the new nodes (after the store's
@@ -517,6 +563,10 @@ type txWriter struct {
 	tx   *bolt.Tx
 	name []byte
 	b    *bolt.Bucket
+	// fresh: the buckets that were empty when the write began, which it
+	// fills in key order (pages filled whole); shared by the transactions
+	// of one write
+	fresh map[string]bool
 }
 
 func (w *txWriter) bucket(name []byte, create bool) (*bolt.Bucket, error) {
@@ -532,11 +582,21 @@ func (w *txWriter) bucket(name []byte, create bool) (*bolt.Bucket, error) {
 	} else if b = w.tx.Bucket(name); b == nil {
 		return nil, nil
 	}
+	if w.fresh == nil {
+		w.fresh = map[string]bool{}
+	}
+	if _, ok := w.fresh[string(name)]; !ok {
+		k, _ := b.Cursor().First()
+		w.fresh[string(name)] = k == nil
+	}
 	w.b, w.name = b, append(w.name[:0], name...)
 	return b, nil
 }
 
 func (w *txWriter) get(bucket, key []byte) []byte {
+	if w.fresh[string(bucket)] {
+		return nil // empty when the write began: holds only what it wrote, never read back
+	}
 	b, _ := w.bucket(bucket, false)
 	if b == nil {
 		return nil
@@ -549,7 +609,7 @@ func (w *txWriter) put(bucket, key, val []byte, appending bool) error {
 	if err != nil {
 		return err
 	}
-	if appending {
+	if appending || w.fresh[string(bucket)] {
 		b.FillPercent = 1.0
 	} else {
 		b.FillPercent = bolt.DefaultFillPercent
@@ -560,9 +620,10 @@ func (w *txWriter) put(bucket, key, val []byte, appending bool) error {
 // chunkWriter writes into a bbolt file that nobody else sees yet, in
 // transactions of commitEvery puts.
 type chunkWriter struct {
-	db *bolt.DB
-	w  *txWriter
-	n  int
+	db    *bolt.DB
+	w     *txWriter
+	n     int
+	fresh map[string]bool
 }
 
 func (c *chunkWriter) begin() error {
@@ -573,7 +634,10 @@ func (c *chunkWriter) begin() error {
 	if err != nil {
 		return err
 	}
-	c.w = &txWriter{tx: tx}
+	if c.fresh == nil {
+		c.fresh = map[string]bool{}
+	}
+	c.w = &txWriter{tx: tx, fresh: c.fresh}
 	return nil
 }
 
@@ -763,4 +827,58 @@ func (st *stage) writeIndex(ctx context.Context, w kvWriter, name string, n int,
 		i = j
 	}
 	return nil
+}
+
+// InMany is In for many values at once (one read of the history, one
+// read transaction): fn gets the index in vs of the value each quad has as
+// its object.
+func (s *Store) InMany(ctx context.Context, vs []quad.Value, fn func(i int, q quad.Quad) error) error {
+	_, db := s.handles()
+	if db == nil {
+		for i, v := range vs {
+			if err := s.In(ctx, v, func(q quad.Quad) error { return fn(i, q) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	h, err := s.history(ctx)
+	if err != nil {
+		return err
+	}
+	filtering := h != nil && h.filtering()
+	type hit struct {
+		i int
+		q quad.Quad
+	}
+	// In parts, so that the quads found wait in memory a part at a time.
+	const part = 4096
+	for start := 0; start < len(vs); start += part {
+		var hits []hit
+		err := db.View(func(tx *bolt.Tx) error {
+			var qs []quad.Quad
+			for i := start; i < min(start+part, len(vs)); i++ {
+				var err error
+				if qs, err = s.indexQuads(tx, vs[i], "ops", qs[:0]); err != nil {
+					return err
+				}
+				for _, q := range qs {
+					hits = append(hits, hit{i, q})
+				}
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+		for _, x := range hits {
+			if filtering && !h.visible(x.q) {
+				continue
+			}
+			if err := fn(x.i, x.q); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
 }

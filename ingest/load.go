@@ -465,6 +465,11 @@ type EdgeReader interface {
 	In(ctx context.Context, v quad.Value, fn func(quad.Quad) error) error
 }
 
+// inMany is what an EdgeReader may offer to look many values up at once.
+type inMany interface {
+	InMany(ctx context.Context, vs []quad.Value, fn func(i int, q quad.Quad) error) error
+}
+
 // Warnings returns the warnings of every file (Load's report carries them):
 // facts that load but that the user should know about.
 func Warnings(files []*File) schema.Errors {
@@ -752,18 +757,29 @@ func nameClashes(ctx context.Context, er EdgeReader, files []*File, declares fun
 		}
 	}
 	inStore := map[string][]string{}
+	add := func(k string, q quad.Quad) error {
+		if p, _ := q.Predicate.(quad.IRI); string(p) == schema.KeyIRI {
+			if s, ok := q.Subject.(quad.IRI); ok && !slices.Contains(inStore[k], string(s)) {
+				inStore[k] = append(inStore[k], string(s))
+			}
+		}
+		return nil
+	}
+	if many, ok := er.(inMany); ok {
+		vs := make([]quad.Value, len(keys))
+		for i, k := range keys {
+			vs[i] = quad.String(k)
+		}
+		if err := many.InMany(ctx, vs, func(i int, q quad.Quad) error { return add(keys[i], q) }); err != nil {
+			return fmt.Errorf("looking up names in the store: %w", err)
+		}
+		keys = nil
+	}
 	for _, k := range keys {
 		if er == nil {
 			break
 		}
-		err := er.In(ctx, quad.String(k), func(q quad.Quad) error {
-			if p, _ := q.Predicate.(quad.IRI); string(p) == schema.KeyIRI {
-				if s, ok := q.Subject.(quad.IRI); ok && !slices.Contains(inStore[k], string(s)) {
-					inStore[k] = append(inStore[k], string(s))
-				}
-			}
-			return nil
-		})
+		err := er.In(ctx, quad.String(k), func(q quad.Quad) error { return add(k, q) })
 		if err != nil {
 			return fmt.Errorf("looking up names in the store: %w", err)
 		}

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
@@ -132,11 +131,7 @@ var (
 // again reports that a round must follow (SkipInvalid only).
 func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err error) {
 	rep = &Report{DryRun: l.opt.DryRun}
-	t0 := time.Now()
 	tb, err := l.collect(ctx)
-	fmt.Fprintln(os.Stderr, "DEBUG collect", time.Since(t0))
-	t0 = time.Now()
-	defer func() { fmt.Fprintln(os.Stderr, "DEBUG rest", time.Since(t0)) }()
 	if err != nil {
 		return rep, false, err
 	}
@@ -145,7 +140,6 @@ func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err erro
 		ids = append(ids, id)
 	}
 	stored, err := l.t.Kinds(ctx, ids)
-	fmt.Fprintln(os.Stderr, "DEBUG kinds", time.Since(t0))
 	if err != nil {
 		return rep, false, fmt.Errorf("looking up existing entities: %w", err)
 	}
@@ -217,7 +211,6 @@ func (l *streamLoad) run(ctx context.Context) (rep *Report, again bool, err erro
 		tb.files[i].warnings = f.Warnings
 		rep.Warnings = append(rep.Warnings, f.Warnings...)
 	}
-	fmt.Fprintln(os.Stderr, "DEBUG names", time.Since(t0))
 	chk := &secondPass{l: l, tb: tb, kinds: kinds, stmtKnown: stmtKnown, lookupErr: &lookupErr, stored: stored, first: first,
 		cycles: newCycleChecker(ctx, er), attrs: newSourceAttrs(ctx, er), rejected: map[int]int{}}
 	var quads, added []int
