@@ -662,8 +662,11 @@ func (s *Store) failed(ctx context.Context, n int, before int64, err error) (int
 // Kinds returns the kind of each id the store declares (its rdf:type tg:*
 // quad); ids the store does not know are absent from the map.
 func (s *Store) Kinds(ctx context.Context, ids []string) (map[string]schema.Kind, error) {
+	qs, db := s.handles()
+	if db != nil {
+		return s.kindsDirect(ctx, db, ids)
+	}
 	out := make(map[string]schema.Kind)
-	qs, _ := s.handles()
 	typeRef, err := qs.ValueOf(quad.IRI(schema.TypeIRI))
 	if err != nil {
 		return nil, fmt.Errorf("looking up rdf:type: %v", err)

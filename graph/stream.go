@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -473,9 +472,10 @@ func (s *Store) writeDirect(ctx context.Context, db *bolt.DB, st *stage, load *L
 	return nil
 }
 
-// writeMerged writes a stage into a copy of the store's file (boltBulk),
-// committing every commitEvery puts, then syncs it and renames it over the
-// store's file. Cayley's handle is closed meanwhile (readers wait) and
+// writeMerged writes a stage into a new file (boltBulk): every bucket of
+// the store's file with the stage's entries merged in, in key order,
+// committed every commitEvery puts (mergeFile); then syncs it and renames
+// it over the store's file. Cayley's handle is closed meanwhile (readers wait) and
 // reopened; on failure the copy is removed and the store is as it was.
 func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 	s.mu.Lock()
@@ -484,15 +484,15 @@ func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 	tmp := filepath.Join(dir, boltBulk)
 	live := filepath.Join(dir, boltFile)
 	err := func() error {
-		if err := copyFile(live, tmp); err != nil {
-			return fmt.Errorf("copying the store for the write: %w", err)
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
-		db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true, NoGrowSync: true, NoFreelistSync: false, InitialMmapSize: 1 << 30})
+		db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true, NoGrowSync: true, InitialMmapSize: 1 << 30})
 		if err != nil {
 			return err
 		}
 		w := &chunkWriter{db: db}
-		err = st.write(ctx, w)
+		err = s.bolt.View(func(old *bolt.Tx) error { return st.mergeFile(ctx, old, w) })
 		if err == nil {
 			load.Added = st.added
 			err = w.final(func(tx *bolt.Tx) error {
@@ -534,22 +534,6 @@ func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 	}
 	s.logger.InfoContext(ctx, "wrote", "quads", st.added, "path", s.opts.Path)
 	return nil
-}
-
-// copyFile copies from to a new file to (copy_file_range where the kernel
-// has it), synced.
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
 
 // A kvWriter puts and gets keys of a write in progress.
@@ -881,4 +865,383 @@ func (s *Store) InMany(ctx context.Context, vs []quad.Value, fn func(i int, q qu
 		}
 	}
 	return ctx.Err()
+}
+
+// kindsDirect is Kinds on bbolt, read from cayley's indexes in one read
+// transaction: each id's value-index entry, then the sp index under
+// (id, rdf:type), each quad's object from the log.
+func (s *Store) kindsDirect(ctx context.Context, db *bolt.DB, ids []string) (map[string]schema.Kind, error) {
+	out := make(map[string]schema.Kind)
+	err := db.View(func(tx *bolt.Tx) error {
+		idOf := func(v quad.Value) (uint64, error) {
+			var h [quad.HashSize]byte
+			quad.HashTo(v, h[:])
+			b := tx.Bucket([]byte{'v', h[0], h[1]})
+			if b == nil {
+				return 0, nil
+			}
+			raw := b.Get(h[:])
+			if raw == nil {
+				return 0, nil
+			}
+			id, n := binary.Uvarint(raw)
+			if n <= 0 {
+				return 0, fmt.Errorf("bad value index entry for %v", v)
+			}
+			return id, nil
+		}
+		typeID, err := idOf(quad.IRI(schema.TypeIRI))
+		if err != nil || typeID == 0 {
+			return err
+		}
+		sp, log := tx.Bucket([]byte("sp")), tx.Bucket([]byte("log"))
+		if sp == nil || log == nil {
+			return nil
+		}
+		var key [16]byte
+		var lk [8]byte
+		objects := map[uint64]quad.Value{}
+		for n, id := range ids {
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if _, done := out[id]; done {
+				continue
+			}
+			nid, err := idOf(quad.IRI(id))
+			if err != nil {
+				return err
+			}
+			if nid == 0 {
+				continue
+			}
+			binary.BigEndian.PutUint64(key[:], nid)
+			binary.BigEndian.PutUint64(key[8:], typeID)
+			for qids := sp.Get(key[:]); len(qids) > 0; {
+				qid, k := binary.Uvarint(qids)
+				if k <= 0 {
+					return fmt.Errorf("bad subject index entry for %s", id)
+				}
+				qids = qids[k:]
+				binary.BigEndian.PutUint64(lk[:], qid)
+				var p cproto.Primitive
+				if err := proto.Unmarshal(log.Get(lk[:]), &p); err != nil {
+					return fmt.Errorf("decoding quad %d: %v", qid, err)
+				}
+				if p.Deleted || p.IsNode() {
+					continue
+				}
+				o, ok := objects[p.Object]
+				if !ok {
+					binary.BigEndian.PutUint64(lk[:], p.Object)
+					var np cproto.Primitive
+					if err := proto.Unmarshal(log.Get(lk[:]), &np); err != nil || !np.IsNode() {
+						return fmt.Errorf("node %d of quad %d is missing from the log (%v)", p.Object, qid, err)
+					}
+					if o, err = pquads.UnmarshalValue(np.Value); err != nil {
+						return fmt.Errorf("decoding node %d: %v", p.Object, err)
+					}
+					objects[p.Object] = o
+				}
+				if iri, ok := o.(quad.IRI); ok {
+					if k, ok := schema.KindFromIRI(string(iri)); ok {
+						out[id] = k
+						break
+					}
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// A kv is one key and value of a merged write, in a bucket.
+type kv struct {
+	bucket, key, val []byte
+	add              bool // val is a reference count to add to the stored one
+}
+
+// newEntries lists, bucket by bucket in key order, what the stage adds:
+// send gets them in (bucket, key) order; it is called once per bucket
+// family (log, meta, n, ops, sp, v), in that order.
+func (st *stage) newEntries(ctx context.Context, old func(bucket, key []byte) []byte, send func(kv) error) error {
+	ts := time.Now().UnixNano()
+	var p cproto.Primitive
+	marshal := func() ([]byte, error) { return proto.Marshal(&p) }
+	id := func(n int32) uint64 {
+		if n < 0 {
+			return 0
+		}
+		return st.nodes[n].id
+	}
+	for _, i := range st.fresh {
+		n := &st.nodes[i]
+		p = cproto.Primitive{ID: n.id, Value: st.vals[n.off : n.off+n.len], Timestamp: ts}
+		b, err := marshal()
+		if err != nil {
+			return err
+		}
+		if err := send(kv{bucket: []byte("log"), key: be64(p.ID), val: b}); err != nil {
+			return err
+		}
+	}
+	k := 0
+	for i := range st.quads {
+		q := &st.quads[i]
+		if !q.isNew {
+			continue
+		}
+		p = cproto.Primitive{ID: st.quadID(k), Subject: id(q.n[0]), Predicate: id(q.n[1]), Object: id(q.n[2]), Label: id(q.n[3]), Timestamp: ts}
+		b, err := marshal()
+		if err != nil {
+			return err
+		}
+		if err := send(kv{bucket: []byte("log"), key: be64(p.ID), val: b}); err != nil {
+			return err
+		}
+		k++
+	}
+	var size uint64
+	if v := old([]byte("meta"), []byte("size")); len(v) == 8 {
+		size = binary.LittleEndian.Uint64(v)
+	}
+	if err := send(kv{bucket: []byte("meta"), key: []byte("horizon"), val: le64(st.quadID(k - 1))}); err != nil {
+		return err
+	}
+	if err := send(kv{bucket: []byte("meta"), key: []byte("size"), val: le64(size + uint64(st.added))}); err != nil {
+		return err
+	}
+	var touched []int32
+	for i := range st.nodes {
+		if st.nodes[i].refs > 0 {
+			touched = append(touched, int32(i))
+		}
+	}
+	slices.SortFunc(touched, func(a, b int32) int { return bytes.Compare(st.nodes[a].h[:], st.nodes[b].h[:]) })
+	for _, i := range touched {
+		n := &st.nodes[i]
+		if err := send(kv{bucket: []byte{'n', n.h[0], n.h[1]}, key: bytes.Clone(n.h[:]), val: binary.AppendUvarint(nil, uint64(n.refs)), add: true}); err != nil {
+			return err
+		}
+	}
+	touched = nil
+	for _, idx := range []struct {
+		name string
+		n    int
+		key  func(q *streamQuad, b []byte)
+	}{
+		{"ops", 24, func(q *streamQuad, b []byte) {
+			binary.BigEndian.PutUint64(b, id(q.n[2]))
+			binary.BigEndian.PutUint64(b[8:], id(q.n[1]))
+			binary.BigEndian.PutUint64(b[16:], id(q.n[0]))
+		}},
+		{"sp", 16, func(q *streamQuad, b []byte) {
+			binary.BigEndian.PutUint64(b, id(q.n[0]))
+			binary.BigEndian.PutUint64(b[8:], id(q.n[1]))
+		}},
+	} {
+		if err := st.indexEntries(ctx, idx.n, idx.key, func(key []byte, ids []byte) error {
+			return send(kv{bucket: []byte(idx.name), key: key, val: ids})
+		}); err != nil {
+			return err
+		}
+	}
+	for _, i := range st.fresh {
+		n := &st.nodes[i]
+		if err := send(kv{bucket: []byte{'v', n.h[0], n.h[1]}, key: bytes.Clone(n.h[:]), val: binary.AppendUvarint(nil, n.id)}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// indexEntries calls fn with each key of an index that the new quads add
+// to, in key order, and their ids (uvarints, in id order).
+func (st *stage) indexEntries(ctx context.Context, n int, key func(q *streamQuad, b []byte), fn func(key, ids []byte) error) error {
+	type entry struct {
+		k  [24]byte
+		id uint64
+	}
+	es := make([]entry, 0, st.added)
+	k := 0
+	for i := range st.quads {
+		q := &st.quads[i]
+		if !q.isNew {
+			continue
+		}
+		e := entry{id: st.quadID(k)}
+		key(q, e.k[:])
+		es = append(es, e)
+		k++
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := bytes.Compare(a.k[:n], b.k[:n]); c != 0 {
+			return c
+		}
+		if a.id < b.id {
+			return -1
+		}
+		return 1
+	})
+	for i := 0; i < len(es); {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		j := i
+		var v []byte
+		for ; j < len(es) && es[j].k == es[i].k; j++ {
+			v = binary.AppendUvarint(v, es[j].id)
+		}
+		if err := fn(bytes.Clone(es[i].k[:n]), v); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// mergeFile writes into w (a new, empty bbolt file) every bucket of old
+// with the stage's entries merged in: each bucket is read in key order and
+// written in key order (appending, pages filled whole), so that the cost
+// is sequential whatever the store's size. Buckets the stage does not
+// touch are copied as they are.
+func (st *stage) mergeFile(ctx context.Context, old *bolt.Tx, w *chunkWriter) error {
+	// The stage's entries arrive bucket by bucket, in order; they are
+	// merged as they come with the old bucket of the same name, and the
+	// old buckets between them are copied.
+	oldNames := [][]byte{}
+	if err := old.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		oldNames = append(oldNames, bytes.Clone(name))
+		return nil
+	}); err != nil {
+		return err
+	}
+	next := 0 // the next old bucket not yet written
+	copyUpTo := func(name []byte) error {
+		for next < len(oldNames) && (name == nil || bytes.Compare(oldNames[next], name) < 0) {
+			if err := copyBucket(ctx, w, nil, oldNames[next], old.Bucket(oldNames[next])); err != nil {
+				return err
+			}
+			next++
+		}
+		return nil
+	}
+	var cur []byte                        // the bucket being merged
+	var c *bolt.Cursor                    // its old cursor (nil when new)
+	var ok, ov []byte                     // the old cursor's position
+	flushOld := func(upTo []byte) error { // write the old keys below upTo (all when nil)
+		for ; ok != nil && (upTo == nil || bytes.Compare(ok, upTo) < 0); ok, ov = c.Next() {
+			if ov == nil {
+				if err := copyBucket(ctx, w, cur, ok, c.Bucket().Bucket(ok)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := w.put(cur, bytes.Clone(ok), bytes.Clone(ov), true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	finish := func() error {
+		if cur == nil {
+			return nil
+		}
+		if err := flushOld(nil); err != nil {
+			return err
+		}
+		cur, c = nil, nil
+		return nil
+	}
+	get := func(bucket, key []byte) []byte {
+		if b := old.Bucket(bucket); b != nil {
+			return b.Get(key)
+		}
+		return nil
+	}
+	err := st.newEntries(ctx, get, func(e kv) error {
+		if !bytes.Equal(e.bucket, cur) {
+			if err := finish(); err != nil {
+				return err
+			}
+			if err := copyUpTo(e.bucket); err != nil {
+				return err
+			}
+			cur = bytes.Clone(e.bucket)
+			if next < len(oldNames) && bytes.Equal(oldNames[next], cur) {
+				b := old.Bucket(cur)
+				c = b.Cursor()
+				ok, ov = c.First()
+				next++
+			} else {
+				c, ok, ov = nil, nil, nil
+				if err := w.createBucket(cur); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flushOld(e.key); err != nil {
+			return err
+		}
+		val := e.val
+		if ok != nil && bytes.Equal(ok, e.key) {
+			// The key is stored: add to its count, or append to its ids.
+			if e.add {
+				have, _ := binary.Uvarint(ov)
+				inc, _ := binary.Uvarint(e.val)
+				val = binary.AppendUvarint(nil, have+inc)
+			} else if !bytes.Equal(e.bucket, []byte("meta")) {
+				val = append(bytes.Clone(ov), e.val...)
+			}
+			ok, ov = c.Next()
+		}
+		return w.put(cur, e.key, val, true)
+	})
+	if err != nil {
+		return err
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	return copyUpTo(nil)
+}
+
+// copyBucket copies bucket name of the old file (nested in parent, or at
+// the root) into w, nested buckets included.
+func copyBucket(ctx context.Context, w *chunkWriter, parent, name []byte, b *bolt.Bucket) error {
+	if b == nil {
+		return nil
+	}
+	if parent != nil {
+		return fmt.Errorf("bucket %s is nested in %s: not a cayley store's layout", name, parent)
+	}
+	if err := w.createBucket(name); err != nil {
+		return err
+	}
+	n := 0
+	return b.ForEach(func(k, v []byte) error {
+		if n++; n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if v == nil {
+			return fmt.Errorf("bucket %s holds a nested bucket %s: not a cayley store's layout", name, k)
+		}
+		return w.put(name, bytes.Clone(k), bytes.Clone(v), true)
+	})
+}
+
+// createBucket makes an empty bucket in the new file.
+func (c *chunkWriter) createBucket(name []byte) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	_, err := c.w.bucket(name, true)
+	return err
 }

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -228,5 +230,43 @@ func checkRefs(t *testing.T, file string) {
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d nodes have a reference count other than the number of quad directions that name them", bad, len(got))
+	}
+}
+
+// TestKindsMatchesCayley: Kinds read from bbolt's indexes directly gives
+// what cayley's iterators give (a memstore with the same quads).
+func TestKindsMatchesCayley(t *testing.T) {
+	ctx := t.Context()
+	in := synthetic(20_000)
+	in = append(in, quad.Make(quad.IRI("Group:e0"), quad.IRI("rdf:type"), quad.IRI("other:Thing"), quad.IRI("source:s1")))
+	disk, err := graph.Open(ctx, graph.Options{Path: filepath.Join(t.TempDir(), "db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+	mem, err := graph.Open(ctx, graph.Options{Backend: "memstore"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	for _, s := range []*graph.Store{disk, mem} {
+		if _, err := s.Write(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := []string{"nobody:x", "source:s1", "tg:Group"}
+	for i := range 2000 {
+		ids = append(ids, fmt.Sprintf("%s:e%d", []string{"Group", "Person", "Organization", "Location", "Attack", "Warning", "Claim"}[i%7], i))
+	}
+	a, err := disk.Kinds(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mem.Kinds(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) < 1000 || !maps.Equal(a, b) {
+		t.Errorf("bbolt: %d kinds, memstore %d; want the same, at least 1000", len(a), len(b))
 	}
 }
