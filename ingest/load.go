@@ -637,6 +637,8 @@ type cycleChecker struct {
 	adj       map[cycleKey][]string // the input's edges accepted so far
 	fromStore map[cycleKey][]string // the store's edges, read on demand
 	read      map[string]bool       // nodes whose store edges are read
+	prev      map[string]string     // path's search, reused
+	queue     []string
 }
 
 type cycleKey struct{ pred, node string }
@@ -669,11 +671,17 @@ func (c *cycleChecker) storeOut(pred *schema.Predicate, node string) ([]string, 
 
 // path returns a path from -> to over pred's edges, or nil.
 func (c *cycleChecker) path(pred *schema.Predicate, from, to string) ([]string, error) {
-	prev := map[string]string{from: ""}
-	queue := []string{from}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
+	// The search's map and queue are kept from one call to the next.
+	if c.prev == nil {
+		c.prev = map[string]string{}
+	}
+	clear(c.prev)
+	prev := c.prev
+	prev[from] = ""
+	queue := append(c.queue[:0], from)
+	defer func() { c.queue = queue[:0] }()
+	for head := 0; head < len(queue); head++ {
+		n := queue[head]
 		if n == to {
 			var p []string
 			for ; n != ""; n = prev[n] {
@@ -686,10 +694,12 @@ func (c *cycleChecker) path(pred *schema.Predicate, from, to string) ([]string, 
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range append(slices.Clip(c.adj[cycleKey{pred.Name, n}]), st...) {
-			if _, seen := prev[m]; !seen {
-				prev[m] = n
-				queue = append(queue, m)
+		for _, next := range [2][]string{c.adj[cycleKey{pred.Name, n}], st} {
+			for _, m := range next {
+				if _, seen := prev[m]; !seen {
+					prev[m] = n
+					queue = append(queue, m)
+				}
 			}
 		}
 	}
