@@ -1109,7 +1109,10 @@ func (st *stage) indexEntries(ctx context.Context, n int, key func(q *streamQuad
 // with the stage's entries merged in: each bucket is read in key order and
 // written in key order (appending, pages filled whole), so that the cost
 // is sequential whatever the store's size. Buckets the stage does not
-// touch are copied as they are.
+// touch are copied as they are. The old keys and values are handed to the
+// new file's puts as they are: they point into the old file's memory map,
+// which stays valid while old (a read transaction) is open, i.e. past the
+// new file's last commit.
 func (st *stage) mergeFile(ctx context.Context, old *bolt.Tx, w *chunkWriter) error {
 	// The stage's entries arrive bucket by bucket, in order; they are
 	// merged as they come with the old bucket of the same name, and the
@@ -1142,7 +1145,7 @@ func (st *stage) mergeFile(ctx context.Context, old *bolt.Tx, w *chunkWriter) er
 				}
 				continue
 			}
-			if err := w.put(cur, bytes.Clone(ok), bytes.Clone(ov), true); err != nil {
+			if err := w.put(cur, ok, ov, true); err != nil {
 				return err
 			}
 		}
@@ -1233,7 +1236,7 @@ func copyBucket(ctx context.Context, w *chunkWriter, parent, name []byte, b *bol
 		if v == nil {
 			return fmt.Errorf("bucket %s holds a nested bucket %s: not a cayley store's layout", name, k)
 		}
-		return w.put(name, bytes.Clone(k), bytes.Clone(v), true)
+		return w.put(name, k, v, true)
 	})
 }
 
