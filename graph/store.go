@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -372,7 +373,17 @@ func (s *Store) openQuadStore(ctx context.Context) (cgraph.QuadStore, *bolt.DB, 
 		kv.Close()
 		return nil, nil, err
 	}
-	qs, err := ckv.New(kv, s.copts)
+	// No bloom filters: cayley builds them on every open of a key-value
+	// store by reading its whole log (seconds and over 100 MB on a store
+	// of a million quads, for every command, even read-only), and they
+	// only spare index lookups in cayley's own writes, which are small
+	// since large ones take the bulk and stream paths.
+	copts := maps.Clone(s.copts)
+	if copts == nil {
+		copts = cgraph.Options{}
+	}
+	copts[ckv.OptNoBloom] = true
+	qs, err := ckv.New(kv, copts)
 	if err != nil {
 		kv.Close()
 		return nil, nil, err
