@@ -133,6 +133,7 @@ var questionRoutes = map[string]bool{
 	"/v1/entities/{id}": true, "/v1/search": true, "/v1/entities/{id}/neighbors": true,
 	"/v1/entities/{id}/timeline": true, "/v1/paths": true, "/v1/centrality": true, "/v1/preceded": true,
 	"/v1/contested": true, "/v1/communities": true, "/v1/stats": true, "/v1/export/{format}": true,
+	"/v1/candidates": true,
 }
 
 func (s *Server) routes0() []*route {
@@ -157,6 +158,7 @@ func (s *Server) routes0() []*route {
 			params: []param{pLoads}, result: []query.Disagreement{}, errors: []int{400, 501}, answer: s.withLoads(ofStore(s, (*query.Reader).Contested))},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: communitiesParams, result: &query.CommunitiesResult{}, errors: []int{400, 408, 503}, answer: s.communitiesAnswer},
+		s.candidatesRoute(),
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested points, quads (CLI: stats)",
 			result: &query.Stats{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Stats)},
 		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
