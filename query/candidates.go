@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 
@@ -95,7 +96,11 @@ type CandidatesResult struct {
 	Pairs int `json:"pairs"`
 	// RuledOut is how many pairs with evidence a different statement
 	// keeps apart (not listed).
-	RuledOut   int         `json:"ruled_out"`
+	RuledOut int `json:"ruled_out"`
+	// Compared is how many pairs shared a block and were weighed (of
+	// Entities with a name, an alias or an external id).
+	Compared   int         `json:"compared"`
+	Entities   int         `json:"entities"`
 	Candidates []Candidate `json:"candidates"`
 	// Note says how to read the list.
 	Note string `json:"note"`
@@ -143,6 +148,8 @@ type resolutionFacts struct {
 	attacks        map[string]bool   // attacks perpetratedBy it
 	places         map[string]bool   // activeIn, locatedIn, country
 	text           map[string]string // key -> a text of it (the first seen)
+	nameKeys       []string          // of names, as names
+	nameTokens     [][]string        // of each name key
 }
 
 const (
@@ -223,6 +230,14 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range facts {
+		f.nameKeys = make([]string, len(f.names))
+		f.nameTokens = make([][]string, len(f.names))
+		for i, name := range f.names {
+			f.nameKeys[i] = schema.NameKey(name)
+			f.nameTokens[i] = tokens(f.nameKeys[i])
+		}
+	}
 	// Neighbours, from the view's relations the judgements do not deprecate.
 	for _, rw := range v.rows {
 		if rw.Deprecated {
@@ -250,7 +265,7 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 	if err != nil {
 		return nil, err
 	}
-	res := &CandidatesResult{Kind: kind, MinScore: o.MinScore, Candidates: []Candidate{}, Note: CandidatesNote}
+	res := &CandidatesResult{Kind: kind, MinScore: o.MinScore, Compared: len(pairs), Entities: len(facts), Candidates: []Candidate{}, Note: CandidatesNote}
 	for pr := range pairs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -277,6 +292,9 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 	res.Pairs = len(res.Candidates)
 	if o.Limit > 0 && len(res.Candidates) > o.Limit {
 		res.Candidates = res.Candidates[:o.Limit]
+	}
+	for i := range res.Candidates {
+		res.Candidates[i].Command = sameCommand(res.Candidates[i])
 	}
 	return res, nil
 }
@@ -328,8 +346,8 @@ func blockPairs(v *View, facts map[int32]*resolutionFacts) map[[2]int32]bool {
 			blocks[blockKey{k, "ext", x}] = append(blocks[blockKey{k, "ext", x}], n)
 		}
 		seen := map[string]bool{}
-		for _, name := range f.names {
-			for _, t := range tokens(schema.NameKey(name)) {
+		for _, ts := range f.nameTokens {
+			for _, t := range ts {
 				for _, b := range []string{"t:" + t, "p:" + prefix(t)} {
 					if !seen[b] {
 						seen[b] = true
@@ -387,43 +405,21 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 		c.Reasons = append(c.Reasons, Reason{Code: code, Text: text, Weight: w, Values: values})
 	}
 	// External ids: the same one, or distinct ones of one scheme.
-	var same []string
-	schemesA, schemesB := map[string][]string{}, map[string][]string{}
-	for _, x := range fa.external {
-		if slices.Contains(fb.external, x) {
-			same = append(same, x)
-		}
-		s, _, _ := strings.Cut(x, ":")
-		schemesA[s] = append(schemesA[s], x)
-	}
-	for _, x := range fb.external {
-		s, _, _ := strings.Cut(x, ":")
-		schemesB[s] = append(schemesB[s], x)
-	}
-	if len(same) > 0 {
-		slices.Sort(same)
-		add(ReasonSameExternalID, "same external id", weightSameExternalID, same)
-	}
-	var schemes []string
-	for s := range schemesA {
-		if _, ok := schemesB[s]; ok && !slices.ContainsFunc(same, func(x string) bool { return strings.HasPrefix(x, s+":") }) {
-			schemes = append(schemes, s)
-		}
-	}
-	slices.Sort(schemes)
-	for _, s := range schemes {
-		ids := append(slices.Clone(schemesA[s]), schemesB[s]...)
-		slices.Sort(ids)
-		c.Against = append(c.Against, Reason{Code: AgainstDistinctIDs, Text: "distinct " + s + " ids", Weight: distinctIDsFactor, Values: ids})
+	if len(fa.external) > 0 && len(fb.external) > 0 {
+		externalEvidence(&c, fa.external, fb.external)
 	}
 	// Names and aliases, by key.
 	var sameName, nameAlias, shared []string
-	for k, ba := range fa.keys {
-		bb, ok := fb.keys[k]
+	small, large := fa.keys, fb.keys
+	if len(large) < len(small) {
+		small, large = large, small
+	}
+	for k := range small {
+		bb, ok := large[k]
 		if !ok {
 			continue
 		}
-		t := fa.text[k]
+		ba, t := fa.keys[k], fa.text[k]
 		switch {
 		case ba&nameBit != 0 && bb&nameBit != 0:
 			sameName = append(sameName, t)
@@ -447,14 +443,13 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 	}
 	// Similar names (not the same key).
 	best, pair := 0.0, ""
-	for _, x := range fa.names {
-		for _, y := range fb.names {
-			kx, ky := schema.NameKey(x), schema.NameKey(y)
+	for i, kx := range fa.nameKeys {
+		for j, ky := range fb.nameKeys {
 			if kx == ky {
 				continue
 			}
-			if s := similarity(kx, ky); s > best {
-				best, pair = s, x+" ~ "+y
+			if s := tokenSimilarity(fa.nameTokens[i], fb.nameTokens[j]); s > best {
+				best, pair = s, fa.names[i]+" ~ "+fb.names[j]
 			}
 		}
 	}
@@ -500,8 +495,43 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 	default:
 		c.Strength = StrengthWeak
 	}
-	c.Command = sameCommand(c)
 	return c, true
+}
+
+// externalEvidence adds to c the external ids a and b share (strong), and
+// the schemes in which they have only distinct ids (against).
+func externalEvidence(c *Candidate, a, b []string) {
+	scheme := func(x string) string { s, _, _ := strings.Cut(x, ":"); return s }
+	var same []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			same = append(same, x)
+		}
+	}
+	if len(same) > 0 {
+		slices.Sort(same)
+		c.Reasons = append(c.Reasons, Reason{Code: ReasonSameExternalID, Text: "same external id", Weight: weightSameExternalID, Values: same})
+	}
+	var schemes []string
+	for _, x := range a {
+		s := scheme(x)
+		if slices.Contains(schemes, s) || slices.ContainsFunc(same, func(y string) bool { return scheme(y) == s }) ||
+			!slices.ContainsFunc(b, func(y string) bool { return scheme(y) == s }) {
+			continue
+		}
+		schemes = append(schemes, s)
+	}
+	slices.Sort(schemes)
+	for _, s := range schemes {
+		var ids []string
+		for _, x := range append(slices.Clone(a), b...) {
+			if scheme(x) == s {
+				ids = append(ids, x)
+			}
+		}
+		slices.Sort(ids)
+		c.Against = append(c.Against, Reason{Code: AgainstDistinctIDs, Text: "distinct " + s + " ids", Weight: distinctIDsFactor, Values: ids})
+	}
 }
 
 // upTo is the weight of n pieces of evidence of weight w each, counting
@@ -527,8 +557,10 @@ func sharedSet(a, b map[string]bool) []string {
 // tokens counting as one when they are equal or, of five letters or more,
 // differ by an edit distance of at most a fifth of the longer
 // ("shabab", "shabaab"; "force", "forces").
-func similarity(x, y string) float64 {
-	tx, ty := tokens(x), tokens(y)
+func similarity(x, y string) float64 { return tokenSimilarity(tokens(x), tokens(y)) }
+
+// tokenSimilarity is similarity of the tokens of two keys.
+func tokenSimilarity(tx, ty []string) float64 {
 	if len(tx) == 0 || len(ty) == 0 {
 		return 0
 	}
@@ -550,15 +582,21 @@ func tokensMatch(a, b string) bool {
 	if a == b {
 		return true
 	}
-	ra, rb := []rune(a), []rune(b)
-	longer := max(len(ra), len(rb))
-	if min(len(ra), len(rb)) < 5 {
+	la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	longer := max(la, lb)
+	if min(la, lb) < 5 {
 		return false
 	}
-	return levenshtein(ra, rb)*5 <= longer
+	k := longer / 5 // the most edits allowed
+	if la-lb > k || lb-la > k {
+		return false
+	}
+	return levenshteinWithin([]rune(a), []rune(b), k)
 }
 
-func levenshtein(a, b []rune) int {
+// levenshteinWithin reports whether the edit distance of a and b is at
+// most k, stopping as soon as every cell of a row exceeds k.
+func levenshteinWithin(a, b []rune, k int) bool {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -566,16 +604,21 @@ func levenshtein(a, b []rune) int {
 	}
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
+		best := cur[0]
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > k {
+			return false
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return prev[len(b)] <= k
 }
 
 // sameCommand is the command that accepts c, with a reason drawn from
