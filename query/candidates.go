@@ -415,11 +415,10 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 		small, large = large, small
 	}
 	for k := range small {
-		bb, ok := large[k]
-		if !ok {
+		if _, ok := large[k]; !ok {
 			continue
 		}
-		ba, t := fa.keys[k], fa.text[k]
+		ba, bb, t := fa.keys[k], fb.keys[k], fa.text[k]
 		switch {
 		case ba&nameBit != 0 && bb&nameBit != 0:
 			sameName = append(sameName, t)

@@ -148,6 +148,22 @@ func TestWikidataExcerptKeepsItemsApart(t *testing.T) {
 				t.Errorf("candidates does not list %s and %s, which share %q", a, b, shared)
 				continue
 			}
+			// The reason, from the raw rows: both names, one name, or aliases only.
+			xk, yk := schema.NameKey(x.name), schema.NameKey(y.name)
+			for _, k := range shared {
+				code := query.ReasonSharedAlias
+				switch {
+				case k == xk && k == yk:
+					code = query.ReasonSameName
+				case k == xk || k == yk:
+					code = query.ReasonNameIsAlias
+				}
+				if !slices.ContainsFunc(c.Reasons, func(r query.Reason) bool {
+					return r.Code == code && slices.ContainsFunc(r.Values, func(v string) bool { return schema.NameKey(v) == k })
+				}) {
+					t.Errorf("candidate %s %s: reasons %+v; want %s for %q", a, b, c.Reasons, code, k)
+				}
+			}
 			if !hasReason(c.Against, query.AgainstDistinctIDs, "distinct wikidata ids") {
 				t.Errorf("candidate %s %s: against %+v; want distinct wikidata ids", a, b, c.Against)
 			}
