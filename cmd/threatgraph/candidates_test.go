@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -271,5 +274,56 @@ func TestCandidatesBadFlags(t *testing.T) {
 		if code := exitCode(err); code != exitBadInput || !strings.Contains(err.Error()+stderr, c.want) {
 			t.Errorf("candidates %s: exit %d, %v; want exit %d naming %s", strings.Join(c.args, " "), code, err, exitBadInput, c.want)
 		}
+	}
+}
+
+// TestWikidataExcerptOverHTTP: the excerpt uploaded to POST /v1/ingest
+// (filename=….csv) loads one entity per row, and GET /v1/candidates then
+// answers what the CLI answers after ingesting the file.
+func TestWikidataExcerptOverHTTP(t *testing.T) {
+	csvPath := wikidataExcerpt(t)
+	rows, _ := readExcerpt(t, csvPath)
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "init", "--store", store, "--quiet")
+	const token = "resolve-test-token-0123456789"
+	ts := serveStore(t, store, token)
+	req, err := http.NewRequestWithContext(t.Context(), "POST", ts.URL+"/v1/ingest?filename=excerpt.csv", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/ingest?filename=excerpt.csv: %d\n%s", resp.StatusCode, body)
+	}
+	resp, err = ts.Client().Get(ts.URL + "/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st query.Stats
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil || st.ByKind["Group"]+st.ByKind["Organization"] != len(rows) {
+		t.Errorf("GET /v1/stats after the upload: %+v, %v; want %d groups and organisations, one per row", st.ByKind, err, len(rows))
+	}
+	resp, err = ts.Client().Get(ts.URL + "/v1/candidates?limit=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	other := filepath.Join(t.TempDir(), "cli.db") // the server holds store
+	cli(t, "ingest", "--store", other, "--quiet", csvPath)
+	if want := cli(t, "candidates", "--limit", "0", "--store", other, "--format", "json"); string(got) != want {
+		t.Errorf("GET /v1/candidates?limit=0 after the upload differs from the CLI's after ingest:\n%s", firstDiff(string(got), want))
 	}
 }

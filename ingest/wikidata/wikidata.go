@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -47,8 +48,13 @@ func (Importer) Name() string { return Format }
 
 // Detect reports whether head begins with the excerpt's header
 // (qid,primary_name,aliases_json, then any other columns), whatever the
-// file's name.
-func (Importer) Detect(_ string, head []byte) bool {
+// file's name. Asked of a name alone (head nil: the server checks an
+// upload's name before it reads it), it takes a .csv name, which may be
+// an excerpt; the content decides when the file is read.
+func (Importer) Detect(name string, head []byte) bool {
+	if head == nil {
+		return strings.EqualFold(filepath.Ext(name), ".csv")
+	}
 	head = bytes.TrimPrefix(head, []byte("\ufeff"))
 	line, _, _ := bytes.Cut(head, []byte("\n"))
 	line = bytes.TrimRight(line, "\r")

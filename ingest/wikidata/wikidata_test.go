@@ -53,6 +53,12 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect(%q) = %v; want %v", c.head, got, c.want)
 		}
 	}
+	// A name alone (the server's check before reading an upload).
+	for name, want := range map[string]bool{"excerpt.csv": true, "X.CSV": true, "notes.yaml": false, "csv": false} {
+		if got := (wikidata.Importer{}).Detect(name, nil); got != want {
+			t.Errorf("Detect(%q, nil) = %v; want %v", name, got, want)
+		}
+	}
 }
 
 // TestImportSmall: each row one entity with its name, aliases (the name in
