@@ -34,8 +34,8 @@ const (
 	// StrengthPossible: some evidence, worth a look.
 	StrengthPossible = "possible"
 	// StrengthWeak: little evidence, weak evidence only (shared aliases,
-	// which are never enough alone to suggest merging), or evidence
-	// against.
+	// which are never enough alone to suggest merging, with or without
+	// shared attacks and places), or evidence against.
 	StrengthWeak = "weak"
 )
 
@@ -483,9 +483,13 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 	strong := slices.ContainsFunc(c.Reasons, func(r Reason) bool {
 		return r.Code == ReasonSameExternalID || r.Code == ReasonSameName || r.Code == ReasonNameIsAlias
 	})
-	aliasOnly := !slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code != ReasonSharedAlias })
+	// Shared aliases, attacks and places are weak however many: without a
+	// name or an id the pair stays weak.
+	weakOnly := !slices.ContainsFunc(c.Reasons, func(r Reason) bool {
+		return r.Code != ReasonSharedAlias && r.Code != ReasonSharedAttacks && r.Code != ReasonSharedPlaces
+	})
 	switch {
-	case len(c.Against) > 0 || aliasOnly:
+	case len(c.Against) > 0 || weakOnly:
 		c.Strength = StrengthWeak
 	case strong && c.Score > StrongScore:
 		c.Strength = StrengthStrong

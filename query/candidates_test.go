@@ -3,7 +3,11 @@ package query
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/threatgraph/threatgraph/schema"
 )
+
+func schemaKey(s string) string { return schema.NameKey(s) }
 
 func TestSimilarity(t *testing.T) {
 	for _, c := range []struct {
@@ -34,6 +38,52 @@ func TestShellQuote(t *testing.T) {
 		out, err := exec.Command(sh, "-c", "printf %s "+shellQuote(s)).Output()
 		if err != nil || string(out) != s {
 			t.Errorf("sh -c printf %%s %s = %q, %v; want %q", shellQuote(s), out, err, s)
+		}
+	}
+}
+
+// TestCandidateStrength: the rules of strength, on two entities' facts.
+func TestCandidateStrength(t *testing.T) {
+	v := &View{keys: []string{"group:a", "group:b"}, kinds: []string{"Group", "Group"}, names: []string{"A", "B"}}
+	facts := func(names, aliases, external []string, attacks, places []string) *resolutionFacts {
+		f := &resolutionFacts{keys: map[string]byte{}, text: map[string]string{}, names: names, aliases: aliases, external: external,
+			attacks: map[string]bool{}, places: map[string]bool{}}
+		for _, n := range names {
+			f.keys[schemaKey(n)] |= nameBit
+			f.text[schemaKey(n)] = n
+			f.nameKeys = append(f.nameKeys, schemaKey(n))
+			f.nameTokens = append(f.nameTokens, tokens(schemaKey(n)))
+		}
+		for _, a := range aliases {
+			f.keys[schemaKey(a)] |= aliasBit
+			f.text[schemaKey(a)] = a
+		}
+		for _, x := range attacks {
+			f.attacks[x] = true
+		}
+		for _, x := range places {
+			f.places[x] = true
+		}
+		return f
+	}
+	three := []string{"x one", "x two", "x three"}
+	for _, c := range []struct {
+		name   string
+		a, b   *resolutionFacts
+		want   string
+		listed bool
+	}{
+		{"shared aliases, attacks and places only", facts([]string{"Alpha"}, three, nil, three, three), facts([]string{"Omega"}, three, nil, three, three), StrengthWeak, true},
+		{"attacks and places only: not a pair", facts([]string{"Alpha"}, nil, nil, three, three), facts([]string{"Omega"}, nil, nil, three, three), "", false},
+		{"same name and an alias", facts([]string{"Alpha Front"}, []string{"AF"}, nil, nil, nil), facts([]string{"alpha front"}, []string{"AF"}, nil, nil, nil), StrengthStrong, true},
+		{"same name alone", facts([]string{"Alpha Front"}, nil, nil, nil, nil), facts([]string{"Alpha Front"}, nil, nil, nil, nil), StrengthPossible, true},
+		{"same external id", facts([]string{"Alpha"}, nil, []string{"mitre:G1"}, nil, nil), facts([]string{"Omega"}, nil, []string{"mitre:G1", "wikidata:Q2"}, nil, nil), StrengthStrong, true},
+		{"same name, distinct wikidata ids", facts([]string{"Alpha"}, nil, []string{"wikidata:Q1"}, nil, nil), facts([]string{"Alpha"}, nil, []string{"wikidata:Q2"}, nil, nil), StrengthWeak, true},
+		{"nothing shared", facts([]string{"Alpha"}, nil, nil, nil, nil), facts([]string{"Omega"}, nil, nil, nil, nil), "", false},
+	} {
+		got, ok := candidate(v, 0, 1, c.a, c.b)
+		if ok != c.listed || (ok && got.Strength != c.want) {
+			t.Errorf("%s: listed %v, %s %v (%+v); want listed %v, %s", c.name, ok, got.Strength, got.Score, got.Reasons, c.listed, c.want)
 		}
 	}
 }
