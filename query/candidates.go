@@ -97,6 +97,9 @@ type CandidatesResult struct {
 	// RuledOut is how many pairs with evidence a different statement
 	// keeps apart (not listed).
 	RuledOut int `json:"ruled_out"`
+	// OtherKinds is how many pairs of entities of two kinds share an
+	// external id (not listed: same needs one kind; correct a kind first).
+	OtherKinds int `json:"other_kinds"`
 	// Compared is how many pairs shared a block and were weighed (of
 	// Entities with a name, an alias or an external id).
 	Compared   int         `json:"compared"`
@@ -109,7 +112,7 @@ type CandidatesResult struct {
 // CandidatesNote says what the list is and is not.
 const CandidatesNote = "proposals for review, strongest first: nothing is merged until an analyst runs the command given (same A B --reason TEXT); " +
 	"a shared alias is weak evidence, never enough alone to suggest merging; distinct ids in one scheme (two Wikidata QIDs, two MITRE ids) count against a pair; " +
-	"pairs merged by same are not listed, nor pairs a different statement keeps apart (ruled_out), nor pairs of two kinds"
+	"pairs merged by same are not listed, nor pairs a different statement keeps apart (ruled_out), nor pairs of two kinds (other_kinds: those sharing an external id)"
 
 // A Candidate is a pair of entities of one kind that may be one, with the
 // evidence for and against.
@@ -266,6 +269,7 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 		return nil, err
 	}
 	res := &CandidatesResult{Kind: kind, MinScore: o.MinScore, Compared: len(pairs), Entities: len(facts), Candidates: []Candidate{}, Note: CandidatesNote}
+	res.OtherKinds = otherKinds(v, facts)
 	for pr := range pairs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -325,6 +329,28 @@ func (r *Reader) apartPairs(ctx context.Context) (map[[2]string]bool, error) {
 		apart[[2]string{min(x, y), max(x, y)}] = true
 	}
 	return apart, nil
+}
+
+// otherKinds counts the pairs of entities of two kinds that share an
+// external id.
+func otherKinds(v *View, facts map[int32]*resolutionFacts) int {
+	byID := map[string][]int32{}
+	for n, f := range facts {
+		for _, x := range f.external {
+			byID[x] = append(byID[x], n)
+		}
+	}
+	pairs := map[[2]int32]bool{}
+	for _, ns := range byID {
+		for i, a := range ns {
+			for _, b := range ns[i+1:] {
+				if v.kinds[a] != v.kinds[b] {
+					pairs[[2]int32{min(a, b), max(a, b)}] = true
+				}
+			}
+		}
+	}
+	return len(pairs)
 }
 
 // blockPairs returns the pairs of nodes of one kind that share a block,

@@ -80,6 +80,9 @@ func (a *app) printCandidates(res *query.CandidatesResult) {
 	if res.RuledOut > 0 {
 		a.printf("; %d ruled out by different statements", res.RuledOut)
 	}
+	if res.OtherKinds > 0 {
+		a.printf("; %s of two kinds sharing an external id (not listed: same needs one kind)", plural(res.OtherKinds, "pair"))
+	}
 	a.printf("\n%s\n", res.Note)
 	for _, c := range res.Candidates {
 		a.printf("\n%s %.3f  %s %s  and  %s %s  (%s)\n", c.Strength, c.Score, c.A.ID, quoted(c.A.Name), c.B.ID, quoted(c.B.Name), c.Kind)

@@ -327,3 +327,22 @@ func TestWikidataExcerptOverHTTP(t *testing.T) {
 		t.Errorf("GET /v1/candidates?limit=0 after the upload differs from the CLI's after ingest:\n%s", firstDiff(string(got), want))
 	}
 }
+
+// TestCandidatesExternalIDs: the same external id on two groups is a
+// strong candidate whatever their names; on a Group and an Organization it
+// is counted in other_kinds, not listed.
+func TestCandidatesExternalIDs(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "ingest", "--store", store, "--quiet", filepath.Join("testdata", "candidates", "kinds.yaml"))
+	res := candidatesOf(t, store)
+	if res.OtherKinds != 1 || findPair(res, "group:x", "org:x") != nil {
+		t.Errorf("other_kinds %d, group:x/org:x listed %v; want 1 and not listed", res.OtherKinds, findPair(res, "group:x", "org:x") != nil)
+	}
+	c := findPair(res, "group:m1", "group:m2")
+	if c == nil || c.Strength != query.StrengthStrong || !hasReason(c.Reasons, query.ReasonSameExternalID, "same external id") || len(c.Against) != 0 {
+		t.Errorf("group:m1/group:m2: %+v; want strong, same external id mitre:G0001, nothing against", c)
+	}
+	if text := cli(t, "candidates", "--store", store); !strings.Contains(text, "1 pair of two kinds sharing an external id") {
+		t.Errorf("candidates (table) does not say other kinds:\n%s", text)
+	}
+}
