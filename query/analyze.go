@@ -155,7 +155,7 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 		res.Top[i].MinRank, res.Top[i].MaxRank = res.Top[i].Rank, res.Top[i].Rank
 	}
 	for _, src := range used {
-		if slices.Contains(o.Scope.ExcludeSources, src) {
+		if slices.Contains(o.Scope.ExcludeSources, src) || o.Scope.ExcludeMachine && slices.Contains(v.machine, src) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {

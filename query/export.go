@@ -139,6 +139,9 @@ func (o ExportOptions) describe() string {
 	if len(sc.ExcludeSources) > 0 {
 		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(sc.ExcludeSources), ","))
 	}
+	if sc.ExcludeMachine {
+		parts = append(parts, "exclude-machine")
+	}
 	if sc.WithDeprecated {
 		parts = append(parts, "with-deprecated")
 	}

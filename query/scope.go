@@ -20,6 +20,10 @@ import (
 type Scope struct {
 	Sources        []string // use only facts stated by these sources (empty: all)
 	ExcludeSources []string // leave out the facts stated by these sources
+	// ExcludeMachine leaves out the facts of machine-coded sources (a
+	// Source with coding machine, such as GDELT's): the belief policy of
+	// human-read sources only.
+	ExcludeMachine bool
 	Predicates     []string // only these relations (empty: all)
 	Kinds          []string // answer about entities of these kinds only (empty: all)
 	From, To       string   // dated entities must overlap [From, To] (date expressions; empty: open)
@@ -32,7 +36,7 @@ type Scope struct {
 // graphZero reports whether the scope keeps the whole graph (Kinds do not
 // narrow the graph).
 func (sc Scope) graphZero() bool {
-	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && len(sc.Predicates) == 0 && sc.From == "" && sc.To == "" && !sc.WithDeprecated
+	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && !sc.ExcludeMachine && len(sc.Predicates) == 0 && sc.From == "" && sc.To == "" && !sc.WithDeprecated
 }
 
 // A ParamError is a parameter a user gave that cannot be applied: an
@@ -65,7 +69,7 @@ type scope struct {
 // date (newWindow, agreedDates), the relations and the kinds.
 func (v *View) compile(sc Scope) (*scope, error) {
 	c := &scope{Scope: sc}
-	b, err := newBelief(v.sources, sc.Sources, sc.ExcludeSources)
+	b, err := newBelief(v.sources, sc.Sources, sc.excluded(v.machine))
 	if err != nil {
 		return nil, err
 	}

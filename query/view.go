@@ -33,6 +33,7 @@ type View struct {
 	names   []string // display names by node
 	dates   []dated  // dated entities (Attack, Warning, Claim, ...), by node
 	sources []string // known source ids (every declared Source, see newBelief), sorted
+	machine []string // the sources with coding machine (Scope.ExcludeMachine), sorted
 	origins []string // the sources and whom statements are according to (originsOf), sorted
 	preds   []string // relation predicates, sorted
 	rows    []row    // one per (subject, predicate, object, source, origin, deprecated), sorted
@@ -265,6 +266,7 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	}
 	var rels []rel
 	var dates []dateQuad
+	var machine []string
 	meta := newStmtMeta()
 	var count int64
 	err := qs.Scan(ctx, func(q quad.Quad) error {
@@ -285,6 +287,11 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			return nil
 		case "tg:title":
 			titles[s] = valueOf(q.Object).String()
+			return nil
+		case schema.CodingIRI:
+			if valueOf(q.Object).String() == schema.MachineCoding {
+				machine = append(machine, s)
+			}
 			return nil
 		case "tg:date":
 			dates = append(dates, dateQuad{s, valueOf(q.Object).String(), string(labelIRI(q.Label))})
@@ -358,6 +365,13 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		originSet[s] = true
 	}
 	sort.Strings(v.sources)
+	for _, s := range machine {
+		if _, ok := slices.BinarySearch(v.sources, s); ok {
+			v.machine = append(v.machine, s)
+		}
+	}
+	slices.Sort(v.machine)
+	v.machine = slices.Compact(v.machine)
 	for o := range originSet {
 		v.origins = append(v.origins, o)
 	}
@@ -469,6 +483,7 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 type snapshot struct {
 	Version                                     int
 	Keys, Kinds, Names, Sources, Origins, Preds []string
+	Machine                                     []string
 	Dates                                       []dated
 	Rows                                        []row
 	Quads                                       int64
@@ -478,8 +493,8 @@ type snapshot struct {
 // 2: sources are not nodes, names by displayName, Sources holds every
 // declared Source; 3: the view's own fields, not the View struct; 4: rows
 // and dates carry their origin (reported speech) and whether judgements
-// deprecate them, names count origins.
-const snapshotVersion = 5
+// deprecate them, names count origins; 6: the machine-coded sources.
+const snapshotVersion = 6
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
@@ -494,7 +509,7 @@ func readSnapshot(path string) (*View, error) {
 	if s.Version != snapshotVersion {
 		return nil, errors.New("snapshot version mismatch")
 	}
-	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads, gen: s.Gen}, nil
+	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, machine: s.Machine, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads, gen: s.Gen}, nil
 }
 
 // writeSnapshot writes atomically: a temporary file renamed into place.
@@ -505,7 +520,7 @@ func writeSnapshot(path string, v *View) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads, Gen: v.gen}); err != nil {
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Machine: v.machine, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads, Gen: v.gen}); err != nil {
 		tmp.Close()
 		return err
 	}

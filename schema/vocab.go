@@ -161,7 +161,11 @@ const (
 	KeyIRI       = "tg:key"      // derived: normalised name/alias for lookup
 	StatementSep = "#e-"         // statement label = source IRI + StatementSep + hash
 	NamePred     = "name"
-	AliasPred    = "alias"
+	// CodingIRI is a Source's coding; MachineCoding its value for sources
+	// coded by software (Scope.ExcludeMachine leaves their facts out).
+	CodingIRI     = "tg:coding"
+	MachineCoding = "machine"
+	AliasPred     = "alias"
 )
 
 var anyEntity []Kind
