@@ -57,10 +57,13 @@ func (e *ParamError) Error() string {
 // every answer filters by; nil sets keep everything.
 type scope struct {
 	Scope
-	srcs  []bool          // by view source
-	preds []bool          // by view predicate
-	nodes []bool          // by node: the time window under the belief policy
-	kinds map[string]bool // canonical kind names
+	srcs  []bool // by view source
+	preds []bool // by view predicate
+	nodes []bool // by node: the time window under the belief policy
+	// hidden marks the nodes the scope leaves out of rankings: with
+	// ExcludeMachine, those only machine-coded sources give (nil: none).
+	hidden []bool
+	kinds  map[string]bool // canonical kind names
 }
 
 // compile checks sc against the view (known sources, relations in the
@@ -77,6 +80,12 @@ func (v *View) compile(sc Scope) (*scope, error) {
 		c.srcs = make([]bool, len(v.sources))
 		for i, s := range v.sources {
 			c.srcs[i] = b.Uses(s)
+		}
+	}
+	if sc.ExcludeMachine && len(v.machineOnly) > 0 {
+		c.hidden = make([]bool, len(v.keys))
+		for _, n := range v.machineOnly {
+			c.hidden[n] = true
 		}
 	}
 	if len(sc.Predicates) > 0 {
@@ -132,6 +141,9 @@ func kindSet(ks []string) (map[string]bool, error) {
 func (c *scope) uses(src uint16, deprecated bool) bool {
 	return c == nil || (c.srcs == nil || c.srcs[src]) && (!deprecated || c.WithDeprecated)
 }
+
+// hides reports whether the scope leaves node n out of rankings.
+func (c *scope) hides(n int32) bool { return c != nil && c.hidden != nil && c.hidden[n] }
 
 // keepsKind reports whether the scope answers about entities of kind k.
 func (c *scope) keepsKind(k string) bool { return c.kinds == nil || c.kinds[k] }
