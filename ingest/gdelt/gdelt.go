@@ -396,7 +396,7 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 	case "2":
 		p.id, p.ext, p.parent, field = p.adm1, "fips10-4:"+p.adm1Code, p.country, col(g.adm1)
 	default:
-		if fid := f[g.feature]; fid != "" {
+		if fid := f[g.feature]; fid != "" && fid != "0" {
 			p.id = "location:gdelt-" + strings.ToLower(fid)
 			p.ext = "gns:" + fid
 			if typ == "3" {
@@ -409,7 +409,7 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 		}
 	}
 	if p.id == "" {
-		rec.Errorf(line, field, "empty (expected the place's code for ActionGeo_Type %s)", typ)
+		rec.Errorf(line, field, "%q (expected the place's code or feature id for ActionGeo_Type %s)", f[g.feature], typ)
 		return nil
 	}
 	if p.parent == p.id {
