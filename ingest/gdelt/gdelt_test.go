@@ -25,12 +25,17 @@ var samples = []string{
 
 func readSample(t *testing.T, name string) (string, []byte) {
 	t.Helper()
-	path := filepath.Join(dataDir, name)
-	data, err := os.ReadFile(path)
+	path, data, err := sample(name)
 	if err != nil {
 		t.Skipf("GDELT sample %s: %v", path, err)
 	}
 	return path, data
+}
+
+func sample(name string) (string, []byte, error) {
+	path := filepath.Join(dataDir, name)
+	data, err := os.ReadFile(path)
+	return path, data, err
 }
 
 // rawCounts counts, from the raw rows and apart from the importer, what an
