@@ -173,7 +173,8 @@ func TestGDELTBadRow(t *testing.T) {
 
 // TestExcludeMachine: every centrality measure with --exclude-machine on
 // the demo plus both GDELT samples is byte for byte the answer of the demo
-// alone; without the flag it is not. The same holds over HTTP.
+// alone; without the flag it is not. So are the other analytics verbs, and
+// centrality over HTTP.
 func TestExcludeMachine(t *testing.T) {
 	files := gdeltSamples(t)
 	alone := demoStore(t)
@@ -200,6 +201,9 @@ func TestExcludeMachine(t *testing.T) {
 		{"path", "group:isis-k", "group:taliban", "--k", "3"}, // by id: "Taliban" also names GDELT's group:gdelt-tal
 		{"neighbors", "ISIS-K", "--depth", "2"},
 		{"timeline", "ISIS-K"},
+		{"communities"},
+		{"communities", "--project", "group"},
+		{"preceded", "--window", "1y"},
 	} {
 		got := cli(t, append(append([]string{}, q...), "--format", "json", "--exclude-machine", "--store", both)...)
 		want := cli(t, append(append([]string{}, q...), "--format", "json", "--store", alone)...)
