@@ -90,8 +90,20 @@ func (imp *Importer) Import(ctx context.Context, name string, data []byte) *inge
 			}
 		}
 		r.counts.Rows++
+		n := bytes.Count(row, tab) + 1
+		lay, ok := layoutOf(n)
+		if ok && (first == nil || lay.version == first.version) {
+			// Most rows are of other CAMEO codes: skip them before
+			// copying the row into strings.
+			if code := column(row, colEventCode); classOf(string(code)) == unmapped && digits(string(code)) {
+				if first == nil {
+					first = &lay
+				}
+				r.counts.Other++
+				continue
+			}
+		}
 		fields = splitTabs(fields[:0], row)
-		lay, ok := layoutOf(len(fields))
 		if ok && first != nil && (lay.version != first.version) {
 			ok = false
 		}
@@ -102,7 +114,7 @@ func (imp *Importer) Import(ctx context.Context, name string, data []byte) *inge
 				want = map[string]string{"GDELT 1.0": "57 or 58, as the file's first row (GDELT 1.0)", "GDELT 2.0": "61, as the file's first row (GDELT 2.0)"}[first.version]
 			}
 			rec := b.Record(line, fmt.Sprintf("row %d", line))
-			rec.Errorf(line, "columns", "%d tab-separated columns (expected %s)", len(fields), want)
+			rec.Errorf(line, "columns", "%d tab-separated columns (expected %s)", n, want)
 			continue
 		}
 		if first == nil {
@@ -454,6 +466,23 @@ func (p *placeRow) declare(rec *ingest.Rec, src string) string {
 		rec.Fact(line, col(g.country), p.country, loc, "placeType", "country", src)
 	}
 	return p.id
+}
+
+var tab = []byte{'\t'}
+
+// column returns column i of row (nil when the row is shorter).
+func column(row []byte, i int) []byte {
+	for ; i > 0; i-- {
+		j := bytes.IndexByte(row, '\t')
+		if j < 0 {
+			return nil
+		}
+		row = row[j+1:]
+	}
+	if j := bytes.IndexByte(row, '\t'); j >= 0 {
+		return row[:j]
+	}
+	return row
 }
 
 // splitTabs splits row at tabs into fields (reused), copying each field
