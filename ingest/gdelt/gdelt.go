@@ -401,12 +401,12 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 	if p.adm1Code != "" && p.adm1Code != p.cc {
 		p.adm1 = "location:gdelt-" + strings.ToLower(p.adm1Code)
 	}
-	field := col(g.feature)
+	field := g.feature
 	switch typ {
 	case "1":
-		p.id, p.ext, field = p.country, "fips10-4:"+p.cc, col(g.country)
+		p.id, p.ext, field = p.country, "fips10-4:"+p.cc, g.country
 	case "2":
-		p.id, p.ext, p.parent, field = p.adm1, "fips10-4:"+p.adm1Code, p.country, col(g.adm1)
+		p.id, p.ext, p.parent, field = p.adm1, "fips10-4:"+p.adm1Code, p.country, g.adm1
 	default:
 		if fid := f[g.feature]; fid != "" && fid != "0" {
 			p.id = "location:gdelt-" + strings.ToLower(fid)
@@ -421,7 +421,7 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 		}
 	}
 	if p.id == "" {
-		rec.Errorf(line, field, "%q (expected the place's code or feature id for ActionGeo_Type %s)", f[g.feature], typ)
+		rec.Errorf(line, col(field), "%q (expected the place's code or feature id for ActionGeo_Type %s)", f[field], typ)
 		return nil
 	}
 	if p.parent == p.id {

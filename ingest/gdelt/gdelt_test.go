@@ -191,6 +191,9 @@ func TestBadRows(t *testing.T) {
 		{"url", row(map[int]string{60: "ftp://example.org/x"}), "x.export.CSV:2: SOURCEURL: \"ftp://example.org/x\" is not an http(s) URL"},
 		{"id", row(map[int]string{0: "x1"}), "x.export.CSV:2: GLOBALEVENTID:"},
 		{"geo type", row(map[int]string{51: "9"}), "x.export.CSV:2: ActionGeo_Type:"},
+		{"feature", row(map[int]string{58: "0"}), `x.export.CSV:2: ActionGeo_FeatureID: "0" (expected the place's code or feature id for ActionGeo_Type 4)`},
+		{"country", row(map[int]string{51: "1", 53: ""}), `x.export.CSV:2: ActionGeo_CountryCode: "" (expected`},
+		{"mixed versions", strings.Join(strings.Split(row(nil), "\t")[:58], "\t"), "x.export.CSV:2: columns: 58 tab-separated columns (expected 61, as the file's first row (GDELT 2.0))"},
 		{"code", row(map[int]string{26: "1x"}), "x.export.CSV:2: EventCode:"},
 	}
 	for _, c := range cases {
