@@ -232,3 +232,32 @@ func TestExcludeMachine(t *testing.T) {
 		t.Errorf("GET /v1/centrality (cached answer of exclude-machine?) is the demo's")
 	}
 }
+
+// TestGDELTToServer: ingest --server sends a GDELT file, which the server
+// reads with the same importer; its attacks are then in /v1/stats.
+func TestGDELTToServer(t *testing.T) {
+	files := gdeltSamples(t)
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "init", "--store", store)
+	const token = "gdelt-test-token-0123456789"
+	ts := serveStore(t, store, token)
+	t.Setenv("THREATGRAPH_SERVE_TOKEN", token)
+	if _, stderr, err := runCLI(t, "ingest", "--server", ts.URL, files[0]); err != nil {
+		t.Fatalf("ingest --server: %v\n%s", err, stderr)
+	}
+	resp, err := ts.Client().Get(ts.URL + "/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByKind map[string]int `json:"by_kind"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := gdeltRaw(t, files[:1])
+	if st.ByKind["Attack"] != want["Attack"] || st.ByKind["Source"] != want["Source"] {
+		t.Errorf("server holds %d attacks and %d sources; %d and %d in the raw rows", st.ByKind["Attack"], st.ByKind["Source"], want["Attack"], want["Source"])
+	}
+}
