@@ -211,6 +211,12 @@ func TestExcludeMachine(t *testing.T) {
 			t.Errorf("%s --exclude-machine:\n%.400s\nwant the demo's:\n%.400s", strings.Join(q, " "), got, want)
 		}
 	}
+	// An export with scores is the demo's, but for the line naming the filter.
+	exp := []string{"export", "--format", "graphml", "--with-centrality", "pagerank,betweenness", "--out", "-", "--store"}
+	got := strings.Replace(cli(t, append(exp, both, "--exclude-machine")...), "    <data key=\"g_filter\">exclude-machine</data>\n", "", 1)
+	if want := cli(t, append(exp, alone)...); got != want {
+		t.Errorf("export --exclude-machine --with-centrality differs from the demo's export")
+	}
 	want := cli(t, "centrality", "--top", "1000", "--format", "json", "--store", alone)
 	ts := serveStore(t, both, "")
 	resp, err := ts.Client().Get(ts.URL + "/v1/centrality?top=1000&exclude-machine=true")
