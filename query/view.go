@@ -310,11 +310,19 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	}
 	var rels []rel
 	var dates []dateQuad
-	var machine []string
-	declBy := map[string][]string{} // the sources of each entity's kind
+	// The machine-coded sources, from the object index, before the scan:
+	// only when there are some does it note whose word each kind is.
+	machine, err := machineSources(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	var declBy map[string]uint8 // by entity: declMachine, declOther
+	if len(machine) > 0 {
+		declBy = map[string]uint8{}
+	}
 	meta := newStmtMeta()
 	var count int64
-	err := qs.Scan(ctx, func(q quad.Quad) error {
+	err = qs.Scan(ctx, func(q quad.Quad) error {
 		count++
 		if progress != nil && count%progressEvery == 0 {
 			progress(count, total)
@@ -326,8 +334,12 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok && preferKind(schema.Kind(kinds[s]), k) {
 				kinds[s] = string(k)
 			}
-			if src := schema.SourceOf(string(labelIRI(q.Label))); !slices.Contains(declBy[s], src) {
-				declBy[s] = append(declBy[s], src)
+			if declBy != nil {
+				if _, ok := slices.BinarySearch(machine, schema.SourceOf(string(labelIRI(q.Label)))); ok {
+					declBy[s] |= declMachine
+				} else {
+					declBy[s] |= declOther
+				}
 			}
 			return nil
 		case "tg:name":
@@ -335,11 +347,6 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			return nil
 		case "tg:title":
 			titles[s] = valueOf(q.Object).String()
-			return nil
-		case schema.CodingIRI:
-			if valueOf(q.Object).String() == schema.MachineCoding {
-				machine = append(machine, s)
-			}
 			return nil
 		case "tg:date":
 			dates = append(dates, dateQuad{s, valueOf(q.Object).String(), string(labelIRI(q.Label))})
@@ -418,8 +425,6 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			v.machine = append(v.machine, s)
 		}
 	}
-	slices.Sort(v.machine)
-	v.machine = slices.Compact(v.machine)
 	for o := range originSet {
 		v.origins = append(v.origins, o)
 	}
@@ -493,10 +498,16 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	return v, nil
 }
 
+// Who states an entity's kind (buildView's declBy).
+const (
+	declMachine uint8 = 1 << iota // a machine-coded source
+	declOther                     // another
+)
+
 // machineOnlyNodes returns the nodes whose kind only machine-coded sources
-// state (declBy: the sources of each entity's kind) and whose relations
-// are all theirs, sorted; none when no source is machine-coded.
-func (v *View) machineOnlyNodes(declBy map[string][]string) []int32 {
+// state (declBy) and whose relations are all theirs, sorted; none when no
+// source is machine-coded.
+func (v *View) machineOnlyNodes(declBy map[string]uint8) []int32 {
 	if len(v.machine) == 0 {
 		return nil
 	}
@@ -506,7 +517,7 @@ func (v *View) machineOnlyNodes(declBy map[string][]string) []int32 {
 	}
 	other := make([]bool, len(v.keys))
 	for i, id := range v.keys {
-		other[i] = slices.ContainsFunc(declBy[id], func(s string) bool { _, ok := slices.BinarySearch(v.machine, s); return !ok })
+		other[i] = declBy[id]&declMachine == 0 || declBy[id]&declOther != 0
 	}
 	for _, r := range v.rows {
 		if !machine[r.Source] {
