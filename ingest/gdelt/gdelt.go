@@ -103,7 +103,6 @@ func (imp *Importer) Import(ctx context.Context, name string, data []byte) *inge
 				continue
 			}
 		}
-		fields = splitTabs(fields[:0], row)
 		if ok && first != nil && (lay.version != first.version) {
 			ok = false
 		}
@@ -120,6 +119,7 @@ func (imp *Importer) Import(ctx context.Context, name string, data []byte) *inge
 		if first == nil {
 			first = &lay
 		}
+		fields = splitTabs(fields[:0], row)
 		r.row(line, &lay, fields)
 	}
 	c := r.counts
