@@ -321,3 +321,24 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("errors %v; want the context's", errs)
 	}
 }
+
+// FuzzImport: no input panics, every file gives records or a problem, and
+// every problem names the file and a line (go test -fuzz FuzzImport
+// ./ingest/gdelt).
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(row(nil) + "\n"))
+	f.Add([]byte(row(map[int]string{26: "015", 28: "01"}) + "\r\n" + row(map[int]string{51: "1", 53: "US"})))
+	f.Add([]byte(strings.Join(strings.Split(row(nil), "\t")[:57], "\t")))
+	f.Add([]byte("1\t20240101\n\n\t\t\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := gdelt.New().Import(t.Context(), "fuzz.export.CSV", data)
+		if len(file.Records) == 0 && len(file.FileErrs) == 0 {
+			t.Fatal("no record and no problem")
+		}
+		for _, e := range file.Errors() {
+			if !strings.HasPrefix(e.Error(), "fuzz.export.CSV:") || e.Line == 0 {
+				t.Fatalf("a problem without its file and line: %v", e)
+			}
+		}
+	})
+}
