@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/wikidata"
 )
 
@@ -19,8 +20,8 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
-	var imps []ingest.Importer
-	imps = append(imps, wikidata.Importer{})
+	// The Wikidata excerpt first: its header is checked exactly.
+	imps := []ingest.Importer{wikidata.Importer{}, gdelt.New()}
 	return imps, nil
 }
 
