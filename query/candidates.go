@@ -56,6 +56,7 @@ const (
 	ReasonSharedAttacks  = "shared-attacks"   // weak
 	ReasonSharedPlaces   = "shared-places"    // weak
 	AgainstDistinctIDs   = "distinct-ids"     // lowers the score tenfold
+	AgainstRelated       = "related"          // lowers the score tenfold
 )
 
 // The weight of each reason: the score is 1 - Π(1 - weight) over the
@@ -163,6 +164,11 @@ const (
 // placePreds are the relations whose objects are an entity's places.
 var placePreds = map[string]bool{"activeIn": true, "locatedIn": true, "country": true}
 
+// relatedPreds are the relations a source states between two entities it
+// holds distinct (a place within another, an affiliate, a splinter, a
+// rival): counter-evidence for a pair.
+var relatedPreds = map[string]bool{"partOf": true, "affiliateOf": true, "splinterOf": true, "rivalOf": true, "partOfOrg": true, "partOfAttack": true}
+
 // Candidates lists the pairs of entities of one kind that may be one, each
 // with its score, its reasons and the counter-evidence, strongest first
 // (then by ids). It reads names, aliases and external ids from one Scan of
@@ -242,11 +248,17 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 		}
 	}
 	// Neighbours, from the view's relations the judgements do not deprecate.
+	related := map[[2]int32][]string{}
 	for _, rw := range v.rows {
 		if rw.Deprecated {
 			continue
 		}
 		switch p := v.preds[rw.P]; {
+		case relatedPreds[p]:
+			k := [2]int32{min(rw.S, rw.O), max(rw.S, rw.O)}
+			if !slices.Contains(related[k], p) {
+				related[k] = append(related[k], p)
+			}
 		case p == "perpetratedBy":
 			if f, ok := facts[rw.O]; ok {
 				if f.attacks == nil {
@@ -275,7 +287,7 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 			return nil, err
 		}
 		a, b := pr[0], pr[1]
-		c, ok := candidate(v, a, b, facts[a], facts[b])
+		c, ok := candidate(v, a, b, facts[a], facts[b], related[pr])
 		if !ok {
 			continue
 		}
@@ -416,9 +428,9 @@ func prefix(t string) string {
 	return string(rs)
 }
 
-// candidate weighs the evidence that nodes a and b (a < b) are one entity:
-// ok is false when there is none.
-func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
+// candidate weighs the evidence that nodes a and b (a < b) are one entity,
+// related by the relations related: ok is false when there is none.
+func candidate(v *View, a, b int32, fa, fb *resolutionFacts, related []string) (Candidate, bool) {
 	c := Candidate{
 		A:    CandidateEntity{ID: v.keys[a], Name: v.names[a]},
 		B:    CandidateEntity{ID: v.keys[b], Name: v.names[b]},
@@ -433,6 +445,10 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 	// External ids: the same one, or distinct ones of one scheme.
 	if len(fa.external) > 0 && len(fb.external) > 0 {
 		externalEvidence(&c, fa.external, fb.external)
+	}
+	if len(related) > 0 {
+		rel := slices.Sorted(slices.Values(related))
+		c.Against = append(c.Against, Reason{Code: AgainstRelated, Text: "stated as two related entities (" + strings.Join(rel, ", ") + ")", Weight: distinctIDsFactor, Values: rel})
 	}
 	// Names and aliases, by key.
 	var sameName, nameAlias, shared []string
@@ -527,8 +543,16 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts) (Candidate, bool) {
 	return c, true
 }
 
+// uniqueSchemes are the schemes whose datasets give one entity one id, so
+// that two distinct ids name two entities: Wikidata items, MITRE ATT&CK
+// ids, GeoNames places, GTD and ACLED incidents. Others do not count
+// against a pair: GDELT codes one attack as many events, and two STIX
+// producers give one group two ids.
+var uniqueSchemes = map[string]bool{"wikidata": true, "mitre": true, "geonames": true, "gtd": true, "acled": true}
+
 // externalEvidence adds to c the external ids a and b share (strong), and
-// the schemes in which they have only distinct ids (against).
+// the schemes of uniqueSchemes in which they have only distinct ids
+// (against).
 func externalEvidence(c *Candidate, a, b []string) {
 	scheme := func(x string) string { s, _, _ := strings.Cut(x, ":"); return s }
 	var same []string
@@ -544,7 +568,7 @@ func externalEvidence(c *Candidate, a, b []string) {
 	var schemes []string
 	for _, x := range a {
 		s := scheme(x)
-		if slices.Contains(schemes, s) || slices.ContainsFunc(same, func(y string) bool { return scheme(y) == s }) ||
+		if !uniqueSchemes[s] || slices.Contains(schemes, s) || slices.ContainsFunc(same, func(y string) bool { return scheme(y) == s }) ||
 			!slices.ContainsFunc(b, func(y string) bool { return scheme(y) == s }) {
 			continue
 		}

@@ -68,20 +68,23 @@ func TestCandidateStrength(t *testing.T) {
 	}
 	three := []string{"x one", "x two", "x three"}
 	for _, c := range []struct {
-		name   string
-		a, b   *resolutionFacts
-		want   string
-		listed bool
+		name    string
+		a, b    *resolutionFacts
+		want    string
+		listed  bool
+		related []string
 	}{
-		{"shared aliases, attacks and places only", facts([]string{"Alpha"}, three, nil, three, three), facts([]string{"Omega"}, three, nil, three, three), StrengthWeak, true},
-		{"attacks and places only: not a pair", facts([]string{"Alpha"}, nil, nil, three, three), facts([]string{"Omega"}, nil, nil, three, three), "", false},
-		{"same name and an alias", facts([]string{"Alpha Front"}, []string{"AF"}, nil, nil, nil), facts([]string{"alpha front"}, []string{"AF"}, nil, nil, nil), StrengthStrong, true},
-		{"same name alone", facts([]string{"Alpha Front"}, nil, nil, nil, nil), facts([]string{"Alpha Front"}, nil, nil, nil, nil), StrengthPossible, true},
-		{"same external id", facts([]string{"Alpha"}, nil, []string{"mitre:G1"}, nil, nil), facts([]string{"Omega"}, nil, []string{"mitre:G1", "wikidata:Q2"}, nil, nil), StrengthStrong, true},
-		{"same name, distinct wikidata ids", facts([]string{"Alpha"}, nil, []string{"wikidata:Q1"}, nil, nil), facts([]string{"Alpha"}, nil, []string{"wikidata:Q2"}, nil, nil), StrengthWeak, true},
-		{"nothing shared", facts([]string{"Alpha"}, nil, nil, nil, nil), facts([]string{"Omega"}, nil, nil, nil, nil), "", false},
+		{"same name, one part of the other", facts([]string{"Alpha"}, []string{"AF"}, nil, nil, nil), facts([]string{"Alpha"}, []string{"AF"}, nil, nil, nil), StrengthWeak, true, []string{"partOf"}},
+		{"shared aliases, attacks and places only", facts([]string{"Alpha"}, three, nil, three, three), facts([]string{"Omega"}, three, nil, three, three), StrengthWeak, true, nil},
+		{"attacks and places only: not a pair", facts([]string{"Alpha"}, nil, nil, three, three), facts([]string{"Omega"}, nil, nil, three, three), "", false, nil},
+		{"same name and an alias", facts([]string{"Alpha Front"}, []string{"AF"}, nil, nil, nil), facts([]string{"alpha front"}, []string{"AF"}, nil, nil, nil), StrengthStrong, true, nil},
+		{"same name alone", facts([]string{"Alpha Front"}, nil, nil, nil, nil), facts([]string{"Alpha Front"}, nil, nil, nil, nil), StrengthPossible, true, nil},
+		{"same external id", facts([]string{"Alpha"}, nil, []string{"mitre:G1"}, nil, nil), facts([]string{"Omega"}, nil, []string{"mitre:G1", "wikidata:Q2"}, nil, nil), StrengthStrong, true, nil},
+		{"same name, distinct wikidata ids", facts([]string{"Alpha"}, nil, []string{"wikidata:Q1"}, nil, nil), facts([]string{"Alpha"}, nil, []string{"wikidata:Q2"}, nil, nil), StrengthWeak, true, nil},
+		{"same name, distinct gdelt ids (GDELT codes one attack many times)", facts([]string{"Alpha"}, []string{"AF"}, []string{"gdelt:1"}, nil, nil), facts([]string{"Alpha"}, []string{"AF"}, []string{"gdelt:2"}, nil, nil), StrengthStrong, true, nil},
+		{"nothing shared", facts([]string{"Alpha"}, nil, nil, nil, nil), facts([]string{"Omega"}, nil, nil, nil, nil), "", false, nil},
 	} {
-		got, ok := candidate(v, 0, 1, c.a, c.b)
+		got, ok := candidate(v, 0, 1, c.a, c.b, c.related)
 		if ok != c.listed || (ok && got.Strength != c.want) {
 			t.Errorf("%s: listed %v, %s %v (%+v); want listed %v, %s", c.name, ok, got.Strength, got.Score, got.Reasons, c.listed, c.want)
 		}
