@@ -20,12 +20,14 @@ func newCandidatesCmd(a *app) *cobra.Command {
 (threatgraph same A B --reason TEXT: write your own reason). Nothing is merged until you run it.
 
 Reasons: the same external id (strong), the same name, a name of one that is an alias of the other,
-shared aliases (weak: never enough alone to suggest merging), similar names (token overlap or edit
-distance of their keys), the same attacks (perpetratedBy) and places (activeIn, locatedIn, country).
-Against: distinct ids in one scheme (two Wikidata QIDs, two MITRE ids) make a pair weak whatever
-else it shares. Pairs merged by same are not listed; pairs a different statement keeps apart are
-counted as ruled out, not listed; entities of two kinds are never paired (same needs one kind).
-Only entities that share a name or alias key, an external id or a name token are compared.`,
+shared aliases (weak: never enough alone to suggest merging), similar names (the words of their keys in
+common, a long word matching at a small edit distance), the same attacks (perpetratedBy) and places (activeIn, locatedIn, country).
+Against: distinct ids in a scheme of one id per entity (two Wikidata QIDs, two MITRE ids; not GDELT
+events or STIX ids), and a relation that holds them apart (partOf, affiliateOf, splinterOf,
+rivalOf, ...), make a pair weak whatever else it shares. Pairs merged by same are not listed; pairs
+a different statement keeps apart are counted as ruled out, not listed; entities of two kinds are
+never paired (same needs one kind; those sharing an external id are counted). Only entities that
+share a name or alias key, an external id or a name word are compared (docs/import.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.analysis(cmd, func(q *query.Reader) error {
