@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -103,6 +104,9 @@ func (a *app) printCard(c *query.Card) {
 	a.printf("%s  (%s, %s)\n", esc(c.Name), c.Kind, esc(c.ID))
 	if len(c.Contested) > 0 {
 		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
+	}
+	if len(c.Markings) > 0 {
+		a.printf("Marking: %s (most restrictive TLP of these facts; all: %s)\n", cmp.Or(c.Marking, "none of TLP"), esc(strings.Join(c.Markings, ", ")))
 	}
 	a.printf("\n")
 	deprecated := false

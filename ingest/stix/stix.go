@@ -394,6 +394,10 @@ func (m *mapper) run() error {
 		}
 	}
 	m.writeJudgements()
+	if len(m.sources) == 0 {
+		// Nothing mapped: the bundle was read all the same, and says so.
+		m.useSource(m.bundle, "", 0)
+	}
 	m.writeSources()
 	cats := make([]string, 0, len(m.unmapped))
 	for c := range m.unmapped {
@@ -521,14 +525,17 @@ func (m *mapper) useSource(id, identity string, line int) {
 }
 
 // statement returns the label of an object's facts stated by source: a
-// statement whose quote is the object's description (else its name, else
-// its STIX id), carrying its markings and confidence. Objects whose quotes
+// statement whose quote is the object's name (a relationship's or
+// sighting's description; else its STIX id), carrying its markings and confidence. Objects whose quotes
 // coincide but whose markings differ get their STIX id as quote instead, so
 // that no statement carries another's marking.
 func (m *mapper) statement(rec *ingest.Rec, source string, o *stixObject) string {
-	quote := strings.TrimSpace(o.Description)
-	if quote == "" {
-		quote = strings.TrimSpace(o.Name)
+	// A relationship's description is the evidence for it ("[APT38] has
+	// used ..."); an object's is a fact of its own, and its name names the
+	// statement shortly.
+	quote := strings.TrimSpace(o.Name)
+	if o.Type == "relationship" || o.Type == "sighting" {
+		quote = strings.TrimSpace(o.Description)
 	}
 	if quote == "" {
 		quote = o.ID
