@@ -186,6 +186,7 @@ var unmappedWhy = map[string]string{
 type tally struct {
 	n, line int
 	why     string
+	read    bool // read otherwise than as facts (revoked-by), not left out
 }
 
 // A pending judgement, written once every statement is known.
@@ -249,6 +250,12 @@ func (m *mapper) count(cat string, line int, why string) {
 		m.unmapped[cat] = t
 	}
 	t.n++
+}
+
+// read tallies one thing read otherwise than as facts.
+func (m *mapper) read(cat string, line int, how string) {
+	m.count(cat, line, how)
+	m.unmapped[cat].read = true
 }
 
 // id returns the threatgraph id of a STIX id, or "" for a type that maps to
@@ -406,6 +413,10 @@ func (m *mapper) run() error {
 	sort.Strings(cats)
 	for _, c := range cats {
 		t := m.unmapped[c]
+		if t.read {
+			m.b.Warn(t.line, "objects", fmt.Errorf("%d %s read %s", t.n, c, t.why))
+			continue
+		}
 		m.b.Warn(t.line, "objects", fmt.Errorf("%d %s not mapped (%s)", t.n, c, t.why))
 	}
 	return nil
@@ -811,8 +822,7 @@ func (m *mapper) relationship(o *stixObject) {
 	st, _, _ := cutID(o.SourceRef)
 	tt, _, _ := cutID(o.TargetRef)
 	if rt == "revoked-by" {
-		m.count("revoked-by relationships", o.line, "read as the note of the judgement that deprecates the revoked object")
-		m.unmapped["revoked-by relationships"].why = "not relations: read as the notes of the judgements that deprecate the revoked objects"
+		m.read("revoked-by relationships", o.line, "as the notes of the judgements that deprecate the revoked objects, not as relations")
 		return
 	}
 	pred := relPred[rt]
