@@ -94,9 +94,9 @@ func TestSTIXIngestATTACK(t *testing.T) {
 	var card struct {
 		Kind  string `json:"kind"`
 		Facts []struct {
-			Predicate  string `json:"predicate"`
+			Predicate  string              `json:"predicate"`
 			Value      struct{ Value any } `json:"value"`
-			Deprecated bool   `json:"deprecated"`
+			Deprecated bool                `json:"deprecated"`
 		} `json:"facts"`
 		Markings []string `json:"markings"`
 	}

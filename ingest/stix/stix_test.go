@@ -347,7 +347,7 @@ func TestAnalystBundle(t *testing.T) {
 		{report, "tg:publisher", `"Analyst Org"`, report},
 		{report, "tg:url", `"https://example.org/ash"`, report},
 		{report, schema.MarkingIRI, schema.TLPAmber, report},
-		{ember, "tg:description", `"Ember Bear was seen again in 2024."`, second}, // the note
+		{ember, "tg:description", `"Ember Bear was seen again in 2024."`, second},            // the note
 		{loader, "tg:targets", "identity:stix-5f1a0c2e-7b3d-4e8a-9c61-000000001002", second}, // the sighting
 	} {
 		if !has(c.s, c.p, c.o, c.label) {
