@@ -219,6 +219,7 @@ type mapper struct {
 	labelsOf  map[string][]string    // object id -> its statements
 	bySource  map[string][]string    // Source id -> its statements
 	unmapped  map[string]*tally
+	missing   map[string]bool // object and marking reference counted as missing
 	judgments []judgement
 }
 
@@ -232,7 +233,7 @@ func newMapper(ctx context.Context, b *ingest.Builder, name string, data []byte,
 		byID: map[string]*stixObject{}, reportsOf: map[string][]string{}, revokedBy: map[string]string{},
 		markings: map[string]string{}, countryOf: map[string]string{}, partOfRel: map[string]bool{},
 		sources: map[string]*sourceDecl{}, props: map[string]string{}, labelsOf: map[string][]string{},
-		bySource: map[string][]string{}, unmapped: map[string]*tally{}}
+		bySource: map[string][]string{}, unmapped: map[string]*tally{}, missing: map[string]bool{}}
 	if _, u, ok := cutID(bd.ID); ok {
 		m.bundle = "source:stix-bundle-" + strings.ToLower(u)
 	} else {
@@ -479,7 +480,10 @@ func (m *mapper) markingsOf(o *stixObject) []string {
 					return
 				}
 				id = schema.MarkingPrefix + "stix-" + strings.ToLower(u)
-				m.count("marking references to definitions outside the bundle", o.line, "kept as marking:stix-<uuid>, of no known TLP level")
+				if k := o.ID + " " + ref; !m.missing[k] {
+					m.missing[k] = true
+					m.count("marking references to definitions outside the bundle", o.line, "kept as marking:stix-<uuid>, of no known TLP level")
+				}
 			}
 		}
 		if !slices.Contains(out, id) {
