@@ -137,6 +137,9 @@ func (a *app) printCard(c *query.Card) {
 			} else {
 				a.printf("      %s%s\n", esc(e.Source), according(e))
 			}
+			if e.Confidence != nil {
+				a.printf("        confidence %d (the source's own, 0-100)\n", *e.Confidence)
+			}
 			for _, line := range judgementLines(e) {
 				a.printf("        %s\n", line)
 			}

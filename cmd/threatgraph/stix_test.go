@@ -180,3 +180,22 @@ func TestSTIXMarkingsInAnswers(t *testing.T) {
 		t.Errorf("an unmarked identity has marking %q", card.Marking)
 	}
 }
+
+// TestSTIXMarkingsReadBack: the marking and confidence quads of a STIX
+// import survive an N-Quads export and a load of it into another store.
+func TestSTIXMarkingsReadBack(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	cli(t, "ingest", "--store", a, "--quiet", filepath.Join("..", "..", "ingest", "stix", "testdata", "analyst-bundle.json"))
+	nq := filepath.Join(dir, "a.nq")
+	cli(t, "export", "--store", a, "--format", "nquads", "-o", nq)
+	cli(t, "ingest", "--store", b, "--quiet", nq)
+	for _, store := range []string{a, b} {
+		out := cli(t, "show", "--store", store, "Ember Bear")
+		for _, want := range []string{"Marking: marking:tlp-amber", "confidence 70 (the source's own, 0-100)"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: show Ember Bear lacks %q:\n%s", filepath.Base(store), want, out)
+			}
+		}
+	}
+}
