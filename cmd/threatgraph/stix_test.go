@@ -199,3 +199,39 @@ func TestSTIXMarkingsReadBack(t *testing.T) {
 		}
 	}
 }
+
+// TestSTIXTwiceAndSkipInvalid: the same bundle loaded again adds nothing;
+// with --skip-invalid an object of the wrong shape is rejected alone.
+func TestSTIXTwiceAndSkipInvalid(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "tg.db")
+	bundle := filepath.Join("..", "..", "ingest", "stix", "testdata", "analyst-bundle.json")
+	cli(t, "ingest", "--store", store, "--quiet", bundle)
+	if out := cli(t, "ingest", "--store", store, "--quiet", bundle); !strings.Contains(out, "nothing new") {
+		t.Errorf("the same bundle again:\n%s", out)
+	}
+	obj := func(uuid, name, extra string) string {
+		return `{"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--` + uuid + `", "created": "2020-01-01T00:00:00Z", "modified": "2020-01-01T00:00:00Z", "name": "` + name + `"` + extra + `}`
+	}
+	bad := filepath.Join(dir, "half.json")
+	body := "{\"type\": \"bundle\", \"id\": \"bundle--00000000-0000-4000-8000-000000000001\", \"objects\": [\n" +
+		obj("00000000-0000-4000-8000-00000000000a", "Good Group", "") + ",\n" +
+		obj("00000000-0000-4000-8000-00000000000b", "Bad Group", `, "aliases": {"x": 1}`) + "\n]}\n"
+	if err := os.WriteFile(bad, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.db")
+	_, stderr, err := runCLI(t, "ingest", "--store", other, "--quiet", "--skip-invalid", "--rejects", filepath.Join(dir, "rejects.jsonl"), bad)
+	if err != nil {
+		t.Fatalf("--skip-invalid: %v\n%s", err, stderr)
+	}
+	if out := cli(t, "show", "--store", other, "Good Group"); !strings.Contains(out, "group:stix-00000000-0000-4000-8000-00000000000a") {
+		t.Errorf("the valid object was not loaded:\n%s", out)
+	}
+	if _, _, err := runCLI(t, "show", "--store", other, "Bad Group"); err == nil {
+		t.Error("the object of the wrong shape was loaded")
+	}
+	if !strings.Contains(stderr, "half.json:3: objects[1].aliases") {
+		t.Errorf("the rejection does not name its line and field:\n%s", stderr)
+	}
+}
