@@ -832,8 +832,11 @@ func (m *mapper) relationship(o *stixObject) {
 	pred := relPred[rt]
 	sk, tk := m.refKind(o.SourceRef), m.refKind(o.TargetRef)
 	sid, tid := tgID(o.SourceRef), tgID(o.TargetRef)
-	if rt == "located-at" && st == "location" && tt == "location" {
+	switch {
+	case (rt == "located-at" || rt == "part-of") && st == "location" && tt == "location":
 		pred = "partOf" // OpenCTI's place hierarchy
+	case rt == "part-of" && sk == schema.Organization && tk == schema.Organization:
+		pred = "partOfOrg" // OpenCTI's sectors, organisations within organisations
 	}
 	if pred == "" {
 		m.count(rt+" relationships", o.line, "no relation of the vocabulary for it")

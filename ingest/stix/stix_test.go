@@ -462,3 +462,28 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("file errors %v; want the context's", f.FileErrs)
 	}
 }
+
+// TestSectors imports OpenCTI's sectors: identities of class "class" as
+// Organizations, part-of between them as partOfOrg.
+func TestSectors(t *testing.T) {
+	path := filepath.Join(stixData(t, "opencti-datasets"), "sectors.json")
+	f := importFile(t, path)
+	noErrors(t, f)
+	r := readRaw(t, read(t, path))
+	idents, partOf := 0, 0
+	for _, o := range r.Objects {
+		switch {
+		case str(o, "type") == "identity" && str(o, "identity_class") != "individual":
+			idents++
+		case str(o, "relationship_type") == "part-of" && strings.HasPrefix(str(o, "source_ref"), "identity--") && strings.HasPrefix(str(o, "target_ref"), "identity--"):
+			partOf++
+		}
+	}
+	qs := quads(f)
+	if got := distinct(qs, "rdf:type", "tg:Organization"); got != idents || idents == 0 {
+		t.Errorf("%d Organizations; the file has %d identities", got, idents)
+	}
+	if got := distinct(qs, "tg:partOfOrg", ""); got != partOf || partOf == 0 {
+		t.Errorf("%d partOfOrg quads; the file has %d part-of relationships between identities", got, partOf)
+	}
+}
