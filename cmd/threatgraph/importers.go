@@ -7,6 +7,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
+	"github.com/threatgraph/threatgraph/ingest/stix"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -19,7 +20,7 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
-	imps := []ingest.Importer{gdelt.New()}
+	imps := []ingest.Importer{stix.New(), gdelt.New()}
 	return imps, nil
 }
 
