@@ -7,6 +7,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
+	"github.com/threatgraph/threatgraph/ingest/stix"
 	"github.com/threatgraph/threatgraph/ingest/wikidata"
 )
 
@@ -20,8 +21,8 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
-	// The Wikidata excerpt first: its header is checked exactly.
-	imps := []ingest.Importer{wikidata.Importer{}, gdelt.New()}
+	// The Wikidata excerpt before GDELT: its header is checked exactly.
+	imps := []ingest.Importer{stix.New(), wikidata.Importer{}, gdelt.New()}
 	return imps, nil
 }
 

@@ -495,4 +495,8 @@ type Summary struct {
 	Edges   int `json:"edges"`             // relation edges written (graph formats)
 	Quads   int `json:"quads"`             // quads written (nquads), or represented (json)
 	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies)
+	// Marking is the most restrictive TLP marking of the sources the export
+	// used (marking:tlp-amber...), Markings every marking they carry.
+	Marking  string   `json:"marking,omitempty"`
+	Markings []string `json:"markings,omitempty"`
 }
