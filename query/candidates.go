@@ -52,6 +52,7 @@ const (
 	ReasonSameName       = "same-name"        // strong
 	ReasonNameIsAlias    = "name-is-alias"    // strong
 	ReasonSharedAlias    = "shared-alias"     // weak: never enough alone
+	ReasonSameCode       = "same-code"        // weak: a classification code many share (capec:, cameo:)
 	ReasonSimilarName    = "similar-name"     // weak
 	ReasonSharedAttacks  = "shared-attacks"   // weak
 	ReasonSharedPlaces   = "shared-places"    // weak
@@ -68,6 +69,7 @@ const (
 	weightSameName       = 0.5
 	weightNameIsAlias    = 0.4
 	weightSharedAlias    = 0.1
+	weightSameCode       = 0.1
 	weightSimilarName    = 0.3 // times the similarity
 	weightSharedAttack   = 0.1
 	weightSharedPlace    = 0.05
@@ -149,6 +151,8 @@ type resolutionFacts struct {
 	names, aliases []string          // texts, distinct
 	keys           map[string]byte   // key -> nameBit | aliasBit
 	external       []string          // externalId values, distinct
+	extLabels      [][]string        // by external: the labels that state it
+	liveExternal   []string          // external ids some statement states that no judgement deprecates
 	attacks        map[string]bool   // attacks perpetratedBy it
 	places         map[string]bool   // activeIn, locatedIn, country
 	text           map[string]string // key -> a text of it (the first seen)
@@ -204,8 +208,13 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 		}
 		return f
 	}
+	meta := newStmtMeta() // which statements judgements deprecate
 	err = r.store.Scan(ctx, func(q quad.Quad) error {
 		p := string(labelIRI(q.Predicate))
+		if isMeta(p) {
+			meta.add(q, p)
+			return nil
+		}
 		if p != "tg:name" && p != "tg:alias" && p != "tg:externalId" {
 			return nil
 		}
@@ -217,9 +226,13 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 		f := get(n)
 		switch p {
 		case "tg:externalId":
-			if !slices.Contains(f.external, text) {
+			i := slices.Index(f.external, text)
+			if i < 0 {
+				i = len(f.external)
 				f.external = append(f.external, text)
+				f.extLabels = append(f.extLabels, nil)
 			}
+			f.extLabels[i] = append(f.extLabels[i], string(labelIRI(q.Label)))
 		case "tg:name", "tg:alias":
 			k := schema.NameKey(text)
 			bit, list := nameBit, &f.names
@@ -239,7 +252,13 @@ func (r *Reader) Candidates(ctx context.Context, o CandidateOptions) (*Candidate
 	if err != nil {
 		return nil, err
 	}
+	deprecated := meta.deprecated()
 	for _, f := range facts {
+		for i, x := range f.external {
+			if slices.ContainsFunc(f.extLabels[i], func(l string) bool { return !deprecated[l] }) {
+				f.liveExternal = append(f.liveExternal, x)
+			}
+		}
 		f.nameKeys = make([]string, len(f.names))
 		f.nameTokens = make([][]string, len(f.names))
 		for i, name := range f.names {
@@ -409,11 +428,12 @@ func blockPairs(v *View, facts map[int32]*resolutionFacts) map[[2]int32]bool {
 	return pairs
 }
 
-// tokens splits a name key into its words of three letters or more.
+// tokens splits a name key into its words of three letters or more, and
+// its numbers (the 2 of "Dragonfly 2.0").
 func tokens(key string) []string {
 	var out []string
 	for _, t := range strings.FieldsFunc(key, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len([]rune(t)) >= 3 && !slices.Contains(out, t) {
+		if (len([]rune(t)) >= 3 || strings.ContainsFunc(t, unicode.IsDigit)) && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
@@ -444,7 +464,7 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts, related []string) (
 	}
 	// External ids: the same one, or distinct ones of one scheme.
 	if len(fa.external) > 0 && len(fb.external) > 0 {
-		externalEvidence(&c, fa.external, fb.external)
+		externalEvidence(&c, fa, fb)
 	}
 	if len(related) > 0 {
 		rel := slices.Sorted(slices.Values(related))
@@ -525,10 +545,10 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts, related []string) (
 	strong := slices.ContainsFunc(c.Reasons, func(r Reason) bool {
 		return r.Code == ReasonSameExternalID || r.Code == ReasonSameName || r.Code == ReasonNameIsAlias
 	})
-	// Shared aliases, attacks and places are weak however many: without a
-	// name or an id the pair stays weak.
+	// Shared aliases, codes, attacks and places are weak however many:
+	// without a name or an id the pair stays weak.
 	weakOnly := !slices.ContainsFunc(c.Reasons, func(r Reason) bool {
-		return r.Code != ReasonSharedAlias && r.Code != ReasonSharedAttacks && r.Code != ReasonSharedPlaces
+		return r.Code != ReasonSharedAlias && r.Code != ReasonSharedAttacks && r.Code != ReasonSharedPlaces && r.Code != ReasonSameCode
 	})
 	switch {
 	case len(c.Against) > 0 || weakOnly:
@@ -550,26 +570,46 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts, related []string) (
 // producers give one group two ids.
 var uniqueSchemes = map[string]bool{"wikidata": true, "mitre": true, "geonames": true, "gtd": true, "acled": true}
 
-// externalEvidence adds to c the external ids a and b share (strong), and
-// the schemes of uniqueSchemes in which they have only distinct ids
-// (against).
-func externalEvidence(c *Candidate, a, b []string) {
+// identifyingSchemes are the schemes whose ids each name one entity, so
+// that two entities with one id are one (strong): uniqueSchemes, STIX
+// object ids, GDELT events, ISO 3166 and FIPS 10-4 codes. An id of another
+// scheme is a code many entities may share (CAPEC attack patterns, CAMEO
+// actor codes): the same code is weak evidence.
+var identifyingSchemes = map[string]bool{"wikidata": true, "mitre": true, "geonames": true, "gtd": true, "acled": true,
+	"stix": true, "gdelt": true, "iso3166-1": true, "fips10-4": true}
+
+// externalEvidence adds to c the external ids fa and fb share (strong),
+// and the schemes of uniqueSchemes in which their live ids (stated
+// without a judgement deprecating them) are all distinct (against): a
+// revoked object's id, which its dataset replaced by the other's, is no
+// evidence that the two are two.
+func externalEvidence(c *Candidate, fa, fb *resolutionFacts) {
+	a, b := fa.external, fb.external
 	scheme := func(x string) string { s, _, _ := strings.Cut(x, ":"); return s }
-	var same []string
+	var same, code []string
 	for _, x := range a {
-		if slices.Contains(b, x) {
+		switch {
+		case !slices.Contains(b, x):
+		case identifyingSchemes[scheme(x)]:
 			same = append(same, x)
+		default:
+			code = append(code, x)
 		}
 	}
 	if len(same) > 0 {
 		slices.Sort(same)
 		c.Reasons = append(c.Reasons, Reason{Code: ReasonSameExternalID, Text: "same external id", Weight: weightSameExternalID, Values: same})
 	}
+	if len(code) > 0 {
+		slices.Sort(code)
+		c.Reasons = append(c.Reasons, Reason{Code: ReasonSameCode, Text: "same code of a shared classification", Weight: upTo(weightSameCode, len(code)), Values: code})
+	}
+	la, lb := fa.liveExternal, fb.liveExternal
 	var schemes []string
-	for _, x := range a {
+	for _, x := range la {
 		s := scheme(x)
 		if !uniqueSchemes[s] || slices.Contains(schemes, s) || slices.ContainsFunc(same, func(y string) bool { return scheme(y) == s }) ||
-			!slices.ContainsFunc(b, func(y string) bool { return scheme(y) == s }) {
+			!slices.ContainsFunc(lb, func(y string) bool { return scheme(y) == s }) {
 			continue
 		}
 		schemes = append(schemes, s)
@@ -577,7 +617,7 @@ func externalEvidence(c *Candidate, a, b []string) {
 	slices.Sort(schemes)
 	for _, s := range schemes {
 		var ids []string
-		for _, x := range append(slices.Clone(a), b...) {
+		for _, x := range append(slices.Clone(la), lb...) {
 			if scheme(x) == s {
 				ids = append(ids, x)
 			}
@@ -607,9 +647,9 @@ func sharedSet(a, b map[string]bool) []string {
 }
 
 // similarity is the token overlap (Jaccard) of two name keys, two
-// tokens counting as one when they are equal or, of five letters or more,
-// differ by an edit distance of at most a fifth of the longer
-// ("shabab", "shabaab"; "force", "forces").
+// tokens counting as one when they are equal or, of five letters or more
+// and no digit, differ by an edit distance of at most a fifth of the
+// longer ("shabab", "shabaab"; "force", "forces"; not "apt34", "apt38").
 func similarity(x, y string) float64 { return tokenSimilarity(tokens(x), tokens(y)) }
 
 // tokenSimilarity is similarity of the tokens of two keys.
@@ -637,8 +677,8 @@ func tokensMatch(a, b string) bool {
 	}
 	la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
 	longer := max(la, lb)
-	if min(la, lb) < 5 {
-		return false
+	if min(la, lb) < 5 || strings.ContainsFunc(a+b, unicode.IsDigit) {
+		return false // short words, and numbers (APT34, APT38), only as written
 	}
 	k := longer / 5 // the most edits allowed
 	if la-lb > k || lb-la > k {

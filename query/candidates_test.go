@@ -19,6 +19,8 @@ func TestSimilarity(t *testing.T) {
 		{"government of iran", "government of ukraine", 1.0 / 3},
 		{"russian air force", "russian armed forces", 0.5}, // force ~ forces
 		{"isi", "isis", 0},
+		{"apt34", "apt38", 0}, // numbers only as written
+		{"dragonfly", "dragonfly 2.0", 1.0 / 3}, // numbers are words
 		{"", "x", 0},
 	} {
 		if got := similarity(c.x, c.y); got < c.want-1e-9 || got > c.want+1e-9 {
@@ -47,7 +49,7 @@ func TestCandidateStrength(t *testing.T) {
 	v := &View{keys: []string{"group:a", "group:b"}, kinds: []string{"Group", "Group"}, names: []string{"A", "B"}}
 	facts := func(names, aliases, external []string, attacks, places []string) *resolutionFacts {
 		f := &resolutionFacts{keys: map[string]byte{}, text: map[string]string{}, names: names, aliases: aliases, external: external,
-			attacks: map[string]bool{}, places: map[string]bool{}}
+			liveExternal: external, attacks: map[string]bool{}, places: map[string]bool{}}
 		for _, n := range names {
 			f.keys[schemaKey(n)] |= nameBit
 			f.text[schemaKey(n)] = n
@@ -66,6 +68,7 @@ func TestCandidateStrength(t *testing.T) {
 		}
 		return f
 	}
+	revoked := func(f *resolutionFacts) *resolutionFacts { f.liveExternal = nil; return f }
 	three := []string{"x one", "x two", "x three"}
 	for _, c := range []struct {
 		name    string
@@ -82,6 +85,9 @@ func TestCandidateStrength(t *testing.T) {
 		{"same external id", facts([]string{"Alpha"}, nil, []string{"mitre:G1"}, nil, nil), facts([]string{"Omega"}, nil, []string{"mitre:G1", "wikidata:Q2"}, nil, nil), StrengthStrong, true, nil},
 		{"same name, distinct wikidata ids", facts([]string{"Alpha"}, nil, []string{"wikidata:Q1"}, nil, nil), facts([]string{"Alpha"}, nil, []string{"wikidata:Q2"}, nil, nil), StrengthWeak, true, nil},
 		{"same name, distinct gdelt ids (GDELT codes one attack many times)", facts([]string{"Alpha"}, []string{"AF"}, []string{"gdelt:1"}, nil, nil), facts([]string{"Alpha"}, []string{"AF"}, []string{"gdelt:2"}, nil, nil), StrengthStrong, true, nil},
+		{"same name, a deprecated (revoked) mitre id and a live one", facts([]string{"Alpha"}, []string{"AF"}, []string{"mitre:G1"}, nil, nil), revoked(facts([]string{"Alpha"}, []string{"AF"}, []string{"mitre:G2"}, nil, nil)), StrengthStrong, true, nil},
+		{"the same capec code only", facts([]string{"Spearphishing Link"}, nil, []string{"capec:CAPEC-163"}, nil, nil), facts([]string{"Spearphishing Attachment"}, nil, []string{"capec:CAPEC-163"}, nil, nil), StrengthWeak, true, nil},
+		{"the same stix id", facts([]string{"Alpha"}, nil, []string{"stix:intrusion-set--1"}, nil, nil), facts([]string{"Omega"}, nil, []string{"stix:intrusion-set--1"}, nil, nil), StrengthStrong, true, nil},
 		{"nothing shared", facts([]string{"Alpha"}, nil, nil, nil, nil), facts([]string{"Omega"}, nil, nil, nil, nil), "", false, nil},
 	} {
 		got, ok := candidate(v, 0, 1, c.a, c.b, c.related)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -345,4 +346,98 @@ func TestCandidatesExternalIDs(t *testing.T) {
 	if text := cli(t, "candidates", "--store", store); !strings.Contains(text, "1 pair of two kinds sharing an external id") {
 		t.Errorf("candidates (table) does not say other kinds:\n%s", text)
 	}
+}
+
+// TestCandidatesOnMITRE: on the MITRE ATT&CK bundle, each intrusion set
+// that MITRE revoked in favour of another whose names it shares (read
+// from the raw bundle: revoked-by relationships) is a candidate with that
+// other, not weak and with nothing against (the revoked id is deprecated,
+// so the two MITRE ids are no evidence of two groups); two live intrusion
+// sets sharing a name or alias are weak, with their distinct mitre ids
+// against.
+func TestCandidatesOnMITRE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the 50 MB ATT&CK bundle")
+	}
+	p := filepath.Join("..", "..", "..", "shared", "data", "stix", "mitre-attack", "enterprise-attack-18.1.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Skipf("the ATT&CK bundle is absent: %v", err)
+	}
+	var bundle struct {
+		Objects []struct {
+			ID, Type, Name   string
+			RelationshipType string `json:"relationship_type"`
+			SourceRef        string `json:"source_ref"`
+			TargetRef        string `json:"target_ref"`
+			Aliases          []string
+			Revoked          bool
+			Deprecated       bool `json:"x_mitre_deprecated"`
+		}
+	}
+	if err := json.Unmarshal(data, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	type set struct {
+		name string
+		keys map[string]bool
+		live bool
+	}
+	sets := map[string]*set{}
+	var ids []string
+	for _, o := range bundle.Objects {
+		if o.Type != "intrusion-set" {
+			continue
+		}
+		s := &set{name: o.Name, keys: map[string]bool{schema.NameKey(o.Name): true}, live: !o.Revoked && !o.Deprecated}
+		for _, a := range o.Aliases {
+			s.keys[schema.NameKey(a)] = true
+		}
+		sets[o.ID] = s
+		ids = append(ids, o.ID)
+	}
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "ingest", "--store", store, "--quiet", p)
+	res := candidatesOf(t, store, "--kind", "Group", "--limit", "0")
+	byNames := func(x, y string) *query.Candidate {
+		for i, c := range res.Candidates {
+			if (c.A.Name == x && c.B.Name == y) || (c.A.Name == y && c.B.Name == x) {
+				return &res.Candidates[i]
+			}
+		}
+		return nil
+	}
+	revoked := 0
+	for _, o := range bundle.Objects {
+		s, ts := sets[o.SourceRef], sets[o.TargetRef]
+		if o.Type != "relationship" || o.RelationshipType != "revoked-by" || s == nil || ts == nil {
+			continue
+		}
+		if !ts.keys[schema.NameKey(s.name)] && !s.keys[schema.NameKey(ts.name)] {
+			continue // no name in common: nothing to propose them on
+		}
+		revoked++
+		c := byNames(s.name, ts.name)
+		if c == nil || c.Strength == query.StrengthWeak || len(c.Against) > 0 {
+			t.Errorf("%s, revoked by MITRE for %s: candidate %+v; want listed, not weak, nothing against", s.name, ts.name, c)
+		}
+	}
+	if revoked == 0 {
+		t.Fatal("no revoked intrusion set shares a name with its replacement: the test proves nothing")
+	}
+	live := 0
+	for i, x := range ids {
+		for _, y := range ids[i+1:] {
+			a, b := sets[x], sets[y]
+			if !a.live || !b.live || !slices.ContainsFunc(slices.Collect(maps.Keys(a.keys)), func(k string) bool { return b.keys[k] }) {
+				continue
+			}
+			live++
+			c := byNames(a.name, b.name)
+			if c == nil || c.Strength != query.StrengthWeak || !hasReason(c.Against, query.AgainstDistinctIDs, "distinct mitre ids") {
+				t.Errorf("live intrusion sets %s and %s share a name: candidate %+v; want weak with distinct mitre ids against", a.name, b.name, c)
+			}
+		}
+	}
+	t.Logf("%d revoked intrusion sets sharing a name with their replacement, %d pairs of live ones sharing a name", revoked, live)
 }
