@@ -19,7 +19,7 @@ func TestSimilarity(t *testing.T) {
 		{"government of iran", "government of ukraine", 1.0 / 3},
 		{"russian air force", "russian armed forces", 0.5}, // force ~ forces
 		{"isi", "isis", 0},
-		{"apt34", "apt38", 0}, // numbers only as written
+		{"apt34", "apt38", 0},                   // numbers only as written
 		{"dragonfly", "dragonfly 2.0", 1.0 / 3}, // numbers are words
 		{"", "x", 0},
 	} {
