@@ -503,19 +503,19 @@ func candidate(v *View, a, b int32, fa, fb *resolutionFacts, related []string) (
 		add(ReasonSharedAlias, "shared alias", upTo(weightSharedAlias, len(shared)), shared)
 	}
 	// Similar names (not the same key).
-	best, pair := 0.0, ""
+	best, bi, bj := 0.0, 0, 0
 	for i, kx := range fa.nameKeys {
 		for j, ky := range fb.nameKeys {
 			if kx == ky {
 				continue
 			}
 			if s := tokenSimilarity(fa.nameTokens[i], fb.nameTokens[j]); s > best {
-				best, pair = s, fa.names[i]+" ~ "+fb.names[j]
+				best, bi, bj = s, i, j
 			}
 		}
 	}
 	if best >= similarEnough && len(sameName) == 0 {
-		add(ReasonSimilarName, "similar names", round3(weightSimilarName*best), []string{pair})
+		add(ReasonSimilarName, "similar names", round3(weightSimilarName*best), []string{fa.names[bi] + " ~ " + fb.names[bj]})
 	}
 	if common := sharedSet(fa.attacks, fb.attacks); len(common) > 0 {
 		add(ReasonSharedAttacks, "same attacks (perpetratedBy)", upTo(weightSharedAttack, len(common)), common)
