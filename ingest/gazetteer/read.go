@@ -75,13 +75,12 @@ const (
 // in any language or its code) rather than one of GeoNames' alternates.
 func primary(field string) bool { return field != FieldAlternate }
 
-// A nameEntry is one name of one place, under its key.
+// A nameEntry is one name of one place, under its index key.
 type nameEntry struct {
-	key   string // schema.NameKey
-	kind  Kind
-	id    string
+	k     string // NameKey 0x00 kind id
 	text  string
 	field string // FieldName…, or a language code ("ru") for a country name
+	seq   int    // the order given, which breaks ties
 }
 
 // An InputFile is one file read into the gazetteer.
@@ -119,11 +118,11 @@ func (ds *dataset) name(p *Place, text, field string) {
 	if text == "" {
 		return
 	}
-	key := schema.NameKey(text)
+	key := nameKey(text)
 	if key == "" {
 		return
 	}
-	ds.names = append(ds.names, nameEntry{key: key, kind: p.Kind, id: p.ID, text: text, field: field})
+	ds.names = append(ds.names, nameEntry{k: key + "\x00" + string(p.Kind) + p.ID, text: text, field: field, seq: len(ds.names)})
 }
 
 // ErrFormat reports an input that is none of the formats the gazetteer reads.

@@ -102,7 +102,7 @@ func Build(ctx context.Context, path string, inputs []string) (*Stats, error) {
 			os.Remove(tmpName)
 		}
 	}()
-	db, err := bolt.Open(tmpName, 0o644, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
+	db, err := bolt.Open(tmpName, 0o644, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, InitialMmapSize: buildMmap})
 	if err != nil {
 		return nil, fmt.Errorf("creating the gazetteer %s: %w", tmpName, err)
 	}
@@ -133,28 +133,17 @@ func Build(ctx context.Context, path string, inputs []string) (*Stats, error) {
 func dedupNames(in []nameEntry) []nameEntry {
 	out := make([]nameEntry, 0, len(in))
 	for _, e := range in {
-		if len(e.key) <= maxKey {
+		if len(e.k) <= maxKey {
 			out = append(out, e)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
-		if a.key != b.key {
-			return a.key < b.key
+	slices.SortFunc(out, func(a, b nameEntry) int {
+		if c := strings.Compare(a.k, b.k); c != 0 {
+			return c
 		}
-		if a.kind != b.kind {
-			return a.kind < b.kind
-		}
-		return a.id < b.id
+		return a.seq - b.seq
 	})
-	return slices.CompactFunc(out, func(a, b nameEntry) bool { return a.key == b.key && a.kind == b.kind && a.id == b.id })
-}
-
-func nameKey(key string, k Kind, id string) []byte {
-	b := make([]byte, 0, len(key)+2+len(id))
-	b = append(b, key...)
-	b = append(b, 0, byte(k))
-	return append(b, id...)
+	return slices.CompactFunc(out, func(a, b nameEntry) bool { return a.k == b.k })
 }
 
 func write(ctx context.Context, tx *bolt.Tx, ds *dataset, names []nameEntry, st *Stats) error {
@@ -196,7 +185,7 @@ func write(ctx context.Context, tx *bolt.Tx, ds *dataset, names []nameEntry, st 
 				return err
 			}
 		}
-		if err := idx.Put(nameKey(e.key, e.kind, e.id), []byte(e.field+"\x00"+e.text)); err != nil {
+		if err := idx.Put([]byte(e.k), []byte(e.field+"\x00"+e.text)); err != nil {
 			return err
 		}
 	}
@@ -457,3 +446,8 @@ func (g *Gazetteer) place(kind Kind, id string) (*Place, error) {
 	})
 	return p, err
 }
+
+// buildMmap is the address space mapped at once for a build (virtual, not
+// memory): growing bbolt's map remaps and copies every node in memory,
+// which took a fifth of the time of loading cities500.
+const buildMmap = 1 << 30
