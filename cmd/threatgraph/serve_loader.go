@@ -38,6 +38,14 @@ func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt
 	for i, u := range ups {
 		files[i] = ingest.ParseWith(ctx, u.Name, u.Data, imps)
 	}
+	if st, ok := t.(interface {
+		Backend() string
+		Path() string
+	}); ok { // the gazetteer beside the store
+		if files, err = enrichFiles(ctx, st.Backend(), st.Path(), files, nil); err != nil {
+			return nil, err
+		}
+	}
 	rep, err := ingest.Load(ctx, t, files, ingest.Options{DryRun: opt.DryRun, SkipInvalid: opt.SkipInvalid, Record: schema.LoadInfo{Via: "http"}})
 	var problems schema.Errors
 	if errors.As(err, &problems) {
