@@ -49,6 +49,7 @@ type loc struct {
 // A resolution is what the gazetteer says of a loc.
 type resolution struct {
 	cands []Candidate // after narrowing
+	best  []Candidate // the best of them, equal: on a place's own name, else on any
 	place *Place      // the one match, or nil
 	done  bool
 }
@@ -130,9 +131,9 @@ func Enrich(ctx context.Context, gz *Gazetteer, files []*ingest.File) ([]*ingest
 		case r.place != nil:
 			e.sum.Resolved++
 			e.add(l, r.place)
-		case len(r.cands) > 1:
+		case len(r.best) > 1:
 			e.sum.Ambiguous++
-			e.warn(l, r.cands)
+			e.warn(l, r.best)
 		case kindsOf(l.placeTypes) != nil && len(kindsOf(l.placeTypes)) == 0:
 			// A region, venue or site: not the gazetteer's to say.
 		default:
@@ -341,6 +342,7 @@ func (e *enricher) resolve(id string, visiting map[string]bool) *resolution {
 	if len(best) == 0 {
 		best = cands
 	}
+	r.best = best
 	if len(best) == 1 {
 		r.place = best[0].place
 	}
