@@ -304,10 +304,11 @@ func placesOf(s *graph.Store) httpapi.Places {
 	return nil
 }
 
-// enrichFiles resolves the places of the files of a load against the
-// gazetteer beside the store, when one is loaded, and returns the files
-// with gazetteer.Enrich's File appended; what it did goes to w (if any).
-func enrichFiles(ctx context.Context, backend, dir string, files []*ingest.File, w io.Writer) ([]*ingest.File, error) {
+// enrichFiles resolves the places of the files of a load into st against
+// the gazetteer beside it, when one is loaded, and returns the files with
+// gazetteer.EnrichInto's File appended; what it did goes to w (if any).
+func enrichFiles(ctx context.Context, st *graph.Store, files []*ingest.File, w io.Writer) ([]*ingest.File, error) {
+	backend, dir := st.Backend(), st.Path()
 	path, ok := gazetteerFile(backend, dir)
 	if !ok {
 		return files, nil
@@ -320,7 +321,7 @@ func enrichFiles(ctx context.Context, backend, dir string, files []*ingest.File,
 		return nil, err
 	}
 	defer gz.Close()
-	out, sum, err := gazetteer.Enrich(ctx, gz, files)
+	out, sum, err := gazetteer.EnrichInto(ctx, gz, files, st)
 	if err != nil {
 		return nil, err
 	}
@@ -333,5 +334,5 @@ func enrichFiles(ctx context.Context, backend, dir string, files []*ingest.File,
 
 // enrich is enrichFiles for the store s.
 func (a *app) enrich(ctx context.Context, s *graph.Store, files []*ingest.File) ([]*ingest.File, error) {
-	return enrichFiles(ctx, s.Backend(), s.Path(), files, a.errOut)
+	return enrichFiles(ctx, s, files, a.errOut)
 }

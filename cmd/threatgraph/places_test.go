@@ -511,3 +511,91 @@ func nameIn(text, id string) string {
 	rest := text[i+len("  - id: "+id+"\n    kind: Location\n    name: "):]
 	return rest[:strings.IndexByte(rest, '\n')]
 }
+
+// TestEnrichUsesTheStore: a load into a store that holds the demo (loaded
+// before the gazetteer) takes the store's facts into account: a place the
+// store already locates gets nothing, and a new town's partOf is the
+// store's own province, not a new location:geonames-… one.
+func TestEnrichUsesTheStore(t *testing.T) {
+	store := demoStore(t)
+	loadPlaces(t, store)
+	var podolsk *geoRow
+	var admin1 string
+	f, err := os.Open(filepath.Join(gazetteerData(t), "geonames", "cities15000.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if c[1] == "Podolsk" && c[8] == "RU" {
+			lat, _ := strconv.ParseFloat(c[4], 64)
+			podolsk, admin1 = &geoRow{id: c[0], name: c[1], country: c[8], lat: lat}, "RU."+c[10]
+		}
+	}
+	f.Close()
+	if podolsk == nil {
+		t.Fatal("no Podolsk in cities15000")
+	}
+	var provinces []struct{ Code, Name string }
+	raw, err := os.ReadFile(filepath.Join(gazetteerData(t), "geonames", "admin1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &provinces); err != nil {
+		t.Fatal(err)
+	}
+	provinceName := ""
+	for _, p := range provinces {
+		if p.Code == admin1 {
+			provinceName = p.Name
+		}
+	}
+	in := filepath.Join(t.TempDir(), "more.yaml")
+	if err := os.WriteFile(in, []byte(`format: threatgraph/1
+source: source:test
+sources:
+  - id: source:test
+    title: A test
+entities:
+  - id: location:krasnogorsk
+    kind: Location
+    name: Krasnogorsk
+  - id: location:podolsk
+    kind: Location
+    name: Podolsk
+    placeType: city
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := nquadLines(t, store)
+	_, stderr, err := runCLI(t, "ingest", "--store", store, in)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	after := nquadLines(t, store)
+	var partOf string
+	for l := range after {
+		if before[l] || !gazetteerLabel.MatchString(l) {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(l, "<location:krasnogorsk> "):
+			t.Errorf("the store locates Krasnogorsk; the gazetteer added %s", l)
+		case strings.HasPrefix(l, "<location:geonames-"):
+			t.Errorf("a new gazetteer Location although the store has the province: %s", l)
+		case strings.HasPrefix(l, "<location:podolsk> <tg:partOf> "):
+			partOf = strings.Fields(l)[2]
+		}
+	}
+	var card struct{ Name string }
+	if partOf != "" {
+		if err := json.Unmarshal([]byte(cli(t, "show", strings.Trim(partOf, "<>"), "--store", store, "--format", "json")), &card); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if provinceName == "" || card.Name != provinceName {
+		t.Errorf("Podolsk partOf %s (%q); want the store's %s, %q\n%s", partOf, card.Name, admin1, provinceName, stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
@@ -38,11 +39,8 @@ func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt
 	for i, u := range ups {
 		files[i] = ingest.ParseWith(ctx, u.Name, u.Data, imps)
 	}
-	if st, ok := t.(interface {
-		Backend() string
-		Path() string
-	}); ok { // the gazetteer beside the store
-		if files, err = enrichFiles(ctx, st.Backend(), st.Path(), files, nil); err != nil {
+	if st, ok := t.(*graph.Store); ok { // the gazetteer beside the store
+		if files, err = enrichFiles(ctx, st, files, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -37,6 +37,8 @@ type Summary struct {
 // A loc is what the files say of one entity.
 type loc struct {
 	id         string
+	location   bool // declared a Location (in the files or the store)
+	stored     bool // the store's quads of it were read
 	file       *ingest.File
 	line       int
 	names      []string
@@ -57,6 +59,7 @@ type resolution struct {
 type enricher struct {
 	ctx   context.Context
 	gz    *Gazetteer
+	st    Stored // may be nil
 	locs  map[string]*loc
 	res   map[string]*resolution
 	err   error
@@ -88,26 +91,51 @@ type enricher struct {
 // with problems are left alone. The result is deterministic: the same
 // files and gazetteer give the same File.
 func Enrich(ctx context.Context, gz *Gazetteer, files []*ingest.File) ([]*ingest.File, Summary, error) {
-	e := &enricher{ctx: ctx, gz: gz, locs: map[string]*loc{}, res: map[string]*resolution{},
+	return EnrichInto(ctx, gz, files, nil)
+}
+
+// Stored is what EnrichInto reads of the store a load goes into: the quads
+// of a subject, and of an object (an externalId, a name key). *graph.Store
+// satisfies it.
+type Stored interface {
+	Quads(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad) error) error
+}
+
+// EnrichInto is Enrich for a load into st (nil: none): what the store holds
+// of an entity counts as the files' (a partOf, coordinates, a placeType, a
+// name that resolves a partOf target), and the store's own entity for a
+// province or country (by its externalId, else a name that resolves to it,
+// one entity only) is the partOf target before a new location:geonames-….
+func EnrichInto(ctx context.Context, gz *Gazetteer, files []*ingest.File, st Stored) ([]*ingest.File, Summary, error) {
+	e := &enricher{ctx: ctx, gz: gz, st: st, locs: map[string]*loc{}, res: map[string]*resolution{},
 		refs: map[string]string{}, decl: map[string]bool{}, srcs: map[string]bool{}}
 	e.collect(files)
 	ids := make([]string, 0, len(e.locs))
 	for id, l := range e.locs {
-		if l.file != nil && len(l.names) > 0 {
+		if l.file != nil {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
-	// Resolve every named Location first: the file's own entities for a
-	// province or country are then known before any partOf is written.
-	byPlace := map[string][]string{}
 	for _, id := range ids {
-		if r := e.resolve(id, map[string]bool{}); r.place != nil {
-			k := placeKey(r.place.Kind, r.place.ID)
-			byPlace[k] = append(byPlace[k], id)
-		}
+		e.fromStore(id)
+	}
+	if e.err != nil {
+		return files, e.sum, e.err
+	}
+	// Resolve every named Location first: the load's own entities for a
+	// province or country are then known before any partOf is written.
+	for _, id := range ids {
+		e.resolve(id, map[string]bool{})
 		if e.err != nil {
 			return files, e.sum, e.err
+		}
+	}
+	byPlace := map[string][]string{}
+	for id, r := range e.res {
+		if r.place != nil {
+			k := placeKey(r.place.Kind, r.place.ID)
+			byPlace[k] = append(byPlace[k], id)
 		}
 	}
 	for k, ents := range byPlace {
@@ -123,7 +151,7 @@ func Enrich(ctx context.Context, gz *Gazetteer, files []*ingest.File) ([]*ingest
 	e.b = ingest.NewBuilder(EnrichFile, "gazetteer", h.Sum(nil))
 	for _, id := range ids {
 		l := e.locs[id]
-		if l.coords && len(l.placeTypes) > 0 && len(l.parents) > 0 {
+		if len(l.names) == 0 || (l.coords && len(l.placeTypes) > 0 && len(l.parents) > 0) {
 			continue
 		}
 		r := e.resolve(id, map[string]bool{})
@@ -172,49 +200,99 @@ func (e *enricher) collect(files []*ingest.File) {
 			for _, d := range r.Defines {
 				if d.Kind == schema.Location {
 					if l := e.get(d.ID); l.file == nil {
-						l.file, l.line = f, d.Line
+						l.file, l.line, l.location = f, d.Line, true
 					}
 				}
 			}
 			for _, q := range r.Quads {
-				s, ok := q.Subject.(quad.IRI)
-				if !ok {
-					continue
-				}
-				p, _ := q.Predicate.(quad.IRI)
-				switch p {
-				case "tg:name":
-					if t, ok := text(q.Object); ok {
-						l := e.get(string(s))
-						if !contains(l.names, t) {
-							l.names = append(l.names, t)
-						}
-					}
-				case "tg:placeType":
-					if t, ok := text(q.Object); ok {
-						l := e.get(string(s))
-						l.placeTypes = append(l.placeTypes, t)
-					}
-				case "tg:partOf":
-					if o, ok := q.Object.(quad.IRI); ok {
-						l := e.get(string(s))
-						if !contains(l.parents, string(o)) {
-							l.parents = append(l.parents, string(o))
-						}
-					}
-				case "tg:lat", "tg:lon":
-					e.get(string(s)).coords = true
-				case "tg:externalId":
-					if t, ok := text(q.Object); ok {
-						e.get(string(s)).externalID[t] = true
-					}
-				}
+				e.see(q)
 			}
 		}
 	}
 	for _, l := range e.locs {
 		sort.Strings(l.parents)
 	}
+}
+
+// see notes what a quad says of a place.
+func (e *enricher) see(q quad.Quad) {
+	s, ok := q.Subject.(quad.IRI)
+	if !ok {
+		return
+	}
+	p, _ := q.Predicate.(quad.IRI)
+	switch p {
+	case "tg:name":
+		if t, ok := text(q.Object); ok {
+			l := e.get(string(s))
+			if !contains(l.names, t) {
+				l.names = append(l.names, t)
+			}
+		}
+	case "tg:placeType":
+		if t, ok := text(q.Object); ok {
+			l := e.get(string(s))
+			if !contains(l.placeTypes, t) {
+				l.placeTypes = append(l.placeTypes, t)
+			}
+		}
+	case "tg:partOf":
+		if o, ok := q.Object.(quad.IRI); ok {
+			l := e.get(string(s))
+			if !contains(l.parents, string(o)) {
+				l.parents = append(l.parents, string(o))
+			}
+		}
+	case "tg:lat", "tg:lon":
+		e.get(string(s)).coords = true
+	case "tg:externalId":
+		if t, ok := text(q.Object); ok {
+			e.get(string(s)).externalID[t] = true
+		}
+	case schema.TypeIRI:
+		if q.Object == quad.Value(quad.IRI(schema.Location.IRI())) {
+			e.get(string(s)).location = true
+		}
+	}
+}
+
+// fromStore adds what the store holds of id (once).
+func (e *enricher) fromStore(id string) *loc {
+	l := e.get(id)
+	if e.st == nil || l.stored || e.err != nil {
+		return l
+	}
+	l.stored = true
+	err := e.st.Quads(e.ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+		e.see(q)
+		return nil
+	})
+	if err != nil {
+		e.err = fmt.Errorf("reading %s from the store: %w", id, err)
+	}
+	sort.Strings(l.parents)
+	return l
+}
+
+// storedSubjects returns the subjects of the store's quads pred obj.
+func (e *enricher) storedSubjects(pred string, obj quad.Value) []string {
+	if e.st == nil || e.err != nil {
+		return nil
+	}
+	var out []string
+	err := e.st.Quads(e.ctx, quad.Object, obj, func(q quad.Quad) error {
+		if q.Predicate == quad.Value(quad.IRI(pred)) {
+			if s, ok := q.Subject.(quad.IRI); ok && !contains(out, string(s)) {
+				out = append(out, string(s))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.err = fmt.Errorf("reading the store: %w", err)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func contains(l []string, s string) bool {
@@ -294,8 +372,8 @@ func (e *enricher) resolve(id string, visiting map[string]bool) *resolution {
 	r := &resolution{}
 	e.res[id] = r
 	defer func() { r.done = true }()
-	l := e.locs[id]
-	if l == nil || len(l.names) == 0 {
+	l := e.fromStore(id)
+	if !l.location || len(l.names) == 0 {
 		return r
 	}
 	kinds := kindsOf(l.placeTypes)
@@ -396,11 +474,9 @@ func (e *enricher) hints(l *loc, visiting map[string]bool) []hint {
 			out = append(out, h)
 			continue
 		}
-		if pl := e.locs[p]; pl != nil {
-			visiting[p] = true
-			out = append(out, e.hints(pl, visiting)...)
-			delete(visiting, p)
-		}
+		visiting[p] = true
+		out = append(out, e.hints(e.fromStore(p), visiting)...)
+		delete(visiting, p)
 	}
 	return out
 }
@@ -520,6 +596,10 @@ func (e *enricher) ref(k Kind, code string) string {
 	if p == nil {
 		return ""
 	}
+	if own := e.storedRef(p); own != "" {
+		e.refs[placeKey(k, code)] = own
+		return own
+	}
 	e.decl[id] = true
 	src := sourceOf(p)
 	e.srcs[src] = true
@@ -533,6 +613,40 @@ func (e *enricher) ref(k Kind, code string) string {
 		rec.Value(0, id+".partOf", id, schema.Location, "partOf", quad.IRI(parent), SourceGeoNames)
 	}
 	return id
+}
+
+// storedRef finds the store's one entity for a province or country: the
+// one with its externalId, else the one Location with one of its names that
+// resolves to it; "" if none or several.
+func (e *enricher) storedRef(p *Place) string {
+	if e.st == nil {
+		return ""
+	}
+	if ids := e.storedSubjects("tg:externalId", quad.String(p.ExternalID())); len(ids) == 1 {
+		return ids[0]
+	} else if len(ids) > 1 {
+		return ""
+	}
+	names, err := e.gz.aliases(p.Kind, p.ID)
+	if err != nil {
+		e.err = err
+		return ""
+	}
+	var found []string
+	for _, n := range names {
+		for _, id := range e.storedSubjects(schema.KeyIRI, quad.String(schema.NameKey(n))) {
+			if contains(found, id) {
+				continue
+			}
+			if r := e.resolve(id, map[string]bool{}); r.place != nil && r.place.Kind == p.Kind && r.place.ID == p.ID {
+				found = append(found, id)
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0]
+	}
+	return ""
 }
 
 // maxNamed is how many candidates a warning names.

@@ -28,6 +28,9 @@ var (
 	bucketMeta   = []byte("meta")
 	bucketPlaces = []byte("places") // kind+id → Place (JSON)
 	bucketNames  = []byte("names")  // NameKey 0x00 kind id → field 0x00 text
+	// bucketAliases: kind+id → JSON list of the names of a province or
+	// country (to find the store's own entity for one by name).
+	bucketAliases = []byte("aliases")
 )
 
 // ErrNotLoaded reports that no gazetteer file exists at the path.
@@ -189,6 +192,26 @@ func write(ctx context.Context, tx *bolt.Tx, ds *dataset, names []nameEntry, st 
 			return err
 		}
 	}
+	aliases, err := tx.CreateBucket(bucketAliases)
+	if err != nil {
+		return err
+	}
+	byPlace := map[string][]string{}
+	for _, e := range names {
+		i := strings.LastIndexByte(e.k, 0)
+		if pk := e.k[i+1:]; pk != "" && (Kind(pk[0]) == Country || Kind(pk[0]) == Province) && !slices.Contains(byPlace[pk], e.text) {
+			byPlace[pk] = append(byPlace[pk], e.text)
+		}
+	}
+	for pk, texts := range byPlace {
+		v, err := json.Marshal(texts)
+		if err != nil {
+			return err
+		}
+		if err := aliases.Put([]byte(pk), v); err != nil {
+			return err
+		}
+	}
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -223,7 +246,7 @@ func Open(path string) (*Gazetteer, error) {
 	g := &Gazetteer{db: db, path: path}
 	err = db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if meta == nil || tx.Bucket(bucketPlaces) == nil || tx.Bucket(bucketNames) == nil {
+		if meta == nil || tx.Bucket(bucketPlaces) == nil || tx.Bucket(bucketNames) == nil || tx.Bucket(bucketAliases) == nil {
 			return errors.New("not a gazetteer file (its buckets are missing)")
 		}
 		if v := string(meta.Get([]byte("version"))); v != version {
@@ -434,6 +457,19 @@ func candidate(places *bolt.Bucket, p *Place, m Match) Candidate {
 		}
 	}
 	return c
+}
+
+// aliases returns the names of a province or country.
+func (g *Gazetteer) aliases(kind Kind, id string) ([]string, error) {
+	var out []string
+	err := g.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAliases).Get([]byte(placeKey(kind, id)))
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &out)
+	})
+	return out, err
 }
 
 // place returns one entry, or nil.
