@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cayleygraph/quad"
+
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest/builtin"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
@@ -597,5 +599,49 @@ entities:
 	}
 	if provinceName == "" || card.Name != provinceName {
 		t.Errorf("Podolsk partOf %s (%q); want the store's %s, %q\n%s", partOf, card.Name, admin1, provinceName, stderr)
+	}
+}
+
+// TestServeIngestResolvesPlaces: POST /v1/ingest's loader resolves places
+// as the CLI does, and reports the ambiguity as a warning.
+func TestServeIngestResolvesPlaces(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "tg.db")
+	loadPlaces(t, store)
+	st, err := graph.Open(t.Context(), graph.Options{Backend: "bbolt", Path: store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	data := []byte(`format: threatgraph/1
+source: source:test
+sources:
+  - id: source:test
+    title: A test
+entities:
+  - id: location:krasnogorsk
+    kind: Location
+    name: Krasnogorsk
+    placeType: city
+  - id: location:springfield
+    kind: Location
+    name: Springfield
+`)
+	rep, err := (storeLoader{st}).Load(t.Context(), []httpapi.Upload{{Name: "towns.yaml", Data: data}}, httpapi.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 2 || rep.Files[1].File != "geonames" || rep.Files[1].Added == 0 {
+		t.Errorf("files %+v; want towns.yaml and the gazetteer's geonames", rep.Files)
+	}
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "towns.yaml:12: location:springfield: name [\"Springfield\"] matches") {
+		t.Errorf("warnings %q; want Springfield's ambiguity", w)
+	}
+	found := false
+	err = st.Quads(t.Context(), quad.Subject, quad.IRI("location:krasnogorsk"), func(q quad.Quad) error {
+		found = found || (q.Predicate == quad.IRI("tg:lat") && q.Label == quad.IRI("source:geonames"))
+		return nil
+	})
+	if err != nil || !found {
+		t.Errorf("location:krasnogorsk has no lat from source:geonames (%v)", err)
 	}
 }

@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -384,5 +385,61 @@ func TestEnrich(t *testing.T) {
 	}
 	if a, b := facts(again[1]), gf; len(a) != len(b) || again[1].SHA256 != files[1].SHA256 {
 		t.Errorf("a second Enrich differs: %d subjects, sha %s; first %d, %s", len(a), again[1].SHA256, len(b), files[1].SHA256)
+	}
+}
+
+// errAfter is a context whose Err is context.Canceled from its n-th call
+// on: a cancellation in the middle of the work, without timing.
+type errAfter struct {
+	context.Context
+	n int
+}
+
+func (c *errAfter) Err() error {
+	if c.n--; c.n <= 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestBuildCancelled: a build cancelled at any of its checks stops, and
+// leaves neither a gazetteer nor its temporary file.
+func TestBuildCancelled(t *testing.T) {
+	dir := dataDir(t)
+	for _, n := range []int{1, 5, 40, 88, 100, 115} { // reading cities, languages; writing places, names
+		out := t.TempDir()
+		if _, err := Build(&errAfter{Context: t.Context(), n: n}, filepath.Join(out, File), inputs(dir, "cities15000.txt")); !errors.Is(err, context.Canceled) {
+			t.Errorf("Build cancelled at check %d: %v; want context.Canceled", n, err)
+		}
+		if left, _ := os.ReadDir(out); len(left) > 0 {
+			t.Errorf("a build cancelled at check %d left %v", n, left)
+		}
+	}
+}
+
+// TestEnrichNQuads: an N-Quads file's Locations are resolved as a native
+// file's are.
+func TestEnrichNQuads(t *testing.T) {
+	g, rows := build(t, "cities15000.txt")
+	nq := `<source:t> <rdf:type> <tg:Source> <source:t> .
+<location:kabul> <rdf:type> <tg:Location> <source:t> .
+<location:kabul> <tg:name> "Kabul" <source:t> .
+<location:kabul> <tg:placeType> "city" <source:t> .
+`
+	in := ingest.Parse("places.nq", []byte(nq))
+	if err := in.Errors().Err(); err != nil {
+		t.Fatal(err)
+	}
+	files, sum, err := Enrich(t.Context(), g, []*ingest.File{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kabul := rowNamed(t, rows, "Kabul", "AF")[0]
+	if sum.Resolved != 1 || len(files) != 2 {
+		t.Fatalf("Enrich(places.nq): %+v, %d files; want Kabul resolved", sum, len(files))
+	}
+	k := facts(files[1])["location:kabul"]
+	if len(k["tg:lat"]) != 1 || k["tg:lat"][0] != quad.Float(kabul.lat) || k["tg:partOf"][0] != quad.IRI("location:geonames-AF."+kabul.admin1) {
+		t.Errorf("kabul from N-Quads: %v; want lat %v, partOf AF.%s", k, kabul.lat, kabul.admin1)
 	}
 }
