@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -68,7 +69,6 @@ type enricher struct {
 	refs  map[string]string // gazetteer place key → the entity standing for it
 	decl  map[string]bool   // location:geonames-… declared by this File
 	srcs  map[string]bool   // sources used
-	order []func()          // records, written after the resolutions
 }
 
 // Enrich resolves, against gz, the Location entities that the files declare
@@ -143,12 +143,8 @@ func EnrichInto(ctx context.Context, gz *Gazetteer, files []*ingest.File, st Sto
 			e.refs[k] = ents[0]
 		}
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "gazetteer %s %s\n", gz.stats.Version, gz.stats.Loaded.Format("2006-01-02T15:04:05Z"))
-	for _, f := range gz.stats.Files {
-		fmt.Fprintf(h, "%s %s\n", f.Format, f.SHA256)
-	}
-	e.b = ingest.NewBuilder(EnrichFile, "gazetteer", h.Sum(nil))
+	e.b = ingest.NewBuilder(EnrichFile, "gazetteer", nil)
+	var ambiguous []*loc
 	for _, id := range ids {
 		l := e.locs[id]
 		if len(l.names) == 0 || (l.coords && len(l.placeTypes) > 0 && len(l.parents) > 0) {
@@ -161,7 +157,7 @@ func EnrichInto(ctx context.Context, gz *Gazetteer, files []*ingest.File, st Sto
 			e.add(l, r.place)
 		case len(r.best) > 1:
 			e.sum.Ambiguous++
-			e.warn(l, r.best)
+			ambiguous = append(ambiguous, l)
 		case kindsOf(l.placeTypes) != nil && len(kindsOf(l.placeTypes)) == 0:
 			// A region, venue or site: not the gazetteer's to say.
 		default:
@@ -171,11 +167,38 @@ func EnrichInto(ctx context.Context, gz *Gazetteer, files []*ingest.File, st Sto
 			return files, e.sum, e.err
 		}
 	}
+	sort.SliceStable(ambiguous, func(i, j int) bool { // in the order of the input
+		a, b := ambiguous[i], ambiguous[j]
+		if a.file != b.file {
+			return a.file.Name < b.file.Name
+		}
+		return a.line < b.line
+	})
+	for _, l := range ambiguous {
+		e.warn(l, e.res[l.id].best)
+	}
 	if e.sum.Resolved == 0 {
 		return files, e.sum, nil
 	}
 	e.sources()
-	return append(files, e.b.File()), e.sum, e.err
+	f := e.b.File()
+	f.SHA256 = e.digest(f)
+	return append(files, f), e.sum, e.err
+}
+
+// digest stands for the File's bytes in the load history: the sha256 of
+// the gazetteer's files and of the quads, in order, one a line.
+func (e *enricher) digest(f *ingest.File) string {
+	h := sha256.New()
+	for _, in := range e.gz.stats.Files {
+		fmt.Fprintf(h, "# %s %s\n", in.Format, in.SHA256)
+	}
+	for _, r := range f.Records {
+		for _, q := range r.Quads {
+			fmt.Fprintln(h, q.String())
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (e *enricher) get(id string) *loc {
