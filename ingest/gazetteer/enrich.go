@@ -58,17 +58,17 @@ type resolution struct {
 }
 
 type enricher struct {
-	ctx   context.Context
-	gz    *Gazetteer
-	st    Stored // may be nil
-	locs  map[string]*loc
-	res   map[string]*resolution
-	err   error
-	b     *ingest.Builder
-	sum   Summary
-	refs  map[string]string // gazetteer place key → the entity standing for it
-	decl  map[string]bool   // location:geonames-… declared by this File
-	srcs  map[string]bool   // sources used
+	ctx  context.Context
+	gz   *Gazetteer
+	st   Stored // may be nil
+	locs map[string]*loc
+	res  map[string]*resolution
+	err  error
+	b    *ingest.Builder
+	sum  Summary
+	refs map[string]string // gazetteer place key → the entity standing for it
+	decl map[string]bool   // location:geonames-… declared by this File
+	srcs map[string]bool   // sources used
 }
 
 // Enrich resolves, against gz, the Location entities that the files declare
