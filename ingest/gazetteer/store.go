@@ -22,7 +22,7 @@ import (
 const File = "gazetteer.bolt"
 
 // version is the format of the gazetteer's file; another is refused.
-const version = "1"
+const version = "2"
 
 var (
 	bucketMeta   = []byte("meta")
@@ -246,11 +246,14 @@ func Open(path string) (*Gazetteer, error) {
 	g := &Gazetteer{db: db, path: path}
 	err = db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if meta == nil || tx.Bucket(bucketPlaces) == nil || tx.Bucket(bucketNames) == nil || tx.Bucket(bucketAliases) == nil {
-			return errors.New("not a gazetteer file (its buckets are missing)")
+		if meta == nil {
+			return errors.New("not a gazetteer file (it has no meta bucket)")
 		}
 		if v := string(meta.Get([]byte("version"))); v != version {
 			return fmt.Errorf("gazetteer format %q (expected %q: load it again with threatgraph places load)", v, version)
+		}
+		if tx.Bucket(bucketPlaces) == nil || tx.Bucket(bucketNames) == nil || tx.Bucket(bucketAliases) == nil {
+			return errors.New("not a gazetteer file (its buckets are missing)")
 		}
 		return json.Unmarshal(meta.Get([]byte("stats")), &g.stats)
 	})
