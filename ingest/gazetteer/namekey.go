@@ -23,14 +23,21 @@ var asciiKey = func() (t [128]string) {
 // nameKey is schema.NameKey, computed without its Unicode normalisation
 // for ASCII text (most of GeoNames' names): the same key, at a fraction of
 // the cost (TestNameKeyMatchesSchema).
-func nameKey(s string) string {
+func nameKey(s string) string { return indexKey(s, "") }
+
+// indexKey is nameKey(s) followed by suffix (a place's 0x00 kind id), in
+// one allocation; "" when the key is empty.
+func indexKey(s, suffix string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return schema.NameKey(s)
+			if k := schema.NameKey(s); k != "" {
+				return k + suffix
+			}
+			return ""
 		}
 	}
 	var b strings.Builder
-	b.Grow(len(s) + 8)
+	b.Grow(len(s) + len(suffix) + 4)
 	space := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -45,5 +52,9 @@ func nameKey(s string) string {
 		}
 		b.WriteString(asciiKey[c])
 	}
+	if b.Len() == 0 {
+		return ""
+	}
+	b.WriteString(suffix)
 	return b.String()
 }

@@ -97,6 +97,9 @@ type dataset struct {
 	names  []nameEntry
 	files  []InputFile
 	errs   schema.Errors
+
+	suffixOf *Place // the place whose index key suffix is suffix
+	suffix   string
 }
 
 func placeKey(k Kind, id string) string { return string(k) + id }
@@ -118,11 +121,14 @@ func (ds *dataset) name(p *Place, text, field string) {
 	if text == "" {
 		return
 	}
-	key := nameKey(text)
-	if key == "" {
+	if ds.suffixOf != p { // the names of one place come together
+		ds.suffixOf, ds.suffix = p, "\x00"+string(p.Kind)+p.ID
+	}
+	k := indexKey(text, ds.suffix)
+	if k == "" {
 		return
 	}
-	ds.names = append(ds.names, nameEntry{k: key + "\x00" + string(p.Kind) + p.ID, text: text, field: field, seq: len(ds.names)})
+	ds.names = append(ds.names, nameEntry{k: k, text: text, field: field, seq: len(ds.names)})
 }
 
 // ErrFormat reports an input that is none of the formats the gazetteer reads.
