@@ -2,10 +2,12 @@ package gazetteer
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -275,6 +277,21 @@ func TestBuildBadInputChangesNothing(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tmp-*"))
 	if len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+	// A truncated gzip stream is a problem of its file, not a failure.
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	for i := 1; i <= 2000; i++ {
+		fmt.Fprintf(zw, "%d\tTown %d\tTown %d\t\t10\t20\tP\tPPL\tAF\t\t13\t\t\t\t1000\t\t5\tAsia/Kabul\t2020-01-01\n", i, i, i)
+	}
+	zw.Close()
+	trunc := filepath.Join(t.TempDir(), "cut.txt.gz")
+	if err := os.WriteFile(trunc, zb.Bytes()[:zb.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(t.Context(), path, []string{trunc})
+	if !errors.As(err, &problems) || !strings.Contains(problems.Error(), trunc+":") || !strings.Contains(problems.Error(), "unexpected EOF") {
+		t.Errorf("Build(truncated gzip) error %v; want a problem of %s: unexpected EOF", err, trunc)
 	}
 	if _, err := Build(t.Context(), path, []string{filepath.Join("testdata", "places.yaml")}); !errors.Is(err, ErrFormat) {
 		t.Errorf("Build(places.yaml) error %v; want ErrFormat", err)

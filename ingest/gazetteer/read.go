@@ -163,13 +163,10 @@ func read(ctx context.Context, inputs []string) (*dataset, error) {
 		case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b:
 			zr, err := gzip.NewReader(bytes.NewReader(data))
 			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", in, err)
+				ds.errs.Addf(in, 0, "", "%v (expected a gzipped GeoNames dump)", err)
+				continue
 			}
-			err = ds.readCities(ctx, in, data, zr)
-			if cerr := zr.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("reading %s: %w", in, cerr)
-			}
-			if err != nil {
+			if err := ds.readCities(ctx, in, data, zr); err != nil {
 				return nil, err
 			}
 		case jsonArrayOf(data) == '{':
@@ -334,8 +331,9 @@ func (ds *dataset) readCities(ctx context.Context, name string, raw []byte, r io
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("reading %s: line %d: %w", name, line+1, err)
+	if err := sc.Err(); err != nil { // a truncated or corrupt gzip stream, a line over 16 MiB
+		ds.errs.Addf(name, line+1, "", "%v (expected a GeoNames dump: lines of 19 tab-separated columns)", err)
+		return nil
 	}
 	if rows == 0 && len(ds.errs) == before {
 		ds.errs.Addf(name, 0, "", "no places (expected a GeoNames dump: one place a line)")
