@@ -247,8 +247,10 @@ func findPlaces(ctx context.Context, path string, q httpapi.PlacesQuery) (*httpa
 		return nil, err
 	}
 	res := &httpapi.PlacesResult{Name: q.Name, Total: len(cs), Candidates: []httpapi.Place{}}
-	if q.Country != "" && len(cs) > 0 {
-		res.Country = countryOf(cs[0])
+	if q.Country != "" {
+		if res.Country, err = gz.CountryCode(q.Country); err != nil {
+			return nil, err
+		}
 	}
 	for i, c := range cs {
 		if i == q.Limit {
@@ -271,13 +273,6 @@ func findPlaces(ctx context.Context, path string, q httpapi.PlacesQuery) (*httpa
 		res.Candidates = append(res.Candidates, p)
 	}
 	return res, nil
-}
-
-func countryOf(c gazetteer.Candidate) string {
-	if c.Country != nil {
-		return c.Country.Code
-	}
-	return strings.TrimPrefix(c.ID, "iso3166:")
 }
 
 // placesFinder serves GET /v1/places from the gazetteer beside the store,

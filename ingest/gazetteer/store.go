@@ -369,6 +369,19 @@ func sortCandidates(out []Candidate) {
 	})
 }
 
+// CountryCode returns the alpha-2 of a country given by its alpha-2,
+// alpha-3 or a name in any language; ErrUnknownCountry when none or
+// several.
+func (g *Gazetteer) CountryCode(s string) (string, error) {
+	var cc string
+	err := g.db.View(func(tx *bolt.Tx) error {
+		var err error
+		cc, err = countryCode(tx, s)
+		return err
+	})
+	return cc, err
+}
+
 // countryCode resolves a country given by code or name to its alpha-2.
 func countryCode(tx *bolt.Tx, s string) (string, error) {
 	up := strings.ToUpper(strings.TrimSpace(s))
