@@ -317,7 +317,7 @@ func (ds *dataset) readCities(ctx context.Context, name string, raw []byte, r io
 			continue
 		}
 		if !ds.add(p) {
-			bad(colID, "GeoNames id %s is given twice (expected each place once)", p.ID)
+			bad(colID, "GeoNames id %s is given twice (expected each place once; give one cities dump: cities500 holds those of cities15000)", p.ID)
 			continue
 		}
 		rows++
