@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,30 +105,29 @@ alternate name, then by population. The same answer as GET /v1/places?name=NAME.
 			if err != nil {
 				return err
 			}
-			if a.cfg.Format == "json" {
-				return a.json(res)
-			}
-			if len(res.Candidates) == 0 {
-				a.printf("no place named %q in the gazetteer\n", q.Name)
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tNAME\tPROVINCE\tCOUNTRY\tPOPULATION\tLAT\tLON\tMATCHED")
+			header := []string{"id", "kind", "name", "province", "country", "population", "lat", "lon", "matched"}
+			var rows [][]string
 			for _, c := range res.Candidates {
 				var m []string
 				for _, n := range c.Matched {
 					m = append(m, fmt.Sprintf("%s (%s)", n.Name, n.Field))
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kind, schema.Escape(c.Name), refText(c.Province), refText(c.Country),
-					popText(c.Population), coord(c.Lat), coord(c.Lon), schema.Escape(strings.Join(m, ", ")))
+				rows = append(rows, []string{c.ID, c.Kind, c.Name, refText(c.Province), refText(c.Country),
+					popText(c.Population), coord(c.Lat), coord(c.Lon), strings.Join(m, ", ")})
 			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if res.Total > len(res.Candidates) {
-				a.printf("(%d of %d; --limit shows more)\n", len(res.Candidates), res.Total)
-			}
-			return nil
+			return a.emit(res, header, rows, func() error {
+				if len(rows) == 0 {
+					a.printf("no place named %q in the gazetteer\n", schema.Escape(q.Name))
+					return nil
+				}
+				if err := a.table(strings.ToUpper(strings.Join(header, "\t")), rows); err != nil {
+					return err
+				}
+				if res.Total > len(rows) {
+					a.printf("(%d of %d; --limit shows more)\n", len(rows), res.Total)
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -187,7 +185,7 @@ func refText(r *httpapi.PlaceRef) string {
 	if r.Name == "" {
 		return r.Code
 	}
-	return schema.Escape(r.Name) + " (" + r.Code + ")"
+	return r.Name + " (" + r.Code + ")"
 }
 
 func popText(n int64) string {
