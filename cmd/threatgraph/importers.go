@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/gdelt"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -18,7 +19,7 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
-	var imps []ingest.Importer
+	imps := []ingest.Importer{gdelt.New()}
 	return imps, nil
 }
 
