@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/table"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -19,6 +20,13 @@ type importOptions struct {
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
 	var imps []ingest.Importer
+	if opt.Mapping != "" {
+		m, err := table.Open(opt.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		imps = append(imps, table.New(m))
+	}
 	return imps, nil
 }
 
