@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -256,12 +257,10 @@ func (st *state) row(r *row) {
 	for _, e := range errs {
 		rec.Err(r.line, e.field, e.err)
 	}
-	some := false
-	for _, p := range ents {
-		some = some || p != nil
-	}
-	if !some {
-		reason := "no entity"
+	if ents[0] == nil {
+		// The first entity is the row's own (the incident): a row
+		// without it loads nothing, its actors and places neither.
+		reason := "no " + m.entities[0].as
 		if e := m.entities[0]; e.kindCol >= 0 {
 			reason = fmt.Sprintf("%s %q", st.colName(e.kindCol, r), r.cell(e.kindCol))
 		}
@@ -532,14 +531,48 @@ func (st *state) date(rec *ingest.Rec, r *row, p *present, f *factSpec, label st
 	if f.text >= 0 {
 		if w := r.cell(f.text); w != "" {
 			words = w
-			// The words never make the date more precise than the parts:
-			// a date they name widens the interval to cover both.
-			if wiv, err := schema.ParseDate(w); err == nil {
+			// Words beside the parts say the date is approximate: they
+			// never make it more precise. A date they name widens the
+			// interval to cover both; words read as no date widen a day
+			// to its month.
+			if wiv, ok := wordsDate(w); ok {
 				iv = schema.Span(minTime(iv.Start, wiv.Start), maxTime(iv.End, wiv.End))
+			} else if iv.Precision == schema.Day {
+				first := time.Date(iv.Start.Year(), iv.Start.Month(), 1, 0, 0, 0, 0, time.UTC)
+				iv = schema.Span(first, first.AddDate(0, 1, -1))
 			}
 		}
 	}
 	rec.Date(r.line, field, p.id, p.kind, f.pred.Name, iv, words, label)
+}
+
+// reDays is a span of days within a month as tables write it: "February
+// 27-28, 1994", "27-28 February 1994".
+var (
+	reMonthDays = regexp.MustCompile(`^([A-Za-z]+)\.? (\d{1,2}) ?[-–] ?(\d{1,2}),? (\d{4})$`)
+	reDaysMonth = regexp.MustCompile(`^(\d{1,2}) ?[-–] ?(\d{1,2}) ([A-Za-z]+)\.?,? (\d{4})$`)
+)
+
+// wordsDate reads a date in words: anything schema.ParseDate reads, or a
+// span of days within a month.
+func wordsDate(w string) (schema.Interval, bool) {
+	if iv, err := schema.ParseDate(w); err == nil {
+		return iv, true
+	}
+	var month, d1, d2, year string
+	if m := reMonthDays.FindStringSubmatch(w); m != nil {
+		month, d1, d2, year = m[1], m[2], m[3], m[4]
+	} else if m := reDaysMonth.FindStringSubmatch(w); m != nil {
+		d1, d2, month, year = m[1], m[2], m[3], m[4]
+	} else {
+		return schema.Interval{}, false
+	}
+	a, err1 := schema.ParseDate(d1 + " " + month + " " + year)
+	b, err2 := schema.ParseDate(d2 + " " + month + " " + year)
+	if err1 != nil || err2 != nil || b.End.Before(a.Start) {
+		return schema.Interval{}, false
+	}
+	return schema.Span(a.Start, b.End), true
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -705,7 +738,7 @@ func (st *state) finish() {
 		total += n
 	}
 	sort.Strings(reasons)
-	st.b.Warn(st.first, "", fmt.Errorf("%d of %d rows give no entity the mapping reads, and load nothing (%s)", total, st.nrows, strings.Join(reasons, "; ")))
+	st.b.Warn(st.first, "", fmt.Errorf("%d of %d rows give no %s, the mapping's first entity, and load nothing (%s)", total, st.nrows, st.im.m.entities[0].as, strings.Join(reasons, "; ")))
 }
 
 func lineOf(err error) int {

@@ -144,11 +144,11 @@ type factSpec struct {
 }
 
 type relationSpec struct {
-	from     *entitySpec
-	to       []*entitySpec // the first present in the row
-	pred     *schema.Predicate
-	line     int
-	conds    []condition
+	from  *entitySpec
+	to    []*entitySpec // the first present in the row
+	pred  *schema.Predicate
+	line  int
+	conds []condition
 }
 
 var (
@@ -524,8 +524,10 @@ func (c *compiler) compile(root *yaml.Node) {
 		byName[e.as] = e
 		m.entities = append(m.entities, e)
 	}
-	for i, r := range get(root, "relations").Content {
-		c.relation(i, r, byName)
+	if rels := get(root, "relations"); rels != nil {
+		for i, r := range rels.Content {
+			c.relation(i, r, byName)
+		}
 	}
 	if len(m.columns) > 0 {
 		for _, ref := range m.refs {
