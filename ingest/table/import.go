@@ -92,7 +92,7 @@ func (im *Importer) Import(ctx context.Context, name string, data []byte) *inges
 		return b.File()
 	}
 	im.declareSource(b)
-	st := &state{im: im, b: b, names: names, seen: map[string]uint64{}, skipped: map[string]int{}}
+	st := &state{im: im, b: b, names: names, seen: map[string]uint64{}, skipped: map[string]int{}, slugs: slugCache{}}
 	r := &row{idx: idx, data: data}
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
@@ -201,6 +201,7 @@ type state struct {
 	names   []string
 	seen    map[string]uint64 // statement label → hash of its quote
 	skipped map[string]int
+	slugs   slugCache
 	nrows   int
 	first   int // the first row that gave no entity
 }
@@ -326,7 +327,7 @@ func (st *state) entity(e *entitySpec, r *row) (*present, rowErr) {
 		}
 		k = kk
 	}
-	id, ok := e.id.render(r, "", kindPrefix[k], true, e.unknown)
+	id, ok := e.id.renderWith(r, "", kindPrefix[k], true, e.unknown, st.slugs)
 	if !ok {
 		return nil, rowErr{}
 	}
@@ -389,7 +390,7 @@ func (st *state) label(rec *ingest.Rec, r *row) string {
 	st.seen[stmt] = sum
 	stmt = rec.Statement(m.source.id, quote)
 	for _, v := range vals {
-		id, _ := a.id.render(r, v, "", true, nil)
+		id, _ := a.id.renderWith(r, v, "", true, nil, st.slugs)
 		if id == m.source.id {
 			rec.Errorf(r.line, field, "%q gives the dataset's own id %s (expected another source)", v, id)
 			continue
@@ -675,6 +676,10 @@ func (st *state) count(rec *ingest.Rec, r *row, p *present, f *factSpec, label s
 				figure += "-" + strconv.FormatInt(hi, 10)
 			}
 		}
+	}
+	if f.words == nil && f.of == "" && !strings.Contains(figure, " ") && !strings.Contains(figure, "-") {
+		rec.Count(r.line, field, p.id, p.kind, f.pred.Name, schema.ExactCount(lo), label)
+		return
 	}
 	text := figure
 	if f.words != nil {

@@ -98,6 +98,31 @@ func parseTemplate(s string, line int, field string, refer func(name string, lin
 // nothing, and in an id the dashes around it become one). slug makes each
 // value fit an id.
 func (t *template) render(row *row, value, kind string, slug bool, unknown []string) (string, bool) {
+	return t.renderWith(row, value, kind, slug, unknown, nil)
+}
+
+// A slugCache remembers the slugs of the values that recur across rows (a
+// group's name, a country); it stops growing at maxCached, so that values
+// of their own in every row (an event id) cost no memory.
+type slugCache map[string]string
+
+const maxCached = 1 << 14
+
+func (c slugCache) slug(v string) string {
+	if c == nil {
+		return slugOf(v)
+	}
+	if s, ok := c[v]; ok {
+		return s
+	}
+	s := slugOf(v)
+	if len(c) < maxCached {
+		c[v] = s
+	}
+	return s
+}
+
+func (t *template) renderWith(row *row, value, kind string, slug bool, unknown []string, cache slugCache) (string, bool) {
 	if len(t.parts) == 1 && t.parts[0].ref >= 0 && !slug && !t.parts[0].optional {
 		v := row.cell(t.parts[0].ref)
 		return v, v != "" && !isUnknown(v, unknown)
@@ -123,7 +148,7 @@ func (t *template) render(row *row, value, kind string, slug bool, unknown []str
 			return "", false
 		}
 		if slug {
-			v = slugOf(v)
+			v = cache.slug(v)
 		}
 		b.WriteString(v)
 	}
