@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/cayleygraph/quad"
@@ -10,7 +11,8 @@ import (
 
 // This file extends the Builder for the table importer (ingest/table):
 // dates built from parts (year, month and day columns) rather than read
-// from one text, and problems of the file that configures an import.
+// from one text, problems of the file that configures an import, and the
+// progress of a long parse.
 
 // Date states subj pred iv, labelled label, with text the words the source
 // used (kept as the predicate's Text, as a native {text, value} date is);
@@ -40,4 +42,22 @@ func (r *Rec) Date(line int, field, subj string, kind schema.Kind, pred string, 
 // input's: the input then loads nothing.
 func (b *Builder) ConfigError(file string, line int, field string, err error) {
 	b.f.FileErrs.Add(file, line, field, err)
+}
+
+type progressKey struct{}
+
+// WithProgress returns a context in which an importer reports through fn
+// how many bytes of its input it has read so far (from the importer's
+// goroutine, every few hundred records), so that a caller can show the
+// progress of a long parse.
+func WithProgress(ctx context.Context, fn func(done int64)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+// ReportProgress tells the context's progress function, if any, that done
+// bytes of the input have been read.
+func ReportProgress(ctx context.Context, done int64) {
+	if fn, ok := ctx.Value(progressKey{}).(func(int64)); ok {
+		fn(done)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -424,5 +425,32 @@ func TestTableACLED(t *testing.T) {
 	}
 	if want := tab.Get(i, "event_date") + " (time_precision 2)"; !strings.Contains(out, want) {
 		t.Errorf("show lacks the date's words %q:\n%s", want, out)
+	}
+}
+
+// TestTableProgressOnTerminal: on a terminal, ingesting a large table
+// draws the reading bar while the rows are parsed (its bytes count as the
+// importer reads them), not only once they all are: a percentage below
+// 100 appears.
+func TestTableProgressOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a large table")
+	}
+	tab := tabletest.GTD(gtdHeader(t), 20_000, 9)
+	csvPath := writeTable(t, "gtd.csv", tab.CSV(','))
+	bin := buildBinary(t)
+	_, tty, err := runOnTerminal(t, bin, "ingest", "--dry-run", "--store", filepath.Join(t.TempDir(), "tg.db"), "--mapping", "gtd", csvPath)
+	if err != nil {
+		t.Fatalf("ingest: %v\n%q", err, lastBytes(tty, 600))
+	}
+	if !strings.Contains(tty, "reading input") {
+		t.Fatalf("terminal lacks the reading bar: %q", lastBytes(tty, 600))
+	}
+	partial := false
+	for _, m := range regexp.MustCompile(`(\d+)%`).FindAllStringSubmatch(tty, -1) {
+		partial = partial || m[1] != "100" && m[1] != "0"
+	}
+	if !partial {
+		t.Errorf("the reading bar shows no progress between 0 and 100%%: %q", lastBytes(tty, 600))
 	}
 }

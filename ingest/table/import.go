@@ -100,6 +100,7 @@ func (im *Importer) Import(ctx context.Context, name string, data []byte) *inges
 				b.FileError(0, "", fmt.Errorf("reading stopped: %w", err))
 				return b.File()
 			}
+			ingest.ReportProgress(ctx, cr.InputOffset())
 		}
 		start := cr.InputOffset()
 		cells, err := cr.Read()
