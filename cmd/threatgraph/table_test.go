@@ -259,6 +259,7 @@ func TestTableBadRows(t *testing.T) {
 	tab := tabletest.GTD(gtdHeader(t), 120, 3)
 	bad := map[int]string{10: "nkill", 57: "imonth", 99: "attacktype1"}
 	tab.Set(10, "nkill", "many")
+	tab.Set(10, "gname", "A Group Only A Bad Row Names") // it must not load
 	tab.Set(57, "imonth", "13")
 	tab.Set(99, "attacktype1", "42")
 	csvPath := writeTable(t, "gtd.csv", tab.CSV(','))

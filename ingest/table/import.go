@@ -92,7 +92,7 @@ func (im *Importer) Import(ctx context.Context, name string, data []byte) *inges
 		return b.File()
 	}
 	im.declareSource(b)
-	st := &state{im: im, b: b, names: names, seen: map[string]uint64{}, skipped: map[string]int{}, slugs: slugCache{}}
+	st := &state{im: im, b: b, names: names, seen: map[string]uint64{}, skipped: map[string]int{}, slugs: slugCache{}, shares: map[string]*sharedEntity{}}
 	r := &row{idx: idx, data: data}
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
@@ -203,6 +203,7 @@ type state struct {
 	seen    map[string]uint64 // statement label → hash of its quote
 	skipped map[string]int
 	slugs   slugCache
+	shares  map[string]*sharedEntity // by id
 	nrows   int
 	first   int // the first row that gave no entity
 }
@@ -274,25 +275,47 @@ func (st *state) row(r *row) {
 	}
 	src := m.source.id
 	label := st.label(rec, r)
+	// The row's own entity, its facts and relations are the row's
+	// statement (label); the other entities (groups, places), their
+	// names, facts and relations are the dataset's coding, the same in
+	// every row: each is stated once, in a record of its own, and a row
+	// refers to it.
 	for i, e := range m.entities {
-		p := ents[i]
-		if p == nil {
-			continue
-		}
-		field := st.fieldOf(e.id, r, "id")
-		rec.Declare(r.line, field, p.id, p.kind, src)
-		if e.name != nil {
-			if name, ok := e.name.render(r, "", "", false, nil); ok {
-				rec.Fact(r.line, st.fieldOf(e.name, r, "name"), p.id, p.kind, schema.NamePred, name, src)
+		if p := ents[i]; p != nil && e.own {
+			rec.Declare(r.line, st.fieldOf(e.id, r, "id"), p.id, p.kind, src)
+			st.name(rec, r, e, p, nil)
+			for _, f := range e.facts {
+				st.fact(rec, r, p, f, label)
 			}
 		}
-		for _, f := range e.facts {
-			st.fact(rec, r, p, f, label)
+	}
+	st.relations(rec, r, ents, true, label)
+	if !rec.OK() {
+		// A row with a problem names no shared entity: one that only
+		// rejected rows name never loads.
+		return
+	}
+	for i, e := range m.entities {
+		if p := ents[i]; p != nil && !e.own {
+			sh := st.shared(r, e, p)
+			for fi, f := range e.facts {
+				if sh.once(st.factKey(r, fi, f)) {
+					st.fact(sh.rec, r, p, f, src)
+				}
+			}
 		}
 	}
-	for _, rel := range m.relations {
+	st.relations(rec, r, ents, false, src)
+}
+
+// relations states the row's relations from its own entities (own, in
+// the row's record, labelled label) or from the shared ones (once each,
+// in their records).
+func (st *state) relations(rec *ingest.Rec, r *row, ents []*present, own bool, label string) {
+	m := st.im.m
+	for ri, rel := range m.relations {
 		from := ents[slices.Index(m.entities, rel.from)]
-		if from == nil || !holdAll(rel.conds, r) {
+		if rel.from.own != own || from == nil || !holdAll(rel.conds, r) {
 			continue
 		}
 		for _, te := range rel.to {
@@ -300,10 +323,70 @@ func (st *state) row(r *row) {
 			if to == nil {
 				continue
 			}
-			rec.Fact(r.line, st.fieldOf(te.id, r, rel.pred.Name), from.id, from.kind, rel.pred.Name, to.id, label)
+			field := st.fieldOf(te.id, r, rel.pred.Name)
+			if own {
+				rec.Fact(r.line, field, from.id, from.kind, rel.pred.Name, to.id, label)
+			} else if sh := st.shares[from.id]; sh.once("r" + strconv.Itoa(ri) + " " + to.id) {
+				sh.rec.Fact(r.line, field, from.id, from.kind, rel.pred.Name, to.id, label)
+			}
 			break
 		}
 	}
+}
+
+// A sharedEntity is an entity other than the rows' own (a group, a
+// place): its record, and what it already states.
+type sharedEntity struct {
+	rec  *ingest.Rec
+	done map[string]bool
+}
+
+// once reports whether key is new to the entity, and marks it done.
+func (s *sharedEntity) once(key string) bool {
+	if s.done[key] {
+		return false
+	}
+	s.done[key] = true
+	return true
+}
+
+// shared returns the record of a shared entity, declaring it (stated by
+// the dataset) the first time a row names it; each distinct name it is
+// given is stated.
+func (st *state) shared(r *row, e *entitySpec, p *present) *sharedEntity {
+	src := st.im.m.source.id
+	sh := st.shares[p.id]
+	if sh == nil {
+		sh = &sharedEntity{rec: st.b.Record(r.line, fmt.Sprintf("row %d %s %s", r.line, e.as, p.id)), done: map[string]bool{}}
+		st.shares[p.id] = sh
+		sh.rec.Declare(r.line, st.fieldOf(e.id, r, "id"), p.id, p.kind, src)
+	}
+	st.name(sh.rec, r, e, p, sh)
+	return sh
+}
+
+// name states the entity's name (once per distinct text for a shared one).
+func (st *state) name(rec *ingest.Rec, r *row, e *entitySpec, p *present, sh *sharedEntity) {
+	if e.name == nil {
+		return
+	}
+	name, ok := e.name.render(r, "", "", false, nil)
+	if !ok || sh != nil && !sh.once("name "+name) {
+		return
+	}
+	rec.Fact(r.line, st.fieldOf(e.name, r, "name"), p.id, p.kind, schema.NamePred, name, st.im.m.source.id)
+}
+
+// factKey is what a fact of a shared entity reads from the row: the same
+// key gives the same fact.
+func (st *state) factKey(r *row, i int, f *factSpec) string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(i))
+	for ref := f.refLo; ref < f.refHi; ref++ {
+		b.WriteByte(0)
+		b.WriteString(r.cell(ref))
+	}
+	return b.String()
 }
 
 // entity resolves one entity of the row: nil when the row has none (a

@@ -120,6 +120,11 @@ type entitySpec struct {
 	conds    []condition
 	facts    []*factSpec
 	kindLine int
+	// own: the entity belongs to its row (the row's own entity, or one
+	// whose id reads a column of the row's own id, as a claim about the
+	// incident or its site): it is in the row's record and its facts are
+	// the row's statement. Others (groups, places) are shared by rows.
+	own bool
 }
 
 type factSpec struct {
@@ -141,6 +146,9 @@ type factSpec struct {
 	precCol int
 	precMap map[string]string
 	conds   []condition
+	// refLo, refHi: the mapping's references the fact reads, so that a
+	// fact of a shared entity is stated once per distinct input
+	refLo, refHi int
 }
 
 type relationSpec struct {
@@ -524,6 +532,20 @@ func (c *compiler) compile(root *yaml.Node) {
 		byName[e.as] = e
 		m.entities = append(m.entities, e)
 	}
+	if len(m.entities) > 0 && m.entities[0].id != nil {
+		first := map[string]bool{}
+		for _, ref := range m.entities[0].id.columns() {
+			first[m.refs[ref].name] = true
+		}
+		for i, e := range m.entities {
+			e.own = i == 0
+			if e.id != nil {
+				for _, ref := range e.id.columns() {
+					e.own = e.own || first[m.refs[ref].name]
+				}
+			}
+		}
+	}
 	if rels := get(root, "relations"); rels != nil {
 		for i, r := range rels.Content {
 			c.relation(i, r, byName)
@@ -608,6 +630,8 @@ func (c *compiler) entity(as string, n *yaml.Node) *entitySpec {
 
 func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSpec {
 	f := &factSpec{pred: p, field: field, line: n.Line, column: -1, upper: -1, year: -1, month: -1, day: -1, text: -1, precCol: -1}
+	f.refLo = len(c.m.refs)
+	defer func() { f.refHi = len(c.m.refs) }()
 	if n.Kind == yaml.ScalarNode {
 		f.tpl = c.template(n, field)
 		return f
