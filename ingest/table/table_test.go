@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/internal/memtest"
 	"github.com/threatgraph/threatgraph/internal/tabletest"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -318,12 +319,19 @@ func BenchmarkImport(b *testing.B) {
 	data, m := benchTable(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	var peak, base uint64
 	for b.Loop() {
+		stop := memtest.Peak()
 		f := New(m).Import(b.Context(), "gtd.csv", data)
+		p, bs := stop()
+		peak, base = max(peak, p), bs
 		if err := f.Errors().Err(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// The heap the parsed file holds at its peak (the Builder's records),
+	// per row of the table.
+	b.ReportMetric(float64(peak-base)/benchRows, "peak-heap-B/row")
 }
 
 func BenchmarkCSVBaseline(b *testing.B) {
@@ -359,5 +367,7 @@ func benchTable(b *testing.B) ([]byte, *Mapping) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return tabletest.GTD(h, 10000, 5).CSV(','), m
+	return tabletest.GTD(h, benchRows, 5).CSV(','), m
 }
+
+const benchRows = 10000
