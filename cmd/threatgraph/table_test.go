@@ -41,6 +41,7 @@ func gtdHeader(t *testing.T) []string {
 type storeCounts struct {
 	kinds map[schema.Kind]map[string]bool
 	preds map[string]map[string]bool
+	pairs map[string]map[string]bool // predicate → "subject object" of entity-valued quads
 	quads int
 }
 
@@ -51,7 +52,7 @@ func readStore(t *testing.T, path string) storeCounts {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := storeCounts{kinds: map[schema.Kind]map[string]bool{}, preds: map[string]map[string]bool{}}
+	c := storeCounts{kinds: map[schema.Kind]map[string]bool{}, preds: map[string]map[string]bool{}, pairs: map[string]map[string]bool{}}
 	err = s.Scan(t.Context(), func(q quad.Quad) error {
 		c.quads++
 		subj, pred := iriOf(q.Subject), iriOf(q.Predicate)
@@ -66,6 +67,12 @@ func readStore(t *testing.T, path string) storeCounts {
 			c.preds[pred] = map[string]bool{}
 		}
 		c.preds[pred][subj] = true
+		if obj := iriOf(q.Object); obj != "" {
+			if c.pairs[pred] == nil {
+				c.pairs[pred] = map[string]bool{}
+			}
+			c.pairs[pred][subj+" "+obj] = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -330,12 +337,12 @@ entities:
 
 // acledCounts is the test's own count of an ACLED table, from the cells.
 type acledCounts struct {
-	attacks, groups, orgs, places, killed, sources, skipped int
+	attacks, groups, orgs, places, killed, sources, skipped, perpetrators int
 }
 
 func countACLED(tab *tabletest.Table) acledCounts {
 	var c acledCounts
-	groups, orgs, places, sources := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	groups, orgs, places, sources, perps := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	groupCodes := []string{"2", "3", "4", "5", "6", "Rebel group", "Political militia", "Identity militia", "Rioters", "Protesters"}
 	orgCodes := []string{"1", "8", "State forces", "External/Other forces"}
 	for i := range tab.Rows {
@@ -344,14 +351,34 @@ func countACLED(tab *tabletest.Table) acledCounts {
 			continue
 		}
 		c.attacks++
+		armed := map[string]string{}
 		for _, a := range []string{"1", "2"} {
 			name, code := tab.Get(i, "actor"+a), tab.Get(i, "inter"+a)
 			switch {
 			case name == "":
 			case slices.Contains(groupCodes, code):
 				groups[name] = true
+				armed[a] = "group " + name
 			case slices.Contains(orgCodes, code):
 				orgs[name] = true
+				armed[a] = "org " + name
+			}
+		}
+		// ACLED's actors have no direction: who perpetrated, by event type.
+		var by []string
+		switch tab.Get(i, "event_type") {
+		case "Battles":
+			by = []string{armed["1"], armed["2"]}
+		case "Violence against civilians":
+			by = []string{armed["1"]}
+		case "Explosions/Remote violence":
+			if armed["2"] == "" {
+				by = []string{armed["1"]}
+			}
+		}
+		for _, p := range by {
+			if p != "" {
+				perps[tab.Get(i, "event_id_cnty")+" "+p] = true
 			}
 		}
 		country, a1, a2, a3 := tab.Get(i, "country"), tab.Get(i, "admin1"), tab.Get(i, "admin2"), tab.Get(i, "admin3")
@@ -375,7 +402,7 @@ func countACLED(tab *tabletest.Table) acledCounts {
 			}
 		}
 	}
-	c.groups, c.orgs, c.places, c.sources = len(groups), len(orgs), len(places), len(sources)+1
+	c.groups, c.orgs, c.places, c.sources, c.perpetrators = len(groups), len(orgs), len(places), len(sources)+1, len(perps)
 	return c
 }
 
@@ -408,6 +435,7 @@ func TestTableACLED(t *testing.T) {
 		{"places", got.kind(schema.Location), want.places},
 		{"killed facts", got.pred("tg:killed"), want.killed},
 		{"sources (ACLED and its sources)", got.kind(schema.Source), want.sources},
+		{"perpetratedBy relations", len(got.pairs["tg:perpetratedBy"]), want.perpetrators},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s in the store: %d; counted in the table: %d", c.what, c.got, c.want)

@@ -552,7 +552,7 @@ func (st *state) date(rec *ingest.Rec, r *row, p *present, f *factSpec, label st
 		if !ok {
 			return
 		}
-		iv, err := schema.ParseDate(text)
+		iv, err := parseDate(text, f.numeric)
 		if err != nil {
 			rec.Err(r.line, field, fmt.Errorf("%w: %w", schema.ErrBadValue, err))
 			return
@@ -658,6 +658,34 @@ func wordsDate(w string) (schema.Interval, bool) {
 		return schema.Interval{}, false
 	}
 	return schema.Span(a.Start, b.End), true
+}
+
+var reNumeric = regexp.MustCompile(`^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$`)
+
+// parseDate reads a date cell: what schema.ParseDate reads, or with order
+// dmy or mdy a numeric date in that order ("22-03-2024", "03/22/2024"),
+// kept as written.
+func parseDate(text, order string) (schema.Interval, error) {
+	m := reNumeric.FindStringSubmatch(text)
+	if m == nil || order == "" {
+		iv, err := schema.ParseDate(text)
+		if err != nil && m != nil {
+			return iv, fmt.Errorf("date %q: a numeric date whose order the mapping does not give (expected numeric: dmy or mdy on the fact)", text)
+		}
+		return iv, err
+	}
+	d, mo := m[1], m[2]
+	if order == "mdy" {
+		d, mo = mo, d
+	}
+	dn, _ := strconv.Atoi(d)
+	mn, _ := strconv.Atoi(mo)
+	iv, err := schema.ParseDate(fmt.Sprintf("%s-%02d-%02d", m[3], mn, dn))
+	if err != nil {
+		return iv, fmt.Errorf("date %q (%s): %w", text, order, err)
+	}
+	iv.Text = text
+	return iv, nil
 }
 
 func minTime(a, b time.Time) time.Time {

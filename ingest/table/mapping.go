@@ -145,6 +145,7 @@ type factSpec struct {
 	text    int
 	precCol int
 	precMap map[string]string
+	numeric string // "dmy", "mdy" or ""
 	conds   []condition
 	// refLo, refHi: the mapping's references the fact reads, so that a
 	// fact of a shared entity is stated once per distinct input
@@ -670,6 +671,9 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 	f.month = c.column(get(n, "month"), field+".month")
 	f.day = c.column(get(n, "day"), field+".day")
 	f.text = c.column(get(n, "text"), field+".text")
+	if nu := get(n, "numeric"); nu != nil {
+		f.numeric = nu.Value
+	}
 	if pr := get(n, "precision"); pr != nil {
 		f.precCol = c.column(get(pr, "column"), field+".precision.column")
 		f.precMap = map[string]string{}
@@ -679,7 +683,7 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 	}
 	f.conds = append(c.condition(get(n, "when"), field+".when", false), c.condition(get(n, "unless"), field+".unless", true)...)
 	countOnly := map[string]bool{"upper": true, "words": true, "of": true}
-	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true}
+	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true, "numeric": true}
 	for _, kv := range pairs(n) {
 		k := kv[0].Value
 		switch {
@@ -687,8 +691,8 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 			c.errf(kv[0].Line, join(field, k), "%s is for a count (expected it only on killed, wounded and the other counts; %s is a %s)", k, p.Name, p.Type)
 		case dateOnly[k] && p.Type != schema.Date:
 			c.errf(kv[0].Line, join(field, k), "%s is for a date (expected it only on date, endDate and the other dates; %s is a %s)", k, p.Name, p.Type)
-		case k == "precision" && f.column < 0:
-			c.errf(kv[0].Line, join(field, k), "precision needs the date's column (expected column: beside it)")
+		case (k == "precision" || k == "numeric") && f.column < 0:
+			c.errf(kv[0].Line, join(field, k), "%s needs the date's column (expected column: beside it)", k)
 		case (k == "month" || k == "day" || k == "text") && f.year < 0:
 			c.errf(kv[0].Line, join(field, k), "%s needs year (expected a date from year, month and day columns)", k)
 		case k == "values" && f.column < 0:

@@ -178,6 +178,26 @@ entities:
 	}
 }
 
+// TestNumericDates: a numeric date other than YYYY-MM-DD needs the
+// mapping's order, and is read in it.
+func TestNumericDates(t *testing.T) {
+	mapping := minimal + "    facts:\n      date: {column: d, numeric: dmy}\n"
+	f := load(t, mapping, "id,d\n1,02-03-2024\n2,2024-03-02\n3,31-02-2024\n")
+	got, errs := quadsOf(f), f.Errors().Error()
+	for _, want := range []string{`<attack:t-1> <tg:date> "2024-03-02"^^<tg:date>`, `<attack:t-1> <tg:dateText> "02-03-2024"`, `<attack:t-2> <tg:date> "2024-03-02"^^<tg:date>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("quads lack %s:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(errs, `t.csv:4: d: bad value: date "31-02-2024" (dmy)`) {
+		t.Errorf("31-02-2024: errors %s", errs)
+	}
+	f = load(t, minimal+"    facts:\n      date: {column: d}\n", "id,d\n1,02-03-2024\n")
+	if errs := f.Errors().Error(); !strings.Contains(errs, "expected numeric: dmy or mdy") {
+		t.Errorf("a numeric date without an order: %s", errs)
+	}
+}
+
 // TestRowErrors: each bad cell is FILE:ROW: COLUMN, the row counted as
 // the line it begins on, past quoted line breaks.
 func TestRowErrors(t *testing.T) {

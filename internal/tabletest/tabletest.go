@@ -269,7 +269,8 @@ var acledNotes = []string{
 
 // ACLED generates n rows in the shape of ACLED's export: every event type
 // (demonstrations and strategic developments too), day, week and month
-// precisions, dates as ACLED writes them in either form, one to three
+// precisions, dates as ACLED's exports write them (2024-03-22, 22 March
+// 2024, 22-03-2024), one to three
 // sources, actors with interaction codes as numbers or words.
 func ACLED(n int, seed uint64) *Table {
 	r := rand.New(rand.NewPCG(seed, 2))
@@ -282,7 +283,10 @@ func ACLED(n int, seed uint64) *Table {
 		iso := map[string]string{"Nigeria": "566", "Somalia": "706", "Chile": "152"}[loc.country]
 		y, m, d := 2018+r.IntN(7), 1+r.IntN(12), 1+r.IntN(28)
 		date := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
-		if r.IntN(3) == 0 {
+		switch r.IntN(4) {
+		case 0:
+			date = fmt.Sprintf("%02d-%02d-%04d", d, m, y)
+		case 1:
 			date = fmt.Sprintf("%d %s %d", d, []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}[m-1], y)
 		}
 		t.Set(i, "event_id_cnty", fmt.Sprintf("%s%d", map[string]string{"Nigeria": "NIG", "Somalia": "SOM", "Chile": "CHL"}[loc.country], 1000+i))
