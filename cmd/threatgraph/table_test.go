@@ -281,6 +281,9 @@ func TestTableBadRows(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
+	if strings.Contains(stderr, "exists nowhere") {
+		t.Errorf("a bad row's problem is echoed by references to what it names:\n%s", stderr)
+	}
 	if _, err := os.Stat(store); err == nil {
 		if c := readStore(t, store); c.quads != 0 {
 			t.Errorf("strict ingest with bad rows wrote %d quads", c.quads)

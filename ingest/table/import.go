@@ -289,12 +289,13 @@ func (st *state) row(r *row) {
 			}
 		}
 	}
-	st.relations(rec, r, ents, true, label)
 	if !rec.OK() {
-		// A row with a problem names no shared entity: one that only
-		// rejected rows name never loads.
+		// A row with a problem names no shared entity (one that only
+		// rejected rows name never loads), and states no relation, whose
+		// references would echo its problem.
 		return
 	}
+	st.relations(rec, r, ents, true, label)
 	for i, e := range m.entities {
 		if p := ents[i]; p != nil && !e.own {
 			sh := st.shared(r, e, p)

@@ -788,8 +788,18 @@ func checkValue(p *schema.Predicate, v string) error {
 // suggest names the closest of names to s, for an error message.
 func suggest(s string, names []string) string {
 	best, bestD := "", 4
+	prefix := func(a, b string) int {
+		i := 0
+		for i < len(a) && i < len(b) && a[i] == b[i] {
+			i++
+		}
+		return i
+	}
+	ls := strings.ToLower(s)
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD {
+		ln := strings.ToLower(n)
+		d := editDistance(ls, ln)
+		if d < bestD || d == bestD && best != "" && prefix(ls, ln) > prefix(ls, strings.ToLower(best)) {
 			best, bestD = n, d
 		}
 	}
