@@ -197,15 +197,16 @@ func (r *row) text() string {
 // (to tell two rows whose quotes share a short hash) and rows that gave no
 // entity, by the reason.
 type state struct {
-	im      *Importer
-	b       *ingest.Builder
-	names   []string
-	seen    map[string]uint64 // statement label → hash of its quote
-	skipped map[string]int
-	slugs   slugCache
-	shares  map[string]*sharedEntity // by id
-	nrows   int
-	first   int // the first row that gave no entity
+	im        *Importer
+	b         *ingest.Builder
+	names     []string
+	seen      map[string]uint64 // statement label → hash of its quote
+	skipped   map[string]int
+	slugs     slugCache
+	shares    map[string]*sharedEntity // by id
+	according []pendingSource          // the current row's own sources
+	nrows     int
+	first     int // the first row that gave no entity
 }
 
 // present is one entity of a row.
@@ -274,6 +275,7 @@ func (st *state) row(r *row) {
 		return
 	}
 	src := m.source.id
+	st.according = st.according[:0]
 	label := st.label(rec, r)
 	// The row's own entity, its facts and relations are the row's
 	// statement (label); the other entities (groups, places), their
@@ -295,6 +297,7 @@ func (st *state) row(r *row) {
 		// references would echo its problem.
 		return
 	}
+	st.sources(rec, r)
 	st.relations(rec, r, ents, true, label)
 	for i, e := range m.entities {
 		if p := ents[i]; p != nil && !e.own {
@@ -480,13 +483,32 @@ func (st *state) label(rec *ingest.Rec, r *row) string {
 			rec.Errorf(r.line, field, "%q gives the dataset's own id %s (expected another source)", v, id)
 			continue
 		}
-		if !rec.Declare(r.line, field, id, schema.Source, id) {
-			continue
-		}
-		rec.Fact(r.line, field, id, schema.Source, "title", v, id)
-		rec.Quad(r.line, field, quad.Make(quad.IRI(stmt), quad.IRI(schema.AccordingToIRI), quad.IRI(id), quad.IRI(m.source.id)))
+		st.according = append(st.according, pendingSource{id: id, title: v, field: field, stmt: stmt})
 	}
 	return stmt
+}
+
+// A pendingSource is one of the row's own sources, stated once the row is
+// known to be valid.
+type pendingSource struct {
+	id, title, field, stmt string
+}
+
+// sources states the row's statement according to its own sources, each
+// declared (stating its title itself) in a record of its own the first
+// time a valid row names it.
+func (st *state) sources(rec *ingest.Rec, r *row) {
+	src := st.im.m.source.id
+	for _, ps := range st.according {
+		if st.shares[ps.id] == nil {
+			sh := &sharedEntity{rec: st.b.Record(r.line, fmt.Sprintf("row %d source %s", r.line, ps.id)), done: map[string]bool{}}
+			st.shares[ps.id] = sh
+			if sh.rec.Declare(r.line, ps.field, ps.id, schema.Source, ps.id) {
+				sh.rec.Fact(r.line, ps.field, ps.id, schema.Source, "title", ps.title, ps.id)
+			}
+		}
+		rec.Quad(r.line, ps.field, quad.Make(quad.IRI(ps.stmt), quad.IRI(schema.AccordingToIRI), quad.IRI(ps.id), quad.IRI(src)))
+	}
 }
 
 // fact states one fact of an entity from the row, if the row has it.
