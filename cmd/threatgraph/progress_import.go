@@ -29,6 +29,7 @@ func parseImported(ctx context.Context, name string, m *meter, imps []ingest.Imp
 	}
 	var last int64
 	ctx = ingest.WithProgress(ctx, func(done int64) {
+		done = min(done, int64(len(data))) // a decoded input may be longer
 		m.add(done - last)
 		last = done
 	})

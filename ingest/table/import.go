@@ -115,6 +115,10 @@ func (im *Importer) Import(ctx context.Context, name string, data []byte) *inges
 		r.cells, r.line, r.start, r.end = cells, line, start, cr.InputOffset()
 		st.row(r)
 	}
+	if st.nrows == 0 {
+		b.FileError(0, "", errors.New("no rows (expected a row per incident after the header)"))
+		return b.File()
+	}
 	st.finish()
 	return b.File()
 }

@@ -293,6 +293,15 @@ func TestEncodingAndBOM(t *testing.T) {
 	}
 }
 
+// TestEmptyTables: a table without rows, or without anything, is an error.
+func TestEmptyTables(t *testing.T) {
+	for in, want := range map[string]string{"": "t.csv: empty table", "id\n": "t.csv: no rows"} {
+		if got := load(t, minimal, in).Errors().Error(); !strings.Contains(got, want) {
+			t.Errorf("table %q: %s; want %s", in, got, want)
+		}
+	}
+}
+
 // TestCancel: a cancelled context stops the reading, as an error of the file.
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
