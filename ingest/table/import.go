@@ -58,9 +58,14 @@ const checkEvery = 256
 func (im *Importer) Import(ctx context.Context, name string, data []byte) *ingest.File {
 	m := im.m
 	b := ingest.NewBuilder(name, Format, data)
-	if m.latin1 {
+	switch valid := utf8.Valid(data); {
+	case m.latin1:
 		data = latin1(data)
-	} else if !utf8.Valid(data) {
+	case m.either && !valid:
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		b.Warn(line, "", errors.New("not UTF-8 text: read as ISO 8859-1 (Latin-1), as the mapping's encoding allows"))
+		data = latin1(data)
+	case !valid:
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
 		b.FileError(line, "", errors.New("not UTF-8 text (expected UTF-8; set encoding: latin1 in the mapping for an ISO 8859-1 table)"))
 		return b.File()

@@ -44,6 +44,7 @@ type Mapping struct {
 	header    bool
 	columns   []string // given in the mapping
 	latin1    bool
+	either    bool // utf-8-or-latin1
 	source    sourceSpec
 	according *accordingSpec
 	entities  []*entitySpec
@@ -497,6 +498,7 @@ func (c *compiler) compile(root *yaml.Node) {
 	}
 	if e := get(root, "encoding"); e != nil {
 		m.latin1 = e.Value == "latin1"
+		m.either = e.Value == "utf-8-or-latin1"
 	}
 	src := get(root, "source")
 	m.source.id = get(src, "id").Value

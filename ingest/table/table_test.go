@@ -287,9 +287,18 @@ func TestEncodingAndBOM(t *testing.T) {
 	if got := f.Errors().Error(); !strings.Contains(got, "t.csv:2: not UTF-8 text") {
 		t.Errorf("a Latin-1 table read as UTF-8: %s", got)
 	}
-	f = load(t, "encoding: latin1\n"+mapping, string(latin))
-	if err := f.Errors().Err(); err != nil || !strings.Contains(quadsOf(f), "\"Bogot\u00e1\"") {
-		t.Errorf("encoding latin1: %v\n%s", err, quadsOf(f))
+	for _, enc := range []string{"latin1", "utf-8-or-latin1"} {
+		f = load(t, "encoding: "+enc+"\n"+mapping, string(latin))
+		if err := f.Errors().Err(); err != nil || !strings.Contains(quadsOf(f), "\"Bogot\u00e1\"") {
+			t.Errorf("encoding %s: %v\n%s", enc, err, quadsOf(f))
+		}
+	}
+	if len(f.Warnings) != 1 {
+		t.Errorf("utf-8-or-latin1 on Latin-1: warnings %v; want one", f.Warnings)
+	}
+	f = load(t, "encoding: utf-8-or-latin1\n"+mapping, "id,name\n1,Bogot\u00e1\n")
+	if !strings.Contains(quadsOf(f), "\"Bogot\u00e1\"") || len(f.Warnings) != 0 {
+		t.Errorf("utf-8-or-latin1 on UTF-8: %s %v", quadsOf(f), f.Warnings)
 	}
 }
 
