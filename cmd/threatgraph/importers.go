@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/table"
 )
 
@@ -20,13 +21,14 @@ type importOptions struct {
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
 	var imps []ingest.Importer
-	if opt.Mapping != "" {
+	if opt.Mapping != "" { // the user's mapping first: their tables are tables
 		m, err := table.Open(opt.Mapping)
 		if err != nil {
 			return nil, err
 		}
 		imps = append(imps, table.New(m))
 	}
+	imps = append(imps, gdelt.New())
 	return imps, nil
 }
 
