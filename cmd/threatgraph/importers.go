@@ -8,6 +8,7 @@ import (
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/stix"
+	"github.com/threatgraph/threatgraph/ingest/table"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -20,7 +21,15 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
-	imps := []ingest.Importer{stix.New(), gdelt.New()}
+	var imps []ingest.Importer
+	if opt.Mapping != "" { // the user's mapping first: their tables are tables
+		m, err := table.Open(opt.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		imps = append(imps, table.New(m))
+	}
+	imps = append(imps, stix.New(), gdelt.New())
 	return imps, nil
 }
 

@@ -101,6 +101,13 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return nil, usageError{ferr}
 			}
+			if f, ok, err := parseImported(ctx, name, m, imps); ok {
+				if err != nil {
+					return nil, usageError{fmt.Errorf("reading %s: %w", name, err)}
+				}
+				files = append(files, f)
+				continue
+			}
 			data, err = readInput(name, m)
 		}
 		if err != nil {
