@@ -8,6 +8,7 @@ import (
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/stix"
+	"github.com/threatgraph/threatgraph/ingest/table"
 	"github.com/threatgraph/threatgraph/ingest/wikidata"
 )
 
@@ -21,8 +22,16 @@ type importOptions struct {
 // the first whose Detect takes a file reads it; a file none takes is read
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
+	var imps []ingest.Importer
+	if opt.Mapping != "" { // the user's mapping first: their tables are tables
+		m, err := table.Open(opt.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		imps = append(imps, table.New(m))
+	}
 	// The Wikidata excerpt before GDELT: its header is checked exactly.
-	imps := []ingest.Importer{stix.New(), wikidata.Importer{}, gdelt.New()}
+	imps = append(imps, stix.New(), wikidata.Importer{}, gdelt.New())
 	return imps, nil
 }
 

@@ -56,7 +56,7 @@ func (rt *route) serve(s *Server) http.Handler {
 			allowed[p.name] = true
 		}
 	}
-	cacheable := rt.method == "GET" && rt.path != "/v1/query"
+	cacheable := rt.method == "GET" && rt.path != "/v1/query" && rt.path != "/v1/places" // the gazetteer changes apart from the store
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var key string
 		var gen uint64
@@ -184,7 +184,7 @@ func (s *Server) routes0() []*route {
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
-	}, append(s.historyRoutes(), s.identityRoutes()...)...)
+	}, append(append(s.historyRoutes(), s.identityRoutes()...), s.placesRoutes()...)...)
 }
 
 var (
