@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
@@ -58,4 +60,14 @@ func readHead(name string, n int) ([]byte, error) {
 		return nil, err
 	}
 	return buf[:k], nil
+}
+
+// tableLike reports whether a file's name is a table's, which only an
+// importer reads (a table with --mapping, a Wikidata excerpt, GDELT).
+func tableLike(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".tsv", ".txt":
+		return true
+	}
+	return false
 }

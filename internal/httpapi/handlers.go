@@ -678,7 +678,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		}
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: expected a file name ending in .yaml, .yml, .json, .nq or .nquads", fn)}
+			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: %v", fn, err)}
 		}
 		data, err := io.ReadAll(part)
 		part.Close()
@@ -691,7 +691,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		files = append(files, Upload{Name: fn, Data: data})
 	}
 	if len(files) == 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename ending in .yaml, .yml, .json, .nq or .nquads)"}
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename: .yaml, .yml, .json, .nq, .nquads or an importer's input, docs/import.md)"}
 	}
 	return files, nil
 }
@@ -730,7 +730,7 @@ func (s *Server) uploadName(r *http.Request, a *args) (string, error) {
 	if fn := a.str("filename"); fn != "" {
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads")
+			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads, or an importer's input (docs/import.md)")
 		}
 		return fn, nil
 	}
