@@ -78,7 +78,7 @@ See docs/export.md for the attributes of each format.`,
 	fl.StringSliceVar(&f.sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fl.StringSliceVar(&f.exclude, "exclude-sources", nil, "leave out facts stated by these sources")
 	fl.StringSliceVar(&f.centrality, "with-centrality", nil, "add node scores (graph formats): "+strings.Join(query.Measures, ", "))
-	fl.BoolVar(&f.deprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (graph formats; nquads and json always write every statement with its judgements)")
+	fl.BoolVar(&f.deprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (graph formats; nquads, json and stix always write every statement with its judgements)")
 	return cmd
 }
 
