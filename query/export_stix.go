@@ -71,7 +71,20 @@ func writeSTIX(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (exp
 		labels[j.of] = true
 		b.Judgement(sj)
 	}
+	for _, j := range f.written() {
+		labels[j.Source] = true
+	}
+	for l := range labels {
+		labels[schema.SourceOf(l)] = true
+	}
 	for _, l := range slices.Sorted(maps.Keys(labels)) {
+		li, err := labelInfo(ctx, qs, l)
+		if err != nil {
+			return sum, err
+		}
+		if len(li.Markings) > 0 || li.Confidence != nil {
+			b.Label(li)
+		}
 		if !strings.Contains(l, schema.StatementSep) {
 			continue
 		}
@@ -88,6 +101,7 @@ func writeSTIX(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (exp
 	sum.Nodes = ss.Entities
 	sum.Edges = ss.Relationships
 	sum.Objects = ss.Objects
+	sum.Marking = ss.Marking
 	for k, n := range ss.NotExported {
 		notExported[k] += n
 	}
@@ -98,6 +112,30 @@ func writeSTIX(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (exp
 		sum.NotExported = notExported
 	}
 	return sum, nil
+}
+
+// labelInfo reads the markings and confidence of a source or statement
+// label from its own quads.
+func labelInfo(ctx context.Context, qs Store, label string) (stix.Label, error) {
+	li := stix.Label{Label: label}
+	err := qs.Quads(ctx, quad.Subject, quad.IRI(label), func(q quad.Quad) error {
+		switch string(labelIRI(q.Predicate)) {
+		case schema.MarkingIRI:
+			if m := string(labelIRI(q.Object)); !slices.Contains(li.Markings, m) {
+				li.Markings = append(li.Markings, m)
+			}
+		case schema.ConfidenceIRI:
+			if n, ok := q.Object.(quad.Int); ok {
+				c := int64(n)
+				if li.Confidence == nil || c < *li.Confidence {
+					li.Confidence = &c // the lowest, if a store holds two
+				}
+			}
+		}
+		return nil
+	})
+	slices.Sort(li.Markings)
+	return li, err
 }
 
 // stixEntity turns one kept entity's quads into the stix model: the
@@ -129,6 +167,9 @@ func (f *factScope) stixEntity(e exportEntity, qs []quad.Quad, notExported map[s
 				ent.Declared = append(ent.Declared, l)
 				continue
 			}
+		}
+		if pred == schema.MarkingIRI || pred == schema.ConfidenceIRI {
+			continue // of the Source as a label: read by labelInfo
 		}
 		p := schema.LookupIRI(pred)
 		switch {

@@ -499,4 +499,7 @@ type Summary struct {
 
 	// NotExported counts what the format cannot hold, by reason (stix).
 	NotExported map[string]int `json:"not_exported,omitempty"`
+	// Marking is the most restrictive TLP marking of the facts written
+	// (stix; schema.MostRestrictive), "" when none is marked.
+	Marking string `json:"marking,omitempty"`
 }

@@ -25,12 +25,13 @@ type Bundle struct {
 	ents   []*Entity
 	byID   map[string]*Entity
 	stmts  map[string]Statement
+	labels map[string]Label
 	judged []Judgement
 }
 
 // NewBundle returns an empty Bundle.
 func NewBundle() *Bundle {
-	return &Bundle{byID: map[string]*Entity{}, stmts: map[string]Statement{}}
+	return &Bundle{byID: map[string]*Entity{}, stmts: map[string]Statement{}, labels: map[string]Label{}}
 }
 
 // Entity adds an entity. A second entity with the same id is ignored.
@@ -45,6 +46,9 @@ func (b *Bundle) Entity(e Entity) {
 
 // Statement adds a statement's quote and reported speech.
 func (b *Bundle) Statement(s Statement) { b.stmts[s.Label] = s }
+
+// Label adds the markings and confidence of a source or statement label.
+func (b *Bundle) Label(l Label) { b.labels[l.Label] = l }
 
 // Judgement adds a judgement of a statement.
 func (b *Bundle) Judgement(j Judgement) { b.judged = append(b.judged, j) }
@@ -63,6 +67,8 @@ type writer struct {
 	objs   []object                   // every object but reports, notes, identities
 	sum    Summary
 	idents map[string]object // identities of sources, by id
+	marks  map[string]object // marking definitions used, by id
+	used   []string          // every marking used
 }
 
 type relationship struct {
@@ -76,7 +82,7 @@ type relationship struct {
 // their SHA-256.
 func (b *Bundle) Write(w io.Writer) (Summary, error) {
 	wr := &writer{b: b, states: map[string]map[string]bool{}, rels: map[string]*relationship{}, idents: map[string]object{},
-		sum: Summary{ByType: map[string]int{}, NotExported: map[string]int{}}}
+		sum: Summary{ByType: map[string]int{}, NotExported: map[string]int{}}, marks: map[string]object{}}
 	b.addMissingSources()
 	slices.SortFunc(b.ents, func(x, y *Entity) int { return strings.Compare(x.ID, y.ID) })
 	wr.findActors()
@@ -90,6 +96,10 @@ func (b *Bundle) Write(w io.Writer) (Summary, error) {
 	for _, id := range slices.Sorted(maps.Keys(wr.idents)) {
 		wr.objs = append(wr.objs, wr.idents[id])
 	}
+	for _, id := range slices.Sorted(maps.Keys(wr.marks)) {
+		wr.objs = append(wr.objs, wr.marks[id])
+	}
+	wr.sum.Marking = schema.MostRestrictive(wr.used...)
 	slices.SortFunc(wr.objs, func(x, y object) int { return strings.Compare(x.id(), y.id()) })
 
 	lines := make([][]byte, len(wr.objs))
@@ -431,6 +441,15 @@ func (w *writer) entity(e *Entity) {
 		o["x_threatgraph_facts"] = facts
 	}
 	w.standard(e, typ, o)
+	var labels []string
+	labels = append(labels, e.Declared...)
+	for _, f := range e.Facts {
+		labels = append(labels, f.Label)
+	}
+	if typ == "report" {
+		labels = append(labels, e.ID) // what the report states
+	}
+	w.mark(o, labels...)
 	w.objs = append(w.objs, o)
 }
 
@@ -668,6 +687,7 @@ func (w *writer) sourceReport(e *Entity, o object) {
 	if len(ext) > 0 {
 		o["external_references"] = ext
 	}
+	w.confidence(o, e.ID)
 	ident := w.identityRef(e.ID)
 	o["created_by_ref"] = ident
 	if _, ok := w.idents[ident]; !ok {
@@ -681,6 +701,74 @@ func (w *writer) sourceReport(e *Entity, o object) {
 			io["x_threatgraph_source"] = e.ID
 		}
 		w.idents[ident] = io
+	}
+}
+
+// The TLP 2.0 marking definitions, as OASIS publishes them
+// (cti-stix-common-objects, extension-definition-specifications/tlp-2.0).
+const tlp2Extension = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+var tlp2 = map[string]struct{ id, level string }{
+	schema.TLPClear:       {"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear"},
+	schema.TLPGreen:       {"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green"},
+	schema.TLPAmber:       {"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber"},
+	schema.TLPAmberStrict: {"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"},
+	schema.TLPRed:         {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red"},
+}
+
+// MarkingRef returns the STIX id of a marking: a TLP level's published TLP
+// 2.0 marking definition, any other marking's statement definition.
+func MarkingRef(marking string) string {
+	if t, ok := tlp2[marking]; ok {
+		return t.id
+	}
+	return ID("marking-definition", marking)
+}
+
+// markingObject returns the marking definition of a marking.
+func markingObject(marking string) object {
+	id := MarkingRef(marking)
+	o := object{"type": "marking-definition", "spec_version": "2.1", "id": id}
+	if t, ok := tlp2[marking]; ok {
+		o["created"] = "2022-10-01T00:00:00.000Z"
+		o["name"] = "TLP:" + strings.ToUpper(t.level)
+		o["extensions"] = map[string]any{tlp2Extension: map[string]any{"extension_type": "property-extension", "tlp_2_0": t.level}}
+		return o
+	}
+	o["created"] = Timestamp
+	o["name"] = marking
+	o["definition_type"] = "statement"
+	o["definition"] = map[string]any{"statement": marking}
+	o["x_threatgraph_id"] = marking
+	return o
+}
+
+// mark sets the object's object_marking_refs to every marking of the
+// labels whose facts it carries: an object is as restricted as the most
+// restricted fact in it.
+func (w *writer) mark(o object, labels ...string) {
+	var refs []string
+	for _, l := range labels {
+		for _, m := range w.b.labels[l].Markings {
+			ref := MarkingRef(m)
+			if _, ok := w.marks[ref]; !ok {
+				w.marks[ref] = markingObject(m)
+			}
+			w.used = append(w.used, m)
+			refs = append(refs, ref)
+		}
+	}
+	if len(refs) > 0 {
+		slices.Sort(refs)
+		o["object_marking_refs"] = slices.Compact(refs)
+	}
+}
+
+// confidence sets the object's confidence to its label's, if the source
+// gave one.
+func (w *writer) confidence(o object, label string) {
+	if c := w.b.labels[label].Confidence; c != nil {
+		o["confidence"] = *c
 	}
 }
 
@@ -702,6 +790,7 @@ func (w *writer) relationships() {
 		}
 		slices.Sort(in)
 		o["x_threatgraph_stated_in_refs"] = slices.Compact(in)
+		w.mark(o, slices.Collect(maps.Keys(r.labels))...)
 		if len(sources) == 1 {
 			for s := range sources {
 				o["created_by_ref"] = w.identityRef(s)
@@ -751,6 +840,7 @@ func (w *writer) opinions() {
 			w.stmtNeeded(j.Of)
 		}
 		w.stated(j.Source, id)
+		w.mark(o, j.Source)
 		w.objs = append(w.objs, o)
 	}
 }
@@ -817,6 +907,8 @@ func (w *writer) notes() {
 			o["x_threatgraph_according_to_refs"] = slices.Compact(according)
 		}
 		w.stated(src, id)
+		w.mark(o, l)
+		w.confidence(o, l)
 		w.objs = append(w.objs, o)
 	}
 }

@@ -52,6 +52,15 @@ type Statement struct {
 	According []string // ids of whom the source attributes the words to
 }
 
+// A Label is what a source or a statement carries beyond its facts: the
+// markings of its facts (schema.MarkingIRI) and the source's confidence in
+// it (schema.ConfidenceIRI, as the source gave it).
+type Label struct {
+	Label      string
+	Markings   []string // marking ids: marking:tlp-amber, ...
+	Confidence *int64
+}
+
 // A Judgement is an analyst's rank of a statement (schema.Ranks).
 type Judgement struct {
 	ID       string // judgement:<hash>
@@ -72,4 +81,5 @@ type Summary struct {
 	Facts         int            // facts written (relations and values, with their sources)
 	ByType        map[string]int // objects by STIX type
 	NotExported   map[string]int // what the bundle does not hold, by reason
+	Marking       string         // the most restrictive TLP marking of what was written (schema.MostRestrictive), "" if none
 }
