@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/stix"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -19,6 +20,7 @@ type importOptions struct {
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
 	var imps []ingest.Importer
+	imps = append(imps, stix.New())
 	return imps, nil
 }
 
