@@ -448,6 +448,14 @@ func (w *writer) entity(e *Entity) {
 	}
 	if typ == "report" {
 		labels = append(labels, e.ID) // what the report states
+		if ms := w.b.labels[e.ID].Markings; len(ms) > 0 {
+			refs := make([]string, len(ms))
+			for i, m := range ms {
+				refs[i] = MarkingRef(m)
+			}
+			slices.Sort(refs)
+			o["x_threatgraph_label_marking_refs"] = refs // the report's own, for a reader that keeps labels apart
+		}
 	}
 	w.mark(o, labels...)
 	w.objs = append(w.objs, o)
