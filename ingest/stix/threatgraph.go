@@ -77,6 +77,12 @@ func readThreatgraph(data []byte) []*tgObject {
 		return nil
 	}
 	var objs []*tgObject
+	line, at := 1, 0 // the line of data[at], counted forward only
+	lineOf := func(off int) int {
+		line += bytes.Count(data[at:off], []byte{'\n'})
+		at = off
+		return line
+	}
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
@@ -93,15 +99,15 @@ func readThreatgraph(data []byte) []*tgObject {
 			return nil
 		}
 		for dec.More() {
-			off := dec.InputOffset()
+			off := int(dec.InputOffset())
+			if i := bytes.IndexByte(data[off:], '{'); i >= 0 {
+				off += i // the object's opening brace, after the comma and newline
+			}
 			var o tgObject
 			if dec.Decode(&o) != nil {
 				return nil
 			}
-			o.line = 1 + bytes.Count(data[:off], []byte{'\n'})
-			if i := bytes.IndexByte(data[off:], '{'); i >= 0 {
-				o.line = 1 + bytes.Count(data[:int(off)+i], []byte{'\n'})
-			}
+			o.line = lineOf(off)
 			objs = append(objs, &o)
 		}
 		if _, err := dec.Token(); err != nil {
