@@ -69,3 +69,24 @@ func (r *Rec) Mark(line int, field, label, pred string, obj quad.Value) bool {
 	r.r.addRef(src, line, field)
 	return true
 }
+
+// checkLabelQuad checks, in an N-Quads file, a marking or confidence quad
+// as Mark writes it: its subject a Source or statement, labelled with that
+// source (an export of STIX facts reads back).
+func checkLabelQuad(rec *Record, q quad.Quad, pred string, subj quad.IRI) {
+	src := schema.SourceOf(string(subj))
+	if subj == "" || schema.CheckID(src) != nil {
+		rec.Errs.Addf(rec.File, rec.Line, "subject", "%s is not a source or statement (expected <source:…> or <source:…#e-…>: %s is said of a label)", q.Subject, pred)
+		return
+	}
+	if l, _ := q.Label.(quad.IRI); string(l) != src {
+		rec.Errs.Addf(rec.File, rec.Line, "label", "%s (expected <%s>, the source of the subject)", q.Label, src)
+		return
+	}
+	tmp := &Rec{r: rec}
+	before := len(rec.Errs)
+	tmp.Mark(rec.Line, "object", string(subj), pred, q.Object)
+	if len(rec.Errs) == before {
+		rec.Quads = rec.Quads[:len(rec.Quads)-1] // the reader appends the quad itself
+	}
+}

@@ -160,6 +160,16 @@ func sortedSet(s []string) []string {
 // by the other filters) is a *ParamError; an Around entity that is not
 // there, or is ambiguous, is Resolve's error, wrapped.
 func (r *Reader) Export(ctx context.Context, w io.Writer, format string, o ExportOptions) (export.Summary, error) {
+	sum, err := r.export(ctx, w, format, o)
+	if err != nil {
+		return sum, err
+	}
+	// The export checked the sources already: the policy needs no check.
+	sum.Marking, sum.Markings, err = storeMarking(ctx, r.store, exportBelief(o.Scope))
+	return sum, err
+}
+
+func (r *Reader) export(ctx context.Context, w io.Writer, format string, o ExportOptions) (export.Summary, error) {
 	if err := o.check(format); err != nil {
 		return export.Summary{}, err
 	}

@@ -297,13 +297,17 @@ type quoteCache struct {
 	qs Store
 	m  map[string]stmtInfo
 	j  map[string]judged // judgementsOf, by statement label
+	// srcMarks: the markings of Source labels (marking.go).
+	srcMarks map[string][]string
 }
 
 // stmtInfo is what a statement's own quads say: its quote and whom the
 // source attributes it to (reported speech).
 type stmtInfo struct {
-	quote     string
-	according []string // sorted
+	quote      string
+	according  []string // sorted
+	markings   []string // sorted (marking.go)
+	confidence *int64   // the source's own confidence, as given
 }
 
 const quoteCacheMax = 4096
@@ -338,10 +342,20 @@ func (c *quoteCache) statement(ctx context.Context, label string) (stmtInfo, err
 			if id := string(labelIRI(q.Object)); !slices.Contains(st.according, id) {
 				st.according = append(st.according, id)
 			}
+		case schema.MarkingIRI:
+			if m := string(labelIRI(q.Object)); !slices.Contains(st.markings, m) {
+				st.markings = append(st.markings, m)
+			}
+		case schema.ConfidenceIRI:
+			if c, ok := q.Object.(quad.Int); ok {
+				n := int64(c)
+				st.confidence = &n
+			}
 		}
 		return nil
 	})
 	slices.Sort(st.according)
+	slices.Sort(st.markings)
 	if len(c.m) >= quoteCacheMax {
 		clear(c.m)
 	}

@@ -100,8 +100,7 @@ func writeSTIX(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (exp
 	}
 	sum.Nodes = ss.Entities
 	sum.Edges = ss.Relationships
-	sum.Objects = ss.Objects
-	sum.Marking = ss.Marking
+	sum.Objects = ss.Objects // Reader.Export adds the markings of the sources used
 	for k, n := range ss.NotExported {
 		notExported[k] += n
 	}

@@ -147,6 +147,10 @@ type Card struct {
 	Incoming      []Fact     `json:"incoming"`  // relations that point at the entity
 	Contested     []string   `json:"contested"` // predicates on which sources disagree
 	Sources       []string   `json:"sources"`   // every source that says anything about it
+	// Marking is the most restrictive TLP marking of the facts on the card
+	// (marking:tlp-red...), Markings every marking they carry (marking.go).
+	Marking  string   `json:"marking,omitempty"`
+	Markings []string `json:"markings,omitempty"`
 }
 
 // A Fact is one predicate and value with every source that states it.
@@ -272,6 +276,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 		card.Sources = append(card.Sources, s)
 	}
 	sort.Strings(card.Sources)
+	card.Marking, card.Markings = cardMarkings(card.Facts, card.Incoming)
 	return card, nil
 }
 

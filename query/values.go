@@ -134,6 +134,11 @@ type Evidence struct {
 	// the id the source stated the fact of (its original subject; for an
 	// incoming relation, its original object).
 	StatedOf string `json:"stated_of,omitempty"`
+	// Markings are the statement's and its source's markings
+	// (marking:tlp-amber...; marking.go); Confidence the source's own
+	// confidence in the statement, as it gave it (STIX: 0 to 100).
+	Markings   []string `json:"markings,omitempty"`
+	Confidence *int64   `json:"confidence,omitempty"`
 }
 
 // evidence returns a fact's label as its source and, for a statement, the
@@ -144,9 +149,12 @@ func (c *quoteCache) evidence(ctx context.Context, label quad.Value) (Evidence, 
 	if err != nil {
 		return Evidence{}, err
 	}
-	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according}
+	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according, Confidence: st.confidence}
 	if strings.Contains(l, schema.StatementSep) {
 		e.Statement = l
+	}
+	if e.Markings, err = c.markingsOf(ctx, l, st); err != nil {
+		return Evidence{}, err
 	}
 	e.Judgements, e.Rank, err = c.judgementsOf(ctx, l)
 	return e, err

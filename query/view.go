@@ -296,6 +296,9 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 			meta.add(q, p)
 			return nil
 		}
+		if isLabelMeta(p) {
+			return nil
+		}
 		if o, ok := q.Object.(quad.IRI); ok {
 			if pr := schema.LookupIRI(p); pr != nil && !pr.Relation() {
 				return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,6 +105,9 @@ func (a *app) printCard(c *query.Card) {
 	if len(c.Contested) > 0 {
 		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
 	}
+	if len(c.Markings) > 0 {
+		a.printf("Marking: %s (most restrictive TLP of these facts; all: %s)\n", cmp.Or(c.Marking, "none of TLP"), esc(strings.Join(c.Markings, ", ")))
+	}
 	a.printf("\n")
 	deprecated := false
 	printFact := func(f query.Fact, subject bool) {
@@ -132,6 +136,9 @@ func (a *app) printCard(c *query.Card) {
 				a.printf("      %s: %q%s\n", esc(e.Source), e.Quote, according(e))
 			} else {
 				a.printf("      %s%s\n", esc(e.Source), according(e))
+			}
+			if e.Confidence != nil {
+				a.printf("        confidence %d (the source's own, 0-100)\n", *e.Confidence)
 			}
 			for _, line := range judgementLines(e) {
 				a.printf("        %s\n", line)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -137,12 +138,13 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 		fmt.Fprintf(a.errOut, "exported %d entities (%d quads, %d skipped) as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Quads, sum.Skipped, f.format, dest, n, time.Since(start).Round(time.Millisecond))
 	case "stix":
 		fmt.Fprintf(a.errOut, "exported %d entities and %d relationships (%d STIX objects, %d quads) as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Edges, sum.Objects, sum.Quads, f.format, dest, n, time.Since(start).Round(time.Millisecond))
-		if sum.Marking != "" {
-			fmt.Fprintf(a.errOut, "most restrictive marking of what was written: %s\n", sum.Marking)
-		}
 		printNotExported(a.errOut, sum)
 	default:
 		fmt.Fprintf(a.errOut, "exported %d nodes and %d edges as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Edges, f.format, dest, n, time.Since(start).Round(time.Millisecond))
+	}
+	if len(sum.Markings) > 0 {
+		// Handling: the most restrictive TLP of the sources the export used.
+		fmt.Fprintf(a.errOut, "marking: %s (most restrictive TLP of the sources used; all: %s)\n", cmp.Or(sum.Marking, "none of TLP"), strings.Join(sum.Markings, ", "))
 	}
 	return nil
 }

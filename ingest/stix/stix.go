@@ -189,6 +189,7 @@ var unmappedWhy = map[string]string{
 type tally struct {
 	n, line int
 	why     string
+	read    bool // read otherwise than as facts (revoked-by), not left out
 }
 
 // A pending judgement, written once every statement is known.
@@ -221,6 +222,7 @@ type mapper struct {
 	labelsOf  map[string][]string    // object id -> its statements
 	bySource  map[string][]string    // Source id -> its statements
 	unmapped  map[string]*tally
+	missing   map[string]bool // object and marking reference counted as missing
 	judgments []judgement
 }
 
@@ -234,7 +236,7 @@ func newMapper(ctx context.Context, b *ingest.Builder, name string, data []byte,
 		byID: map[string]*stixObject{}, reportsOf: map[string][]string{}, revokedBy: map[string]string{},
 		markings: map[string]string{}, countryOf: map[string]string{}, partOfRel: map[string]bool{},
 		sources: map[string]*sourceDecl{}, props: map[string]string{}, labelsOf: map[string][]string{},
-		bySource: map[string][]string{}, unmapped: map[string]*tally{}}
+		bySource: map[string][]string{}, unmapped: map[string]*tally{}, missing: map[string]bool{}}
 	if _, u, ok := cutID(bd.ID); ok {
 		m.bundle = "source:stix-bundle-" + strings.ToLower(u)
 	} else {
@@ -252,6 +254,12 @@ func (m *mapper) count(cat string, line int, why string) {
 		m.unmapped[cat] = t
 	}
 	t.n++
+}
+
+// read tallies one thing read otherwise than as facts.
+func (m *mapper) read(cat string, line int, how string) {
+	m.count(cat, line, how)
+	m.unmapped[cat].read = true
 }
 
 // id returns the threatgraph id of a STIX id, or "" for a type that maps to
@@ -397,6 +405,10 @@ func (m *mapper) run() error {
 		}
 	}
 	m.writeJudgements()
+	if len(m.sources) == 0 {
+		// Nothing mapped: the bundle was read all the same, and says so.
+		m.useSource(m.bundle, "", 0)
+	}
 	m.writeSources()
 	cats := make([]string, 0, len(m.unmapped))
 	for c := range m.unmapped {
@@ -405,6 +417,10 @@ func (m *mapper) run() error {
 	sort.Strings(cats)
 	for _, c := range cats {
 		t := m.unmapped[c]
+		if t.read {
+			m.b.Warn(t.line, "objects", fmt.Errorf("%d %s read %s", t.n, c, t.why))
+			continue
+		}
 		m.b.Warn(t.line, "objects", fmt.Errorf("%d %s not mapped (%s)", t.n, c, t.why))
 	}
 	return nil
@@ -467,7 +483,10 @@ func (m *mapper) markingsOf(o *stixObject) []string {
 					return
 				}
 				id = schema.MarkingPrefix + "stix-" + strings.ToLower(u)
-				m.count("marking references to definitions outside the bundle", o.line, "kept as marking:stix-<uuid>, of no known TLP level")
+				if k := o.ID + " " + ref; !m.missing[k] {
+					m.missing[k] = true
+					m.count("marking references to definitions outside the bundle", o.line, "kept as marking:stix-<uuid>, of no known TLP level")
+				}
 			}
 		}
 		if !slices.Contains(out, id) {
@@ -524,14 +543,17 @@ func (m *mapper) useSource(id, identity string, line int) {
 }
 
 // statement returns the label of an object's facts stated by source: a
-// statement whose quote is the object's description (else its name, else
-// its STIX id), carrying its markings and confidence. Objects whose quotes
+// statement whose quote is the object's name (a relationship's or
+// sighting's description; else its STIX id), carrying its markings and confidence. Objects whose quotes
 // coincide but whose markings differ get their STIX id as quote instead, so
 // that no statement carries another's marking.
 func (m *mapper) statement(rec *ingest.Rec, source string, o *stixObject) string {
-	quote := strings.TrimSpace(o.Description)
-	if quote == "" {
-		quote = strings.TrimSpace(o.Name)
+	// A relationship's description is the evidence for it ("[APT38] has
+	// used ..."); an object's is a fact of its own, and its name names the
+	// statement shortly.
+	quote := strings.TrimSpace(o.Name)
+	if o.Type == "relationship" || o.Type == "sighting" {
+		quote = strings.TrimSpace(o.Description)
 	}
 	if quote == "" {
 		quote = o.ID
@@ -807,15 +829,17 @@ func (m *mapper) relationship(o *stixObject) {
 	st, _, _ := cutID(o.SourceRef)
 	tt, _, _ := cutID(o.TargetRef)
 	if rt == "revoked-by" {
-		m.count("revoked-by relationships", o.line, "read as the note of the judgement that deprecates the revoked object")
-		m.unmapped["revoked-by relationships"].why = "not relations: read as the notes of the judgements that deprecate the revoked objects"
+		m.read("revoked-by relationships", o.line, "as the notes of the judgements that deprecate the revoked objects, not as relations")
 		return
 	}
 	pred := relPred[rt]
 	sk, tk := m.refKind(o.SourceRef), m.refKind(o.TargetRef)
 	sid, tid := tgID(o.SourceRef), tgID(o.TargetRef)
-	if rt == "located-at" && st == "location" && tt == "location" {
+	switch {
+	case (rt == "located-at" || rt == "part-of") && st == "location" && tt == "location":
 		pred = "partOf" // OpenCTI's place hierarchy
+	case rt == "part-of" && sk == schema.Organization && tk == schema.Organization:
+		pred = "partOfOrg" // OpenCTI's sectors, organisations within organisations
 	}
 	if pred == "" {
 		m.count(rt+" relationships", o.line, "no relation of the vocabulary for it")

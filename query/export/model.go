@@ -499,7 +499,8 @@ type Summary struct {
 
 	// NotExported counts what the format cannot hold, by reason (stix).
 	NotExported map[string]int `json:"not_exported,omitempty"`
-	// Marking is the most restrictive TLP marking of the facts written
-	// (stix; schema.MostRestrictive), "" when none is marked.
-	Marking string `json:"marking,omitempty"`
+	// Marking is the most restrictive TLP marking of the sources the export
+	// used (marking:tlp-amber...), Markings every marking they carry.
+	Marking  string   `json:"marking,omitempty"`
+	Markings []string `json:"markings,omitempty"`
 }
