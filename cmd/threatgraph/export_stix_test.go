@@ -529,3 +529,99 @@ func TestExportSTIXMITRE(t *testing.T) {
 	}
 	roundTrip(t, store)
 }
+
+// TestExportSTIXMarkings imports ingest/stix's hand-written analyst
+// bundle (TLP and statement markings, confidence, an opinion, a
+// revocation), exports it as STIX and checks, against the store's own
+// N-Quads, that each marked label's note or report, and every object
+// carrying a fact of it, names the marking; that confidences are on their
+// labels' objects; that the bundle validates; and that it reads back.
+func TestExportSTIXMarkings(t *testing.T) {
+	v := stixSchemas(t)
+	store := filepath.Join(t.TempDir(), "tg.db")
+	cli(t, "ingest", filepath.Join("..", "..", "ingest", "stix", "testdata", "analyst-bundle.json"), "--store", store, "--quiet")
+	out, stderr, err := runCLI(t, "export", "--format", "stix", "--store", store)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	if _, err := v.Bundle([]byte(out)); err != nil {
+		t.Fatalf("does not validate:\n%v", err)
+	}
+	// The TLP 2.0 marking definitions OASIS publishes.
+	tlp := map[string]string{
+		"marking:tlp-clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "marking:tlp-green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+		"marking:tlp-amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "marking:tlp-amber-strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+		"marking:tlp-red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+	}
+	var bundle struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(out), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	byLabel := map[string]map[string]any{} // x_threatgraph_id of notes and reports
+	markingRef := map[string]string{}     // marking id -> STIX id
+	for k, v := range tlp {
+		markingRef[k] = v
+	}
+	var entities []map[string]any
+	for _, o := range bundle.Objects {
+		id, _ := o["x_threatgraph_id"].(string)
+		switch {
+		case o["type"] == "marking-definition" && id != "":
+			markingRef[id] = o["id"].(string)
+		case o["type"] == "report" || o["x_threatgraph_kind"] == "Statement":
+			byLabel[id] = o
+		}
+		if o["x_threatgraph_facts"] != nil {
+			entities = append(entities, o)
+		}
+	}
+	has := func(o map[string]any, key, ref string) bool {
+		list, _ := o[key].([]any)
+		return slices.Contains(list, any(ref))
+	}
+	marks, confs := 0, 0
+	r := nquads.NewReader(strings.NewReader(cli(t, "export", "--format", "nquads", "--store", store)), false)
+	for {
+		q, err := r.ReadQuad()
+		if err != nil {
+			break
+		}
+		label := strings.Trim(q.Subject.String(), "<>")
+		switch q.Predicate.String() {
+		case "<tg:marking>":
+			marks++
+			m := strings.Trim(q.Object.String(), "<>")
+			ref := markingRef[m]
+			o := byLabel[label]
+			key := "object_marking_refs"
+			if o != nil && o["type"] == "report" {
+				key = "x_threatgraph_label_marking_refs"
+			}
+			if ref == "" || o == nil || !has(o, key, ref) {
+				t.Errorf("%s is marked %s: its object lacks %q in %s", label, m, ref, key)
+			}
+			for _, e := range entities {
+				for _, f := range e["x_threatgraph_facts"].([]any) {
+					if by := f.(map[string]any)["stated_in_ref"]; o != nil && by == o["id"] && !has(e, "object_marking_refs", ref) {
+						t.Errorf("%s carries a fact of %s, marked %s, but not its marking", e["x_threatgraph_id"], label, m)
+					}
+				}
+			}
+		case "<tg:confidence>":
+			confs++
+			n, _ := strconv.Atoi(strings.Trim(strings.Split(q.Object.String(), "^^")[0], `"`))
+			if o := byLabel[label]; o == nil || o["confidence"] != float64(n) {
+				t.Errorf("%s has confidence %d: its object has %v", label, n, o["confidence"])
+			}
+		}
+	}
+	if marks == 0 || confs == 0 {
+		t.Fatalf("the analyst bundle gave %d markings and %d confidences; the test needs both", marks, confs)
+	}
+	if !strings.Contains(stderr, "marking: marking:tlp-red") {
+		t.Errorf("stderr does not name the most restrictive marking:\n%s", stderr)
+	}
+	roundTrip(t, store)
+}
