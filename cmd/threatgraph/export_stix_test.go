@@ -554,7 +554,7 @@ func TestExportSTIXMarkings(t *testing.T) {
 		t.Fatal(err)
 	}
 	byLabel := map[string]map[string]any{} // x_threatgraph_id of notes and reports
-	markingRef := map[string]string{}     // marking id -> STIX id
+	markingRef := map[string]string{}      // marking id -> STIX id
 	for k, v := range tlp {
 		markingRef[k] = v
 	}
