@@ -34,7 +34,9 @@ func NewBundle() *Bundle {
 	return &Bundle{byID: map[string]*Entity{}, stmts: map[string]Statement{}, labels: map[string]Label{}}
 }
 
-// Entity adds an entity. A second entity with the same id is ignored.
+// Entity adds an entity. A second entity with the same id is ignored. A
+// source that labels facts and was not added is written as a bare report
+// (its id as its name), not counted in Summary.Entities.
 func (b *Bundle) Entity(e Entity) {
 	if b.byID[e.ID] != nil {
 		return
@@ -58,6 +60,12 @@ type object map[string]any
 
 func (o object) id() string { return o["id"].(string) }
 
+// keyed is an object with its id, for sorting.
+type keyed struct {
+	id string
+	o  object
+}
+
 // writer is the state of one Write.
 type writer struct {
 	b      *Bundle
@@ -68,6 +76,7 @@ type writer struct {
 	sum    Summary
 	idents map[string]object // identities of sources, by id
 	marks  map[string]object // marking definitions used, by id
+	idOf   map[string]string // identityRef, by source
 	used   []string          // every marking used
 }
 
@@ -82,7 +91,7 @@ type relationship struct {
 // their SHA-256.
 func (b *Bundle) Write(w io.Writer) (Summary, error) {
 	wr := &writer{b: b, states: map[string]map[string]bool{}, rels: map[string]*relationship{}, idents: map[string]object{},
-		sum: Summary{ByType: map[string]int{}, NotExported: map[string]int{}}, marks: map[string]object{}}
+		sum: Summary{ByType: map[string]int{}, NotExported: map[string]int{}}, marks: map[string]object{}, idOf: map[string]string{}}
 	b.addMissingSources()
 	slices.SortFunc(b.ents, func(x, y *Entity) int { return strings.Compare(x.ID, y.ID) })
 	wr.findActors()
@@ -100,7 +109,14 @@ func (b *Bundle) Write(w io.Writer) (Summary, error) {
 		wr.objs = append(wr.objs, wr.marks[id])
 	}
 	wr.sum.Marking = schema.MostRestrictive(wr.used...)
-	slices.SortFunc(wr.objs, func(x, y object) int { return strings.Compare(x.id(), y.id()) })
+	byID := make([]keyed, len(wr.objs))
+	for i, o := range wr.objs {
+		byID[i] = keyed{o.id(), o}
+	}
+	slices.SortFunc(byID, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
+	for i, k := range byID {
+		wr.objs[i] = k.o
+	}
 
 	lines := make([][]byte, len(wr.objs))
 	h := sha256.New()
@@ -144,7 +160,7 @@ func (b *Bundle) addMissingSources() {
 	}
 	for _, l := range labels {
 		if src := schema.SourceOf(l); b.byID[src] == nil {
-			b.Entity(Entity{ID: src, Kind: string(schema.Source), Name: src})
+			b.Entity(Entity{ID: src, Kind: string(schema.Source), Name: src, bare: true})
 		}
 	}
 }
@@ -234,6 +250,15 @@ func labelRef(label string) string {
 // identityRef returns the id of the identity that authors a source's
 // report and notes: one per publisher, else one per source.
 func (w *writer) identityRef(source string) string {
+	if id, ok := w.idOf[source]; ok {
+		return id
+	}
+	id := w.identityOf(source)
+	w.idOf[source] = id
+	return id
+}
+
+func (w *writer) identityOf(source string) string {
 	e := w.b.byID[source]
 	if e == nil {
 		return ID("identity", "source:"+source)
@@ -373,7 +398,9 @@ func (w *writer) entity(e *Entity) {
 	o := base(typ, id)
 	o["x_threatgraph_id"] = e.ID
 	o["x_threatgraph_kind"] = e.Kind
-	w.sum.Entities++
+	if !e.bare {
+		w.sum.Entities++
+	}
 	var declared []string
 	for _, l := range e.Declared {
 		declared = append(declared, labelRef(l))

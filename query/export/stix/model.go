@@ -32,6 +32,8 @@ type Entity struct {
 	Name     string   // display name (the view's rule)
 	Declared []string // labels (sources or statements) of its kind quads
 	Facts    []Fact
+
+	bare bool // a Source the graph names in labels only, added by Write
 }
 
 // A Fact is one quad of an entity: a relation or negation (Ref set) or a
