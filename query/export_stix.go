@@ -94,7 +94,7 @@ func writeSTIX(ctx context.Context, qs Store, w io.Writer, o ExportOptions) (exp
 		}
 		b.Statement(stix.Statement{Label: l, Quote: st.quote, According: st.according})
 	}
-	ss, err := b.Write(w)
+	ss, err := b.Write(ctx, w)
 	if err != nil {
 		return sum, err
 	}

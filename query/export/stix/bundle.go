@@ -3,6 +3,7 @@ package stix
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,14 +89,17 @@ type relationship struct {
 // Write writes the bundle to w: {"type":"bundle","id":...,"objects":[...]},
 // one object per line, sorted by id, every object's keys sorted. The same
 // contents always give the same bytes; the bundle's id is the UUIDv5 of
-// their SHA-256.
-func (b *Bundle) Write(w io.Writer) (Summary, error) {
+// their SHA-256. A cancelled ctx stops it with ctx's error.
+func (b *Bundle) Write(ctx context.Context, w io.Writer) (Summary, error) {
 	wr := &writer{b: b, states: map[string]map[string]bool{}, rels: map[string]*relationship{}, idents: map[string]object{},
 		sum: Summary{ByType: map[string]int{}, NotExported: map[string]int{}}, marks: map[string]object{}, idOf: map[string]string{}}
 	b.addMissingSources()
 	slices.SortFunc(b.ents, func(x, y *Entity) int { return strings.Compare(x.ID, y.ID) })
 	wr.findActors()
-	for _, e := range b.ents {
+	for i, e := range b.ents {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return wr.sum, ctx.Err()
+		}
 		wr.entity(e)
 	}
 	wr.relationships()
@@ -121,6 +125,9 @@ func (b *Bundle) Write(w io.Writer) (Summary, error) {
 	lines := make([][]byte, len(wr.objs))
 	h := sha256.New()
 	for i, o := range wr.objs {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return wr.sum, ctx.Err()
+		}
 		line, err := marshal(o)
 		if err != nil {
 			return wr.sum, fmt.Errorf("stix: object %s: %w", o.id(), err)

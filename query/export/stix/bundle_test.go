@@ -2,7 +2,9 @@ package stix
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,7 +108,7 @@ func ptr[T any](v T) *T { return &v }
 func write(t *testing.T, b *Bundle) (string, Summary, map[string]map[string]any) {
 	t.Helper()
 	var buf bytes.Buffer
-	sum, err := b.Write(&buf)
+	sum, err := b.Write(t.Context(), &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +232,19 @@ func TestBundleMapping(t *testing.T) {
 	}
 	if want := len(sample(t).ents) - 1; sum.Entities != want { // the Thing is not written
 		t.Errorf("%d entities written, want %d", sum.Entities, want)
+	}
+}
+
+// TestBundleCancelled: a cancelled context stops Write with its error.
+func TestBundleCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var buf bytes.Buffer
+	if _, err := sample(t).Write(ctx, &buf); !errors.Is(err, context.Canceled) {
+		t.Errorf("Write on a cancelled context: %v, want context.Canceled", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("Write on a cancelled context wrote %d bytes", buf.Len())
 	}
 }
 
