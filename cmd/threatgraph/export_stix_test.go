@@ -637,3 +637,37 @@ func TestExportSTIXAsOf(t *testing.T) {
 		t.Errorf("GET /v1/export/stix?as_of=load:1: %d, differs from the export made then:\n%s", code, firstDiff(body, before))
 	}
 }
+
+// TestExportSTIXNotExported: quads the bundle cannot hold (here of another
+// vocabulary) are counted on stderr, as many as the input has.
+func TestExportSTIXNotExported(t *testing.T) {
+	const input = `<source:s1> <rdf:type> <tg:Source> <source:s1> .
+<source:s1> <tg:title> "A report" <source:s1> .
+<group:g> <rdf:type> <tg:Group> <source:s1> .
+<group:g> <tg:name> "Gee" <source:s1> .
+<group:g> <http://schema.org/foundingLocation> "Somewhere" <source:s1> .
+<group:g> <http://schema.org/sameAs> <http://example.org/g> <source:s1> .
+`
+	foreign := 0
+	for _, l := range strings.Split(strings.TrimSpace(input), "\n") {
+		if p := strings.Fields(l)[1]; !strings.HasPrefix(p, "<tg:") && p != "<rdf:type>" {
+			foreign++
+		}
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "foreign.nq")
+	if err := os.WriteFile(file, []byte(input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "tg.db")
+	cli(t, "ingest", file, "--store", store, "--quiet")
+	_, stderr, err := runCLI(t, "export", "--format", "stix", "--store", store)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{fmt.Sprintf("not exported: %d\n", foreign), fmt.Sprintf("  %d quads of another vocabulary\n", foreign)} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
