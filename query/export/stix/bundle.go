@@ -61,10 +61,10 @@ type object map[string]any
 
 func (o object) id() string { return o["id"].(string) }
 
-// keyed is an object with its id, for sorting.
+// keyed is an object's JSON with its id, for sorting.
 type keyed struct {
-	id string
-	o  object
+	id   string
+	line []byte
 }
 
 // writer is the state of one Write.
@@ -72,8 +72,10 @@ type writer struct {
 	b      *Bundle
 	actors map[string]bool            // Persons written as threat-actor
 	states map[string]map[string]bool // label -> STIX ids of what it states
-	rels   map[string]*relationship   // by STIX id
-	objs   []object                   // every object but reports, notes, identities
+	rels   map[string]*relationship   // of the entity being written, by STIX id
+	out    []keyed                    // the objects written, as JSON
+	rep    []object                   // the reports, written last (their object_refs)
+	err    error                      // the first marshalling error
 	sum    Summary
 	idents map[string]object // identities of sources, by id
 	marks  map[string]object // marking definitions used, by id
@@ -102,53 +104,53 @@ func (b *Bundle) Write(ctx context.Context, w io.Writer) (Summary, error) {
 		}
 		wr.entity(e)
 	}
-	wr.relationships()
 	wr.opinions()
 	wr.notes()
+	if err := ctx.Err(); err != nil {
+		return wr.sum, err
+	}
 	wr.reports()
 	for _, id := range slices.Sorted(maps.Keys(wr.idents)) {
-		wr.objs = append(wr.objs, wr.idents[id])
+		wr.emit(wr.idents[id])
 	}
 	for _, id := range slices.Sorted(maps.Keys(wr.marks)) {
-		wr.objs = append(wr.objs, wr.marks[id])
+		wr.emit(wr.marks[id])
+	}
+	if wr.err != nil {
+		return wr.sum, wr.err
 	}
 	wr.sum.Marking = schema.MostRestrictive(wr.used...)
-	byID := make([]keyed, len(wr.objs))
-	for i, o := range wr.objs {
-		byID[i] = keyed{o.id(), o}
-	}
-	slices.SortFunc(byID, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
-	for i, k := range byID {
-		wr.objs[i] = k.o
-	}
-
-	lines := make([][]byte, len(wr.objs))
+	slices.SortFunc(wr.out, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
 	h := sha256.New()
-	for i, o := range wr.objs {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return wr.sum, ctx.Err()
-		}
-		line, err := marshal(o)
-		if err != nil {
-			return wr.sum, fmt.Errorf("stix: object %s: %w", o.id(), err)
-		}
-		lines[i] = line
-		h.Write(line)
+	for _, k := range wr.out {
+		h.Write(k.line)
 		h.Write([]byte{'\n'})
-		wr.sum.ByType[o["type"].(string)]++
 	}
-	wr.sum.Objects = len(wr.objs)
+	wr.sum.Objects = len(wr.out)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(`{"type":"bundle","id":"` + ID("bundle", hex.EncodeToString(h.Sum(nil))) + `","objects":[`)
-	for i, l := range lines {
+	for i, k := range wr.out {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n")
-		bw.Write(l)
+		bw.Write(k.line)
 	}
 	bw.WriteString("\n]}\n")
 	return wr.sum, bw.Flush()
+}
+
+// emit marshals an object into the bundle's lines.
+func (w *writer) emit(o object) {
+	line, err := marshal(o)
+	if err != nil {
+		if w.err == nil {
+			w.err = fmt.Errorf("stix: object %s: %w", o.id(), err)
+		}
+		return
+	}
+	w.out = append(w.out, keyed{o.id(), line})
+	w.sum.ByType[o["type"].(string)]++
 }
 
 // addMissingSources adds a bare Source entity for every source a label
@@ -492,7 +494,12 @@ func (w *writer) entity(e *Entity) {
 		}
 	}
 	w.mark(o, labels...)
-	w.objs = append(w.objs, o)
+	if typ == "report" {
+		w.rep = append(w.rep, o) // its object_refs come last
+	} else {
+		w.emit(o)
+	}
+	w.relationships()
 }
 
 func factKey(m map[string]any) string {
@@ -814,9 +821,10 @@ func (w *writer) confidence(o object, label string) {
 	}
 }
 
-// relationships writes one relationship per (subject, predicate, object),
-// with every label that states it.
+// relationships writes the relationships of the entity just written, one
+// per (subject, predicate, object), with every label that states it.
 func (w *writer) relationships() {
+	defer clear(w.rels)
 	for _, rid := range slices.Sorted(maps.Keys(w.rels)) {
 		r := w.rels[rid]
 		o := base("relationship", rid)
@@ -838,7 +846,7 @@ func (w *writer) relationships() {
 				o["created_by_ref"] = w.identityRef(s)
 			}
 		}
-		w.objs = append(w.objs, o)
+		w.emit(o)
 		w.sum.Relationships++
 	}
 }
@@ -883,7 +891,7 @@ func (w *writer) opinions() {
 		}
 		w.stated(j.Source, id)
 		w.mark(o, j.Source)
-		w.objs = append(w.objs, o)
+		w.emit(o)
 	}
 }
 
@@ -951,27 +959,28 @@ func (w *writer) notes() {
 		w.stated(src, id)
 		w.mark(o, l)
 		w.confidence(o, l)
-		w.objs = append(w.objs, o)
+		w.emit(o)
 	}
 }
 
-// reports gives each source's report its object_refs: what it and its
-// statements state, its notes and its opinions.
+// reports gives each source's report its object_refs (what it and its
+// statements state, its notes and its opinions) and writes it.
 func (w *writer) reports() {
-	for _, o := range w.objs {
-		if o["type"] != "report" {
-			continue
+	stmts := map[string][]string{} // source -> its statement labels
+	for l := range w.states {
+		if strings.Contains(l, schema.StatementSep) {
+			stmts[schema.SourceOf(l)] = append(stmts[schema.SourceOf(l)], l)
 		}
+	}
+	for _, o := range w.rep {
 		src := o["x_threatgraph_id"].(string)
 		set := map[string]bool{}
 		for r := range w.states[src] {
 			set[r] = true
 		}
-		for l, m := range w.states {
-			if strings.Contains(l, schema.StatementSep) && schema.SourceOf(l) == src {
-				for r := range m {
-					set[r] = true
-				}
+		for _, l := range stmts[src] {
+			for r := range w.states[l] {
+				set[r] = true
 			}
 		}
 		delete(set, o.id())
@@ -980,7 +989,9 @@ func (w *writer) reports() {
 			refs = []string{o["created_by_ref"].(string)}
 		}
 		o["object_refs"] = refs
+		w.emit(o)
 	}
+	w.rep = nil
 }
 
 // marshal encodes v as JSON without HTML escaping and without a newline.
