@@ -141,6 +141,9 @@ func (o ExportOptions) describe() string {
 	if len(sc.ExcludeSources) > 0 {
 		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(sc.ExcludeSources), ","))
 	}
+	if sc.ExcludeMachine {
+		parts = append(parts, "exclude-machine")
+	}
 	if sc.WithDeprecated {
 		parts = append(parts, "with-deprecated")
 	}
@@ -200,10 +203,11 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(o.Scope)
+	c, err := v.compile(o.Scope)
 	if err != nil {
 		return nil, err
 	}
+	g, back := v.rankGraph(c) // as centrality ranks (without the nodes the scope hides)
 	out := map[string]map[string]float64{}
 	for _, m := range sortedSet(o.Centrality) {
 		scores, _, err := measureScores(ctx, g, m)
@@ -215,7 +219,11 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 		}
 		byID := make(map[string]float64, len(scores))
 		for i, sc := range scores {
-			byID[v.keys[i]] = sc
+			n := int32(i)
+			if back != nil {
+				n = back[i]
+			}
+			byID[v.keys[n]] = sc
 		}
 		out[m] = byID
 	}

@@ -158,7 +158,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	pr := newPrecedence(v, c)
 	var attacks, warnings []int32
 	for n, k := range v.kinds {
-		if c.nodes != nil && !c.nodes[n] {
+		if c.nodes != nil && !c.nodes[n] || c.hides(int32(n)) {
 			continue
 		}
 		switch k {

@@ -165,7 +165,11 @@ const (
 	KeyIRI       = "tg:key"      // derived: normalised name/alias for lookup
 	StatementSep = "#e-"         // statement label = source IRI + StatementSep + hash
 	NamePred     = "name"
-	AliasPred    = "alias"
+	// CodingIRI is a Source's coding; MachineCoding its value for sources
+	// coded by software (Scope.ExcludeMachine leaves their facts out).
+	CodingIRI     = "tg:coding"
+	MachineCoding = "machine"
+	AliasPred     = "alias"
 )
 
 var anyEntity []Kind
@@ -282,6 +286,7 @@ var predicates = []*Predicate{
 	{Name: "published", Type: Date, Domain: []Kind{Source}, Doc: "publication date"},
 	{Name: "url", Type: URL, Domain: []Kind{Source}, Doc: "where it can be read"},
 	{Name: "reliability", Type: Enum, Domain: []Kind{Source}, Enum: []string{"A", "B", "C", "D", "E", "F"}, Doc: "Admiralty scale: A completely reliable ... F cannot be judged"},
+	{Name: "coding", Type: Enum, Domain: []Kind{Source}, Enum: []string{"human", "machine"}, Doc: "how the source's facts were coded: human (read by a person) or machine (extracted by software, as GDELT's events are); --exclude-machine leaves out the machine-coded"},
 }
 
 var byName = map[string]*Predicate{}

@@ -83,6 +83,7 @@ func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, 
 func filterFlags(fs *pflag.FlagSet, f *query.Scope) {
 	fs.StringSliceVar(&f.Sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fs.StringSliceVar(&f.ExcludeSources, "exclude-sources", nil, "leave out facts stated by these sources")
+	fs.BoolVar(&f.ExcludeMachine, "exclude-machine", false, "leave out facts of machine-coded sources (coding: machine, such as GDELT's)")
 	fs.StringSliceVar(&f.Predicates, "predicates", nil, "only these relations (e.g. perpetratedBy,locatedIn)")
 	fs.StringVar(&f.From, "from", "", "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, ...)")
 	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")

@@ -30,6 +30,7 @@ type exportFlags struct {
 	from, to   string
 	sources    []string
 	exclude    []string
+	machine    bool
 	centrality []string
 	deprecated bool
 }
@@ -78,6 +79,7 @@ See docs/export.md for the attributes of each format.`,
 	fl.StringVar(&f.to, "to", "", "keep dated entities stated to overlap this date or earlier")
 	fl.StringSliceVar(&f.sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fl.StringSliceVar(&f.exclude, "exclude-sources", nil, "leave out facts stated by these sources")
+	fl.BoolVar(&f.machine, "exclude-machine", false, "leave out facts of machine-coded sources (coding: machine, such as GDELT's)")
 	fl.StringSliceVar(&f.centrality, "with-centrality", nil, "add node scores (graph formats): "+strings.Join(query.Measures, ", "))
 	fl.BoolVar(&f.deprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (graph formats; nquads, json and stix always write every statement with its judgements)")
 	return cmd
@@ -89,7 +91,7 @@ func (f exportFlags) options(depthSet bool) (query.ExportOptions, error) {
 		return query.ExportOptions{}, usageError{errors.New("--depth needs --around")}
 	}
 	o := query.ExportOptions{Around: f.around, Depth: f.depth, Centrality: f.centrality,
-		Scope: query.Scope{Sources: f.sources, ExcludeSources: f.exclude, From: f.from, To: f.to, WithDeprecated: f.deprecated}}
+		Scope: query.Scope{Sources: f.sources, ExcludeSources: f.exclude, ExcludeMachine: f.machine, From: f.from, To: f.to, WithDeprecated: f.deprecated}}
 	for _, k := range f.kinds {
 		o.Scope.Kinds = append(o.Scope.Kinds, strings.TrimSpace(k))
 	}

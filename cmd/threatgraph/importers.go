@@ -6,7 +6,9 @@ import (
 	"os"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/stix"
+	"github.com/threatgraph/threatgraph/ingest/table"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -20,7 +22,14 @@ type importOptions struct {
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
 	var imps []ingest.Importer
-	imps = append(imps, stix.New())
+	if opt.Mapping != "" { // the user's mapping first: their tables are tables
+		m, err := table.Open(opt.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		imps = append(imps, table.New(m))
+	}
+	imps = append(imps, stix.New(), gdelt.New())
 	return imps, nil
 }
 

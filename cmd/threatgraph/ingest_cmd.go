@@ -101,6 +101,13 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return nil, usageError{ferr}
 			}
+			if f, ok, err := parseImported(ctx, name, m, imps); ok {
+				if err != nil {
+					return nil, usageError{fmt.Errorf("reading %s: %w", name, err)}
+				}
+				files = append(files, f)
+				continue
+			}
 			data, err = readInput(name, m)
 		}
 		if err != nil {
@@ -114,6 +121,10 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
 	opt.Record = schema.LoadInfo{Via: "ingest"}
+	files, err := a.enrich(ctx, s, files) // places resolved against the gazetteer, when one is loaded
+	if err != nil {
+		return err
+	}
 	visible, cerr := s.Count(ctx) // the quads in the answers before, to tell what a retraction hides
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
 	a.printProblems("warning: ", "warning", ingest.Warnings(files), "--format json")

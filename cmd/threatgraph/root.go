@@ -103,6 +103,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newConfigCmd(a),
 		newServeCmd(a), newQueryCmd(a),
 		newLoadsCmd(a), newRetractCmd(a), newPurgeCmd(a), newSameCmd(a, schema.Same), newSameCmd(a, schema.Different),
+		newPlacesCmd(a),
 	)
 	argsAreUsage(root)
 	return root

@@ -236,6 +236,35 @@ func TestMITRE(t *testing.T) {
 	if got := distinct(qs, schema.JudgesIRI, ""); got != flagged || flagged == 0 {
 		t.Errorf("%d judgements; the bundle has %d revoked or deprecated objects of mapped types", got, flagged)
 	}
+	// Live groups: those whose name is stated in a statement no judgement
+	// deprecates, against the intrusion sets neither revoked nor deprecated.
+	judged := map[string]bool{}
+	for _, q := range qs {
+		if q.Predicate.String() == "<"+schema.JudgesIRI+">" {
+			judged[q.Object.String()] = true
+		}
+	}
+	groups := map[string]bool{}
+	for _, q := range qs {
+		if q.Predicate.String() == "<rdf:type>" && q.Object.String() == "<tg:Group>" {
+			groups[q.Subject.String()] = true
+		}
+	}
+	liveGroups := map[string]bool{}
+	for _, q := range qs {
+		if q.Predicate.String() == "<tg:name>" && groups[q.Subject.String()] && !judged[q.Label.String()] {
+			liveGroups[q.Subject.String()] = true
+		}
+	}
+	wantLive := 0
+	for _, o := range r.Objects {
+		if str(o, "type") == "intrusion-set" && !flag(o, "revoked") && !flag(o, "x_mitre_deprecated") {
+			wantLive++
+		}
+	}
+	if len(liveGroups) != wantLive || wantLive == 0 {
+		t.Errorf("%d live groups; the bundle has %d intrusion sets neither revoked nor deprecated", len(liveGroups), wantLive)
+	}
 	ws := strings.Join(warnings(f), "\n")
 	for _, typ := range []string{"course-of-action", "x-mitre-data-component", "x-mitre-tactic", "x-mitre-analytic"} {
 		if want := fmt.Sprintf("%d %s objects not mapped", byType[typ], typ); !strings.Contains(ws, want) {

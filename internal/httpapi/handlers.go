@@ -56,7 +56,7 @@ func (rt *route) serve(s *Server) http.Handler {
 			allowed[p.name] = true
 		}
 	}
-	cacheable := rt.method == "GET" && rt.path != "/v1/query"
+	cacheable := rt.method == "GET" && rt.path != "/v1/query" && rt.path != "/v1/places" // the gazetteer changes apart from the store
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var key string
 		var gen uint64
@@ -104,6 +104,7 @@ func (rt *route) serve(s *Server) http.Handler {
 var (
 	pSources  = param{name: "sources", typ: "string", desc: "use only facts stated by these sources (ids, comma-separated); CLI --sources"}
 	pExclude  = param{name: "exclude-sources", typ: "string", desc: "leave out facts stated by these sources (comma-separated); CLI --exclude-sources"}
+	pMachine  = param{name: "exclude-machine", typ: "boolean", def: "false", desc: "leave out facts of machine-coded sources (coding machine, such as GDELT's); CLI --exclude-machine"}
 	pPreds    = param{name: "predicates", typ: "string", desc: "only these relations, e.g. perpetratedBy,locatedIn; CLI --predicates"}
 	pFromDate = param{name: "from", typ: "string", desc: "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, A/B); CLI --from"}
 	pToDate   = param{name: "to", typ: "string", desc: "dated entities must overlap this date or earlier; CLI --to"}
@@ -112,7 +113,7 @@ var (
 )
 
 func filterParams(from, to param) []param {
-	return []param{pSources, pExclude, pPreds, from, to, pDepr}
+	return []param{pSources, pExclude, pMachine, pPreds, from, to, pDepr}
 }
 
 // routeTable lists every route, in the order of the OpenAPI document; the
@@ -181,7 +182,7 @@ func (s *Server) routes0() []*route {
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
-	}, append(s.historyRoutes(), s.identityRoutes()...)...)
+	}, append(append(s.historyRoutes(), s.identityRoutes()...), s.placesRoutes()...)...)
 }
 
 var (
@@ -478,7 +479,7 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		gen = "as-of-" + gen
 	}
 	key := strings.Join([]string{gen, o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
-		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
+		sorted(f.Sources), sorted(f.ExcludeSources), strconv.FormatBool(f.ExcludeMachine), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)
 	m := e.v
