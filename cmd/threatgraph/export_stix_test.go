@@ -671,3 +671,29 @@ func TestExportSTIXNotExported(t *testing.T) {
 		}
 	}
 }
+
+// TestExportSTIXOtherInputs: stores made by the other importers (a GDELT
+// 2.0 export file; OpenCTI's geography bundle, 250 countries and 22
+// regions with located-at) export as STIX that validates and reads back.
+func TestExportSTIXOtherInputs(t *testing.T) {
+	v := stixSchemas(t)
+	data := filepath.Join("..", "..", "..", "shared", "data")
+	for name, file := range map[string]string{
+		"gdelt":     filepath.Join(data, "gdelt", "v2", "20191024143000.export.CSV"),
+		"geography": filepath.Join(data, "stix", "opencti-datasets", "geography.json"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := os.Stat(file); err != nil {
+				t.Skipf("input not found: %v", err)
+			}
+			store := filepath.Join(t.TempDir(), "tg.db")
+			cli(t, "ingest", file, "--store", store, "--quiet")
+			out := cli(t, "export", "--format", "stix", "--store", store)
+			if _, err := v.Bundle([]byte(out)); err != nil {
+				msg := err.Error()
+				t.Fatalf("does not validate:\n%s", msg[:min(len(msg), 4000)])
+			}
+			roundTrip(t, store)
+		})
+	}
+}
