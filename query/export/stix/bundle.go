@@ -616,7 +616,8 @@ func dated(e *Entity, o object) {
 }
 
 // location sets coordinates and the region, country, administrative area
-// and city of a place from its placeType and the places it is part of.
+// and city of a place from its placeType and the places it is part of (a
+// country by its ISO code where it has one, else by name).
 // STIX requires a region, a country or coordinates: a place with none of
 // them (no coordinates, not within a country) has its own name as region.
 func (w *writer) location(e *Entity, o object) {
@@ -635,7 +636,7 @@ func (w *writer) location(e *Entity, o object) {
 		if pt, ok := single(at, "placeType"); ok {
 			switch pt {
 			case "country":
-				set("country", at.Name)
+				set("country", countryCode(at))
 			case "continent", "region":
 				set("region", at.Name)
 			case "province":
@@ -656,6 +657,21 @@ func (w *writer) location(e *Entity, o object) {
 	if !hasRegion && !hasCountry && !hasLat {
 		o["region"] = e.Name
 	}
+}
+
+// countryCode returns a country's ISO 3166-1 code when it has exactly one
+// (externalId iso3166-1:FR, or FRA as OpenCTI writes them), else its name.
+func countryCode(e *Entity) string {
+	var codes []string
+	for _, x := range values(e, "externalId") {
+		if c, ok := strings.CutPrefix(x, "iso3166-1:"); ok && c != "" {
+			codes = append(codes, c)
+		}
+	}
+	if len(codes) == 1 {
+		return codes[0]
+	}
+	return e.Name
 }
 
 // noteEntity fills a Warning's or Claim's note: its name as abstract, its

@@ -75,6 +75,10 @@ func sample(t *testing.T) *Bundle {
 		{ID: "person:q", Kind: "Person", Name: "Queue", Declared: []string{ed}, Facts: []Fact{{Predicate: "role", Label: st, Value: "minister"}}},
 		{ID: "org:o", Kind: "Organization", Name: "Org", Declared: []string{ed}},
 		{ID: "location:c", Kind: "Location", Name: "Country", Declared: []string{ed}, Facts: []Fact{{Predicate: "placeType", Label: ed, Value: "country"}}},
+		{ID: "location:fr", Kind: "Location", Name: "France", Declared: []string{ed}, Facts: []Fact{
+			{Predicate: "placeType", Label: ed, Value: "country"}, {Predicate: "externalId", Label: ed, Value: "iso3166-1:FRA"}}},
+		{ID: "location:paris", Kind: "Location", Name: "Paris", Declared: []string{ed}, Facts: []Fact{
+			{Predicate: "placeType", Label: ed, Value: "city"}, {Predicate: "partOf", Label: ed, Ref: "location:fr"}}},
 		{ID: "location:v", Kind: "Location", Name: "Venue", Declared: []string{ed}, Facts: []Fact{{Predicate: "partOf", Label: ed, Ref: "location:c"}}},
 		{ID: "location:x", Kind: "Location", Name: "Nowhere", Declared: []string{ed}},
 		{ID: "location:y", Kind: "Location", Name: "Point", Declared: []string{ed}, Facts: []Fact{
@@ -194,6 +198,9 @@ func TestBundleMapping(t *testing.T) {
 	}
 	if v := get("location", "location:v"); v["country"] != "Country" {
 		t.Errorf("venue within a country: country %v", v["country"])
+	}
+	if p := get("location", "location:paris"); p["country"] != "FRA" || p["city"] != "Paris" {
+		t.Errorf("a city in a country with an ISO code: country %v city %v, want FRA and Paris", p["country"], p["city"])
 	}
 	if x := get("location", "location:x"); x["region"] != "Nowhere" {
 		t.Errorf("a place with nothing to locate it: region %v, want its name", x["region"])
