@@ -419,6 +419,9 @@ func (w *writer) entity(e *Entity) {
 		slices.Sort(declared)
 		o["x_threatgraph_declared_in_refs"] = slices.Compact(declared)
 	}
+	if by := declaringSource(e); by != "" && typ != "report" {
+		o["created_by_ref"] = w.identityRef(by) // the source that names it an entity
+	}
 	var facts []map[string]any
 	for _, f := range e.Facts {
 		if f.Ref != "" && !strings.HasPrefix(f.Predicate, schema.NotPrefix) {
@@ -500,6 +503,19 @@ func (w *writer) entity(e *Entity) {
 		w.emit(o)
 	}
 	w.relationships()
+}
+
+// declaringSource returns the one source whose labels declare e, or "".
+func declaringSource(e *Entity) string {
+	src := ""
+	for _, l := range e.Declared {
+		s := schema.SourceOf(l)
+		if src != "" && s != src {
+			return ""
+		}
+		src = s
+	}
+	return src
 }
 
 func factKey(m map[string]any) string {

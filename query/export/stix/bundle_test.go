@@ -165,6 +165,9 @@ func TestBundleMapping(t *testing.T) {
 		}
 	}
 	g := get("intrusion-set", "group:g")
+	if g["created_by_ref"] != ID("identity", "source:source:editors") {
+		t.Errorf("created_by_ref %v, want the identity of the source that declares it", g["created_by_ref"])
+	}
 	if g["first_seen"] != "2014-01-01T00:00:00.000Z" {
 		t.Errorf("first_seen %v, want the start of 2014", g["first_seen"])
 	}
