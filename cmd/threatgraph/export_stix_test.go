@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -695,5 +696,56 @@ func TestExportSTIXOtherInputs(t *testing.T) {
 			}
 			roundTrip(t, store)
 		})
+	}
+}
+
+// TestExportSTIXBadReadBack: a threatgraph bundle edited wrong (a fact
+// citing a note that is not there, a quote that no longer hashes to its
+// statement) is refused at its line and JSON path, exit 2, nothing
+// written.
+func TestExportSTIXBadReadBack(t *testing.T) {
+	store := demoStore(t)
+	out := cli(t, "export", "--format", "stix", "--store", store)
+	lines := strings.Split(out, "\n")
+	factLine, noteLine := -1, -1
+	for i, l := range lines {
+		if factLine < 0 && strings.Contains(l, `"x_threatgraph_facts":[{`) && strings.Contains(l, `"stated_in_ref":"`) {
+			factLine = i
+		}
+		if noteLine < 0 && strings.Contains(l, `"x_threatgraph_kind":"Statement"`) {
+			noteLine = i
+		}
+	}
+	if factLine < 0 || noteLine < 0 {
+		t.Fatal("the demo's bundle has no entity with facts or no statement note")
+	}
+	const ghost = "note--00000000-0000-5000-8000-000000000000"
+	lines[factLine] = regexp.MustCompile(`"stated_in_ref":"[^"]*"`).ReplaceAllString(lines[factLine], `"stated_in_ref":"`+ghost+`"`)
+	lines[noteLine] = strings.Replace(lines[noteLine], `"content":"`, `"content":"EDITED `, 1)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	_, stderr, err := runCLI(t, "ingest", bad, "--store", fresh, "--quiet")
+	if err == nil || exitCode(err) != 2 {
+		t.Fatalf("ingest of a bad bundle: %v (exit %d), want exit 2\n%s", err, exitCode(err), stderr)
+	}
+	msg := stderr + err.Error()
+	for _, want := range []string{
+		fmt.Sprintf("bad.json:%d: objects[%d].x_threatgraph_facts[", factLine+1, factLine-1),
+		ghost + " is no report or statement note of this bundle",
+		fmt.Sprintf("bad.json:%d: objects[%d].content: the quote is not that of statement", noteLine+1, noteLine-1),
+		"nothing was written",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal lacks %q:\n%s", want, msg)
+		}
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		if n := cli(t, "export", "--format", "nquads", "--store", fresh); n != "" {
+			t.Errorf("a refused ingest wrote %d bytes of quads", len(n))
+		}
 	}
 }
