@@ -257,7 +257,8 @@ func labelRef(label string) string {
 }
 
 // identityRef returns the id of the identity that authors a source's
-// report and notes: one per publisher, else one per source.
+// report and notes: one per publisher, else one per source, keyed with a
+// U+001F, which no entity id holds, so that it never takes an entity's id.
 func (w *writer) identityRef(source string) string {
 	if id, ok := w.idOf[source]; ok {
 		return id
@@ -270,12 +271,12 @@ func (w *writer) identityRef(source string) string {
 func (w *writer) identityOf(source string) string {
 	e := w.b.byID[source]
 	if e == nil {
-		return ID("identity", "source:"+source)
+		return ID("identity", "source\x1f"+source)
 	}
 	if pub, ok := single(e, "publisher"); ok {
-		return ID("identity", "publisher:"+pub.(string))
+		return ID("identity", "publisher\x1f"+pub.(string))
 	}
-	return ID("identity", "source:"+source)
+	return ID("identity", "source\x1f"+source)
 }
 
 // stated records that label states the object ref.

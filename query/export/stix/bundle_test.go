@@ -165,7 +165,7 @@ func TestBundleMapping(t *testing.T) {
 		}
 	}
 	g := get("intrusion-set", "group:g")
-	if g["created_by_ref"] != ID("identity", "source:source:editors") {
+	if g["created_by_ref"] != ID("identity", "source\x1fsource:editors") {
 		t.Errorf("created_by_ref %v, want the identity of the source that declares it", g["created_by_ref"])
 	}
 	if g["first_seen"] != "2014-01-01T00:00:00.000Z" {
@@ -212,7 +212,7 @@ func TestBundleMapping(t *testing.T) {
 		t.Errorf("coordinates %v %v", y["latitude"], y["longitude"])
 	}
 	n := get("note", "source:report-1#e-0123abcd")
-	if n["content"] != "Gee, a group, uses Mal" || n["confidence"] != float64(80) || n["created_by_ref"] != ID("identity", "publisher:Agency") {
+	if n["content"] != "Gee, a group, uses Mal" || n["confidence"] != float64(80) || n["created_by_ref"] != ID("identity", "publisher\x1fAgency") {
 		t.Errorf("statement note %v", n)
 	}
 	if refs, _ := n["object_marking_refs"].([]any); len(refs) != 1 || refs[0] != "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421" {
