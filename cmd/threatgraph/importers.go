@@ -4,11 +4,14 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/ingest/gdelt"
 	"github.com/threatgraph/threatgraph/ingest/stix"
 	"github.com/threatgraph/threatgraph/ingest/table"
+	"github.com/threatgraph/threatgraph/ingest/wikidata"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -29,7 +32,8 @@ func importers(opt importOptions) ([]ingest.Importer, error) {
 		}
 		imps = append(imps, table.New(m))
 	}
-	imps = append(imps, stix.New(), gdelt.New())
+	// The Wikidata excerpt before GDELT: its header is checked exactly.
+	imps = append(imps, stix.New(), wikidata.Importer{}, gdelt.New())
 	return imps, nil
 }
 
@@ -56,4 +60,14 @@ func readHead(name string, n int) ([]byte, error) {
 		return nil, err
 	}
 	return buf[:k], nil
+}
+
+// tableLike reports whether a file's name is a table's, which only an
+// importer reads (a table with --mapping, a Wikidata excerpt, GDELT).
+func tableLike(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".tsv", ".txt":
+		return true
+	}
+	return false
 }

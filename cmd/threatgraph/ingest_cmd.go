@@ -30,9 +30,16 @@ func newIngestCmd(a *app) *cobra.Command {
 	var rejects, server string
 	cmd := &cobra.Command{
 		Use:   "ingest FILE...",
-		Short: "Load native YAML/JSON or N-Quads files into the store",
+		Short: "Load native, N-Quads, STIX 2.1, GDELT, Wikidata and table files into the store",
 		Long: `Load files into the store: the native format (.yaml, .yml, .json; see docs/format.md)
-and N-Quads (.nq, .nquads). "-" reads native YAML from standard input.
+and N-Quads (.nq, .nquads). "-" reads native YAML from standard input. Besides, each detected
+by its name or its first bytes (docs/import.md):
+  STIX 2.1 bundles (JSON with "type": "bundle": MITRE ATT&CK, OpenCTI, MISP exports)
+  GDELT 1.0 and 2.0 event files (*.export.CSV, or 57/58/61 tab-separated columns)
+  the Wikidata excerpt format (a CSV whose header begins qid,primary_name,aliases_json)
+  incident tables with --mapping: --mapping gtd, --mapping acled (shipped), or a mapping file
+When a gazetteer is loaded (threatgraph places load), the places of a load are resolved
+against it.
 
 Strict by default: every file is checked (syntax, vocabulary, values, references, kinds)
 before anything is written, every problem is reported as FILE:LINE: field: message, and
@@ -82,7 +89,7 @@ server's report; the server loads them in one transaction too.`,
 	f.BoolVar(&opt.SkipInvalid, "skip-invalid", false, "load the valid records and report the others (default: strict, all or nothing)")
 	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --strict=false is --skip-invalid)")
 	f.StringVar(&server, "server", "", "send the files to a threatgraph server at this URL (e.g. http://127.0.0.1:8080) instead of opening the store")
-	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (CSV, TSV) with this mapping file (see docs/import.md)")
+	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (.csv, .tsv, .txt) with this mapping: gtd, acled (shipped) or a mapping file (docs/import.md)")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd
 }
@@ -100,6 +107,9 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 		} else {
 			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return nil, usageError{ferr}
+			}
+			if tableLike(name) && !detectedByContent(name, imps) {
+				return nil, usageError{fmt.Errorf("%s: a table, but no importer reads it as it is: give --mapping gtd, --mapping acled or a mapping file (docs/import.md)", name)}
 			}
 			if f, ok, err := parseImported(ctx, name, m, imps); ok {
 				if err != nil {

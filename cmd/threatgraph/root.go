@@ -93,7 +93,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	questions := []*cobra.Command{
 		newStatsCmd(a), newShowCmd(a), newSearchCmd(a),
 		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
-		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a), newExportCmd(a),
+		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a), newExportCmd(a), newCandidatesCmd(a),
 	}
 	for _, c := range questions {
 		a.asOfFlag(c.Flags())

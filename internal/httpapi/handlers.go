@@ -134,6 +134,7 @@ var questionRoutes = map[string]bool{
 	"/v1/entities/{id}": true, "/v1/search": true, "/v1/entities/{id}/neighbors": true,
 	"/v1/entities/{id}/timeline": true, "/v1/paths": true, "/v1/centrality": true, "/v1/preceded": true,
 	"/v1/contested": true, "/v1/communities": true, "/v1/stats": true, "/v1/export/{format}": true,
+	"/v1/candidates": true,
 }
 
 func (s *Server) routes0() []*route {
@@ -158,6 +159,7 @@ func (s *Server) routes0() []*route {
 			params: []param{pLoads}, result: []query.Disagreement{}, errors: []int{400, 501}, answer: s.withLoads(ofStore(s, (*query.Reader).Contested))},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: communitiesParams, result: &query.CommunitiesResult{}, errors: []int{400, 408, 503}, answer: s.communitiesAnswer},
+		s.candidatesRoute(),
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested points, quads (CLI: stats)",
 			result: &query.Stats{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Stats)},
 		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
@@ -676,7 +678,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		}
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: expected a file name ending in .yaml, .yml, .json, .nq or .nquads", fn)}
+			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: %v", fn, err)}
 		}
 		data, err := io.ReadAll(part)
 		part.Close()
@@ -689,7 +691,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		files = append(files, Upload{Name: fn, Data: data})
 	}
 	if len(files) == 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename ending in .yaml, .yml, .json, .nq or .nquads)"}
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename: .yaml, .yml, .json, .nq, .nquads or an importer's input, docs/import.md)"}
 	}
 	return files, nil
 }
@@ -728,7 +730,7 @@ func (s *Server) uploadName(r *http.Request, a *args) (string, error) {
 	if fn := a.str("filename"); fn != "" {
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads")
+			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads, or an importer's input (docs/import.md)")
 		}
 		return fn, nil
 	}

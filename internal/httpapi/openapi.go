@@ -69,6 +69,9 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 					sc.Default = n
 				case "boolean":
 					sc.Default = p.def == "true"
+				case "number":
+					f, _ := strconv.ParseFloat(p.def, 64)
+					sc.Default = f
 				default:
 					sc.Default = p.def
 				}
