@@ -147,6 +147,9 @@ type factSpec struct {
 	precCol int
 	precMap map[string]string
 	numeric string // "dmy", "mdy" or ""
+	atLeast bool   // a count whose figure is a lower bound
+	minYear int    // a date's years allowed (1-9999 unless the mapping narrows them)
+	maxYear int
 	conds   []condition
 	// refLo, refHi: the mapping's references the fact reads, so that a
 	// fact of a shared entity is stated once per distinct input
@@ -284,7 +287,7 @@ func plain(n *yaml.Node, key string) any {
 	case "!!null":
 		return nil
 	case "!!bool":
-		if key == "header" {
+		if key == "header" || key == "atLeast" {
 			b, _ := strconv.ParseBool(n.Value)
 			return b
 		}
@@ -632,7 +635,7 @@ func (c *compiler) entity(as string, n *yaml.Node) *entitySpec {
 }
 
 func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSpec {
-	f := &factSpec{pred: p, field: field, line: n.Line, column: -1, upper: -1, year: -1, month: -1, day: -1, text: -1, precCol: -1}
+	f := &factSpec{pred: p, field: field, line: n.Line, column: -1, upper: -1, year: -1, month: -1, day: -1, text: -1, precCol: -1, minYear: 1, maxYear: 9999}
 	f.refLo = len(c.m.refs)
 	defer func() { f.refHi = len(c.m.refs) }()
 	if n.Kind == yaml.ScalarNode {
@@ -673,6 +676,17 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 	f.month = c.column(get(n, "month"), field+".month")
 	f.day = c.column(get(n, "day"), field+".day")
 	f.text = c.column(get(n, "text"), field+".text")
+	if a := get(n, "atLeast"); a != nil {
+		f.atLeast, _ = strconv.ParseBool(a.Value)
+	}
+	for key, dst := range map[string]*int{"minYear": &f.minYear, "maxYear": &f.maxYear} {
+		if v := get(n, key); v != nil {
+			*dst, _ = strconv.Atoi(v.Value)
+		}
+	}
+	if f.minYear > f.maxYear {
+		c.errf(n.Line, join(field, "minYear"), "minYear %d is after maxYear %d (expected minYear <= maxYear)", f.minYear, f.maxYear)
+	}
 	if nu := get(n, "numeric"); nu != nil {
 		f.numeric = nu.Value
 	}
@@ -684,8 +698,8 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 		}
 	}
 	f.conds = append(c.condition(get(n, "when"), field+".when", false), c.condition(get(n, "unless"), field+".unless", true)...)
-	countOnly := map[string]bool{"upper": true, "words": true, "of": true}
-	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true, "numeric": true}
+	countOnly := map[string]bool{"upper": true, "words": true, "of": true, "atLeast": true}
+	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true, "numeric": true, "minYear": true, "maxYear": true}
 	for _, kv := range pairs(n) {
 		k := kv[0].Value
 		switch {
@@ -699,6 +713,8 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 			c.errf(kv[0].Line, join(field, k), "%s needs year (expected a date from year, month and day columns)", k)
 		case k == "values" && f.column < 0:
 			c.errf(kv[0].Line, join(field, k), "values needs a column (expected column: whose codes they map)")
+		case k == "upper" && f.atLeast:
+			c.errf(kv[0].Line, join(field, k), "upper beside atLeast (expected one: an upper bound column, or atLeast for a figure that is a lower bound)")
 		case k == "upper" && f.column < 0:
 			c.errf(kv[0].Line, join(field, k), "upper needs column, the lower bound")
 		}
