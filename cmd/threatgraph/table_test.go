@@ -353,7 +353,7 @@ entities:
 // acledCounts is the test's own count of an ACLED table, from the cells.
 type acledCounts struct {
 	attacks, groups, orgs, places, killed, sources, skipped, perpetrators int
-	lat, nearTown, zeroKilled                                              int
+	lat, nearTown, zeroKilled                                             int
 }
 
 func countACLED(tab *tabletest.Table) acledCounts {
@@ -479,6 +479,26 @@ func TestTableACLED(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s in the store: %d; counted in the table: %d", c.what, c.got, c.want)
 		}
+	}
+	// ACLED codes its most conservative estimate: every killed fact is
+	// "at least N", open above, never an exact count.
+	s, err := graph.Open(t.Context(), graph.Options{Path: store, ReadOnly: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Scan(t.Context(), func(q quad.Quad) error {
+		if iriOf(q.Predicate) != "tg:killed" {
+			return nil
+		}
+		tv, ok := q.Object.(quad.TypedString)
+		if !ok || !regexp.MustCompile(`^[1-9][0-9]*/\|\|at least `).MatchString(string(tv.Value)) {
+			t.Errorf("killed %v: want an open count, at least N (lower N, no upper bound)", q.Object)
+		}
+		return nil
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
 	// One row, read back: the estimate's words, the week around the date.
 	i := slices.IndexFunc(tab.Rows, func(r []string) bool {

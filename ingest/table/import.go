@@ -270,6 +270,12 @@ func (st *state) row(r *row) {
 		}
 	}
 	rec := st.b.Record(r.line, where)
+	// A row with a problem keeps its text, for the rejects report.
+	defer func() {
+		if !rec.OK() {
+			rec.KeepRaw(r.text())
+		}
+	}()
 	if len(r.cells) != len(st.names) {
 		rec.Errorf(r.line, "", "%d columns (expected %d, as the header)", len(r.cells), len(st.names))
 		return
