@@ -353,7 +353,7 @@ entities:
 // acledCounts is the test's own count of an ACLED table, from the cells.
 type acledCounts struct {
 	attacks, groups, orgs, places, killed, sources, skipped, perpetrators int
-	lat, nearTown, zeroKilled                                             int
+	lat, nearTown, zeroKilled, inTown                                     int
 }
 
 func countACLED(tab *tabletest.Table) acledCounts {
@@ -415,6 +415,7 @@ func countACLED(tab *tabletest.Table) acledCounts {
 		// say near the town or in its region, no coordinates.
 		switch tab.Get(i, "geo_precision") {
 		case "1":
+			c.inTown++
 			if tab.Get(i, "latitude") != "" {
 				lat[loc] = true
 			}
@@ -486,8 +487,21 @@ func TestTableACLED(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	near, inTown := map[string]bool{}, map[string]bool{}
 	err = s.Scan(t.Context(), func(q quad.Quad) error {
-		if iriOf(q.Predicate) != "tg:killed" {
+		switch iriOf(q.Predicate) {
+		case "tg:description":
+			if str, ok := q.Object.(quad.String); ok && strings.Contains(string(str), "(ACLED geo_precision ") {
+				near[iriOf(q.Subject)] = true
+			}
+			return nil
+		case "tg:locatedIn":
+			if strings.HasPrefix(iriOf(q.Object), "place:acled-location-") {
+				inTown[iriOf(q.Subject)] = true
+			}
+			return nil
+		case "tg:killed":
+		default:
 			return nil
 		}
 		tv, ok := q.Object.(quad.TypedString)
@@ -499,6 +513,9 @@ func TestTableACLED(t *testing.T) {
 	s.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(near) != want.nearTown || len(inTown) != want.inTown {
+		t.Errorf("events said near or in the region of their town: %d, counted (geo_precision 2, 3) %d; located in the town: %d, counted (geo_precision 1) %d", len(near), want.nearTown, len(inTown), want.inTown)
 	}
 	// One row, read back: the estimate's words, the week around the date.
 	i := slices.IndexFunc(tab.Rows, func(r []string) bool {
