@@ -61,3 +61,9 @@ func ReportProgress(ctx context.Context, done int64) {
 		fn(done)
 	}
 }
+
+// KeepRaw keeps the record's input as written (a table's row), for the
+// rejects report should the record be rejected. An importer calls it only
+// for a record that already has a problem, so that a large input's valid
+// records hold no copy of their text.
+func (r *Rec) KeepRaw(text string) { r.r.Raw = text }

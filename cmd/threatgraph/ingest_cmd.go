@@ -20,6 +20,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/table"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -71,6 +72,7 @@ server's report; the server loads them in one transaction too.`,
 			if err != nil {
 				return err
 			}
+			mappingUnused(impOpt.Mapping, files)
 			if opt.SkipInvalid && rejects != "" && !opt.DryRun {
 				f, err := os.Create(rejects)
 				if err != nil {
@@ -92,6 +94,23 @@ server's report; the server loads them in one transaction too.`,
 	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (.csv, .tsv, .txt) with this mapping: gtd, acled (shipped) or a mapping file (docs/import.md)")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd
+}
+
+// mappingUnused warns, in the first file's warnings, when --mapping read
+// none of the files (they were all read by other importers, say a .json as
+// STIX): the user's mapping was then ignored.
+func mappingUnused(mapping string, files []*ingest.File) {
+	if mapping == "" || len(files) == 0 {
+		return
+	}
+	var names []string
+	for _, f := range files {
+		if f.Format == table.Format {
+			return
+		}
+		names = append(names, f.Name+" ("+f.Format+")")
+	}
+	files[0].Warnings.Addf(files[0].Name, 0, "", "--mapping %s applied to no file: it reads tables (.csv, .tsv, .txt), and %s were read by other importers", mapping, strings.Join(names, ", "))
 }
 
 // readFiles reads and parses the named files, telling m (if any) of the

@@ -95,11 +95,15 @@ func (c storeCounts) pred(p string) int      { return len(c.preds[p]) }
 // raw cells, by GTD's codebook: independent of the importer.
 type gtdCounts struct {
 	attacks, groups, places, killed, wounded, claims, orgs, sources, dated int
+	// lat: the places given a latitude, by GTD's specificity: the city
+	// at 1, the province at 4, nothing else
+	lat int
 }
 
 func countGTD(tab *tabletest.Table, skip map[int]bool) gtdCounts {
 	var c gtdCounts
 	groups, places, orgs, cites, claims := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	lat := map[string]bool{}
 	known := func(v string) bool { return v != "" && v != "Unknown" }
 	for i := range tab.Rows {
 		if skip[i] {
@@ -127,7 +131,12 @@ func countGTD(tab *tabletest.Table, skip map[int]bool) gtdCounts {
 			places["city "+country+"/"+prov+"/"+city] = true
 		}
 		if tab.Get(i, "latitude") != "" {
-			places["site "+tab.Get(i, "eventid")] = true
+			switch spec := tab.Get(i, "specificity"); {
+			case spec == "1" && known(city):
+				lat["city "+country+"/"+prov+"/"+city] = true
+			case spec == "4" && prov != "":
+				lat["province "+country+"/"+prov] = true
+			}
 		}
 		if k := tab.Get(i, "nkill"); k != "" && k != "-99" {
 			c.killed++
@@ -146,6 +155,7 @@ func countGTD(tab *tabletest.Table, skip map[int]bool) gtdCounts {
 		}
 	}
 	c.groups, c.places, c.orgs, c.sources, c.claims = len(groups), len(places), len(orgs), len(cites)+1, len(claims)
+	c.lat = len(lat)
 	return c
 }
 
@@ -165,6 +175,8 @@ func checkGTD(t *testing.T, store string, want gtdCounts) {
 		{"killed facts", got.pred("tg:killed"), want.killed},
 		{"wounded facts", got.pred("tg:wounded"), want.wounded},
 		{"dated attacks", got.pred("tg:date"), want.dated},
+		{"places with a latitude (city at specificity 1, province at 4)", got.pred("tg:lat"), want.lat},
+		{"places with a longitude", got.pred("tg:lon"), want.lat},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s in the store: %d; counted in the table: %d", c.what, c.got, c.want)
@@ -341,11 +353,13 @@ entities:
 // acledCounts is the test's own count of an ACLED table, from the cells.
 type acledCounts struct {
 	attacks, groups, orgs, places, killed, sources, skipped, perpetrators int
+	lat, nearTown, zeroKilled, inTown                                     int
 }
 
 func countACLED(tab *tabletest.Table) acledCounts {
 	var c acledCounts
 	groups, orgs, places, sources, perps := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	lat := map[string]bool{}
 	groupCodes := []string{"2", "3", "4", "5", "6", "Rebel group", "Political militia", "Identity militia", "Rioters", "Protesters"}
 	orgCodes := []string{"1", "8", "State forces", "External/Other forces"}
 	for i := range tab.Rows {
@@ -395,8 +409,25 @@ func countACLED(tab *tabletest.Table) acledCounts {
 		if a3 != "" {
 			places["admin3 "+country+"/"+a1+"/"+a2+"/"+a3] = true
 		}
-		places["location "+country+"/"+tab.Get(i, "location")+"/"+tab.Get(i, "latitude")+"/"+tab.Get(i, "longitude")] = true
-		if tab.Get(i, "fatalities") != "" {
+		loc := "location " + country + "/" + tab.Get(i, "location") + "/" + tab.Get(i, "latitude") + "/" + tab.Get(i, "longitude")
+		places[loc] = true
+		// geo_precision 1: the town itself has the coordinates; 2 and 3
+		// say near the town or in its region, no coordinates.
+		switch tab.Get(i, "geo_precision") {
+		case "1":
+			c.inTown++
+			if tab.Get(i, "latitude") != "" {
+				lat[loc] = true
+			}
+		case "2", "3":
+			c.nearTown++
+		}
+		// 0 fatalities: none reported, no killed fact.
+		switch f := tab.Get(i, "fatalities"); f {
+		case "":
+		case "0":
+			c.zeroKilled++
+		default:
 			c.killed++
 		}
 		for _, s := range strings.Split(tab.Get(i, "source"), ";") {
@@ -406,6 +437,7 @@ func countACLED(tab *tabletest.Table) acledCounts {
 		}
 	}
 	c.groups, c.orgs, c.places, c.sources, c.perpetrators = len(groups), len(orgs), len(places), len(sources)+1, len(perps)
+	c.lat = len(lat)
 	return c
 }
 
@@ -421,8 +453,11 @@ func TestTableACLED(t *testing.T) {
 		t.Fatalf("ingest: %v\n%s", err, stderr)
 	}
 	want := countACLED(tab)
-	if want.skipped == 0 || want.attacks == 0 {
+	if want.skipped == 0 || want.attacks == 0 || want.zeroKilled == 0 || want.nearTown == 0 || want.lat == 0 {
 		t.Fatalf("generated table lacks the cases under test: %+v", want)
+	}
+	if !strings.Contains(stderr, fmt.Sprintf("%d of %d rows have fatalities \"0\"", want.zeroKilled, len(tab.Rows))) {
+		t.Errorf("stderr does not report the %d events with 0 fatalities (none reported, no killed fact):\n%s", want.zeroKilled, stderr)
 	}
 	if !strings.Contains(stderr, fmt.Sprintf("%d of %d rows give no event", want.skipped, len(tab.Rows))) {
 		t.Errorf("stderr does not report the %d rows that are no attack:\n%s", want.skipped, stderr)
@@ -436,7 +471,9 @@ func TestTableACLED(t *testing.T) {
 		{"groups", got.kind(schema.Group), want.groups},
 		{"organisations", got.kind(schema.Organization), want.orgs},
 		{"places", got.kind(schema.Location), want.places},
-		{"killed facts", got.pred("tg:killed"), want.killed},
+		{"killed facts (fatalities not 0)", got.pred("tg:killed"), want.killed},
+		{"places with a latitude (geo_precision 1)", got.pred("tg:lat"), want.lat},
+		{"places with a longitude (geo_precision 1)", got.pred("tg:lon"), want.lat},
 		{"sources (ACLED and its sources)", got.kind(schema.Source), want.sources},
 		{"perpetratedBy relations", len(got.pairs["tg:perpetratedBy"]), want.perpetrators},
 	} {
@@ -444,15 +481,51 @@ func TestTableACLED(t *testing.T) {
 			t.Errorf("%s in the store: %d; counted in the table: %d", c.what, c.got, c.want)
 		}
 	}
+	// ACLED codes its most conservative estimate: every killed fact is
+	// "at least N", open above, never an exact count.
+	s, err := graph.Open(t.Context(), graph.Options{Path: store, ReadOnly: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near, inTown := map[string]bool{}, map[string]bool{}
+	err = s.Scan(t.Context(), func(q quad.Quad) error {
+		switch iriOf(q.Predicate) {
+		case "tg:description":
+			if str, ok := q.Object.(quad.String); ok && strings.Contains(string(str), "(ACLED geo_precision ") {
+				near[iriOf(q.Subject)] = true
+			}
+			return nil
+		case "tg:locatedIn":
+			if strings.HasPrefix(iriOf(q.Object), "place:acled-location-") {
+				inTown[iriOf(q.Subject)] = true
+			}
+			return nil
+		case "tg:killed":
+		default:
+			return nil
+		}
+		tv, ok := q.Object.(quad.TypedString)
+		if !ok || !regexp.MustCompile(`^[1-9][0-9]*/\|\|at least `).MatchString(string(tv.Value)) {
+			t.Errorf("killed %v: want an open count, at least N (lower N, no upper bound)", q.Object)
+		}
+		return nil
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(near) != want.nearTown || len(inTown) != want.inTown {
+		t.Errorf("events said near or in the region of their town: %d, counted (geo_precision 2, 3) %d; located in the town: %d, counted (geo_precision 1) %d", len(near), want.nearTown, len(inTown), want.inTown)
+	}
 	// One row, read back: the estimate's words, the week around the date.
 	i := slices.IndexFunc(tab.Rows, func(r []string) bool {
-		return slices.Contains(tabletest.ACLEDViolent, r[5]) && r[3] == "2"
+		return slices.Contains(tabletest.ACLEDViolent, r[5]) && r[3] == "2" && r[28] != "0"
 	})
 	if i < 0 {
 		t.Fatal("no violent event with week precision in the generated table")
 	}
 	out := cli(t, "show", "--store", store, "--format", "json", "attack:acled-"+strings.ToLower(tab.Get(i, "event_id_cnty")))
-	if want := tab.Get(i, "fatalities") + " fatalities (ACLED estimate)"; !strings.Contains(out, want) {
+	if want := "at least " + tab.Get(i, "fatalities") + " fatalities (ACLED estimate)"; !strings.Contains(out, want) {
 		t.Errorf("show lacks the estimate's words %q:\n%s", want, out)
 	}
 	if want := tab.Get(i, "event_date") + " (time_precision 2)"; !strings.Contains(out, want) {

@@ -27,6 +27,12 @@ func Shipped() []string {
 	return out
 }
 
+// ShippedName is how errors name a shipped mapping, so that the user
+// finds the file: "acled (shipped mapping ingest/table/mappings/acled.yaml)".
+func ShippedName(name string) string {
+	return name + " (shipped mapping ingest/table/mappings/" + name + ".yaml)"
+}
+
 // ShippedMapping returns the text of a shipped mapping.
 func ShippedMapping(name string) ([]byte, error) {
 	data, err := shipped.ReadFile(path.Join("mappings", name+".yaml"))
@@ -48,7 +54,7 @@ func Open(arg string) (*Mapping, error) {
 	}
 	if !strings.ContainsAny(arg, `/\.`) {
 		if data, serr := ShippedMapping(arg); serr == nil {
-			return Parse("mappings/"+arg+".yaml", data)
+			return Parse(ShippedName(arg), data)
 		}
 	}
 	return nil, fmt.Errorf("mapping %s: no such file, nor a shipped mapping (expected a mapping file or one of %s)", arg, strings.Join(Shipped(), ", "))

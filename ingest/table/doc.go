@@ -14,7 +14,9 @@
 // year, month and day columns where 0 means unknown is the month or the
 // year; a count cell that is empty or an unknown marker (GTD's -99) gives
 // no fact, never 0; a count is kept with the words the mapping gives it
-// ("5 fatalities (ACLED estimate)"). A per-row source (according) makes the
+// ("at least 5 fatalities (ACLED estimate)", a lower bound with
+// atLeast); coordinates are stated only on the place they are of (GTD's
+// specificity, ACLED's geo_precision say which). A per-row source (according) makes the
 // row's facts a statement of the dataset in the row's words, according to
 // that source.
 //

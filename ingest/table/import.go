@@ -216,7 +216,14 @@ type state struct {
 	according []pendingSource          // the current row's own sources
 	nrows     int
 	first     int // the first row that gave no entity
+	// unknowns counts the cells of a count that an unknown marker made
+	// no fact ("0" fatalities in ACLED: none reported), by column and marker
+	unknowns map[unknownKey]*unknownCount
 }
+
+type unknownKey struct{ column, marker, pred string }
+
+type unknownCount struct{ n, first int }
 
 // present is one entity of a row.
 type present struct {
@@ -263,6 +270,12 @@ func (st *state) row(r *row) {
 		}
 	}
 	rec := st.b.Record(r.line, where)
+	// A row with a problem keeps its text, for the rejects report.
+	defer func() {
+		if !rec.OK() {
+			rec.KeepRaw(r.text())
+		}
+	}()
 	if len(r.cells) != len(st.names) {
 		rec.Errorf(r.line, "", "%d columns (expected %d, as the header)", len(r.cells), len(st.names))
 		return
@@ -589,6 +602,10 @@ func (st *state) date(rec *ingest.Rec, r *row, p *present, f *factSpec, label st
 			rec.Err(r.line, field, fmt.Errorf("%w: %w", schema.ErrBadValue, err))
 			return
 		}
+		if y := iv.Start.Year(); y < f.minYear || iv.End.Year() > f.maxYear {
+			rec.Errorf(r.line, field, "%v: date %q is out of the mapping's years %d-%d (expected a date the table can hold)", schema.ErrBadValue, text, f.minYear, f.maxYear)
+			return
+		}
 		words := iv.Text
 		if f.precCol >= 0 {
 			pf := st.colName(f.precCol, r)
@@ -605,7 +622,7 @@ func (st *state) date(rec *ingest.Rec, r *row, p *present, f *factSpec, label st
 		return
 	}
 	yf, mf, df := st.colName(f.year, r), "", ""
-	y, ok, err := datePart(r.cell(f.year), 1, 9999, f.unknown)
+	y, ok, err := datePart(r.cell(f.year), f.minYear, f.maxYear, f.unknown)
 	if err != nil {
 		rec.Errorf(r.line, yf, "%v: %v (expected a year, or 0 or empty for unknown)", schema.ErrBadValue, err)
 		return
@@ -792,6 +809,9 @@ func (st *state) count(rec *ingest.Rec, r *row, p *present, f *factSpec, label s
 	field := st.colName(f.column, r)
 	v := r.cell(f.column)
 	if v == "" || isUnknown(v, f.unknown) {
+		if v != "" {
+			st.unknown(r, field, v, f.pred.Name)
+		}
 		return
 	}
 	lo, err := whole(v)
@@ -800,7 +820,10 @@ func (st *state) count(rec *ingest.Rec, r *row, p *present, f *factSpec, label s
 		return
 	}
 	figure := strconv.FormatInt(lo, 10)
-	if f.upper >= 0 {
+	if f.atLeast {
+		figure = "at least " + figure
+	}
+	if f.upper >= 0 && !f.atLeast {
 		uf := st.colName(f.upper, r)
 		hv := r.cell(f.upper)
 		switch {
@@ -874,9 +897,33 @@ func whole(s string) (int64, error) {
 	return n, nil
 }
 
+// unknown counts a count's cell that its unknown marker made no fact.
+func (st *state) unknown(r *row, field, v, pred string) {
+	if st.unknowns == nil {
+		st.unknowns = map[unknownKey]*unknownCount{}
+	}
+	k := unknownKey{field, v, pred}
+	u := st.unknowns[k]
+	if u == nil {
+		u = &unknownCount{first: r.line}
+		st.unknowns[k] = u
+	}
+	u.n++
+}
+
 // finish reports the rows that gave no entity: they load nothing, and the
-// user is told how many and why, never silently.
+// user is told how many and why, never silently; and the counts that an
+// unknown marker left unstated.
 func (st *state) finish() {
+	keys := make([]unknownKey, 0, len(st.unknowns))
+	for k := range st.unknowns {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return st.unknowns[keys[i]].first < st.unknowns[keys[j]].first })
+	for _, k := range keys {
+		u := st.unknowns[k]
+		st.b.Warn(u.first, k.column, fmt.Errorf("%d of %d rows have %s %q, which the mapping reads as not known: they state no %s fact (the first: row %d)", u.n, st.nrows, k.column, k.marker, k.pred, u.first))
+	}
 	if len(st.skipped) == 0 {
 		return
 	}

@@ -147,6 +147,9 @@ type factSpec struct {
 	precCol int
 	precMap map[string]string
 	numeric string // "dmy", "mdy" or ""
+	atLeast bool   // a count whose figure is a lower bound
+	minYear int    // a date's years allowed (1-9999 unless the mapping narrows them)
+	maxYear int
 	conds   []condition
 	// refLo, refHi: the mapping's references the fact reads, so that a
 	// fact of a shared entity is stated once per distinct input
@@ -203,13 +206,28 @@ func Parse(name string, data []byte) (*Mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("internal: compiling the mapping's JSON Schema: %v", err)
 	}
+	var pruned map[string]bool
+	var relIdx []int
 	if verr, ok := sch.Validate(plain(root, "")).(*jsonschema.ValidationError); ok && verr != nil {
-		schemaErrors(&errs, name, root, verr)
-		return nil, errs
+		ptrs := schemaErrors(&errs, name, root, verr)
+		// Check the rest of the mapping too, so that every problem is
+		// reported at once: the entities, facts and relations the schema
+		// refused are left out, and the rest is compiled (relations to an
+		// entity left out are not checked).
+		var rest *yaml.Node
+		rest, pruned, relIdx = prune(root, ptrs)
+		if rest == nil {
+			return nil, errs
+		}
+		if v, ok := sch.Validate(plain(rest, "")).(*jsonschema.ValidationError); ok && v != nil {
+			return nil, errs
+		}
+		root = rest
 	}
 	m := &Mapping{name: name, comma: ',', header: true}
-	c := &compiler{m: m, errs: &errs}
+	c := &compiler{m: m, errs: &errs, pruned: pruned, relIdx: relIdx}
 	c.compile(root)
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -284,7 +302,7 @@ func plain(n *yaml.Node, key string) any {
 	case "!!null":
 		return nil
 	case "!!bool":
-		if key == "header" {
+		if key == "header" || key == "atLeast" {
 			b, _ := strconv.ParseBool(n.Value)
 			return b
 		}
@@ -292,7 +310,8 @@ func plain(n *yaml.Node, key string) any {
 	return n.Value
 }
 
-func schemaErrors(errs *schema.Errors, name string, root *yaml.Node, verr *jsonschema.ValidationError) {
+func schemaErrors(errs *schema.Errors, name string, root *yaml.Node, verr *jsonschema.ValidationError) [][]string {
+	var reported [][]string
 	type leaf struct {
 		ptr []string
 		msg string
@@ -337,9 +356,53 @@ func schemaErrors(errs *schema.Errors, name string, root *yaml.Node, verr *jsons
 		if p != "" {
 			ptr = strings.Split(p, "/")
 		}
+		reported = append(reported, ptr)
 		node, field := locate(root, ptr)
-		errs.Add(name, node.Line, field, fmt.Errorf("does not match the mapping's JSON Schema: %s", strings.Join(byPtr[p], "; or ")))
+		errs.Add(name, node.Line, field, fmt.Errorf("does not match the mapping's JSON Schema: %s", readable(node, byPtr[p])))
 	}
+	return reported
+}
+
+// expectPrefix marks a leaf's message that says what was expected, to be
+// joined with the others at the same place: "got X (expected A, or B)".
+const expectPrefix = "\x00"
+
+// readable joins the problems at one place of the mapping: what is there
+// and what each alternative of the schema expects there.
+func readable(node *yaml.Node, msgs []string) string {
+	var expect, other []string
+	for _, m := range msgs {
+		if e, ok := strings.CutPrefix(m, expectPrefix); ok {
+			expect = append(expect, e)
+		} else {
+			other = append(other, m)
+		}
+	}
+	if len(expect) > 0 {
+		other = append([]string{fmt.Sprintf("got %s (expected %s)", describe(node), strings.Join(expect, "; or "))}, other...)
+	}
+	return strings.Join(other, "; or ")
+}
+
+// describe names a node of the mapping for an error: a scalar as written,
+// a mapping or a list as such.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping of fields"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	if n.ShortTag() == "!!null" {
+		return "nothing"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// typeWords says a JSON Schema type in the mapping's (YAML's) words.
+var typeWords = map[string]string{
+	"object": "a mapping of fields (key: value)", "array": "a list", "string": "a text value",
+	"boolean": "true or false", "null": "nothing", "number": "a number", "integer": "a whole number",
 }
 
 func schemaMessage(e *jsonschema.ValidationError) string {
@@ -350,6 +413,26 @@ func schemaMessage(e *jsonschema.ValidationError) string {
 			q[i] = strconv.Quote(p)
 		}
 		return fmt.Sprintf("unknown field %s (expected a field of the mapping format, docs/import.md)", strings.Join(q, ", "))
+	case *kind.Enum:
+		q := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			q[i] = fmt.Sprint(w)
+			if q[i] == "" {
+				q[i] = `""`
+			}
+		}
+		return expectPrefix + "one of " + strings.Join(q, ", ")
+	case *kind.Const:
+		return expectPrefix + fmt.Sprintf("%v", k.Want)
+	case *kind.Type:
+		q := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			q[i] = typeWords[w]
+			if q[i] == "" {
+				q[i] = w
+			}
+		}
+		return expectPrefix + strings.Join(q, " or ")
 	case *kind.Required:
 		q := make([]string, len(k.Missing))
 		for i, p := range k.Missing {
@@ -398,8 +481,76 @@ func locate(root *yaml.Node, ptr []string) (*yaml.Node, string) {
 
 // compiler turns a valid mapping tree into a Mapping.
 type compiler struct {
-	m    *Mapping
-	errs *schema.Errors
+	m      *Mapping
+	errs   *schema.Errors
+	pruned map[string]bool // entities left out, the schema having refused them
+	relIdx []int           // the relations' numbers in the file, when some were left out
+}
+
+// prune copies root without the entities, facts and relations at ptrs (the
+// places the schema refused), and names the entities it left out; nil when
+// a problem is elsewhere (the source, the mapping's own fields), where the
+// rest cannot be read without it.
+func prune(root *yaml.Node, ptrs [][]string) (*yaml.Node, map[string]bool, []int) {
+	dropEntity, dropFact, dropRel := map[string]bool{}, map[[2]string]bool{}, map[string]bool{}
+	for _, p := range ptrs {
+		switch {
+		case len(p) >= 4 && p[0] == "entities" && p[2] == "facts":
+			dropFact[[2]string{p[1], p[3]}] = true
+		case len(p) >= 2 && p[0] == "entities":
+			dropEntity[p[1]] = true
+		case len(p) >= 2 && p[0] == "relations":
+			dropRel[p[1]] = true
+		default:
+			return nil, nil, nil
+		}
+	}
+	out := *root
+	out.Content = nil
+	var relIdx []int
+	for _, kv := range pairs(root) {
+		v := kv[1]
+		switch kv[0].Value {
+		case "entities":
+			ents := *v
+			ents.Content = nil
+			for _, e := range pairs(v) {
+				if dropEntity[e[0].Value] {
+					continue
+				}
+				en := *e[1]
+				en.Content = nil
+				for _, f := range pairs(e[1]) {
+					fv := f[1]
+					if f[0].Value == "facts" {
+						facts := *fv
+						facts.Content = nil
+						for _, ff := range pairs(fv) {
+							if !dropFact[[2]string{e[0].Value, ff[0].Value}] {
+								facts.Content = append(facts.Content, ff[0], ff[1])
+							}
+						}
+						fv = &facts
+					}
+					en.Content = append(en.Content, f[0], fv)
+				}
+				ents.Content = append(ents.Content, e[0], &en)
+			}
+			v = &ents
+		case "relations":
+			rels := *v
+			rels.Content = nil
+			for i, r := range v.Content {
+				if !dropRel[strconv.Itoa(i)] {
+					rels.Content = append(rels.Content, r)
+					relIdx = append(relIdx, i)
+				}
+			}
+			v = &rels
+		}
+		out.Content = append(out.Content, kv[0], v)
+	}
+	return &out, dropEntity, relIdx
 }
 
 func (c *compiler) errf(line int, field, format string, args ...any) {
@@ -551,6 +702,9 @@ func (c *compiler) compile(root *yaml.Node) {
 	}
 	if rels := get(root, "relations"); rels != nil {
 		for i, r := range rels.Content {
+			if c.relIdx != nil {
+				i = c.relIdx[i] // its number in the file
+			}
 			c.relation(i, r, byName)
 		}
 	}
@@ -632,7 +786,7 @@ func (c *compiler) entity(as string, n *yaml.Node) *entitySpec {
 }
 
 func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSpec {
-	f := &factSpec{pred: p, field: field, line: n.Line, column: -1, upper: -1, year: -1, month: -1, day: -1, text: -1, precCol: -1}
+	f := &factSpec{pred: p, field: field, line: n.Line, column: -1, upper: -1, year: -1, month: -1, day: -1, text: -1, precCol: -1, minYear: 1, maxYear: 9999}
 	f.refLo = len(c.m.refs)
 	defer func() { f.refHi = len(c.m.refs) }()
 	if n.Kind == yaml.ScalarNode {
@@ -673,6 +827,17 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 	f.month = c.column(get(n, "month"), field+".month")
 	f.day = c.column(get(n, "day"), field+".day")
 	f.text = c.column(get(n, "text"), field+".text")
+	if a := get(n, "atLeast"); a != nil {
+		f.atLeast, _ = strconv.ParseBool(a.Value)
+	}
+	for key, dst := range map[string]*int{"minYear": &f.minYear, "maxYear": &f.maxYear} {
+		if v := get(n, key); v != nil {
+			*dst, _ = strconv.Atoi(v.Value)
+		}
+	}
+	if f.minYear > f.maxYear {
+		c.errf(n.Line, join(field, "minYear"), "minYear %d is after maxYear %d (expected minYear <= maxYear)", f.minYear, f.maxYear)
+	}
 	if nu := get(n, "numeric"); nu != nil {
 		f.numeric = nu.Value
 	}
@@ -684,8 +849,8 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 		}
 	}
 	f.conds = append(c.condition(get(n, "when"), field+".when", false), c.condition(get(n, "unless"), field+".unless", true)...)
-	countOnly := map[string]bool{"upper": true, "words": true, "of": true}
-	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true, "numeric": true}
+	countOnly := map[string]bool{"upper": true, "words": true, "of": true, "atLeast": true}
+	dateOnly := map[string]bool{"year": true, "month": true, "day": true, "text": true, "precision": true, "numeric": true, "minYear": true, "maxYear": true}
 	for _, kv := range pairs(n) {
 		k := kv[0].Value
 		switch {
@@ -699,6 +864,8 @@ func (c *compiler) fact(p *schema.Predicate, n *yaml.Node, field string) *factSp
 			c.errf(kv[0].Line, join(field, k), "%s needs year (expected a date from year, month and day columns)", k)
 		case k == "values" && f.column < 0:
 			c.errf(kv[0].Line, join(field, k), "values needs a column (expected column: whose codes they map)")
+		case k == "upper" && f.atLeast:
+			c.errf(kv[0].Line, join(field, k), "upper beside atLeast (expected one: an upper bound column, or atLeast for a figure that is a lower bound)")
 		case k == "upper" && f.column < 0:
 			c.errf(kv[0].Line, join(field, k), "upper needs column, the lower bound")
 		}
@@ -715,9 +882,16 @@ func (c *compiler) relation(i int, n *yaml.Node, byName map[string]*entitySpec) 
 	ok := true
 	end := func(v *yaml.Node, f string) *entitySpec {
 		e := byName[v.Value]
+		if e == nil && c.pruned[v.Value] {
+			ok = false // its problem is reported already
+			return nil
+		}
 		if e == nil {
 			names := make([]string, 0, len(byName))
 			for k := range byName {
+				names = append(names, k)
+			}
+			for k := range c.pruned {
 				names = append(names, k)
 			}
 			sort.Strings(names)

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -72,6 +73,14 @@ func (t *Table) Line(i int) int {
 		line++
 	}
 	return line
+}
+
+// fixedPoint is a place's own coordinates: the same name, the same point.
+func fixedPoint(name string) (lat, lon float64) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	r := rand.New(rand.NewPCG(h.Sum64(), 1))
+	return r.Float64()*160 - 80, r.Float64()*340 - 170
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
@@ -165,9 +174,21 @@ func GTD(header []string, n int, seed uint64) *Table {
 		t.Set(i, "city", city)
 		t.Set(i, "latitude", "")
 		t.Set(i, "longitude", "")
+		// GTD's coordinates are the city's, graded by specificity: 1 the
+		// city's own, 4 the province's centroid, 2, 3 and 5 other
+		// regions' (here random).
+		spec := 1 + r.IntN(5)
+		t.Set(i, "specificity", strconv.Itoa(spec))
 		if r.IntN(10) < 7 {
-			t.Set(i, "latitude", strconv.FormatFloat(r.Float64()*160-80, 'f', 6, 64))
-			t.Set(i, "longitude", strconv.FormatFloat(r.Float64()*340-170, 'f', 6, 64))
+			lat, lon := r.Float64()*160-80, r.Float64()*340-170
+			switch spec {
+			case 1:
+				lat, lon = fixedPoint(country + "/" + prov + "/" + city)
+			case 4:
+				lat, lon = fixedPoint(country + "/" + prov)
+			}
+			t.Set(i, "latitude", strconv.FormatFloat(lat, 'f', 6, 64))
+			t.Set(i, "longitude", strconv.FormatFloat(lon, 'f', 6, 64))
 		}
 		t.Set(i, "success", strconv.Itoa(r.IntN(2)))
 		t.Set(i, "attacktype1", strconv.Itoa(1+r.IntN(9)))
