@@ -1,0 +1,56 @@
+package query_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/threatgraph/threatgraph/query"
+)
+
+// TestResolveExternalID: an entity is found by its externalId, with or
+// without the scheme and in any case, and by its id in any case; two
+// entities of one name are told apart by their externalIds in the
+// ambiguity, and an externalId that two entities share is ambiguous too.
+func TestResolveExternalID(t *testing.T) {
+	r := boltReader(t, claimSources+`entities:
+  - {id: group:apt28, kind: Group, name: APT28, source: source:s1, externalId: [mitre:G0007, stix:intrusion-set--bef4c620]}
+  - {id: technique:compromise-email, kind: Technique, name: Email Accounts, source: source:s1, externalId: [mitre:T1586.002]}
+  - {id: technique:establish-email, kind: Technique, name: Email Accounts, source: source:s1, externalId: [mitre:T1585.002]}
+  - {id: attack:acled-afg100, kind: Attack, source: source:s1, externalId: [acled:AFG100]}
+  - {id: group:one, kind: Group, name: One, source: source:s1, externalId: [x:Z1]}
+  - {id: group:two, kind: Group, name: Two, source: source:s2, externalId: [y:Z1]}
+`)
+	for text, want := range map[string]string{
+		"G0007": "group:apt28", "mitre:G0007": "group:apt28", "mitre:g0007": "group:apt28", " g0007 ": "group:apt28",
+		"mitre:T1586.002": "technique:compromise-email", "T1585.002": "technique:establish-email",
+		"attack:acled-AFG100": "attack:acled-afg100", "acled:AFG100": "attack:acled-afg100", "AFG100": "attack:acled-afg100",
+		"GROUP:APT28": "group:apt28", "x:Z1": "group:one",
+	} {
+		m, err := r.Resolve(t.Context(), text)
+		if err != nil || m.ID != want {
+			t.Errorf("Resolve(%q) = %+v, %v; want %s", text, m, err, want)
+		}
+	}
+	for text, want := range map[string][]string{
+		"Email Accounts": {"technique:compromise-email (Technique, mitre:T1586.002)", "technique:establish-email (Technique, mitre:T1585.002)"},
+		"Z1":             {"group:one (Group, x:Z1)", "group:two (Group, y:Z1)"},
+	} {
+		_, err := r.Resolve(t.Context(), text)
+		var amb *query.AmbiguousError
+		if !errors.As(err, &amb) || len(amb.Matches) != len(want) {
+			t.Errorf("Resolve(%q) error = %v; want an ambiguity of %d", text, err, len(want))
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("Resolve(%q) error %q lacks %q", text, err, w)
+			}
+		}
+	}
+	for _, text := range []string{"G000", "mitre:", "T1586", "stix:"} {
+		if _, err := r.Resolve(t.Context(), text); !errors.Is(err, query.ErrNotFound) {
+			t.Errorf("Resolve(%q) error = %v; want ErrNotFound", text, err)
+		}
+	}
+}
