@@ -42,9 +42,9 @@ type Match struct {
 }
 
 // resolve finds the entity that text names: an id, or a name or alias
-// compared case- and accent-insensitively, or else the id in lower case
-// (ids are written in lower case: attack:acled-AFG100 finds
-// attack:acled-afg100), or else an externalId, compared
+// compared case- and accent-insensitively, or else the id in any case
+// (attack:acled-AFG100 finds attack:acled-afg100, group:wd-q2000803
+// group:wd-Q2000803), or else an externalId, compared
 // case-insensitively, with or without its scheme (G0007 and mitre:G0007).
 // Several entities → an *AmbiguousError listing them with their
 // externalIds.
@@ -58,11 +58,11 @@ func resolve(ctx context.Context, qs Store, text string) (Match, error) {
 		return Match{}, err
 	}
 	if len(ms) == 0 {
-		if lower := strings.ToLower(text); lower != text {
-			if m, ok, err := byID(ctx, qs, lower); err != nil || ok {
-				return m, err
-			}
+		if ms, err = byIDFold(ctx, qs, text); err != nil {
+			return Match{}, err
 		}
+	}
+	if len(ms) == 0 {
 		if ms, err = byExternalID(ctx, qs, text); err != nil {
 			return Match{}, err
 		}
@@ -91,6 +91,25 @@ func byID(ctx context.Context, qs Store, id string) (Match, bool, error) {
 	return Match{ID: id, Kind: k, Name: name}, err == nil, err
 }
 
+// byIDFold returns the entities whose id equals text case-insensitively
+// (group:wd-q2000803 for group:wd-Q2000803), reading every entity's type.
+func byIDFold(ctx context.Context, qs Store, text string) ([]Match, error) {
+	if !strings.Contains(text, ":") {
+		return nil, nil
+	}
+	ids := map[string]bool{}
+	err := qs.Quads(ctx, quad.Predicate, quad.IRI(schema.TypeIRI), func(q quad.Quad) error {
+		if id := string(labelIRI(q.Subject)); strings.EqualFold(id, text) {
+			ids[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return matchesOf(ctx, qs, ids)
+}
+
 // byExternalID returns the entities with an externalId equal to text, or,
 // when text has no scheme that matches, whose id after the scheme is text;
 // both compared case-insensitively. It reads every externalId: it is the
@@ -117,6 +136,11 @@ func byExternalID(ctx context.Context, qs Store, text string) ([]Match, error) {
 	if len(ids) == 0 {
 		ids = bare
 	}
+	return matchesOf(ctx, qs, ids)
+}
+
+// matchesOf returns the entities of ids, sorted by id.
+func matchesOf(ctx context.Context, qs Store, ids map[string]bool) ([]Match, error) {
 	seen := map[string]bool{}
 	var out []Match
 	for id := range ids {

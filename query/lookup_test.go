@@ -20,12 +20,16 @@ func TestResolveExternalID(t *testing.T) {
   - {id: attack:acled-afg100, kind: Attack, source: source:s1, externalId: [acled:AFG100]}
   - {id: group:one, kind: Group, name: One, source: source:s1, externalId: [x:Z1]}
   - {id: group:two, kind: Group, name: Two, source: source:s2, externalId: [y:Z1]}
+  - {id: group:wd-Q2000803, kind: Group, name: Wiki Group, source: source:s1}
+  - {id: group:Twin, kind: Group, name: Twin Upper, source: source:s1}
+  - {id: group:twin, kind: Group, name: Twin Lower, source: source:s1}
 `)
 	for text, want := range map[string]string{
 		"G0007": "group:apt28", "mitre:G0007": "group:apt28", "mitre:g0007": "group:apt28", " g0007 ": "group:apt28",
 		"mitre:T1586.002": "technique:compromise-email", "T1585.002": "technique:establish-email",
 		"attack:acled-AFG100": "attack:acled-afg100", "acled:AFG100": "attack:acled-afg100", "AFG100": "attack:acled-afg100",
-		"GROUP:APT28": "group:apt28", "x:Z1": "group:one",
+		"GROUP:APT28": "group:apt28", "x:Z1": "group:one", "group:wd-q2000803": "group:wd-Q2000803",
+		"group:Twin": "group:Twin", "group:twin": "group:twin",
 	} {
 		m, err := r.Resolve(t.Context(), text)
 		if err != nil || m.ID != want {
@@ -35,6 +39,7 @@ func TestResolveExternalID(t *testing.T) {
 	for text, want := range map[string][]string{
 		"Email Accounts": {"technique:compromise-email (Technique, mitre:T1586.002)", "technique:establish-email (Technique, mitre:T1585.002)"},
 		"Z1":             {"group:one (Group, x:Z1)", "group:two (Group, y:Z1)"},
+		"GROUP:TWIN":     {"group:Twin (Group)", "group:twin (Group)"},
 	} {
 		_, err := r.Resolve(t.Context(), text)
 		var amb *query.AmbiguousError
