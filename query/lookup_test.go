@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/threatgraph/threatgraph/internal/testkg"
 	"github.com/threatgraph/threatgraph/query"
 )
 
@@ -57,5 +58,26 @@ func TestResolveExternalID(t *testing.T) {
 		if _, err := r.Resolve(t.Context(), text); !errors.Is(err, query.ErrNotFound) {
 			t.Errorf("Resolve(%q) error = %v; want ErrNotFound", text, err)
 		}
+	}
+}
+
+// BenchmarkResolve, on an on-disk store of 20k generated entities (and 30k
+// relations): an id (found directly) against the id in another case (a
+// read of every entity's type) and a text that nothing matches (that, and
+// every externalId).
+func BenchmarkResolve(b *testing.B) {
+	s := openStore(b)
+	if _, err := s.Write(b.Context(), testkg.Quads(20_000, 30_000, 20, 7)); err != nil {
+		b.Fatal(err)
+	}
+	r := query.NewReader(s, query.ReaderOptions{})
+	for _, c := range []struct{ name, text string }{{"id", "Group:n0"}, {"id-other-case", "group:N0"}, {"none", "group:nosuch"}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := r.Resolve(b.Context(), c.text); err != nil && c.name != "none" {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
