@@ -90,6 +90,9 @@ loop:
 
 // Import reads one STIX file. Problems are in the File, never a panic.
 func (*Importer) Import(ctx context.Context, name string, data []byte) *ingest.File {
+	if objs := readThreatgraph(data); objs != nil { // threatgraph's own export: read back exactly
+		return importThreatgraph(ctx, name, data, objs)
+	}
 	b := ingest.NewBuilder(name, "stix", data)
 	bd, objErrs, err := decodeBundle(data)
 	if err != nil {

@@ -180,7 +180,7 @@ func (s *Server) routes0() []*route {
 			body:   &requestBody{desc: "the file, or several files as multipart/form-data parts with file names", types: []string{"application/yaml", "application/json", "application/n-quads", "multipart/form-data"}, required: true},
 			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422}, failure: &IngestErrorBody{},
 			answer: s.ingestAnswer},
-		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
+		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads, native JSON or a STIX 2.1 bundle, streamed (CLI: export)",
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
