@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -106,7 +105,11 @@ func (a *app) printCard(c *query.Card) {
 		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
 	}
 	if len(c.Markings) > 0 {
-		a.printf("Marking: %s (most restrictive TLP of these facts; all: %s)\n", cmp.Or(c.Marking, "none of TLP"), esc(strings.Join(c.Markings, ", ")))
+		if c.Marking == "" {
+			a.printf("Marking: none (no TLP marking on the facts shown; other markings: %s)\n", esc(strings.Join(c.Markings, ", ")))
+		} else {
+			a.printf("Marking: %s (most restrictive TLP of these facts; all: %s)\n", c.Marking, esc(strings.Join(c.Markings, ", ")))
+		}
 	}
 	a.printf("\n")
 	deprecated := false

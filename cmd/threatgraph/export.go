@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,7 +145,11 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 	}
 	if len(sum.Markings) > 0 {
 		// Handling: the most restrictive TLP of the sources the export used.
-		fmt.Fprintf(a.errOut, "marking: %s (most restrictive TLP of the sources used; all: %s)\n", cmp.Or(sum.Marking, "none of TLP"), strings.Join(sum.Markings, ", "))
+		if sum.Marking == "" {
+			fmt.Fprintf(a.errOut, "marking: none (no TLP marking on the sources used; other markings: %s)\n", strings.Join(sum.Markings, ", "))
+		} else {
+			fmt.Fprintf(a.errOut, "marking: %s (most restrictive TLP of the sources used; all: %s)\n", sum.Marking, strings.Join(sum.Markings, ", "))
+		}
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ type stixObject struct {
 	XOpenCTIAliases    []string        `json:"x_opencti_aliases"`
 	FirstSeen          string          `json:"first_seen"`
 	LastSeen           string          `json:"last_seen"`
+	XMitreSpecVersion  string          `json:"x_mitre_attack_spec_version"`
+	XMitreFirstSeenCit string          `json:"x_mitre_first_seen_citation"`
+	XMitreLastSeenCit  string          `json:"x_mitre_last_seen_citation"`
 	Revoked            bool            `json:"revoked"`
 	XMitreDeprecated   bool            `json:"x_mitre_deprecated"`
 	Confidence         *int            `json:"confidence"`

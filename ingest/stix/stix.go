@@ -637,8 +637,42 @@ func day(ts string) string {
 	return t.UTC().Format("2006-01-02")
 }
 
+// attack reports whether o is an ATT&CK object, whose first_seen and
+// last_seen ATT&CK records to the month (its campaign pages say "First Seen:
+// February 2022"; the Workbench's editor takes a month and a year).
+func attack(o *stixObject) bool {
+	return o.XMitreSpecVersion != "" || o.XMitreFirstSeenCit != "" || o.XMitreLastSeenCit != ""
+}
+
+// month returns the month (YYYY-MM) an ATT&CK first_seen or last_seen
+// stands for, "" when ts is not one. ATT&CK writes the month as midnight of
+// its first day in the editor's time zone: 2024-11-01T04:00:00.000Z (US
+// Eastern summer time), 2023-01-31T23:00:00.000Z (Central European time, so
+// February 2023). An instant is read as a month when it lies within a time
+// zone's offset (UTC-12 to UTC+14) of midnight UTC on a first of the month,
+// on a quarter hour; any other instant is not a month and keeps its day.
+func month(ts string) string {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(ts))
+	if err != nil {
+		return ""
+	}
+	t = t.UTC()
+	if t.Nanosecond() != 0 || t.Second() != 0 || t.Minute()%15 != 0 {
+		return ""
+	}
+	day0 := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	for _, first := range []time.Time{day0, day0.AddDate(0, 0, 1)} {
+		off := t.Sub(first) // UTC instant minus midnight UTC: -offset of the zone
+		if first.Day() == 1 && off >= -14*time.Hour && off <= 12*time.Hour {
+			return first.Format("2006-01")
+		}
+	}
+	return ""
+}
+
 // date states a STIX timestamp as the day it falls on (UTC), keeping the
-// timestamp as the source wrote it.
+// timestamp as the source wrote it; an ATT&CK object's first_seen and
+// last_seen, recorded to the month, as the month (see month).
 func (m *mapper) date(rec *ingest.Rec, o *stixObject, field, subj string, kind schema.Kind, pred, ts, label string) {
 	if ts == "" {
 		return
@@ -647,6 +681,11 @@ func (m *mapper) date(rec *ingest.Rec, o *stixObject, field, subj string, kind s
 	if d == "" {
 		rec.Errorf(o.line, fmt.Sprintf("objects[%d].%s", o.index, field), "%q is not a timestamp (expected RFC 3339, such as 2016-04-06T20:03:48.000Z)", ts)
 		return
+	}
+	if (field == "first_seen" || field == "last_seen") && attack(o) {
+		if mo := month(ts); mo != "" {
+			d = mo
+		}
 	}
 	rec.Date(o.line, fmt.Sprintf("objects[%d].%s", o.index, field), subj, kind, pred, d, ts, label)
 }

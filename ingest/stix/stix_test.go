@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -514,5 +515,103 @@ func TestSectors(t *testing.T) {
 	}
 	if got := distinct(qs, "tg:partOfOrg", ""); got != partOf || partOf == 0 {
 		t.Errorf("%d partOfOrg quads; the file has %d part-of relationships between identities", got, partOf)
+	}
+}
+
+// seenDates returns, for every firstSeen and lastSeen quad, its subject and
+// predicate with the interval it states.
+func seenDates(t *testing.T, qs []quad.Quad) map[[2]string]schema.Interval {
+	t.Helper()
+	out := map[[2]string]schema.Interval{}
+	for _, q := range qs {
+		p := q.Predicate.String()
+		if p != "<tg:firstSeen>" && p != "<tg:lastSeen>" {
+			continue
+		}
+		v, ok := q.Object.(quad.TypedString)
+		if !ok {
+			t.Fatalf("%s %s: %v is not a typed date", q.Subject, p, q.Object)
+		}
+		iv, err := schema.ParseDate(string(v.Value))
+		if err != nil {
+			t.Fatalf("%s %s: %v", q.Subject, p, err)
+		}
+		out[[2]string{q.Subject.String(), p}] = iv
+	}
+	return out
+}
+
+// TestATTACKMonths checks that ATT&CK's first_seen and last_seen, which
+// ATT&CK records to the month (midnight of the first in the editor's time
+// zone), become months, counted against the raw bundle: the instants whose
+// nearest midnight UTC is a first of the month, on the hour.
+func TestATTACKMonths(t *testing.T) {
+	path := filepath.Join(stixData(t, "mitre-attack"), "enterprise-attack-18.1.json")
+	f := importFile(t, path)
+	noErrors(t, f)
+	wantMonths, wantDays := 0, 0
+	for _, o := range readRaw(t, read(t, path)).Objects {
+		if str(o, "type") != "campaign" && str(o, "type") != "intrusion-set" {
+			continue
+		}
+		for _, k := range []string{"first_seen", "last_seen"} {
+			if str(o, k) == "" {
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339, str(o, k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if near := ts.Round(24 * time.Hour); near.Day() == 1 && ts.Truncate(time.Hour).Equal(ts) {
+				wantMonths++
+			} else {
+				wantDays++
+			}
+		}
+	}
+	months, days := 0, 0
+	for _, iv := range seenDates(t, quads(f)) {
+		switch iv.Precision {
+		case schema.Month:
+			months++
+		case schema.Day:
+			days++
+		}
+	}
+	if months != wantMonths || days != wantDays || wantMonths == 0 {
+		t.Errorf("%d first/last seen months and %d days; the bundle has %d instants at a first of the month's midnight and %d others", months, days, wantMonths, wantDays)
+	}
+}
+
+// TestSeenMonthRule: an ATT&CK month written in a time zone east of UTC
+// (the last day of the month before, 23:00Z) is the next month; an ATT&CK
+// instant on no first of the month keeps its day; a generic STIX object's
+// timestamp on a first keeps its day.
+func TestSeenMonthRule(t *testing.T) {
+	bundle := `{"type": "bundle", "id": "bundle--5f1a0c2e-7b3d-4e8a-9c61-00000000a000", "objects": [
+{"type": "campaign", "spec_version": "2.1", "id": "campaign--5f1a0c2e-7b3d-4e8a-9c61-00000000a001", "name": "East",
+ "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "x_mitre_attack_spec_version": "3.2.0",
+ "first_seen": "2023-01-31T23:00:00.000Z", "last_seen": "2023-03-15T04:00:00.000Z"},
+{"type": "campaign", "spec_version": "2.1", "id": "campaign--5f1a0c2e-7b3d-4e8a-9c61-00000000a002", "name": "Plain",
+ "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+ "first_seen": "2024-11-01T04:00:00.000Z"}
+]}`
+	path := filepath.Join(t.TempDir(), "b.json")
+	if err := os.WriteFile(path, []byte(bundle), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := importFile(t, path)
+	noErrors(t, f)
+	got := map[string]string{}
+	for k, iv := range seenDates(t, quads(f)) {
+		got[strings.TrimSuffix(k[0][strings.LastIndex(k[0], "-")+1:], ">")+" "+k[1]] = iv.String()
+	}
+	want := map[string]string{
+		"00000000a001 <tg:firstSeen>": "2023-02",
+		"00000000a001 <tg:lastSeen>":  "2023-03-15",
+		"00000000a002 <tg:firstSeen>": "2024-11-01",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("dates %v, want %v", got, want)
 	}
 }
