@@ -412,7 +412,8 @@ func (pr *precedence) chainHops(ch []step) []Hop {
 		if i > 0 && at != s.s {
 			from, to, fwd = s.o, s.s, false
 		}
-		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: v.rowSources(pr.c, s.s, s.o, s.pred)})
+		srcs := v.rowSources(pr.c, s.s, s.o, s.pred)
+		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: srcs, MachineCoded: v.allMachine(srcs)})
 		at = to
 	}
 	return hops

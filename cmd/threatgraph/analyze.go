@@ -195,10 +195,14 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 }
 
 func hopText(h query.Hop) string {
-	if h.Forward {
-		return fmt.Sprintf("%s --%s--> %s", h.FromName, h.Predicate, h.ToName)
+	mark := ""
+	if h.MachineCoded {
+		mark = " [machine-coded]"
 	}
-	return fmt.Sprintf("%s <--%s-- %s", h.FromName, h.Predicate, h.ToName)
+	if h.Forward {
+		return fmt.Sprintf("%s --%s--> %s%s", h.FromName, h.Predicate, h.ToName, mark)
+	}
+	return fmt.Sprintf("%s <--%s-- %s%s", h.FromName, h.Predicate, h.ToName, mark)
 }
 
 func newPathCmd(a *app) *cobra.Command {
@@ -270,11 +274,21 @@ func newNeighborsCmd(a *app) *cobra.Command {
 				m, ns := res.Entity, res.Neighbors
 				var rows [][]string
 				for _, n := range ns {
-					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via)})
+					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via), strconv.FormatBool(n.Via.MachineCoded)})
 				}
-				return a.emit(res, []string{"distance", "name", "kind", "id", "via"}, rows, func() error {
+				return a.emit(res, []string{"distance", "name", "kind", "id", "via", "machine_coded"}, rows, func() error {
 					a.printf("%s (%s): %d entities within %d hops\n\n", m.Name, m.ID, len(ns), depth)
-					return a.table("HOPS\tNAME\tKIND\tID\tVIA", rows)
+					table := make([][]string, len(rows))
+					machine := false
+					for i, r := range rows {
+						table[i] = r[:5]
+						machine = machine || ns[i].Via.MachineCoded
+					}
+					if err := a.table("HOPS\tNAME\tKIND\tID\tVIA", table); err != nil || !machine {
+						return err
+					}
+					a.printf("\n%s\n", machineLegend)
+					return nil
 				})
 			})
 		},
@@ -304,18 +318,24 @@ neighbours.`,
 				}
 				m, evs := res.Entity, res.Events
 				var rows, table [][]string
+				machine := false
 				for _, e := range evs {
 					rows = append(rows, []string{e.Date, strings.Join(e.AsWritten, " | "), e.Predicate, e.Name, e.Kind, e.ID, e.Relation,
-						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " ")})
+						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " "), strconv.FormatBool(e.MachineCoded)})
 					table = append(table, []string{timelineDate(e), timelineWhat(e), strings.Join(e.Sources, " ")})
+					machine = machine || e.MachineCoded
 				}
-				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources"}, rows, func() error {
+				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources", "machine_coded"}, rows, func() error {
 					a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
 					if len(evs) == 0 {
 						a.printf("No dated facts in this scope.\n")
 						return nil
 					}
-					return a.table("DATE\tWHAT\tSOURCES", table)
+					if err := a.table("DATE\tWHAT\tSOURCES", table); err != nil || !machine {
+						return err
+					}
+					a.printf("\n%s\n", machineLegend)
+					return nil
 				})
 			})
 		},
@@ -351,8 +371,14 @@ func timelineWhat(e query.TimelineEvent) string {
 	if e.Deprecated {
 		s += " [deprecated]"
 	}
+	if e.MachineCoded {
+		s += " [machine-coded]"
+	}
 	return s
 }
+
+// machineLegend explains the [machine-coded] mark of a table.
+const machineLegend = "[machine-coded] = every source of it is machine-coded (such as GDELT's events): software coded it from news text, no person read it; --exclude-machine leaves such sources out"
 
 func newContestedCmd(a *app) *cobra.Command {
 	var loads bool
@@ -379,7 +405,7 @@ only for what it checks: ` + query.ContestedScope + `.`,
 				for _, d := range dis {
 					for _, val := range d.Values {
 						for _, e := range val.Evidence {
-							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank, e.Coding}, e))
 						}
 					}
 					for _, sd := range d.Sides {
@@ -388,11 +414,11 @@ only for what it checks: ` + query.ContestedScope + `.`,
 							value = d.Object
 						}
 						for _, e := range sd.Evidence {
-							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank, e.Coding}, e))
 						}
 					}
 				}
-				return a.emit(dis, loadsHeader(loads, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank"}), rows, func() error {
+				return a.emit(dis, loadsHeader(loads, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank", "coding"}), rows, func() error {
 					a.printf("%d contested points (%s)\n\n", len(dis), query.ContestedScope)
 					a.printContested(dis)
 					return nil
