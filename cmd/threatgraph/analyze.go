@@ -497,8 +497,11 @@ func newPrecededCmd(a *app) *cobra.Command {
 		Short: "For each attack, the warnings that preceded it, with certainty, lead time and the path that links them",
 		Long: `Match warnings to the attacks that followed them, by group (the warned-about group, its
 affiliates and parents) and by place (the attack's place lies within the warned place through
-partOf). A warning is certain to precede an attack when its dates end before the attack's begin,
-possible when they overlap. Lead times are intervals in days. Also lists the dated attacks no
+partOf). A warning is certain to precede an attack when its dates end before the attack's begin
+and neither the warning nor its link rests on machine-coded sources only nor matches by a country,
+region or continent alone; it is possible when their dates overlap, or when the dates put it
+before but it is machine-coded or matched that weakly (the line says: dated before, but ...).
+Lead times are intervals in days. Also lists the dated attacks no
 warning preceded and the warnings no matching attack followed within the window, and the pairs
 that match but cannot be put in order because the sources believed date one of them not at all.`,
 		Args: cobra.NoArgs,
@@ -516,13 +519,14 @@ that match but cannot be put in order because the sources believed date one of t
 				var rows [][]string
 				for _, at := range res.Attacks {
 					for _, w := range at.Warnings {
-						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
+						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+"),
+							strconv.FormatBool(w.DatedBefore), strconv.FormatBool(w.MachineCoded), w.WeakMatch})
 					}
 				}
 				for _, u := range res.Unordered {
-					rows = append(rows, []string{u.Attack, u.AttackDate, u.Warning, u.WarningDate, "unordered", "", "", strings.Join(u.MatchedBy, "+")})
+					rows = append(rows, []string{u.Attack, u.AttackDate, u.Warning, u.WarningDate, "unordered", "", "", strings.Join(u.MatchedBy, "+"), "", "", ""})
 				}
-				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows,
+				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by", "dated_before", "machine_coded", "weak_match"}, rows,
 					func() error { a.printPreceded(res, true); return nil })
 			})
 		},
@@ -530,7 +534,7 @@ that match but cannot be put in order because the sources believed date one of t
 	cmd.Flags().StringVar(&window, "window", "90d", "how long before an attack a warning counts (e.g. 90d, 12w, 6m, 1y)")
 	cmd.Flags().StringVar(&o.Group, "group", "", "only attacks attributed to this group or its affiliates")
 	cmd.Flags().StringVar(&o.Place, "place", "", "only attacks within this place")
-	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates)")
+	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates, not machine-coded, not matched by a broad place alone)")
 	filterFlags(cmd.Flags(), &o.Scope)
 	return cmd
 }
@@ -539,7 +543,7 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, at := range res.Attacks {
 		a.printf("%s (%s), %s\n", at.Name, at.Attack, at.Date)
 		for _, w := range at.Warnings {
-			a.printf("  %-9s %s: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), w.WarningName, w.WarningDate)
+			a.printf("  %-9s %s%s: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), precursorCaveat(w), w.WarningName, w.WarningDate)
 			if len(w.IssuedBy) > 0 {
 				a.printf(", by %s", strings.Join(w.IssuedBy, ", "))
 			}
@@ -575,6 +579,25 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, m := range res.Undated {
 		a.printf("  %s (%s)\n", m.Name, m.ID)
 	}
+}
+
+// precursorCaveat says why a warning the dates put before an attack is
+// only possible: machine-coded, or matched by a broad place alone.
+func precursorCaveat(w query.Precursor) string {
+	var why []string
+	if w.MachineCoded {
+		why = append(why, "machine-coded")
+	}
+	if w.WeakMatch != "" {
+		why = append(why, "weak match "+w.WeakMatch)
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	if w.DatedBefore {
+		return " (dated before, but " + strings.Join(why, "; ") + ")"
+	}
+	return " (" + strings.Join(why, "; ") + ")"
 }
 
 func orUndated(date string) string {
