@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -264,6 +265,44 @@ func TestPrecededNotCertain(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("preceded table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestMachineCodedServe: the server's card answers as the CLI's, with and
+// without exclude-machine, on the fixture's store.
+func TestMachineCodedServe(t *testing.T) {
+	store := machineStore(t)
+	cases := []struct {
+		args []string
+		path string
+	}{
+		{[]string{"show", "attack:x"}, "/v1/entities/attack:x"},
+		{[]string{"show", "attack:x", "--exclude-machine"}, "/v1/entities/attack:x?exclude-machine=true"},
+		{[]string{"preceded"}, "/v1/preceded"},
+		{[]string{"neighbors", "attack:x"}, "/v1/entities/attack:x/neighbors"},
+	}
+	want := make([]string, len(cases))
+	for i, c := range cases {
+		out, _, err := runCLI(t, append(append([]string{}, c.args...), "--store", store, "--format", "json")...)
+		if err != nil {
+			t.Fatalf("threatgraph %s: %v", strings.Join(c.args, " "), err)
+		}
+		want[i] = out
+	}
+	if want[0] == want[1] {
+		t.Fatal("show --exclude-machine answers as show")
+	}
+	ts := serveStore(t, store, "")
+	for i, c := range cases {
+		resp, err := ts.Client().Get(ts.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != want[i] {
+			t.Errorf("GET %s: %d\n%s\nwant what threatgraph %s --format json prints:\n%s", c.path, resp.StatusCode, b, strings.Join(c.args, " "), want[i])
 		}
 	}
 }
