@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -322,7 +323,7 @@ neighbours.`,
 				for _, e := range evs {
 					rows = append(rows, []string{e.Date, strings.Join(e.AsWritten, " | "), e.Predicate, e.Name, e.Kind, e.ID, e.Relation,
 						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " "), strconv.FormatBool(e.MachineCoded)})
-					table = append(table, []string{timelineDate(e), timelineWhat(e), strings.Join(e.Sources, " ")})
+					table = append(table, []string{timelineDate(e), timelineWhat(e), timelineSources(e)})
 					machine = machine || e.MachineCoded
 				}
 				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources", "machine_coded"}, rows, func() error {
@@ -375,6 +376,18 @@ func timelineWhat(e query.TimelineEvent) string {
 		s += " [machine-coded]"
 	}
 	return s
+}
+
+// timelineSources lists an event's sources, a machine-coded one marked.
+func timelineSources(e query.TimelineEvent) string {
+	var out []string
+	for _, src := range e.Sources {
+		if slices.ContainsFunc(e.Evidence, func(x query.TimelineEvidence) bool { return x.Source == src && x.Coding == schema.MachineCoding }) {
+			src += " (machine-coded)"
+		}
+		out = append(out, src)
+	}
+	return strings.Join(out, " ")
 }
 
 // machineLegend explains the [machine-coded] mark of a table.

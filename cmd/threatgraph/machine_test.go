@@ -197,6 +197,19 @@ func TestMachineCodedAnswers(t *testing.T) {
 		t.Errorf("%d of %d timeline events machine-coded; the fixture has both kinds", marked, len(tl.Events))
 	}
 
+	out, _, err := runCLI(t, "timeline", "--store", store, "group:m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src := range map[string]bool{"source:m": true, "source:h": true} {
+		if strings.Contains(out, src+" (machine-coded)") != machine[src] {
+			t.Errorf("timeline table marks %s machine-coded: %v; want %v\n%s", src, !machine[src], machine[src], out)
+		}
+	}
+	if strings.Count(out, "[machine-coded]  ") != marked {
+		t.Errorf("the timeline table marks %d events; want %d\n%s", strings.Count(out, "[machine-coded]  "), marked, out)
+	}
+
 	var nb query.NeighborsResult
 	jsonOut(t, &nb, "neighbors", "--store", store, "attack:x")
 	marked = 0
@@ -211,7 +224,7 @@ func TestMachineCodedAnswers(t *testing.T) {
 	if marked == 0 || marked == len(nb.Neighbors) {
 		t.Errorf("%d of %d hops machine-coded; the fixture has both kinds", marked, len(nb.Neighbors))
 	}
-	out, _, err := runCLI(t, "neighbors", "--store", store, "attack:x")
+	out, _, err = runCLI(t, "neighbors", "--store", store, "attack:x")
 	if err != nil {
 		t.Fatal(err)
 	}
