@@ -183,6 +183,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	}
 	res := &PrecededResult{WindowDays: o.WindowDays, Attacks: []AttackWarnings{}, Unwarned: []Match{}, Unfollowed: []Match{}, Unordered: []Unordered{}, Undated: []Match{}}
 	followed, unordered, undated := map[int32]bool{}, map[int32]bool{}, map[int32]bool{}
+	broad := map[int32]string{} // broadPlace, by warned place
 	for _, a := range attacks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -222,7 +223,12 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 				IssuedBy: pr.names(pr.issuedBy.out[w]), IssuedTo: pr.names(pr.issuedTo.out[w])}
 			pc.MachineCoded = pr.machineCoded(w, evidence)
 			if place >= 0 && !slices.Contains(matched, "group") {
-				if t := broadPlace(ctx, qs, v.keys[place]); t != "" {
+				t, ok := broad[place]
+				if !ok {
+					t = broadPlace(ctx, qs, v.keys[place])
+					broad[place] = t
+				}
+				if t != "" {
 					pc.WeakMatch = fmt.Sprintf("by place only: %s is a %s", v.names[place], t)
 				}
 			}
