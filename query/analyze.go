@@ -250,6 +250,9 @@ type Hop struct {
 	To        string   `json:"to"`
 	ToName    string   `json:"to_name"`
 	Sources   []string `json:"sources"`
+	// MachineCoded: every source of the hop is machine-coded (software
+	// coded it, no person read it: machine.go).
+	MachineCoded bool `json:"machine_coded,omitempty"`
 }
 
 // A PathAnswer is one path between two entities.
@@ -319,7 +322,8 @@ func (v *View) pathAnswer(c *scope, g *analytics.Graph, p analytics.Path) PathAn
 		pred := g.Predicates()[ed.Predicate]
 		fwd := ed.From == u
 		s, o := ed.From, ed.To
-		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: v.rowSources(c, s, o, pred)})
+		srcs := v.rowSources(c, s, o, pred)
+		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: srcs, MachineCoded: v.allMachine(srcs)})
 	}
 	return ans
 }

@@ -331,6 +331,8 @@ type quoteCache struct {
 	j  map[string]judged // judgementsOf, by statement label
 	// srcMarks: the markings of Source labels (marking.go).
 	srcMarks map[string][]string
+	// srcCoding: the tg:coding of Source labels, read with their markings.
+	srcCoding map[string]string
 }
 
 // stmtInfo is what a statement's own quads say: its quote and whom the

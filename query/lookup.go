@@ -264,6 +264,17 @@ type Card struct {
 	// (marking:tlp-red...), Markings every marking they carry (marking.go).
 	Marking  string   `json:"marking,omitempty"`
 	Markings []string `json:"markings,omitempty"`
+	// HiddenMachine, with ShowOptions.ExcludeMachine, is how many pieces
+	// of evidence of machine-coded sources the card leaves out.
+	HiddenMachine int `json:"hidden_machine,omitempty"`
+}
+
+// ShowOptions choose what a card shows.
+type ShowOptions struct {
+	// ExcludeMachine leaves out the evidence of machine-coded sources
+	// (Evidence.Coding "machine"), and a fact with no other evidence;
+	// Card.HiddenMachine counts what it left out.
+	ExcludeMachine bool
 }
 
 // A Fact is one predicate and value with every source that states it.
@@ -282,6 +293,11 @@ type Fact struct {
 
 // Show returns the card of the entity that text names.
 func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
+	return r.ShowWith(ctx, text, ShowOptions{})
+}
+
+// ShowWith returns the card of the entity that text names, as o says.
+func (r *Reader) ShowWith(ctx context.Context, text string, o ShowOptions) (*Card, error) {
 	qs := r.store
 	m, err := resolve(ctx, qs, text)
 	if err != nil {
@@ -325,6 +341,10 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 			e, err := ev.evidence(ctx, q.Label)
 			if err != nil {
 				return err
+			}
+			if o.ExcludeMachine && e.MachineCoded() {
+				card.HiddenMachine++
+				return nil
 			}
 			if e.Loads, err = loadsOf(ctx, qs, orig); err != nil {
 				return err

@@ -20,19 +20,28 @@ import (
 // fact about an entity: a marking or a confidence.
 func isLabelMeta(pred string) bool { return pred == schema.MarkingIRI || pred == schema.ConfidenceIRI }
 
-// sourceMarkings returns the markings of a Source label itself (cached).
+// sourceMarkings returns the markings of a Source label itself (cached),
+// and records its coding in c.srcCoding on the way (one read of the
+// source's quads for both).
 func (c *quoteCache) sourceMarkings(ctx context.Context, src string) ([]string, error) {
 	if c.srcMarks == nil {
 		c.srcMarks = map[string][]string{}
+		c.srcCoding = map[string]string{}
 	}
 	if ms, ok := c.srcMarks[src]; ok {
 		return ms, nil
 	}
 	var ms []string
+	coding := ""
 	err := c.qs.Quads(ctx, quad.Subject, quad.IRI(src), func(q quad.Quad) error {
-		if string(labelIRI(q.Predicate)) == schema.MarkingIRI {
+		switch string(labelIRI(q.Predicate)) {
+		case schema.MarkingIRI:
 			if m := string(labelIRI(q.Object)); !slices.Contains(ms, m) {
 				ms = append(ms, m)
+			}
+		case schema.CodingIRI:
+			if s, ok := q.Object.(quad.String); ok && string(s) == schema.MachineCoding {
+				coding = schema.MachineCoding
 			}
 		}
 		return nil
@@ -40,8 +49,10 @@ func (c *quoteCache) sourceMarkings(ctx context.Context, src string) ([]string, 
 	slices.Sort(ms)
 	if len(c.srcMarks) >= quoteCacheMax {
 		clear(c.srcMarks)
+		clear(c.srcCoding)
 	}
 	c.srcMarks[src] = ms
+	c.srcCoding[src] = coding
 	return ms, err
 }
 

@@ -124,6 +124,7 @@ func sourceList(evs []query.Evidence) string {
 		if e.Rank == schema.RankDeprecated {
 			s += " [deprecated]"
 		}
+		s += codingNote(e)
 		out = append(out, s)
 	}
 	return strings.Join(out, ", ")

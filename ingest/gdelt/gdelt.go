@@ -140,6 +140,9 @@ type reader struct {
 	b      *ingest.Builder
 	name   string
 	counts Counts
+	// unknownCC are the ActionGeo_CountryCode values outside
+	// fipsCountries already reported.
+	unknownCC map[string]bool
 }
 
 // gdeltSource declares the constant Source of GDELT itself.
@@ -332,8 +335,11 @@ var actorTypes = map[string]string{
 }
 
 // codeName names a generic actor by its CAMEO actor code: its 3-letter
-// parts, the actor types in words and the rest (a country or region code)
-// as written: "USAGOV" is "USA government", "UAF" "unaffiliated armed forces".
+// parts, the actor types in words, a first part that is an ISO 3166-1
+// alpha-3 country code by the country's English name (countryNames), and
+// the rest (a region or other code) as written: "USAGOV" is "United States
+// of America government", "DEU" "Germany", "UAF" "unaffiliated armed
+// forces", "AFRREB" "AFR rebels".
 func codeName(code string) string {
 	if len(code)%3 != 0 {
 		return code
@@ -343,6 +349,8 @@ func codeName(code string) string {
 		c := code[i : i+3]
 		if w, ok := actorTypes[c]; ok {
 			c = w
+		} else if n, ok := countryNames[c]; ok && i == 0 {
+			c = n
 		}
 		parts = append(parts, c)
 	}
@@ -397,6 +405,13 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 	}
 	if p.cc != "" {
 		p.country = "location:gdelt-" + strings.ToLower(p.cc)
+		if !fipsCountries[p.cc] && !r.unknownCC[p.cc] {
+			if r.unknownCC == nil {
+				r.unknownCC = map[string]bool{}
+			}
+			r.unknownCC[p.cc] = true
+			r.b.Warn(line, col(g.country), fmt.Errorf("%q is not a FIPS 10-4 country code (expected two letters such as GM, US, SY); the place is kept as location:gdelt-%s, named by its row only (later rows with this code are not reported)", p.cc, strings.ToLower(p.cc)))
+		}
 	}
 	if p.adm1Code != "" && p.adm1Code != p.cc {
 		p.adm1 = "location:gdelt-" + strings.ToLower(p.adm1Code)
@@ -408,7 +423,10 @@ func (r *reader) place(rec *ingest.Rec, line int, lay *layout, f []string) *plac
 	case "2":
 		p.id, p.ext, p.parent, field = p.adm1, "fips10-4:"+p.adm1Code, p.country, g.adm1
 	default:
-		if fid := f[g.feature]; fid != "" && fid != "0" {
+		if fid := f[g.feature]; fid != "" && fid != "0" && !digits(strings.TrimPrefix(fid, "-")) {
+			rec.Errorf(line, col(g.feature), "%q is not a GNS or GNIS feature id (expected a whole number, such as -1746443, for ActionGeo_Type %s)", fid, typ)
+			return nil
+		} else if fid != "" && fid != "0" {
 			p.id = "location:gdelt-" + strings.ToLower(fid)
 			p.ext = "gns:" + fid
 			if typ == "3" {

@@ -2,9 +2,11 @@ package gdelt_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,6 +118,11 @@ func TestImportSamples(t *testing.T) {
 			if errs := f.Errors(); len(errs) > 0 {
 				t.Fatalf("%d problems, first: %v", len(errs), errs[0])
 			}
+			for _, w := range f.Warnings { // GDELT's own country codes are all known
+				if strings.Contains(w.Error(), "FIPS 10-4") {
+					t.Errorf("warning on a real GDELT country code: %v", w)
+				}
+			}
 			raw := countRaw(t, data)
 			kinds := map[schema.Kind]map[string]bool{}
 			named := map[string]bool{} // locations with a name
@@ -195,6 +202,7 @@ func TestBadRows(t *testing.T) {
 		{"country", row(map[int]string{51: "1", 53: ""}), `x.export.CSV:2: ActionGeo_CountryCode: "" (expected`},
 		{"mixed versions", strings.Join(strings.Split(row(nil), "\t")[:58], "\t"), "x.export.CSV:2: columns: 58 tab-separated columns (expected 61, as the file's first row (GDELT 2.0))"},
 		{"code", row(map[int]string{26: "1x"}), "x.export.CSV:2: EventCode:"},
+		{"feature id", row(map[int]string{58: "GM16x"}), `x.export.CSV:2: ActionGeo_FeatureID: "GM16x" is not a GNS or GNIS feature id (expected a whole number`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -275,7 +283,7 @@ func TestMapping(t *testing.T) {
 		"<attack:gdelt-1001> <tg:target> <org:gdelt-deu>",
 		"<attack:gdelt-1001> <tg:locatedIn> <location:gdelt--1746443>",
 		`<group:gdelt-deureb> <tg:alias> "REBELS"`,
-		`<group:gdelt-deureb> <tg:name> "DEU rebels"`,
+		`<group:gdelt-deureb> <tg:name> "Germany rebels"`,
 		"<location:gdelt--1746443> <tg:partOf> <location:gdelt-gm16>",
 		"<location:gdelt-gm16> <tg:partOf> <location:gdelt-gm>",
 		`<location:gdelt--1746443> <tg:lat> ` + quad.Float(52.5167).String(),
@@ -341,4 +349,105 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnknownCountryCode: an ActionGeo_CountryCode that is no FIPS 10-4
+// code is reported once, FILE:LINE: column, and its rows are kept.
+func TestUnknownCountryCode(t *testing.T) {
+	data := strings.Join([]string{
+		row(nil),
+		row(map[int]string{0: "2", 53: "ZZ", 54: "ZZ01", 60: "https://example.org/2"}),
+		row(map[int]string{0: "3", 53: "ZZ", 54: "ZZ01", 60: "https://example.org/3"}),
+	}, "\n")
+	f := gdelt.New().Import(t.Context(), "x.export.CSV", []byte(data))
+	if errs := f.Errors(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var got []string
+	for _, w := range f.Warnings {
+		if strings.Contains(w.Error(), "FIPS 10-4") {
+			got = append(got, w.Error())
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], `x.export.CSV:2: ActionGeo_CountryCode: "ZZ" is not a FIPS 10-4 country code`) {
+		t.Fatalf("warnings %q; want one on x.export.CSV:2: ActionGeo_CountryCode", got)
+	}
+	attacks := 0
+	for _, r := range f.Records {
+		for _, q := range r.Quads {
+			if q.Predicate == quad.IRI(schema.TypeIRI) && q.Object == quad.IRI("tg:Attack") {
+				attacks++
+			}
+		}
+	}
+	if attacks != 3 {
+		t.Errorf("%d attacks kept; want the 3 rows", attacks)
+	}
+}
+
+// TestCountryActorNames: a generic actor whose code is an ISO 3166-1
+// alpha-3 country code is named by the country's English name, as the
+// i18n-iso-countries data (read here from ../shared/data) gives it, and
+// a code that is no country (a CAMEO region) keeps its letters.
+func TestCountryActorNames(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "data", "gazetteer", "countries", "i18n-iso-countries")
+	codesJSON, err := os.ReadFile(filepath.Join(dir, "codes.json"))
+	if err != nil {
+		t.Skipf("i18n-iso-countries %s: %v", dir, err)
+	}
+	enJSON, err := os.ReadFile(filepath.Join(dir, "langs", "en.json"))
+	if err != nil {
+		t.Skipf("i18n-iso-countries %s: %v", dir, err)
+	}
+	var codes [][]string
+	var en struct {
+		Countries map[string]json.RawMessage `json:"countries"`
+	}
+	if err := json.Unmarshal(codesJSON, &codes); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(enJSON, &en); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"AFR": "AFR", "AFRREB": "AFR rebels"} // actor code -> name
+	var rows []string
+	for i, c := range codes {
+		raw, ok := en.Countries[c[0]]
+		if !ok {
+			continue
+		}
+		var name string
+		if json.Unmarshal(raw, &name) != nil {
+			var names []string
+			if err := json.Unmarshal(raw, &names); err != nil || len(names) == 0 {
+				t.Fatalf("en.json %s: %s", c[0], raw)
+			}
+			name = names[0]
+		}
+		want[c[1]] = name
+		want[c[1]+"GOV"] = name + " government"
+		rows = append(rows, row(map[int]string{0: strconv.Itoa(10 + i), 15: c[1] + "GOV", 16: "X", 17: c[1], 5: c[1], 6: "Y", 12: "", 60: "https://example.org/" + c[1]}))
+	}
+	rows = append(rows, row(map[int]string{0: "1", 5: "AFRREB", 15: "AFR", 17: ""}))
+	f := gdelt.New().Import(t.Context(), "n.export.CSV", []byte(strings.Join(rows, "\n")))
+	if errs := f.Errors(); len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	got := map[string]string{}
+	for _, r := range f.Records {
+		for _, q := range r.Quads {
+			if q.Predicate == quad.IRI("tg:name") && q.Label == quad.IRI(gdelt.SourceID) {
+				s := strings.ToUpper(strings.TrimPrefix(strings.TrimPrefix(string(q.Subject.(quad.IRI)), "org:gdelt-"), "group:gdelt-"))
+				got[s] = string(q.Object.(quad.String))
+			}
+		}
+	}
+	if len(want) < 200 {
+		t.Fatalf("%d countries read; the data looks cut", len(want))
+	}
+	for code, name := range want {
+		if got[code] != name {
+			t.Errorf("actor %s named %q; want %q", code, got[code], name)
+		}
+	}
 }

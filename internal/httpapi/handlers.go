@@ -142,7 +142,7 @@ func (s *Server) routes0() []*route {
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return append([]*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
-			params: []param{pID, pLoads}, result: &query.Card{}, errors: append(notFound, 501), answer: s.withLoads(ofEntity(s, (*query.Reader).Show))},
+			params: []param{pID, pLoads, pShowMachine}, result: &query.Card{}, errors: append(notFound, 501), answer: s.withLoads(s.cardAnswer)},
 		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive, then ranked full-text hits in names, aliases, descriptions and evidence quotes, with their source (CLI: search)",
 			params: searchParams, result: []query.SearchResult{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
@@ -227,6 +227,21 @@ func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string)
 			return res, entityError("id", err)
 		})
 	}
+}
+
+// pShowMachine is the card's exclude-machine: it hides evidence.
+var pShowMachine = param{name: "exclude-machine", typ: "boolean", def: "false", desc: "hide the evidence of machine-coded sources (coding machine, such as GDELT's); hidden_machine counts it; CLI show --exclude-machine"}
+
+// cardAnswer answers the card (show), without the evidence of
+// machine-coded sources when exclude-machine=true.
+func (s *Server) cardAnswer(r *http.Request, a *args) (any, error) {
+	ex, err := a.boolean(pShowMachine.name)
+	if err != nil {
+		return nil, err
+	}
+	return ofEntity(s, func(q *query.Reader, ctx context.Context, id string) (*query.Card, error) {
+		return q.ShowWith(ctx, id, query.ShowOptions{ExcludeMachine: ex})
+	})(r, a)
 }
 
 // ofStore answers get, a question about the whole store.
