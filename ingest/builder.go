@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 	"gopkg.in/yaml.v3"
@@ -52,8 +54,18 @@ func Recognised(name string, head []byte, imps []Importer) error {
 			return nil
 		}
 	}
-	_, err := FormatOf(name)
-	return err
+	if _, err := FormatOf(name); err == nil {
+		return nil
+	}
+	names := make([]string, len(imps))
+	for i, imp := range imps {
+		names[i] = imp.Name()
+	}
+	also := ""
+	if len(names) > 0 {
+		also = ", or an input of " + strings.Join(names, ", ")
+	}
+	return fmt.Errorf("%s: unknown file type %q (expected .yaml, .yml, .json, .nq or .nquads%s: see docs/import.md)", name, filepath.Ext(name), also)
 }
 
 // A Builder assembles a File from the facts an importer reads, checking

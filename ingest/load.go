@@ -437,7 +437,11 @@ func writeRejects(w io.Writer, files []*File) error {
 			for i, e := range errs {
 				msgs[i] = e.Error()
 			}
-			if err := enc.Encode(map[string]any{"file": r.File, "line": r.Line, "record": r.Where, "errors": msgs}); err != nil {
+			rej := map[string]any{"file": r.File, "line": r.Line, "record": r.Where, "errors": msgs}
+			if r.Raw != "" {
+				rej["raw"] = r.Raw
+			}
+			if err := enc.Encode(rej); err != nil {
 				return err
 			}
 		}

@@ -23,6 +23,7 @@ type Record struct {
 	Defines []Def // entities the record declares (id and kind)
 	Refs    []Ref // entities the record's relations point at
 	Errs    schema.Errors
+	Raw     string    // the input as written, kept for a rejected record where the importer gives it (a table's row)
 	ptr     string    // JSON pointer of the record in the file, for schema errors
 	attrs   []attr    // single-valued attributes, for the consistency of sources
 	names   []nameKey // names and aliases with their lookup keys

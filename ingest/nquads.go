@@ -221,6 +221,10 @@ func checkQuad(rec *Record, q quad.Quad) {
 		checkStatementQuad(rec, q, string(pred), subj)
 		return
 	}
+	if string(pred) == schema.MarkingIRI || string(pred) == schema.ConfidenceIRI {
+		checkLabelQuad(rec, q, string(pred), subj) // builder_stix.go
+		return
+	}
 	if string(pred) == schema.TypeIRI || strings.HasPrefix(string(pred), "tg:") && string(pred) != schema.QuoteIRI && string(pred) != schema.StatedInIRI {
 		// A statement about an entity: its subject is an entity id.
 		if subj == "" {

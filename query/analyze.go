@@ -131,11 +131,12 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 	if err != nil {
 		return nil, err
 	}
-	g := v.graph(c)
+	g, back := v.rankGraph(c)
 	scores, method, err := measureScores(ctx, g, o.Measure)
 	if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 		return nil, err
 	}
+	scores = v.viewScores(scores, back)
 	if err != nil {
 		method += " (did not converge; last iterate)"
 	}
@@ -155,7 +156,7 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 		res.Top[i].MinRank, res.Top[i].MaxRank = res.Top[i].Rank, res.Top[i].Rank
 	}
 	for _, src := range used {
-		if slices.Contains(o.Scope.ExcludeSources, src) {
+		if slices.Contains(o.Scope.ExcludeSources, src) || o.Scope.ExcludeMachine && slices.Contains(v.machine, src) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -170,14 +171,16 @@ func (r *Reader) Centrality(ctx context.Context, o CentralityOptions) (*Centrali
 				continue
 			}
 		}
-		g2, err := v.Graph(f)
+		c2, err := v.compile(f)
 		if err != nil {
 			return nil, err
 		}
+		g2, back2 := v.rankGraph(c2)
 		s2, _, err := measureScores(ctx, g2, o.Measure)
 		if err != nil && !errors.Is(err, analytics.ErrNotConverged) {
 			return nil, err
 		}
+		s2 = v.viewScores(s2, back2)
 		pos := make(map[int32]int, len(s2))
 		for i, n := range rank(v, s2, c) {
 			pos[n] = i + 1
@@ -224,7 +227,7 @@ func clean(f float64) float64 {
 func rank(v *View, scores []float64, c *scope) []int32 {
 	var ids []int32
 	for i := range scores {
-		if c.keepsKind(v.kinds[i]) {
+		if c.keepsKind(v.kinds[i]) && !c.hides(int32(i)) {
 			ids = append(ids, int32(i))
 		}
 	}
@@ -247,6 +250,9 @@ type Hop struct {
 	To        string   `json:"to"`
 	ToName    string   `json:"to_name"`
 	Sources   []string `json:"sources"`
+	// MachineCoded: every source of the hop is machine-coded (software
+	// coded it, no person read it: machine.go).
+	MachineCoded bool `json:"machine_coded,omitempty"`
 }
 
 // A PathAnswer is one path between two entities.
@@ -316,7 +322,8 @@ func (v *View) pathAnswer(c *scope, g *analytics.Graph, p analytics.Path) PathAn
 		pred := g.Predicates()[ed.Predicate]
 		fwd := ed.From == u
 		s, o := ed.From, ed.To
-		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: v.rowSources(c, s, o, pred)})
+		srcs := v.rowSources(c, s, o, pred)
+		ans.Hops = append(ans.Hops, Hop{From: v.keys[u], FromName: v.names[u], To: v.keys[w], ToName: v.names[w], Predicate: pred, Forward: fwd, Sources: srcs, MachineCoded: v.allMachine(srcs)})
 	}
 	return ans
 }

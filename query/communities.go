@@ -51,7 +51,7 @@ func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*Co
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(sc)
+	c, err := v.compile(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +59,16 @@ func (r *Reader) Communities(ctx context.Context, project string, sc Scope) (*Co
 	nodeOf := func(id int64) int32 { return int32(id) }
 	switch project {
 	case "":
+		// Without the nodes the scope hides (rankGraph), as on a store
+		// without their sources.
+		g, back := v.rankGraph(c)
 		ug = g.Undirected()
+		if back != nil {
+			nodeOf = func(id int64) int32 { return back[id] }
+		}
 	case "group", "groups":
 		project = "group"
-		pg, members := groupProjection(v, g)
+		pg, members := groupProjection(v, v.graph(c), c)
 		ug = pg
 		nodeOf = func(id int64) int32 { return members[id] }
 	}
@@ -167,13 +173,13 @@ func (g *ctxWeighted) Weight(x, y int64) (float64, bool) {
 	return g.louvainGraph.Weight(x, y)
 }
 
-// groupProjection builds the weighted group-group graph; members maps its
-// node ids back to view nodes.
-func groupProjection(v *View, g *analytics.Graph) (*simple.WeightedUndirectedGraph, []int32) {
+// groupProjection builds the weighted group-group graph of the groups the
+// scope c does not hide; members maps its node ids back to view nodes.
+func groupProjection(v *View, g *analytics.Graph, c *scope) (*simple.WeightedUndirectedGraph, []int32) {
 	pg := simple.NewWeightedUndirectedGraph(0, 0)
 	var members []int32
 	local := map[int32]int64{}
-	isGroup := func(n int32) bool { return v.kinds[n] == string(schema.Group) }
+	isGroup := func(n int32) bool { return v.kinds[n] == string(schema.Group) && !c.hides(n) }
 	for n := range v.keys {
 		if isGroup(int32(n)) {
 			local[int32(n)] = int64(len(members))

@@ -17,8 +17,8 @@ import (
 )
 
 // ExportFormats lists the formats of Export: the graph formats (nodes and
-// edges, node scores possible), then the fact formats (nquads, json).
-var ExportFormats = []string{"graphml", "gexf", "cytoscape", "nquads", "json"}
+// edges, node scores possible), then the fact formats (nquads, json, stix).
+var ExportFormats = []string{"graphml", "gexf", "cytoscape", "nquads", "json", "stix"}
 
 // graphEncoders maps each graph format to its encoder.
 var graphEncoders = map[string]func(io.Writer, []export.Key) export.Encoder{
@@ -36,6 +36,8 @@ func ExportContentType(format string) string {
 		return "application/gexf+xml"
 	case "nquads":
 		return "application/n-quads"
+	case "stix":
+		return "application/stix+json;version=2.1"
 	}
 	return "application/json"
 }
@@ -91,7 +93,7 @@ func (o ExportOptions) filtered() bool {
 func (o ExportOptions) check(format string) error {
 	_, graph := graphEncoders[format]
 	switch {
-	case !graph && format != "nquads" && format != "json":
+	case !graph && format != "nquads" && format != "json" && format != "stix":
 		return &ParamError{Param: "format", Value: format, Want: "one of " + strings.Join(ExportFormats, ", ")}
 	case len(o.Scope.Predicates) > 0:
 		return &ParamError{Param: "predicates", Value: strings.Join(o.Scope.Predicates, ","), Want: "none: an export writes every relation between the entities it writes"}
@@ -139,6 +141,9 @@ func (o ExportOptions) describe() string {
 	if len(sc.ExcludeSources) > 0 {
 		parts = append(parts, "exclude-sources="+strings.Join(sortedSet(sc.ExcludeSources), ","))
 	}
+	if sc.ExcludeMachine {
+		parts = append(parts, "exclude-machine")
+	}
 	if sc.WithDeprecated {
 		parts = append(parts, "with-deprecated")
 	}
@@ -153,11 +158,21 @@ func sortedSet(s []string) []string {
 
 // Export writes the store, filtered by o, to w in format (ExportFormats):
 // the graph formats through writeGraph, nquads through writeNQuads, json
-// through writeNative. A value of o that cannot be applied (an unknown
+// through writeNative, stix through writeSTIX. A value of o that cannot be applied (an unknown
 // format, kind, source or measure, a bad date, an Around entity left out
 // by the other filters) is a *ParamError; an Around entity that is not
 // there, or is ambiguous, is Resolve's error, wrapped.
 func (r *Reader) Export(ctx context.Context, w io.Writer, format string, o ExportOptions) (export.Summary, error) {
+	sum, err := r.export(ctx, w, format, o)
+	if err != nil {
+		return sum, err
+	}
+	// The export checked the sources already: the policy needs no check.
+	sum.Marking, sum.Markings, err = storeMarking(ctx, r.store, exportBelief(o.Scope))
+	return sum, err
+}
+
+func (r *Reader) export(ctx context.Context, w io.Writer, format string, o ExportOptions) (export.Summary, error) {
 	if err := o.check(format); err != nil {
 		return export.Summary{}, err
 	}
@@ -166,6 +181,8 @@ func (r *Reader) Export(ctx context.Context, w io.Writer, format string, o Expor
 		return writeNQuads(ctx, r.store, w, o)
 	case "json":
 		return writeNative(ctx, r.store, w, o)
+	case "stix":
+		return writeSTIX(ctx, r.store, w, o)
 	}
 	scores, err := r.exportScores(ctx, o)
 	if err != nil {
@@ -186,10 +203,11 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	g, err := v.Graph(o.Scope)
+	c, err := v.compile(o.Scope)
 	if err != nil {
 		return nil, err
 	}
+	g, back := v.rankGraph(c) // as centrality ranks (without the nodes the scope hides)
 	out := map[string]map[string]float64{}
 	for _, m := range sortedSet(o.Centrality) {
 		scores, _, err := measureScores(ctx, g, m)
@@ -201,7 +219,11 @@ func (r *Reader) exportScores(ctx context.Context, o ExportOptions) (map[string]
 		}
 		byID := make(map[string]float64, len(scores))
 		for i, sc := range scores {
-			byID[v.keys[i]] = sc
+			n := int32(i)
+			if back != nil {
+				n = back[i]
+			}
+			byID[v.keys[n]] = sc
 		}
 		out[m] = byID
 	}

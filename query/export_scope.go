@@ -93,7 +93,13 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions, graph bool) (*
 	}
 	slices.SortFunc(s.byIRI, func(a, b int32) int { return strings.Compare(s.ents[a].iri, s.ents[b].iri) })
 
-	allow, err := sourcePolicy(s.ents, o.Scope)
+	var machine []string
+	if o.Scope.ExcludeMachine {
+		if machine, err = machineSources(ctx, qs); err != nil {
+			return nil, err
+		}
+	}
+	allow, err := sourcePolicy(s.ents, o.Scope, machine)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +124,9 @@ func newExportSet(ctx context.Context, qs Store, o ExportOptions, graph bool) (*
 }
 
 // sourcePolicy returns the belief policy of sc (newBelief): the known
-// sources are the store's Source entities.
-func sourcePolicy(ents []exportEntity, sc Scope) (belief, error) {
+// sources are the store's Source entities; machine are the machine-coded
+// ones (machineSources).
+func sourcePolicy(ents []exportEntity, sc Scope, machine []string) (belief, error) {
 	var known []string
 	for _, e := range ents {
 		if e.kind == schema.Source {
@@ -127,7 +134,32 @@ func sourcePolicy(ents []exportEntity, sc Scope) (belief, error) {
 		}
 	}
 	slices.Sort(known)
-	return newBelief(known, sc.Sources, sc.ExcludeSources)
+	var coded []string
+	for _, m := range machine {
+		if _, ok := slices.BinarySearch(known, m); ok {
+			coded = append(coded, m)
+		}
+	}
+	return newBelief(known, sc.Sources, sc.excluded(coded))
+}
+
+// machineSources returns the sources that the store says are
+// machine-coded (tg:coding "machine"), sorted, read from the object index.
+func machineSources(ctx context.Context, qs Store) ([]string, error) {
+	var out []string
+	err := qs.Quads(ctx, quad.Object, quad.String(schema.MachineCoding), func(q quad.Quad) error {
+		if string(labelIRI(q.Predicate)) == schema.CodingIRI {
+			if s, ok := q.Subject.(quad.IRI); ok {
+				out = append(out, string(s))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the machine-coded sources: %w", err)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // allowed reports whether the export uses a fact with this label: the
@@ -297,13 +329,19 @@ type quoteCache struct {
 	qs Store
 	m  map[string]stmtInfo
 	j  map[string]judged // judgementsOf, by statement label
+	// srcMarks: the markings of Source labels (marking.go).
+	srcMarks map[string][]string
+	// srcCoding: the tg:coding of Source labels, read with their markings.
+	srcCoding map[string]string
 }
 
 // stmtInfo is what a statement's own quads say: its quote and whom the
 // source attributes it to (reported speech).
 type stmtInfo struct {
-	quote     string
-	according []string // sorted
+	quote      string
+	according  []string // sorted
+	markings   []string // sorted (marking.go)
+	confidence *int64   // the source's own confidence, as given
 }
 
 const quoteCacheMax = 4096
@@ -338,10 +376,20 @@ func (c *quoteCache) statement(ctx context.Context, label string) (stmtInfo, err
 			if id := string(labelIRI(q.Object)); !slices.Contains(st.according, id) {
 				st.according = append(st.according, id)
 			}
+		case schema.MarkingIRI:
+			if m := string(labelIRI(q.Object)); !slices.Contains(st.markings, m) {
+				st.markings = append(st.markings, m)
+			}
+		case schema.ConfidenceIRI:
+			if c, ok := q.Object.(quad.Int); ok {
+				n := int64(c)
+				st.confidence = &n
+			}
 		}
 		return nil
 	})
 	slices.Sort(st.according)
+	slices.Sort(st.markings)
 	if len(c.m) >= quoteCacheMax {
 		clear(c.m)
 	}

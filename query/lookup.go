@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,7 +25,7 @@ type AmbiguousError struct {
 func (e *AmbiguousError) Error() string {
 	ids := make([]string, len(e.Matches))
 	for i, m := range e.Matches {
-		ids[i] = m.ID + " (" + m.Kind + ")"
+		ids[i] = m.ID + " (" + strings.Join(append([]string{m.Kind}, m.ExternalIDs...), ", ") + ")"
 	}
 	return fmt.Sprintf("%q names %d entities: %s; use an id", e.Text, len(e.Matches), strings.Join(ids, ", "))
 }
@@ -35,21 +36,36 @@ type Match struct {
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
 	Matched string `json:"matched,omitempty"` // the name or alias that matched
+	// ExternalIDs, in an AmbiguousError, are the entity's externalIds
+	// (other than its STIX id) that tell it apart: mitre:T1586.002.
+	ExternalIDs []string `json:"external_ids,omitempty"`
 }
 
 // resolve finds the entity that text names: an id, or a name or alias
-// compared case- and accent-insensitively.
+// compared case- and accent-insensitively, or else the id in any case
+// (attack:acled-AFG100 finds attack:acled-afg100, group:wd-q2000803
+// group:wd-Q2000803), or else an externalId, compared
+// case-insensitively, with or without its scheme (G0007 and mitre:G0007).
+// Several entities → an *AmbiguousError listing them with their
+// externalIds.
 func resolve(ctx context.Context, qs Store, text string) (Match, error) {
 	text = strings.TrimSpace(text)
-	if k, name, err := kindAndName(ctx, qs, text); err != nil {
-		return Match{}, err
-	} else if k != "" {
-		id, err := canonicalIn(ctx, qs, text)
-		return Match{ID: id, Kind: k, Name: name}, err
+	if m, ok, err := byID(ctx, qs, text); err != nil || ok {
+		return m, err
 	}
 	ms, err := byKey(ctx, qs, schema.NameKey(text))
 	if err != nil {
 		return Match{}, err
+	}
+	if len(ms) == 0 {
+		if ms, err = byIDFold(ctx, qs, text); err != nil {
+			return Match{}, err
+		}
+	}
+	if len(ms) == 0 {
+		if ms, err = byExternalID(ctx, qs, text); err != nil {
+			return Match{}, err
+		}
 	}
 	switch len(ms) {
 	case 0:
@@ -57,7 +73,104 @@ func resolve(ctx context.Context, qs Store, text string) (Match, error) {
 	case 1:
 		return ms[0], nil
 	}
+	for i := range ms {
+		if ms[i].ExternalIDs, err = externalIDs(ctx, qs, ms[i].ID); err != nil {
+			return Match{}, err
+		}
+	}
 	return Match{}, &AmbiguousError{Text: text, Matches: ms}
+}
+
+// byID returns the entity whose id is id, ok false when there is none.
+func byID(ctx context.Context, qs Store, id string) (Match, bool, error) {
+	k, name, err := kindAndName(ctx, qs, id)
+	if err != nil || k == "" {
+		return Match{}, false, err
+	}
+	id, err = canonicalIn(ctx, qs, id)
+	return Match{ID: id, Kind: k, Name: name}, err == nil, err
+}
+
+// byIDFold returns the entities whose id equals text case-insensitively
+// (group:wd-q2000803 for group:wd-Q2000803), reading every entity's type.
+func byIDFold(ctx context.Context, qs Store, text string) ([]Match, error) {
+	if !strings.Contains(text, ":") {
+		return nil, nil
+	}
+	ids := map[string]bool{}
+	err := qs.Quads(ctx, quad.Predicate, quad.IRI(schema.TypeIRI), func(q quad.Quad) error {
+		if id := string(labelIRI(q.Subject)); strings.EqualFold(id, text) {
+			ids[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return matchesOf(ctx, qs, ids)
+}
+
+// byExternalID returns the entities with an externalId equal to text, or,
+// when text has no scheme that matches, whose id after the scheme is text;
+// both compared case-insensitively. It reads every externalId: it is the
+// last resort of resolve.
+func byExternalID(ctx context.Context, qs Store, text string) ([]Match, error) {
+	if text == "" {
+		return nil, nil
+	}
+	whole, bare := map[string]bool{}, map[string]bool{}
+	err := qs.Quads(ctx, quad.Predicate, quad.IRI("tg:externalId"), func(q quad.Quad) error {
+		v := fmt.Sprint(valueOf(q.Object).Value)
+		subj := string(labelIRI(q.Subject))
+		if strings.EqualFold(v, text) {
+			whole[subj] = true
+		} else if _, rest, ok := strings.Cut(v, ":"); ok && strings.EqualFold(rest, text) {
+			bare[subj] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := whole
+	if len(ids) == 0 {
+		ids = bare
+	}
+	return matchesOf(ctx, qs, ids)
+}
+
+// matchesOf returns the entities of ids, sorted by id.
+func matchesOf(ctx context.Context, qs Store, ids map[string]bool) ([]Match, error) {
+	seen := map[string]bool{}
+	var out []Match
+	for id := range ids {
+		m, ok, err := byID(ctx, qs, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !seen[m.ID] { // ids merged by same statements are one entity
+			seen[m.ID] = true
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// externalIDs returns an entity's externalIds other than its STIX id, sorted.
+func externalIDs(ctx context.Context, qs Store, id string) ([]string, error) {
+	var out []string
+	err := qs.Quads(ctx, quad.Subject, quad.IRI(id), func(q quad.Quad) error {
+		if string(labelIRI(q.Predicate)) != "tg:externalId" {
+			return nil
+		}
+		if v := fmt.Sprint(valueOf(q.Object).Value); !strings.HasPrefix(v, "stix:") && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
 }
 
 // byKey returns the entities with a name or alias whose key is k.
@@ -147,6 +260,21 @@ type Card struct {
 	Incoming      []Fact     `json:"incoming"`  // relations that point at the entity
 	Contested     []string   `json:"contested"` // predicates on which sources disagree
 	Sources       []string   `json:"sources"`   // every source that says anything about it
+	// Marking is the most restrictive TLP marking of the facts on the card
+	// (marking:tlp-red...), Markings every marking they carry (marking.go).
+	Marking  string   `json:"marking,omitempty"`
+	Markings []string `json:"markings,omitempty"`
+	// HiddenMachine, with ShowOptions.ExcludeMachine, is how many pieces
+	// of evidence of machine-coded sources the card leaves out.
+	HiddenMachine int `json:"hidden_machine,omitempty"`
+}
+
+// ShowOptions choose what a card shows.
+type ShowOptions struct {
+	// ExcludeMachine leaves out the evidence of machine-coded sources
+	// (Evidence.Coding "machine"), and a fact with no other evidence;
+	// Card.HiddenMachine counts what it left out.
+	ExcludeMachine bool
 }
 
 // A Fact is one predicate and value with every source that states it.
@@ -165,6 +293,11 @@ type Fact struct {
 
 // Show returns the card of the entity that text names.
 func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
+	return r.ShowWith(ctx, text, ShowOptions{})
+}
+
+// ShowWith returns the card of the entity that text names, as o says.
+func (r *Reader) ShowWith(ctx context.Context, text string, o ShowOptions) (*Card, error) {
 	qs := r.store
 	m, err := resolve(ctx, qs, text)
 	if err != nil {
@@ -208,6 +341,10 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 			e, err := ev.evidence(ctx, q.Label)
 			if err != nil {
 				return err
+			}
+			if o.ExcludeMachine && e.MachineCoded() {
+				card.HiddenMachine++
+				return nil
 			}
 			if e.Loads, err = loadsOf(ctx, qs, orig); err != nil {
 				return err
@@ -272,6 +409,7 @@ func (r *Reader) Show(ctx context.Context, text string) (*Card, error) {
 		card.Sources = append(card.Sources, s)
 	}
 	sort.Strings(card.Sources)
+	card.Marking, card.Markings = cardMarkings(card.Facts, card.Incoming)
 	return card, nil
 }
 

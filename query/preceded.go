@@ -30,15 +30,28 @@ type Precursor struct {
 	WarningDate string `json:"warning_date"` // canonical interval; contested dates listed "a | b"
 	// WarningDateContested: the sources date the warning differently; the
 	// certainty and lead are those of the most favourable pair of dates.
-	WarningDateContested bool     `json:"warning_date_contested"`
-	Certainty            string   `json:"certainty"`  // certain: the warning ended before the attack began; possible: their dates overlap
-	LeadDays             [2]int   `json:"lead_days"`  // fewest and most days between them (the first may be negative when possible)
-	MatchedBy            []string `json:"matched_by"` // group, place
-	Evidence             [][]Hop  `json:"evidence"`   // graph paths that link warning and attack, one per match
-	IssuedBy             []string `json:"issued_by"`  // names
-	IssuedTo             []string `json:"issued_to"`  // names
-	Public               string   `json:"public,omitempty"`
-	Response             string   `json:"response,omitempty"`
+	WarningDateContested bool `json:"warning_date_contested"`
+	// Certainty: certain when the warning ended before the attack began,
+	// the warning and the link are not machine-coded only and the match is
+	// not by a broad place alone; possible otherwise (their dates overlap,
+	// or DatedBefore with MachineCoded or WeakMatch).
+	Certainty string `json:"certainty"`
+	// DatedBefore: the dates put the warning before the attack, but the
+	// pair is only possible: MachineCoded or WeakMatch says why.
+	DatedBefore bool `json:"dated_before,omitempty"`
+	// MachineCoded: the warning, or every path that links it to the
+	// attack, rests on machine-coded sources only (machine.go).
+	MachineCoded bool `json:"machine_coded,omitempty"`
+	// WeakMatch says why the match is weak: by place only, the warned
+	// place being a country, region or continent the attack lies in.
+	WeakMatch string   `json:"weak_match,omitempty"`
+	LeadDays  [2]int   `json:"lead_days"`  // fewest and most days between them (the first may be negative when possible)
+	MatchedBy []string `json:"matched_by"` // group, place
+	Evidence  [][]Hop  `json:"evidence"`   // graph paths that link warning and attack, one per match
+	IssuedBy  []string `json:"issued_by"`  // names
+	IssuedTo  []string `json:"issued_to"`  // names
+	Public    string   `json:"public,omitempty"`
+	Response  string   `json:"response,omitempty"`
 }
 
 // AttackWarnings is one attack with the warnings that preceded it.
@@ -158,7 +171,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	pr := newPrecedence(v, c)
 	var attacks, warnings []int32
 	for n, k := range v.kinds {
-		if c.nodes != nil && !c.nodes[n] {
+		if c.nodes != nil && !c.nodes[n] || c.hides(int32(n)) {
 			continue
 		}
 		switch k {
@@ -170,6 +183,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 	}
 	res := &PrecededResult{WindowDays: o.WindowDays, Attacks: []AttackWarnings{}, Unwarned: []Match{}, Unfollowed: []Match{}, Unordered: []Unordered{}, Undated: []Match{}}
 	followed, unordered, undated := map[int32]bool{}, map[int32]bool{}, map[int32]bool{}
+	broad := map[int32]string{} // broadPlace, by warned place
 	for _, a := range attacks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -189,7 +203,7 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 		for _, w := range warnings {
 			wDates, wContested, _ := v.datesOf(w, c)
 			if len(wDates) == 0 || len(aDates) == 0 {
-				if matched, evidence := pr.match(w, aGroups, aPlaces); len(matched) > 0 {
+				if matched, evidence, _ := pr.match(w, aGroups, aPlaces); len(matched) > 0 {
 					unordered[a], unordered[w] = true, true
 					res.Unordered = append(res.Unordered, Unordered{Warning: v.keys[w], WarningName: v.names[w], WarningDate: datesText(wDates),
 						Attack: v.keys[a], AttackName: v.names[a], AttackDate: aw.Date, MatchedBy: matched, Evidence: evidence})
@@ -200,14 +214,31 @@ func (r *Reader) Preceded(ctx context.Context, o PrecededOptions) (*PrecededResu
 			if !ok {
 				continue
 			}
-			matched, evidence := pr.match(w, aGroups, aPlaces)
+			matched, evidence, place := pr.match(w, aGroups, aPlaces)
 			if len(matched) == 0 {
 				continue
 			}
-			followed[w] = true
 			pc := Precursor{Warning: v.keys[w], WarningName: v.names[w], WarningDate: datesText(wDates), WarningDateContested: wContested,
 				Certainty: timing.certainty, LeadDays: timing.lead, MatchedBy: matched, Evidence: evidence,
 				IssuedBy: pr.names(pr.issuedBy.out[w]), IssuedTo: pr.names(pr.issuedTo.out[w])}
+			pc.MachineCoded = pr.machineCoded(w, evidence)
+			if place >= 0 && !slices.Contains(matched, "group") {
+				t, ok := broad[place]
+				if !ok {
+					t = broadPlace(ctx, qs, v.keys[place])
+					broad[place] = t
+				}
+				if t != "" {
+					pc.WeakMatch = fmt.Sprintf("by place only: %s is a %s", v.names[place], t)
+				}
+			}
+			if pc.Certainty == "certain" && (pc.MachineCoded || pc.WeakMatch != "") {
+				if o.CertainOnly {
+					continue
+				}
+				pc.Certainty, pc.DatedBefore = "possible", true
+			}
+			followed[w] = true
 			pc.Public, pc.Response = literal(ctx, qs, v.keys[w], "tg:public"), literal(ctx, qs, v.keys[w], "tg:response")
 			aw.Warnings = append(aw.Warnings, pc)
 		}
@@ -308,7 +339,10 @@ func (pr *precedence) attributedTo(a, g int32) bool {
 // places ("group", "place"), with the evidence chain of each; nothing when
 // it does not: a warning about a group (or a place) must match the
 // attack's when the attack has one.
-func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched []string, evidence [][]Hop) {
+//
+// place is the warned place that matched (-1: none).
+func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched []string, evidence [][]Hop, place int32) {
+	place = -1
 	groupOK, placeOK := len(pr.about.out[w]) == 0 || len(groups) == 0, len(pr.concerns.out[w]) == 0 || len(places) == 0
 	for _, g := range pr.about.out[w] {
 		if chain, ok := groups[g]; ok {
@@ -320,16 +354,47 @@ func (pr *precedence) match(w int32, groups, places map[int32][]step) (matched [
 	}
 	for _, p := range pr.concerns.out[w] {
 		if chain, ok := places[p]; ok {
-			placeOK = true
+			placeOK, place = true, p
 			matched = append(matched, "place")
 			evidence = append(evidence, pr.chainHops(append([]step{{w, p, "concerns"}}, reverse(chain)...)))
 			break
 		}
 	}
 	if !groupOK || !placeOK {
-		return nil, nil
+		return nil, nil, -1
 	}
-	return matched, evidence
+	return matched, evidence, place
+}
+
+// machineCoded reports whether warning w rests on machine-coded sources
+// only (only they declare and relate it), or every path of evidence has a
+// hop that only machine-coded sources give.
+func (pr *precedence) machineCoded(w int32, evidence [][]Hop) bool {
+	if _, ok := slices.BinarySearch(pr.v.machineOnly, w); ok {
+		return true
+	}
+	for _, path := range evidence {
+		if !slices.ContainsFunc(path, func(h Hop) bool { return h.MachineCoded }) {
+			return false
+		}
+	}
+	return len(evidence) > 0
+}
+
+// broadPlaces are the placeTypes too wide for a match by place alone to
+// tie a warning to an attack.
+var broadPlaces = []string{"continent", "region", "country"}
+
+// broadPlace returns the broadest placeType any source gives the place
+// when it is one of broadPlaces ("" otherwise).
+func broadPlace(ctx context.Context, qs Store, id string) string {
+	types := strings.Split(literal(ctx, qs, id, "tg:placeType"), "|")
+	for _, t := range broadPlaces {
+		if slices.Contains(types, t) {
+			return t
+		}
+	}
+	return ""
 }
 
 // groupsNear returns the groups related to g by affiliation, two levels
@@ -412,7 +477,8 @@ func (pr *precedence) chainHops(ch []step) []Hop {
 		if i > 0 && at != s.s {
 			from, to, fwd = s.o, s.s, false
 		}
-		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: v.rowSources(pr.c, s.s, s.o, s.pred)})
+		srcs := v.rowSources(pr.c, s.s, s.o, s.pred)
+		hops = append(hops, Hop{From: v.keys[from], FromName: v.names[from], To: v.keys[to], ToName: v.names[to], Predicate: s.pred, Forward: fwd, Sources: srcs, MachineCoded: v.allMachine(srcs)})
 		at = to
 	}
 	return hops

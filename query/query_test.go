@@ -137,7 +137,7 @@ func TestContestedAndStats(t *testing.T) {
 		t.Errorf("stats contested %d, Contested lists %d", st.Contested, len(dis))
 	}
 	for _, k := range schema.Kinds {
-		if st.ByKind[string(k)] == 0 {
+		if st.ByKind[string(k)] == 0 && !slices.Contains([]schema.Kind{schema.Campaign, schema.Technique, schema.Malware, schema.Tool}, k) { // the kinds of STIX imports
 			t.Errorf("the built-in dataset has no %s", k)
 		}
 	}

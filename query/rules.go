@@ -60,6 +60,18 @@ func newBelief(known, only, except []string) (belief, error) {
 	return b, nil
 }
 
+// excluded returns the sources the scope leaves out: ExcludeSources and,
+// with ExcludeMachine, the machine-coded sources among machine (the
+// sources whose coding is machine).
+func (sc Scope) excluded(machine []string) []string {
+	if !sc.ExcludeMachine || len(machine) == 0 {
+		return sc.ExcludeSources
+	}
+	out := slices.Concat(sc.ExcludeSources, machine)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // All reports whether the policy uses every source.
 func (b belief) All() bool { return b.only == nil && b.except == nil }
 

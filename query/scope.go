@@ -20,6 +20,10 @@ import (
 type Scope struct {
 	Sources        []string // use only facts stated by these sources (empty: all)
 	ExcludeSources []string // leave out the facts stated by these sources
+	// ExcludeMachine leaves out the facts of machine-coded sources (a
+	// Source with coding machine, such as GDELT's): the belief policy of
+	// human-read sources only.
+	ExcludeMachine bool
 	Predicates     []string // only these relations (empty: all)
 	Kinds          []string // answer about entities of these kinds only (empty: all)
 	From, To       string   // dated entities must overlap [From, To] (date expressions; empty: open)
@@ -32,7 +36,7 @@ type Scope struct {
 // graphZero reports whether the scope keeps the whole graph (Kinds do not
 // narrow the graph).
 func (sc Scope) graphZero() bool {
-	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && len(sc.Predicates) == 0 && sc.From == "" && sc.To == "" && !sc.WithDeprecated
+	return len(sc.Sources) == 0 && len(sc.ExcludeSources) == 0 && !sc.ExcludeMachine && len(sc.Predicates) == 0 && sc.From == "" && sc.To == "" && !sc.WithDeprecated
 }
 
 // A ParamError is a parameter a user gave that cannot be applied: an
@@ -53,10 +57,13 @@ func (e *ParamError) Error() string {
 // every answer filters by; nil sets keep everything.
 type scope struct {
 	Scope
-	srcs  []bool          // by view source
-	preds []bool          // by view predicate
-	nodes []bool          // by node: the time window under the belief policy
-	kinds map[string]bool // canonical kind names
+	srcs  []bool // by view source
+	preds []bool // by view predicate
+	nodes []bool // by node: the time window under the belief policy
+	// hidden marks the nodes the scope leaves out of rankings: with
+	// ExcludeMachine, those only machine-coded sources give (nil: none).
+	hidden []bool
+	kinds  map[string]bool // canonical kind names
 }
 
 // compile checks sc against the view (known sources, relations in the
@@ -65,7 +72,7 @@ type scope struct {
 // date (newWindow, agreedDates), the relations and the kinds.
 func (v *View) compile(sc Scope) (*scope, error) {
 	c := &scope{Scope: sc}
-	b, err := newBelief(v.sources, sc.Sources, sc.ExcludeSources)
+	b, err := newBelief(v.sources, sc.Sources, sc.excluded(v.machine))
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +80,12 @@ func (v *View) compile(sc Scope) (*scope, error) {
 		c.srcs = make([]bool, len(v.sources))
 		for i, s := range v.sources {
 			c.srcs[i] = b.Uses(s)
+		}
+	}
+	if sc.ExcludeMachine && len(v.machineOnly) > 0 {
+		c.hidden = make([]bool, len(v.keys))
+		for _, n := range v.machineOnly {
+			c.hidden[n] = true
 		}
 	}
 	if len(sc.Predicates) > 0 {
@@ -128,6 +141,9 @@ func kindSet(ks []string) (map[string]bool, error) {
 func (c *scope) uses(src uint16, deprecated bool) bool {
 	return c == nil || (c.srcs == nil || c.srcs[src]) && (!deprecated || c.WithDeprecated)
 }
+
+// hides reports whether the scope leaves node n out of rankings.
+func (c *scope) hides(n int32) bool { return c != nil && c.hidden != nil && c.hidden[n] }
 
 // keepsKind reports whether the scope answers about entities of kind k.
 func (c *scope) keepsKind(k string) bool { return c.kinds == nil || c.kinds[k] }

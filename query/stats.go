@@ -97,7 +97,7 @@ func scanAll(ctx context.Context, qs Store) (*scan, error) {
 		case schema.StatedInIRI:
 			return nil
 		}
-		if isMeta(p) { // reported speech and judgements are about statements, not facts
+		if isMeta(p) || isLabelMeta(p) { // reported speech, judgements, markings are about statements, not facts
 			return nil
 		}
 		pred := schema.LookupIRI(p)

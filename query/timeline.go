@@ -32,9 +32,12 @@ type TimelineEvent struct {
 	Contested bool `json:"contested"`
 	// Deprecated: every kept statement of the value is ranked deprecated
 	// (only with WithDeprecated).
-	Deprecated bool               `json:"deprecated,omitempty"`
-	Sources    []string           `json:"sources"`  // sources of this value
-	Evidence   []TimelineEvidence `json:"evidence"` // each statement of it
+	Deprecated bool `json:"deprecated,omitempty"`
+	// MachineCoded: every source of the value is machine-coded (software
+	// coded it, no person read it: machine.go).
+	MachineCoded bool               `json:"machine_coded,omitempty"`
+	Sources      []string           `json:"sources"`  // sources of this value
+	Evidence     []TimelineEvidence `json:"evidence"` // each statement of it
 }
 
 // TimelineEvidence is one source's support for a dated fact (Evidence),
@@ -46,6 +49,7 @@ type TimelineEvidence struct {
 	AccordingTo []string    `json:"according_to,omitempty"`
 	Rank        string      `json:"rank,omitempty"`
 	Judgements  []Judgement `json:"judgements,omitempty"`
+	Coding      string      `json:"coding,omitempty"` // "machine" for a machine-coded source (Evidence.Coding)
 }
 
 // TimelineResult answers "what happened around X, in order".
@@ -207,7 +211,7 @@ func datedFacts(ctx context.Context, qs Store, ev *quoteCache, v *View, c *scope
 			out = append(out, TimelineEvent{Start: iv.Start.Format("2006-01-02"), End: iv.End.Format("2006-01-02"), Date: d.value, Predicate: d.pred})
 		}
 		out[i].Evidence = append(out[i].Evidence, TimelineEvidence{Source: e.Source, Quote: e.Quote, AsWritten: written(d),
-			AccordingTo: e.AccordingTo, Rank: e.Rank, Judgements: e.Judgements})
+			AccordingTo: e.AccordingTo, Rank: e.Rank, Judgements: e.Judgements, Coding: e.Coding})
 	}
 	values := map[string][]Value{}
 	for _, e := range out {
@@ -228,8 +232,9 @@ func datedFacts(ctx context.Context, qs Store, ev *quoteCache, v *View, c *scope
 		e.Evidence = slices.CompactFunc(e.Evidence, func(x, y TimelineEvidence) bool {
 			return x.Source == y.Source && x.Quote == y.Quote && x.AsWritten == y.AsWritten
 		})
-		e.Deprecated = true
+		e.Deprecated, e.MachineCoded = true, len(e.Evidence) > 0
 		for _, x := range e.Evidence {
+			e.MachineCoded = e.MachineCoded && x.Coding == schema.MachineCoding
 			e.Sources = append(e.Sources, x.Source)
 			if x.AsWritten != "" && x.AsWritten != e.Date {
 				e.AsWritten = append(e.AsWritten, x.AsWritten)

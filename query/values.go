@@ -134,6 +134,29 @@ type Evidence struct {
 	// the id the source stated the fact of (its original subject; for an
 	// incoming relation, its original object).
 	StatedOf string `json:"stated_of,omitempty"`
+	// Markings are the statement's and its source's markings
+	// (marking:tlp-amber...; marking.go); Confidence the source's own
+	// confidence in the statement, as it gave it (STIX: 0 to 100).
+	Markings   []string `json:"markings,omitempty"`
+	Confidence *int64   `json:"confidence,omitempty"`
+	// Coding is "machine" when the source is machine-coded (its Source
+	// entity has tg:coding "machine", as GDELT's have): software read the
+	// text, no person did. Empty (and left out of JSON) for the others.
+	Coding string `json:"coding,omitempty"`
+}
+
+// MachineCoded reports whether the evidence's source is machine-coded.
+func (e Evidence) MachineCoded() bool { return e.Coding == schema.MachineCoding }
+
+// AllMachineCoded reports whether evs is not empty and every one of them
+// is of a machine-coded source: a fact no person read.
+func AllMachineCoded(evs []Evidence) bool {
+	for _, e := range evs {
+		if !e.MachineCoded() {
+			return false
+		}
+	}
+	return len(evs) > 0
 }
 
 // evidence returns a fact's label as its source and, for a statement, the
@@ -144,9 +167,15 @@ func (c *quoteCache) evidence(ctx context.Context, label quad.Value) (Evidence, 
 	if err != nil {
 		return Evidence{}, err
 	}
-	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according}
+	e := Evidence{Source: schema.SourceOf(l), Quote: st.quote, AccordingTo: st.according, Confidence: st.confidence}
 	if strings.Contains(l, schema.StatementSep) {
 		e.Statement = l
+	}
+	if e.Markings, err = c.markingsOf(ctx, l, st); err != nil {
+		return Evidence{}, err
+	}
+	if c.srcCoding[e.Source] == schema.MachineCoding { // read with the markings
+		e.Coding = schema.MachineCoding
 	}
 	e.Judgements, e.Rank, err = c.judgementsOf(ctx, l)
 	return e, err

@@ -33,11 +33,16 @@ type View struct {
 	names   []string // display names by node
 	dates   []dated  // dated entities (Attack, Warning, Claim, ...), by node
 	sources []string // known source ids (every declared Source, see newBelief), sorted
-	origins []string // the sources and whom statements are according to (originsOf), sorted
-	preds   []string // relation predicates, sorted
-	rows    []row    // one per (subject, predicate, object, source, origin, deprecated), sorted
-	quads   int64    // the store's quad count when the view was built
-	gen     uint64   // the store's generation then (generationOf)
+	machine []string // the sources with coding machine (Scope.ExcludeMachine), sorted
+	// machineOnly are the nodes that only machine-coded sources declare
+	// and relate (machineOnlyNodes), sorted: without them the graph is
+	// the graph of the other sources (Scope.ExcludeMachine).
+	machineOnly []int32
+	origins     []string // the sources and whom statements are according to (originsOf), sorted
+	preds       []string // relation predicates, sorted
+	rows        []row    // one per (subject, predicate, object, source, origin, deprecated), sorted
+	quads       int64    // the store's quad count when the view was built
+	gen         uint64   // the store's generation then (generationOf)
 
 	fullOnce sync.Once
 	full     *analytics.Graph // the graph of the whole store, built once
@@ -155,13 +160,53 @@ func (v *View) graph(c *scope) *analytics.Graph {
 	return v.build(c)
 }
 
+// rankGraph returns the graph that ranks the entities of a compiled
+// scope, and the view node of each of its nodes (nil: the same as the
+// graph's). It is the scope's graph (graph), without the nodes the scope
+// hides (scope.hides: with ExcludeMachine, those only machine-coded
+// sources give), so that measures normalised by the number of nodes score
+// as on a store without those sources.
+func (v *View) rankGraph(c *scope) (*analytics.Graph, []int32) {
+	if c.hidden == nil {
+		return v.graph(c), nil
+	}
+	g := v.buildNodes(c, c.hidden)
+	back := make([]int32, g.N())
+	for i := range back {
+		n, _ := v.Node(g.Key(int32(i)))
+		back[i] = int32(n)
+	}
+	return g, back
+}
+
+// viewScores returns scores of rankGraph's graph by view node (those of
+// nodes it left out are 0; rank does not rank them).
+func (v *View) viewScores(scores []float64, back []int32) []float64 {
+	if back == nil {
+		return scores
+	}
+	out := make([]float64, len(v.keys))
+	for i, n := range back {
+		out[n] = scores[i]
+	}
+	return out
+}
+
 // build builds the graph of a compiled scope. An edge's weight is the
 // number of independent origins (originsOf) of the facts the scope keeps.
-func (v *View) build(c *scope) *analytics.Graph {
+func (v *View) build(c *scope) *analytics.Graph { return v.buildNodes(c, nil) }
+
+// buildNodes is build without the nodes marked in hidden (nil: none).
+func (v *View) buildNodes(c *scope, hidden []bool) *analytics.Graph {
 	preds, nodes := c.preds, c.nodes
 	var b analytics.Builder
+	idx := make([]int32, len(v.keys))
 	for i, k := range v.keys {
-		b.Node(k, v.kinds[i])
+		if hidden != nil && hidden[i] {
+			idx[i] = -1
+			continue
+		}
+		idx[i] = b.Node(k, v.kinds[i])
 	}
 	// Rows are sorted by (S, P, O, Source, ...): count origins per triple.
 	var origins []uint16
@@ -176,10 +221,10 @@ func (v *View) build(c *scope) *analytics.Graph {
 		}
 		i = j
 		n := len(origins)
-		if n == 0 || (preds != nil && !preds[r.P]) || (nodes != nil && (!nodes[r.S] || !nodes[r.O])) {
+		if n == 0 || (preds != nil && !preds[r.P]) || (nodes != nil && (!nodes[r.S] || !nodes[r.O])) || idx[r.S] < 0 || idx[r.O] < 0 {
 			continue
 		}
-		b.Edge(r.S, r.O, v.preds[r.P], uint16(min(n, 1<<16-1)))
+		b.Edge(idx[r.S], idx[r.O], v.preds[r.P], uint16(min(n, 1<<16-1)))
 	}
 	return b.Build()
 }
@@ -265,9 +310,19 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 	}
 	var rels []rel
 	var dates []dateQuad
+	// The machine-coded sources, from the object index, before the scan:
+	// only when there are some does it note whose word each kind is.
+	machine, err := machineSources(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	var declBy map[string]uint8 // by entity: declMachine, declOther
+	if len(machine) > 0 {
+		declBy = map[string]uint8{}
+	}
 	meta := newStmtMeta()
 	var count int64
-	err := qs.Scan(ctx, func(q quad.Quad) error {
+	err = qs.Scan(ctx, func(q quad.Quad) error {
 		count++
 		if progress != nil && count%progressEvery == 0 {
 			progress(count, total)
@@ -278,6 +333,13 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		case schema.TypeIRI:
 			if k, ok := schema.KindFromIRI(string(labelIRI(q.Object))); ok && preferKind(schema.Kind(kinds[s]), k) {
 				kinds[s] = string(k)
+			}
+			if declBy != nil {
+				if _, ok := slices.BinarySearch(machine, schema.SourceOf(string(labelIRI(q.Label)))); ok {
+					declBy[s] |= declMachine
+				} else {
+					declBy[s] |= declOther
+				}
 			}
 			return nil
 		case "tg:name":
@@ -294,6 +356,9 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		}
 		if isMeta(p) {
 			meta.add(q, p)
+			return nil
+		}
+		if isLabelMeta(p) {
 			return nil
 		}
 		if o, ok := q.Object.(quad.IRI); ok {
@@ -358,6 +423,11 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		originSet[s] = true
 	}
 	sort.Strings(v.sources)
+	for _, s := range machine {
+		if _, ok := slices.BinarySearch(v.sources, s); ok {
+			v.machine = append(v.machine, s)
+		}
+	}
 	for o := range originSet {
 		v.origins = append(v.origins, o)
 	}
@@ -427,7 +497,43 @@ func buildView(ctx context.Context, qs Store, total int64) (*View, error) {
 		v.dates = append(v.dates, *d)
 	}
 	sort.Slice(v.dates, func(i, j int) bool { return v.dates[i].Node < v.dates[j].Node })
+	v.machineOnly = v.machineOnlyNodes(declBy)
 	return v, nil
+}
+
+// Who states an entity's kind (buildView's declBy).
+const (
+	declMachine uint8 = 1 << iota // a machine-coded source
+	declOther                     // another
+)
+
+// machineOnlyNodes returns the nodes whose kind only machine-coded sources
+// state (declBy) and whose relations are all theirs, sorted; none when no
+// source is machine-coded.
+func (v *View) machineOnlyNodes(declBy map[string]uint8) []int32 {
+	if len(v.machine) == 0 {
+		return nil
+	}
+	machine := make([]bool, len(v.sources))
+	for i, s := range v.sources {
+		_, machine[i] = slices.BinarySearch(v.machine, s)
+	}
+	other := make([]bool, len(v.keys))
+	for i, id := range v.keys {
+		other[i] = declBy[id]&declMachine == 0 || declBy[id]&declOther != 0
+	}
+	for _, r := range v.rows {
+		if !machine[r.Source] {
+			other[r.S], other[r.O] = true, true
+		}
+	}
+	var out []int32
+	for i, ok := range other {
+		if !ok {
+			out = append(out, int32(i))
+		}
+	}
+	return out
 }
 
 const snapshotName = "view.snapshot"
@@ -469,6 +575,8 @@ func loadView(ctx context.Context, qs Store, dir string) (*View, error) {
 type snapshot struct {
 	Version                                     int
 	Keys, Kinds, Names, Sources, Origins, Preds []string
+	Machine                                     []string
+	MachineOnly                                 []int32
 	Dates                                       []dated
 	Rows                                        []row
 	Quads                                       int64
@@ -478,8 +586,9 @@ type snapshot struct {
 // 2: sources are not nodes, names by displayName, Sources holds every
 // declared Source; 3: the view's own fields, not the View struct; 4: rows
 // and dates carry their origin (reported speech) and whether judgements
-// deprecate them, names count origins.
-const snapshotVersion = 5
+// deprecate them, names count origins; 6: the machine-coded sources and
+// the nodes only they give.
+const snapshotVersion = 6
 
 func readSnapshot(path string) (*View, error) {
 	f, err := os.Open(path)
@@ -494,7 +603,7 @@ func readSnapshot(path string) (*View, error) {
 	if s.Version != snapshotVersion {
 		return nil, errors.New("snapshot version mismatch")
 	}
-	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads, gen: s.Gen}, nil
+	return &View{keys: s.Keys, kinds: s.Kinds, names: s.Names, dates: s.Dates, sources: s.Sources, machine: s.Machine, machineOnly: s.MachineOnly, origins: s.Origins, preds: s.Preds, rows: s.Rows, quads: s.Quads, gen: s.Gen}, nil
 }
 
 // writeSnapshot writes atomically: a temporary file renamed into place.
@@ -505,7 +614,7 @@ func writeSnapshot(path string, v *View) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads, Gen: v.gen}); err != nil {
+	if err := gob.NewEncoder(w).Encode(snapshot{Version: snapshotVersion, Keys: v.keys, Kinds: v.kinds, Names: v.names, Dates: v.dates, Sources: v.sources, Machine: v.machine, MachineOnly: v.machineOnly, Origins: v.origins, Preds: v.preds, Rows: v.rows, Quads: v.quads, Gen: v.gen}); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -20,10 +20,14 @@ const (
 	Warning      Kind = "Warning"
 	Claim        Kind = "Claim"
 	Source       Kind = "Source"
+	Campaign     Kind = "Campaign"  // a set of attacks or intrusions over a time (STIX campaign)
+	Technique    Kind = "Technique" // a way of attacking (STIX attack-pattern, ATT&CK technique)
+	Malware      Kind = "Malware"   // malicious software (STIX malware)
+	Tool         Kind = "Tool"      // legitimate software put to an actor's use (STIX tool)
 )
 
 // Kinds lists every kind in display order.
-var Kinds = []Kind{Group, Person, Organization, Location, Attack, Warning, Claim, Source}
+var Kinds = []Kind{Group, Person, Organization, Location, Attack, Warning, Claim, Source, Campaign, Technique, Malware, Tool}
 
 // IRI returns the kind's IRI, the object of its rdf:type quad ("tg:Group").
 func (k Kind) IRI() string { return "tg:" + string(k) }
@@ -161,7 +165,11 @@ const (
 	KeyIRI       = "tg:key"      // derived: normalised name/alias for lookup
 	StatementSep = "#e-"         // statement label = source IRI + StatementSep + hash
 	NamePred     = "name"
-	AliasPred    = "alias"
+	// CodingIRI is a Source's coding; MachineCoding its value for sources
+	// coded by software (Scope.ExcludeMachine leaves their facts out).
+	CodingIRI     = "tg:coding"
+	MachineCoding = "machine"
+	AliasPred     = "alias"
 )
 
 var anyEntity []Kind
@@ -173,6 +181,11 @@ var (
 	groupsOnly    = []Kind{Group}
 	peopleOnly    = []Kind{Person}
 	groupsAndOrgs = []Kind{Group, Organization}
+	// Threat intelligence (STIX): who acts, and the means they use.
+	cyberActors  = []Kind{Group, Person, Campaign}
+	capabilities = []Kind{Technique, Malware, Tool}
+	software     = []Kind{Malware, Tool}
+	attributable = []Kind{Group, Person, Organization}
 )
 
 // predicates is the vocabulary. Keep docs/format.md in step.
@@ -248,6 +261,24 @@ var predicates = []*Predicate{
 	{Name: "alleges", Type: Entity, Domain: []Kind{Claim}, Range: anyEntity, Multi: true, Doc: "who is named as responsible (or, for a denial, cleared)"},
 	{Name: "via", Type: Entity, Domain: []Kind{Claim}, Range: groupsAndOrgs, Multi: true, Doc: "channel (news agency, outlet)"},
 
+	// Threat intelligence (STIX 2.1 relationships and properties).
+	{Name: "firstSeen", Type: Date, Domain: []Kind{Group, Person, Campaign, Malware}, Doc: "when the actor, campaign or malware was first seen (STIX first_seen)"},
+	{Name: "lastSeen", Type: Date, Domain: []Kind{Group, Person, Campaign, Malware}, Doc: "when it was last seen (STIX last_seen)"},
+	{Name: "killChainPhase", OneLine: true, Type: String, Domain: capabilities, Multi: true, Doc: "a phase of a kill chain the technique or software serves, as chain:phase (mitre-attack:persistence)"},
+	{Name: "platform", OneLine: true, Type: String, Domain: capabilities, Multi: true, Doc: "a platform it runs on or applies to (Windows, Linux, macOS)"},
+	{Name: "uses", Type: Entity, Domain: []Kind{Group, Person, Campaign, Technique, Malware, Tool}, Range: capabilities, Multi: true, Doc: "the actor, campaign, technique or software uses the technique, malware or tool (STIX uses)"},
+	{Name: "attributedTo", Irreflexive: true, Type: Entity, Domain: []Kind{Campaign, Group, Person}, Range: attributable, Multi: true, Doc: "the campaign, group or actor is attributed to the object (STIX attributed-to)"},
+	{Name: "targets", Type: Entity, Domain: append(append([]Kind{Organization}, cyberActors...), capabilities...), Range: anyEntity, Multi: true, Doc: "the actor, campaign or capability targets the object: a sector, an organisation, a place (STIX targets)"},
+	{Name: "locatedAt", Type: Entity, Domain: []Kind{Group, Person, Organization, Campaign}, Range: places, Multi: true, Doc: "the actor or campaign is located at or operates from the place (STIX located-at)"},
+	{Name: "originatesFrom", Type: Entity, Domain: []Kind{Group, Person, Campaign, Malware}, Range: places, Multi: true, Doc: "the actor, campaign or malware originates from the place (STIX originates-from)"},
+	{Name: "subtechniqueOf", Acyclic: true, Type: Entity, Domain: []Kind{Technique}, Range: []Kind{Technique}, Doc: "the technique is a sub-technique of the object (ATT&CK subtechnique-of)"},
+	{Name: "impersonates", Irreflexive: true, Type: Entity, Domain: []Kind{Group, Person}, Range: attributable, Multi: true, Doc: "the actor poses as the object (STIX impersonates)"},
+	{Name: "authoredBy", Type: Entity, Domain: software, Range: attributable, Multi: true, Doc: "the software was written by the object (STIX authored-by)"},
+	{Name: "variantOf", Irreflexive: true, Type: Entity, Domain: software, Range: software, Multi: true, Doc: "the software is a variant of the object (STIX variant-of)"},
+	{Name: "derivedFrom", Irreflexive: true, Type: Entity, Domain: append(append([]Kind{}, capabilities...), Campaign), Range: append(append([]Kind{}, capabilities...), Campaign), Multi: true, Doc: "the object was the basis of this one (STIX derived-from)"},
+	{Name: "cooperatesWith", Irreflexive: true, Type: Entity, Domain: attributable, Range: attributable, Multi: true, Doc: "the actor works with the object (STIX cooperates-with, collaborates-with)"},
+	{Name: "downloads", Irreflexive: true, Type: Entity, Domain: software, Range: software, Multi: true, Doc: "the software downloads the object (STIX downloads, drops)"},
+
 	// Sources.
 	{Name: "publisher", OneLine: true, Type: String, Domain: []Kind{Source}, Doc: "publisher"},
 	{Name: "author", OneLine: true, Type: String, Domain: []Kind{Source}, Multi: true, Doc: "author"},
@@ -255,6 +286,7 @@ var predicates = []*Predicate{
 	{Name: "published", Type: Date, Domain: []Kind{Source}, Doc: "publication date"},
 	{Name: "url", Type: URL, Domain: []Kind{Source}, Doc: "where it can be read"},
 	{Name: "reliability", Type: Enum, Domain: []Kind{Source}, Enum: []string{"A", "B", "C", "D", "E", "F"}, Doc: "Admiralty scale: A completely reliable ... F cannot be judged"},
+	{Name: "coding", Type: Enum, Domain: []Kind{Source}, Enum: []string{"human", "machine"}, Doc: "how the source's facts were coded: human (read by a person) or machine (extracted by software, as GDELT's events are); --exclude-machine leaves out the machine-coded"},
 }
 
 var byName = map[string]*Predicate{}

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -83,6 +84,7 @@ func (a *app) loadedReader(ctx context.Context, s *graph.Store) (*query.Reader, 
 func filterFlags(fs *pflag.FlagSet, f *query.Scope) {
 	fs.StringSliceVar(&f.Sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fs.StringSliceVar(&f.ExcludeSources, "exclude-sources", nil, "leave out facts stated by these sources")
+	fs.BoolVar(&f.ExcludeMachine, "exclude-machine", false, "leave out facts of machine-coded sources (coding: machine, such as GDELT's)")
 	fs.StringSliceVar(&f.Predicates, "predicates", nil, "only these relations (e.g. perpetratedBy,locatedIn)")
 	fs.StringVar(&f.From, "from", "", "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, ...)")
 	fs.StringVar(&f.To, "to", "", "dated entities must overlap this date or earlier")
@@ -194,10 +196,14 @@ the graph. Betweenness is exact up to 5,000 nodes and sampled (1,000 pivots, see
 }
 
 func hopText(h query.Hop) string {
-	if h.Forward {
-		return fmt.Sprintf("%s --%s--> %s", h.FromName, h.Predicate, h.ToName)
+	mark := ""
+	if h.MachineCoded {
+		mark = " [machine-coded]"
 	}
-	return fmt.Sprintf("%s <--%s-- %s", h.FromName, h.Predicate, h.ToName)
+	if h.Forward {
+		return fmt.Sprintf("%s --%s--> %s%s", h.FromName, h.Predicate, h.ToName, mark)
+	}
+	return fmt.Sprintf("%s <--%s-- %s%s", h.FromName, h.Predicate, h.ToName, mark)
 }
 
 func newPathCmd(a *app) *cobra.Command {
@@ -269,11 +275,21 @@ func newNeighborsCmd(a *app) *cobra.Command {
 				m, ns := res.Entity, res.Neighbors
 				var rows [][]string
 				for _, n := range ns {
-					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via)})
+					rows = append(rows, []string{strconv.Itoa(n.Distance), n.Name, n.Kind, n.ID, hopText(n.Via), strconv.FormatBool(n.Via.MachineCoded)})
 				}
-				return a.emit(res, []string{"distance", "name", "kind", "id", "via"}, rows, func() error {
+				return a.emit(res, []string{"distance", "name", "kind", "id", "via", "machine_coded"}, rows, func() error {
 					a.printf("%s (%s): %d entities within %d hops\n\n", m.Name, m.ID, len(ns), depth)
-					return a.table("HOPS\tNAME\tKIND\tID\tVIA", rows)
+					table := make([][]string, len(rows))
+					machine := false
+					for i, r := range rows {
+						table[i] = r[:5]
+						machine = machine || ns[i].Via.MachineCoded
+					}
+					if err := a.table("HOPS\tNAME\tKIND\tID\tVIA", table); err != nil || !machine {
+						return err
+					}
+					a.printf("\n%s\n", machineLegend)
+					return nil
 				})
 			})
 		},
@@ -303,18 +319,24 @@ neighbours.`,
 				}
 				m, evs := res.Entity, res.Events
 				var rows, table [][]string
+				machine := false
 				for _, e := range evs {
 					rows = append(rows, []string{e.Date, strings.Join(e.AsWritten, " | "), e.Predicate, e.Name, e.Kind, e.ID, e.Relation,
-						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " ")})
-					table = append(table, []string{timelineDate(e), timelineWhat(e), strings.Join(e.Sources, " ")})
+						strconv.FormatBool(e.Contested), strings.Join(e.Sources, " "), strconv.FormatBool(e.MachineCoded)})
+					table = append(table, []string{timelineDate(e), timelineWhat(e), timelineSources(e)})
+					machine = machine || e.MachineCoded
 				}
-				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources"}, rows, func() error {
+				return a.emit(res, []string{"date", "as_written", "predicate", "name", "kind", "id", "relation", "contested", "sources", "machine_coded"}, rows, func() error {
 					a.printf("Timeline of %s (%s)\n\n", m.Name, m.ID)
 					if len(evs) == 0 {
 						a.printf("No dated facts in this scope.\n")
 						return nil
 					}
-					return a.table("DATE\tWHAT\tSOURCES", table)
+					if err := a.table("DATE\tWHAT\tSOURCES", table); err != nil || !machine {
+						return err
+					}
+					a.printf("\n%s\n", machineLegend)
+					return nil
 				})
 			})
 		},
@@ -350,8 +372,26 @@ func timelineWhat(e query.TimelineEvent) string {
 	if e.Deprecated {
 		s += " [deprecated]"
 	}
+	if e.MachineCoded {
+		s += " [machine-coded]"
+	}
 	return s
 }
+
+// timelineSources lists an event's sources, a machine-coded one marked.
+func timelineSources(e query.TimelineEvent) string {
+	var out []string
+	for _, src := range e.Sources {
+		if slices.ContainsFunc(e.Evidence, func(x query.TimelineEvidence) bool { return x.Source == src && x.Coding == schema.MachineCoding }) {
+			src += " (machine-coded)"
+		}
+		out = append(out, src)
+	}
+	return strings.Join(out, " ")
+}
+
+// machineLegend explains the [machine-coded] mark of a table.
+const machineLegend = "[machine-coded] = every source of it is machine-coded (such as GDELT's events): software coded it from news text, no person read it; --exclude-machine leaves such sources out"
 
 func newContestedCmd(a *app) *cobra.Command {
 	var loads bool
@@ -378,7 +418,7 @@ only for what it checks: ` + query.ContestedScope + `.`,
 				for _, d := range dis {
 					for _, val := range d.Values {
 						for _, e := range val.Evidence {
-							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, val.Value.String(), "", "", e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank, e.Coding}, e))
 						}
 					}
 					for _, sd := range d.Sides {
@@ -387,11 +427,11 @@ only for what it checks: ` + query.ContestedScope + `.`,
 							value = d.Object
 						}
 						for _, e := range sd.Evidence {
-							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
+							rows = append(rows, withLoadsColumn(loads, []string{d.Kind, d.Subject, d.Name, d.Predicate, value, sd.Stance, sd.Claim, e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank, e.Coding}, e))
 						}
 					}
 				}
-				return a.emit(dis, loadsHeader(loads, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank"}), rows, func() error {
+				return a.emit(dis, loadsHeader(loads, []string{"kind", "subject", "name", "predicate", "value", "stance", "claim", "source", "quote", "according_to", "rank", "coding"}), rows, func() error {
 					a.printf("%d contested points (%s)\n\n", len(dis), query.ContestedScope)
 					a.printContested(dis)
 					return nil
@@ -470,8 +510,11 @@ func newPrecededCmd(a *app) *cobra.Command {
 		Short: "For each attack, the warnings that preceded it, with certainty, lead time and the path that links them",
 		Long: `Match warnings to the attacks that followed them, by group (the warned-about group, its
 affiliates and parents) and by place (the attack's place lies within the warned place through
-partOf). A warning is certain to precede an attack when its dates end before the attack's begin,
-possible when they overlap. Lead times are intervals in days. Also lists the dated attacks no
+partOf). A warning is certain to precede an attack when its dates end before the attack's begin
+and neither the warning nor its link rests on machine-coded sources only nor matches by a country,
+region or continent alone; it is possible when their dates overlap, or when the dates put it
+before but it is machine-coded or matched that weakly (the line says: dated before, but ...).
+Lead times are intervals in days. Also lists the dated attacks no
 warning preceded and the warnings no matching attack followed within the window, and the pairs
 that match but cannot be put in order because the sources believed date one of them not at all.`,
 		Args: cobra.NoArgs,
@@ -489,13 +532,14 @@ that match but cannot be put in order because the sources believed date one of t
 				var rows [][]string
 				for _, at := range res.Attacks {
 					for _, w := range at.Warnings {
-						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+")})
+						rows = append(rows, []string{at.Attack, at.Date, w.Warning, w.WarningDate, w.Certainty, strconv.Itoa(w.LeadDays[0]), strconv.Itoa(w.LeadDays[1]), strings.Join(w.MatchedBy, "+"),
+							strconv.FormatBool(w.DatedBefore), strconv.FormatBool(w.MachineCoded), w.WeakMatch})
 					}
 				}
 				for _, u := range res.Unordered {
-					rows = append(rows, []string{u.Attack, u.AttackDate, u.Warning, u.WarningDate, "unordered", "", "", strings.Join(u.MatchedBy, "+")})
+					rows = append(rows, []string{u.Attack, u.AttackDate, u.Warning, u.WarningDate, "unordered", "", "", strings.Join(u.MatchedBy, "+"), "", "", ""})
 				}
-				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by"}, rows,
+				return a.emit(res, []string{"attack", "attack_date", "warning", "warning_date", "certainty", "lead_min_days", "lead_max_days", "matched_by", "dated_before", "machine_coded", "weak_match"}, rows,
 					func() error { a.printPreceded(res, true); return nil })
 			})
 		},
@@ -503,7 +547,7 @@ that match but cannot be put in order because the sources believed date one of t
 	cmd.Flags().StringVar(&window, "window", "90d", "how long before an attack a warning counts (e.g. 90d, 12w, 6m, 1y)")
 	cmd.Flags().StringVar(&o.Group, "group", "", "only attacks attributed to this group or its affiliates")
 	cmd.Flags().StringVar(&o.Place, "place", "", "only attacks within this place")
-	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates)")
+	cmd.Flags().BoolVar(&o.CertainOnly, "certain", false, "only warnings certainly before the attack (no overlapping dates, not machine-coded, not matched by a broad place alone)")
 	filterFlags(cmd.Flags(), &o.Scope)
 	return cmd
 }
@@ -512,7 +556,7 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, at := range res.Attacks {
 		a.printf("%s (%s), %s\n", at.Name, at.Attack, at.Date)
 		for _, w := range at.Warnings {
-			a.printf("  %-9s %s: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), w.WarningName, w.WarningDate)
+			a.printf("  %-9s %s%s: %s (%s)", w.Certainty, query.FormatLead(w.LeadDays), precursorCaveat(w), w.WarningName, w.WarningDate)
 			if len(w.IssuedBy) > 0 {
 				a.printf(", by %s", strings.Join(w.IssuedBy, ", "))
 			}
@@ -548,6 +592,25 @@ func (a *app) printPreceded(res *query.PrecededResult, lists bool) {
 	for _, m := range res.Undated {
 		a.printf("  %s (%s)\n", m.Name, m.ID)
 	}
+}
+
+// precursorCaveat says why a warning the dates put before an attack is
+// only possible: machine-coded, or matched by a broad place alone.
+func precursorCaveat(w query.Precursor) string {
+	var why []string
+	if w.MachineCoded {
+		why = append(why, "machine-coded")
+	}
+	if w.WeakMatch != "" {
+		why = append(why, "weak match "+w.WeakMatch)
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	if w.DatedBefore {
+		return " (dated before, but " + strings.Join(why, "; ") + ")"
+	}
+	return " (" + strings.Join(why, "; ") + ")"
 }
 
 func orUndated(date string) string {

@@ -57,7 +57,7 @@ func (a *app) printStats(st *query.Stats) {
 }
 
 func newShowCmd(a *app) *cobra.Command {
-	var loads bool
+	var loads, noMachine bool
 	cmd := &cobra.Command{
 		Use:   "show ID|NAME|ALIAS",
 		Short: "Show every fact about an entity, with its sources and evidence; contested values are marked",
@@ -68,7 +68,7 @@ func newShowCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				card, err := q.Show(withLoads(cmd.Context(), loads), strings.Join(args, " "))
+				card, err := q.ShowWith(withLoads(cmd.Context(), loads), strings.Join(args, " "), query.ShowOptions{ExcludeMachine: noMachine})
 				if err != nil {
 					return historyUsage(asUsage(err))
 				}
@@ -79,16 +79,28 @@ func newShowCmd(a *app) *cobra.Command {
 						subj = f.Subject
 					}
 					for _, e := range f.Evidence {
-						rows = append(rows, withLoadsColumn(loads, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank}, e))
+						rows = append(rows, withLoadsColumn(loads, []string{dirOf(f), subj, f.Predicate, f.Value.String(), f.ValueName, strconv.FormatBool(f.Contested), e.Source, e.Quote, strings.Join(e.AccordingTo, " "), e.Rank, e.Coding}, e))
 					}
 				}
-				return a.emit(card, loadsHeader(loads, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote", "according_to", "rank"}), rows,
+				return a.emit(card, loadsHeader(loads, []string{"direction", "subject", "predicate", "value", "value_name", "contested", "source", "quote", "according_to", "rank", "coding"}), rows,
 					func() error { a.printCard(card); return nil })
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&loads, "loads", false, "say which recorded loads brought each fact's evidence, and when (bbolt)")
+	cmd.Flags().BoolVar(&noMachine, "exclude-machine", false, "leave out the evidence of machine-coded sources (coding: machine, such as GDELT's), and say how much was left out")
 	return cmd
+}
+
+// machineMark is what the table prints after a machine-coded source.
+const machineMark = "  (machine-coded)"
+
+// codingNote returns machineMark for evidence of a machine-coded source.
+func codingNote(e query.Evidence) string {
+	if e.MachineCoded() {
+		return machineMark
+	}
+	return ""
 }
 
 func dirOf(f query.Fact) string {
@@ -104,8 +116,15 @@ func (a *app) printCard(c *query.Card) {
 	if len(c.Contested) > 0 {
 		a.printf("Sources disagree on: %s\n", esc(strings.Join(c.Contested, ", ")))
 	}
+	if len(c.Markings) > 0 {
+		if c.Marking == "" {
+			a.printf("Marking: none (no TLP marking on the facts shown; other markings: %s)\n", esc(strings.Join(c.Markings, ", ")))
+		} else {
+			a.printf("Marking: %s (most restrictive TLP of these facts; all: %s)\n", c.Marking, esc(strings.Join(c.Markings, ", ")))
+		}
+	}
 	a.printf("\n")
-	deprecated := false
+	deprecated, machine := false, false
 	printFact := func(f query.Fact, subject bool) {
 		mark := " "
 		if f.Contested {
@@ -122,6 +141,9 @@ func (a *app) printCard(c *query.Card) {
 			val += " [deprecated]"
 			deprecated = true
 		}
+		if slices.ContainsFunc(f.Evidence, query.Evidence.MachineCoded) {
+			machine = true
+		}
 		if subject {
 			a.printf("%s %s --%s--> this\n", mark, val, esc(f.Predicate))
 		} else {
@@ -129,9 +151,12 @@ func (a *app) printCard(c *query.Card) {
 		}
 		for _, e := range f.Evidence {
 			if e.Quote != "" {
-				a.printf("      %s: %q%s\n", esc(e.Source), e.Quote, according(e))
+				a.printf("      %s: %q%s%s\n", esc(e.Source), e.Quote, according(e), codingNote(e))
 			} else {
-				a.printf("      %s%s\n", esc(e.Source), according(e))
+				a.printf("      %s%s%s\n", esc(e.Source), according(e), codingNote(e))
+			}
+			if e.Confidence != nil {
+				a.printf("        confidence %d (the source's own, 0-100)\n", *e.Confidence)
 			}
 			for _, line := range judgementLines(e) {
 				a.printf("        %s\n", line)
@@ -152,6 +177,12 @@ func (a *app) printCard(c *query.Card) {
 	}
 	if len(c.Contested) > 0 {
 		a.printf("\n! = a value on which sources disagree (single-valued predicate, several values)\n")
+	}
+	if machine {
+		a.printf("\n(machine-coded) = a source coded by software from news text (such as GDELT's events), not read by a person; --exclude-machine hides its evidence\n")
+	}
+	if c.HiddenMachine > 0 {
+		a.printf("\n%d piece(s) of evidence of machine-coded sources hidden (--exclude-machine)\n", c.HiddenMachine)
 	}
 	if deprecated {
 		a.printf("[deprecated] = every statement of the value is judged deprecated (analytics leave it out unless --with-deprecated)\n")

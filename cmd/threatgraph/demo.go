@@ -35,6 +35,10 @@ No file, no server, no setup. Running it again adds nothing.`,
 				files = append(files, ingest.Parse(f.Name, f.Data))
 			}
 			return a.withStore(ctx, func(s *graph.Store) error {
+				files, err := a.enrich(ctx, s, files) // places resolved against the gazetteer, when one is loaded
+				if err != nil {
+					return err
+				}
 				rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, ingest.Options{Record: schema.LoadInfo{Via: "demo"}})
 				if err != nil {
 					return fmt.Errorf("loading the built-in dataset: %w", err)
@@ -120,6 +124,7 @@ func sourceList(evs []query.Evidence) string {
 		if e.Rank == schema.RankDeprecated {
 			s += " [deprecated]"
 		}
+		s += codingNote(e)
 		out = append(out, s)
 	}
 	return strings.Join(out, ", ")

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +29,7 @@ type exportFlags struct {
 	from, to   string
 	sources    []string
 	exclude    []string
+	machine    bool
 	centrality []string
 	deprecated bool
 }
@@ -35,9 +38,10 @@ func newExportCmd(a *app) *cobra.Command {
 	var f exportFlags
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the graph as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON",
+		Short: "Write the graph as GraphML, GEXF, Cytoscape.js JSON, N-Quads, native JSON or STIX 2.1",
 		Long: `Write the store, or the part the filters select, for Gephi, yEd, Cytoscape, NetworkX and
-igraph (graphml, gexf, cytoscape), or as facts that load back into a store (nquads, json).
+igraph (graphml, gexf, cytoscape), as facts that load back into a store (nquads, json), or as a
+STIX 2.1 bundle (stix: each source a report, each statement a note, each judgement an opinion).
 
 The export alone goes to --out (default -, stdout); a one-line summary goes to stderr. The same
 store gives byte-identical output. With --out FILE the file is written beside its final name and
@@ -52,7 +56,8 @@ See docs/export.md for the attributes of each format.`,
 		Example: `  threatgraph export --format graphml --out threatgraph.graphml
   threatgraph export --format gexf --kinds Attack,Warning,Group --from 2024-01 --to 2024-03 --out -
   threatgraph export --format graphml --around ISIS-K --depth 2 --with-centrality pagerank,betweenness
-  threatgraph export --format nquads --sources source:bbc-2024-03-25-gardner > bbc.nq`,
+  threatgraph export --format nquads --sources source:bbc-2024-03-25-gardner > bbc.nq
+  threatgraph export --format stix --kinds Group,Attack,Source --out bundle.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := cobra.NoArgs(cmd, args); err != nil {
 				return usageError{err}
@@ -73,8 +78,9 @@ See docs/export.md for the attributes of each format.`,
 	fl.StringVar(&f.to, "to", "", "keep dated entities stated to overlap this date or earlier")
 	fl.StringSliceVar(&f.sources, "sources", nil, "use only facts stated by these sources (ids, comma-separated)")
 	fl.StringSliceVar(&f.exclude, "exclude-sources", nil, "leave out facts stated by these sources")
+	fl.BoolVar(&f.machine, "exclude-machine", false, "leave out facts of machine-coded sources (coding: machine, such as GDELT's)")
 	fl.StringSliceVar(&f.centrality, "with-centrality", nil, "add node scores (graph formats): "+strings.Join(query.Measures, ", "))
-	fl.BoolVar(&f.deprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (graph formats; nquads and json always write every statement with its judgements)")
+	fl.BoolVar(&f.deprecated, "with-deprecated", false, "keep the facts that judgements rank deprecated (graph formats; nquads, json and stix always write every statement with its judgements)")
 	return cmd
 }
 
@@ -84,7 +90,7 @@ func (f exportFlags) options(depthSet bool) (query.ExportOptions, error) {
 		return query.ExportOptions{}, usageError{errors.New("--depth needs --around")}
 	}
 	o := query.ExportOptions{Around: f.around, Depth: f.depth, Centrality: f.centrality,
-		Scope: query.Scope{Sources: f.sources, ExcludeSources: f.exclude, From: f.from, To: f.to, WithDeprecated: f.deprecated}}
+		Scope: query.Scope{Sources: f.sources, ExcludeSources: f.exclude, ExcludeMachine: f.machine, From: f.from, To: f.to, WithDeprecated: f.deprecated}}
 	for _, k := range f.kinds {
 		o.Scope.Kinds = append(o.Scope.Kinds, strings.TrimSpace(k))
 	}
@@ -131,10 +137,34 @@ func (a *app) export(ctx context.Context, f exportFlags, depthSet bool) error {
 		fmt.Fprintf(a.errOut, "exported %d quads of %d entities as %s to %s: %d bytes in %s\n", sum.Quads, sum.Nodes, f.format, dest, n, time.Since(start).Round(time.Millisecond))
 	case "json":
 		fmt.Fprintf(a.errOut, "exported %d entities (%d quads, %d skipped) as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Quads, sum.Skipped, f.format, dest, n, time.Since(start).Round(time.Millisecond))
+	case "stix":
+		fmt.Fprintf(a.errOut, "exported %d entities and %d relationships (%d STIX objects, %d quads) as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Edges, sum.Objects, sum.Quads, f.format, dest, n, time.Since(start).Round(time.Millisecond))
+		printNotExported(a.errOut, sum)
 	default:
 		fmt.Fprintf(a.errOut, "exported %d nodes and %d edges as %s to %s: %d bytes in %s\n", sum.Nodes, sum.Edges, f.format, dest, n, time.Since(start).Round(time.Millisecond))
 	}
+	if len(sum.Markings) > 0 {
+		// Handling: the most restrictive TLP of the sources the export used.
+		if sum.Marking == "" {
+			fmt.Fprintf(a.errOut, "marking: none (no TLP marking on the sources used; other markings: %s)\n", strings.Join(sum.Markings, ", "))
+		} else {
+			fmt.Fprintf(a.errOut, "marking: %s (most restrictive TLP of the sources used; all: %s)\n", sum.Marking, strings.Join(sum.Markings, ", "))
+		}
+	}
 	return nil
+}
+
+// printNotExported says, one line per reason, what an export could not
+// write (STIX: quads of other vocabularies, entities of kinds STIX has no
+// object for, relations to them), so that nothing is left out silently.
+func printNotExported(w io.Writer, sum export.Summary) {
+	if sum.Skipped == 0 {
+		return
+	}
+	fmt.Fprintf(w, "not exported: %d\n", sum.Skipped)
+	for _, k := range slices.Sorted(maps.Keys(sum.NotExported)) {
+		fmt.Fprintf(w, "  %d %s\n", sum.NotExported[k], k)
+	}
 }
 
 // writeOut runs write on stdout for "-". A path that is, or links to,

@@ -95,6 +95,9 @@ func goldenCases() []goldenCase {
 		{name: "preceded-certain", args: []string{"preceded", "--certain"}, http: goldenQ("/v1/preceded", "certain", "true")},
 
 		{name: "contested", args: []string{"contested"}, http: "/v1/contested"},
+		{name: "candidates", args: []string{"candidates"}, http: "/v1/candidates"},
+		{name: "candidates-location-min-score", args: []string{"candidates", "--kind", "Location", "--min-score", "0.01", "--limit", "0"},
+			http: goldenQ("/v1/candidates", "kind", "Location", "min-score", "0.01", "limit", "0")},
 
 		{name: "communities", args: []string{"communities"}, http: "/v1/communities"},
 		{name: "query-gizmo", args: []string{"query", "--lang", "gizmo", gizmo}, http: goldenQ("/v1/query", "lang", "gizmo", "q", gizmo)},

@@ -4,8 +4,14 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/gdelt"
+	"github.com/threatgraph/threatgraph/ingest/stix"
+	"github.com/threatgraph/threatgraph/ingest/table"
+	"github.com/threatgraph/threatgraph/ingest/wikidata"
 )
 
 // importOptions are the flags that choose or configure an importer.
@@ -19,6 +25,15 @@ type importOptions struct {
 // as native or N-Quads by its extension.
 func importers(opt importOptions) ([]ingest.Importer, error) {
 	var imps []ingest.Importer
+	if opt.Mapping != "" { // the user's mapping first: their tables are tables
+		m, err := table.Open(opt.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		imps = append(imps, table.New(m))
+	}
+	// The Wikidata excerpt before GDELT: its header is checked exactly.
+	imps = append(imps, stix.New(), wikidata.Importer{}, gdelt.New())
 	return imps, nil
 }
 
@@ -45,4 +60,14 @@ func readHead(name string, n int) ([]byte, error) {
 		return nil, err
 	}
 	return buf[:k], nil
+}
+
+// tableLike reports whether a file's name is a table's, which only an
+// importer reads (a table with --mapping, a Wikidata excerpt, GDELT).
+func tableLike(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".tsv", ".txt":
+		return true
+	}
+	return false
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
+	"github.com/threatgraph/threatgraph/ingest/table"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
 )
@@ -30,9 +31,16 @@ func newIngestCmd(a *app) *cobra.Command {
 	var rejects, server string
 	cmd := &cobra.Command{
 		Use:   "ingest FILE...",
-		Short: "Load native YAML/JSON or N-Quads files into the store",
+		Short: "Load native, N-Quads, STIX 2.1, GDELT, Wikidata and table files into the store",
 		Long: `Load files into the store: the native format (.yaml, .yml, .json; see docs/format.md)
-and N-Quads (.nq, .nquads). "-" reads native YAML from standard input.
+and N-Quads (.nq, .nquads). "-" reads native YAML from standard input. Besides, each detected
+by its name or its first bytes (docs/import.md):
+  STIX 2.1 bundles (JSON with "type": "bundle": MITRE ATT&CK, OpenCTI, MISP exports)
+  GDELT 1.0 and 2.0 event files (*.export.CSV, or 57/58/61 tab-separated columns)
+  the Wikidata excerpt format (a CSV whose header begins qid,primary_name,aliases_json)
+  incident tables with --mapping: --mapping gtd, --mapping acled (shipped), or a mapping file
+When a gazetteer is loaded (threatgraph places load), the places of a load are resolved
+against it.
 
 Strict by default: every file is checked (syntax, vocabulary, values, references, kinds)
 before anything is written, every problem is reported as FILE:LINE: field: message, and
@@ -67,6 +75,7 @@ server's report; the server loads them in one transaction too.`,
 			if err != nil {
 				return err
 			}
+			mappingUnused(impOpt.Mapping, files)
 			if opt.SkipInvalid && rejects != "" && !opt.DryRun {
 				f, err := os.Create(rejects)
 				if err != nil {
@@ -85,9 +94,26 @@ server's report; the server loads them in one transaction too.`,
 	f.BoolVar(&opt.SkipInvalid, "skip-invalid", false, "load the valid records and report the others (default: strict, all or nothing)")
 	f.Bool("strict", true, "refuse all files if any record is invalid (the default; --strict=false is --skip-invalid)")
 	f.StringVar(&server, "server", "", "send the files to a threatgraph server at this URL (e.g. http://127.0.0.1:8080) instead of opening the store")
-	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (CSV, TSV) with this mapping file (see docs/import.md)")
+	f.StringVar(&impOpt.Mapping, "mapping", "", "read table files (.csv, .tsv, .txt) with this mapping: gtd, acled (shipped) or a mapping file (docs/import.md)")
 	f.StringVar(&rejects, "rejects", "threatgraph-rejects.jsonl", "with --skip-invalid: where to write rejected records (JSON lines)")
 	return cmd
+}
+
+// mappingUnused warns, in the first file's warnings, when --mapping read
+// none of the files (they were all read by other importers, say a .json as
+// STIX): the user's mapping was then ignored.
+func mappingUnused(mapping string, files []*ingest.File) {
+	if mapping == "" || len(files) == 0 {
+		return
+	}
+	var names []string
+	for _, f := range files {
+		if f.Format == table.Format {
+			return
+		}
+		names = append(names, f.Name+" ("+f.Format+")")
+	}
+	files[0].Warnings.Addf(files[0].Name, 0, "", "--mapping %s applied to no file: it reads tables (.csv, .tsv, .txt), and %s were read by other importers", mapping, strings.Join(names, ", "))
 }
 
 // readFiles reads and parses the named files, telling m (if any) of the
@@ -104,6 +130,16 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 			if ferr := ingest.Recognised(name, nil, imps); ferr != nil && !detectedByContent(name, imps) {
 				return nil, usageError{ferr}
 			}
+			if tableLike(name) && !detectedByContent(name, imps) {
+				return nil, usageError{fmt.Errorf("%s: a table, but no importer reads it as it is: give --mapping gtd, --mapping acled or a mapping file (docs/import.md)", name)}
+			}
+			if f, ok, err := parseImported(ctx, name, m, imps); ok {
+				if err != nil {
+					return nil, usageError{fmt.Errorf("reading %s: %w", name, err)}
+				}
+				files = append(files, f)
+				continue
+			}
 			data, err = readInput(name, m)
 		}
 		if err != nil {
@@ -117,6 +153,10 @@ func readFiles(ctx context.Context, args []string, stdin io.Reader, m *meter, im
 // load runs ingest.Load and prints its report.
 func (a *app) load(ctx context.Context, s *graph.Store, files []*ingest.File, opt ingest.Options, rejects string) error {
 	opt.Record = schema.LoadInfo{Via: "ingest"}
+	files, err := a.enrich(ctx, s, files) // places resolved against the gazetteer, when one is loaded
+	if err != nil {
+		return err
+	}
 	visible, cerr := s.Count(ctx) // the quads in the answers before, to tell what a retraction hides
 	rep, err := ingest.Load(ctx, a.withProgress(writeTarget{s, sessionOf(ctx)}), files, opt)
 	return a.loaded(ctx, s, rep, err, len(files), ingest.Warnings(files), opt, rejects, visible, cerr)

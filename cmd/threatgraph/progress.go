@@ -16,8 +16,17 @@ import (
 )
 
 // progressDelay is how long a piece of work runs before its progress is
-// shown: quick work (a small file, the demo) never flashes a bar.
-const progressDelay = 300 * time.Millisecond
+// shown: quick work (a small file, the demo) never flashes a bar. The
+// environment's THREATGRAPH_PROGRESS_DELAY (a Go duration) overrides it,
+// for a slow terminal or a test.
+var progressDelay = delayFromEnv(300 * time.Millisecond)
+
+func delayFromEnv(def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("THREATGRAPH_PROGRESS_DELAY")); err == nil && d >= 0 {
+		return d
+	}
+	return def
+}
 
 // progressThrottle is the shortest time between two redraws of a bar.
 const progressThrottle = 100 * time.Millisecond

@@ -93,7 +93,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 	questions := []*cobra.Command{
 		newStatsCmd(a), newShowCmd(a), newSearchCmd(a),
 		newCentralityCmd(a), newPathCmd(a), newNeighborsCmd(a), newTimelineCmd(a),
-		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a), newExportCmd(a),
+		newContestedCmd(a), newPrecededCmd(a), newCommunitiesCmd(a), newExportCmd(a), newCandidatesCmd(a),
 	}
 	for _, c := range questions {
 		a.asOfFlag(c.Flags())
@@ -103,6 +103,7 @@ Configuration: flags > THREATGRAPH_* environment (THREATGRAPH_STORE_PATH) > thre
 		newInitCmd(a), newDemoCmd(a), newIngestCmd(a), newConfigCmd(a),
 		newServeCmd(a), newQueryCmd(a),
 		newLoadsCmd(a), newRetractCmd(a), newPurgeCmd(a), newSameCmd(a, schema.Same), newSameCmd(a, schema.Different),
+		newPlacesCmd(a),
 	)
 	argsAreUsage(root)
 	return root

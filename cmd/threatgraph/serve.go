@@ -39,7 +39,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: snapshotDir(s), Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
-					Loader: storeLoader{s}, History: historian(s),
+					Loader: storeLoader{s}, History: historian(s), Places: placesOf(s),
 				})
 				if err != nil {
 					return err

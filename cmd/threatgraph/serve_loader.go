@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/threatgraph/threatgraph/graph"
 	"github.com/threatgraph/threatgraph/ingest"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 	"github.com/threatgraph/threatgraph/schema"
@@ -37,6 +38,11 @@ func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt
 	files := make([]*ingest.File, len(ups))
 	for i, u := range ups {
 		files[i] = ingest.ParseWith(ctx, u.Name, u.Data, imps)
+	}
+	if st, ok := t.(*graph.Store); ok { // the gazetteer beside the store
+		if files, err = enrichFiles(ctx, st, files, nil); err != nil {
+			return nil, err
+		}
 	}
 	rep, err := ingest.Load(ctx, t, files, ingest.Options{DryRun: opt.DryRun, SkipInvalid: opt.SkipInvalid, Record: schema.LoadInfo{Via: "http"}})
 	var problems schema.Errors

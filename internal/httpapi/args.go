@@ -98,7 +98,8 @@ func (a *args) boolean(name string) (bool, error) {
 	return b, nil
 }
 
-// scope reads the scope parameters (sources, exclude-sources, predicates,
+// scope reads the scope parameters (sources, exclude-sources,
+// exclude-machine, predicates,
 // kinds, with-deprecated, and the dates named fromName and toName) and
 // checks them against
 // the Reader's view (query.Reader.Check), so that an unknown source,
@@ -115,6 +116,9 @@ func (a *args) scope(ctx context.Context, q *query.Reader, fromName, toName stri
 	}
 	var err error
 	if sc.WithDeprecated, err = a.boolean("with-deprecated"); err != nil {
+		return sc, err
+	}
+	if sc.ExcludeMachine, err = a.boolean("exclude-machine"); err != nil {
 		return sc, err
 	}
 	err = q.Check(ctx, sc)

@@ -14,7 +14,7 @@ import (
 )
 
 var exportParams = []param{
-	{name: "format", typ: "string", required: true, path: true, desc: "graphml, gexf, cytoscape, nquads or json"},
+	{name: "format", typ: "string", required: true, path: true, desc: "graphml, gexf, cytoscape, nquads, json or stix"},
 	{name: "kinds", typ: "string", desc: "keep entities of these kinds (comma-separated); CLI --kinds"},
 	{name: "around", typ: "string", desc: "keep the neighbourhood of this entity (id, name or alias); CLI --around"},
 	{name: "depth", typ: "integer", def: "1", desc: "hops from around (0 to 10); CLI --depth"},
@@ -22,8 +22,9 @@ var exportParams = []param{
 	{name: "to", typ: "string", desc: "keep dated entities stated to overlap this date or earlier; CLI --to"},
 	{name: "sources", typ: "string", desc: "use only facts stated by these sources (comma-separated); CLI --sources"},
 	{name: "exclude-sources", typ: "string", desc: "leave out facts stated by these sources; CLI --exclude-sources"},
+	{name: "exclude-machine", typ: "boolean", def: "false", desc: "leave out facts of machine-coded sources (coding machine, such as GDELT's); CLI --exclude-machine"},
 	{name: "with-centrality", typ: "string", desc: "node scores to add (graph formats): " + strings.Join(query.Measures, ", ") + "; CLI --with-centrality"},
-	{name: "with-deprecated", typ: "boolean", def: "false", desc: "keep the facts that judgements rank deprecated (graph formats; nquads and json always write every statement with its judgements); CLI --with-deprecated"},
+	{name: "with-deprecated", typ: "boolean", def: "false", desc: "keep the facts that judgements rank deprecated (graph formats; nquads, json and stix always write every statement with its judgements); CLI --with-deprecated"},
 }
 
 // export sends an export of the store, as threatgraph export writes it.
@@ -57,6 +58,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o.Scope.WithDeprecated, err = a.boolean("with-deprecated"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if o.Scope.ExcludeMachine, err = a.boolean("exclude-machine"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -56,7 +56,7 @@ func (rt *route) serve(s *Server) http.Handler {
 			allowed[p.name] = true
 		}
 	}
-	cacheable := rt.method == "GET" && rt.path != "/v1/query"
+	cacheable := rt.method == "GET" && rt.path != "/v1/query" && rt.path != "/v1/places" // the gazetteer changes apart from the store
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var key string
 		var gen uint64
@@ -104,6 +104,7 @@ func (rt *route) serve(s *Server) http.Handler {
 var (
 	pSources  = param{name: "sources", typ: "string", desc: "use only facts stated by these sources (ids, comma-separated); CLI --sources"}
 	pExclude  = param{name: "exclude-sources", typ: "string", desc: "leave out facts stated by these sources (comma-separated); CLI --exclude-sources"}
+	pMachine  = param{name: "exclude-machine", typ: "boolean", def: "false", desc: "leave out facts of machine-coded sources (coding machine, such as GDELT's); CLI --exclude-machine"}
 	pPreds    = param{name: "predicates", typ: "string", desc: "only these relations, e.g. perpetratedBy,locatedIn; CLI --predicates"}
 	pFromDate = param{name: "from", typ: "string", desc: "dated entities must overlap this date or later (YYYY, YYYY-MM, YYYY-MM-DD, A/B); CLI --from"}
 	pToDate   = param{name: "to", typ: "string", desc: "dated entities must overlap this date or earlier; CLI --to"}
@@ -112,7 +113,7 @@ var (
 )
 
 func filterParams(from, to param) []param {
-	return []param{pSources, pExclude, pPreds, from, to, pDepr}
+	return []param{pSources, pExclude, pMachine, pPreds, from, to, pDepr}
 }
 
 // routeTable lists every route, in the order of the OpenAPI document; the
@@ -133,6 +134,7 @@ var questionRoutes = map[string]bool{
 	"/v1/entities/{id}": true, "/v1/search": true, "/v1/entities/{id}/neighbors": true,
 	"/v1/entities/{id}/timeline": true, "/v1/paths": true, "/v1/centrality": true, "/v1/preceded": true,
 	"/v1/contested": true, "/v1/communities": true, "/v1/stats": true, "/v1/export/{format}": true,
+	"/v1/candidates": true,
 }
 
 func (s *Server) routes0() []*route {
@@ -140,7 +142,7 @@ func (s *Server) routes0() []*route {
 	limited := []int{400, 404, 408, 409, 503} // notFound, the analytics deadline and concurrency limit
 	return append([]*route{
 		{method: "GET", path: "/v1/entities/{id}", summary: "The entity's card: every fact with its sources and evidence, contested values flagged (CLI: show)",
-			params: []param{pID, pLoads}, result: &query.Card{}, errors: append(notFound, 501), answer: s.withLoads(ofEntity(s, (*query.Reader).Show))},
+			params: []param{pID, pLoads, pShowMachine}, result: &query.Card{}, errors: append(notFound, 501), answer: s.withLoads(s.cardAnswer)},
 		{method: "GET", path: "/v1/search", summary: "Entities whose name or alias contains q, case- and accent-insensitive, then ranked full-text hits in names, aliases, descriptions and evidence quotes, with their source (CLI: search)",
 			params: searchParams, result: []query.SearchResult{}, errors: []int{400}, answer: s.searchAnswer},
 		{method: "GET", path: "/v1/entities/{id}/neighbors", summary: "Entities within depth hops, nearest first, with the relation that reaches each (CLI: neighbors)",
@@ -157,6 +159,7 @@ func (s *Server) routes0() []*route {
 			params: []param{pLoads}, result: []query.Disagreement{}, errors: []int{400, 501}, answer: s.withLoads(ofStore(s, (*query.Reader).Contested))},
 		{method: "GET", path: "/v1/communities", summary: "Louvain communities of the graph, or of groups (project=group) (CLI: communities)",
 			params: communitiesParams, result: &query.CommunitiesResult{}, errors: []int{400, 408, 503}, answer: s.communitiesAnswer},
+		s.candidatesRoute(),
 		{method: "GET", path: "/v1/stats", summary: "Entities by kind, facts, sources, quotes, contested points, quads (CLI: stats)",
 			result: &query.Stats{}, errors: []int{400}, answer: ofStore(s, (*query.Reader).Stats)},
 		{method: "GET", path: "/v1/query", summary: "A raw cayley query, Gizmo or GraphQL, read-only, with a time limit (408 when it passes) and a result cap (CLI: query)",
@@ -177,11 +180,11 @@ func (s *Server) routes0() []*route {
 			body:   &requestBody{desc: "the file, or several files as multipart/form-data parts with file names", types: []string{"application/yaml", "application/json", "application/n-quads", "multipart/form-data"}, required: true},
 			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422}, failure: &IngestErrorBody{},
 			answer: s.ingestAnswer},
-		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads or native JSON, streamed (CLI: export)",
+		{method: "GET", path: "/v1/export/{format}", summary: "The store, or the part the filters select, as GraphML, GEXF, Cytoscape.js JSON, N-Quads, native JSON or a STIX 2.1 bundle, streamed (CLI: export)",
 			params: exportParams, errors: []int{400, 404, 409}, raw: s.export},
 		{method: "GET", path: "/v1/openapi.json", summary: "This document", raw: s.serveOpenAPI},
 		{method: "GET", path: "/healthz", summary: "Liveness: the server answers and holds the store", result: &Health{}, answer: s.healthAnswer},
-	}, append(s.historyRoutes(), s.identityRoutes()...)...)
+	}, append(append(s.historyRoutes(), s.identityRoutes()...), s.placesRoutes()...)...)
 }
 
 var (
@@ -224,6 +227,21 @@ func ofEntity[T any](s *Server, get func(*query.Reader, context.Context, string)
 			return res, entityError("id", err)
 		})
 	}
+}
+
+// pShowMachine is the card's exclude-machine: it hides evidence.
+var pShowMachine = param{name: "exclude-machine", typ: "boolean", def: "false", desc: "hide the evidence of machine-coded sources (coding machine, such as GDELT's); hidden_machine counts it; CLI show --exclude-machine"}
+
+// cardAnswer answers the card (show), without the evidence of
+// machine-coded sources when exclude-machine=true.
+func (s *Server) cardAnswer(r *http.Request, a *args) (any, error) {
+	ex, err := a.boolean(pShowMachine.name)
+	if err != nil {
+		return nil, err
+	}
+	return ofEntity(s, func(q *query.Reader, ctx context.Context, id string) (*query.Card, error) {
+		return q.ShowWith(ctx, id, query.ShowOptions{ExcludeMachine: ex})
+	})(r, a)
 }
 
 // ofStore answers get, a question about the whole store.
@@ -478,7 +496,7 @@ func (s *Server) memoCentrality(ctx context.Context, st *state, o query.Centrali
 		gen = "as-of-" + gen
 	}
 	key := strings.Join([]string{gen, o.Measure, sorted(strings.Split(strings.ToLower(strings.Join(f.Kinds, ",")), ",")), strconv.Itoa(o.Top), strconv.FormatBool(o.Stability),
-		sorted(f.Sources), sorted(f.ExcludeSources), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
+		sorted(f.Sources), sorted(f.ExcludeSources), strconv.FormatBool(f.ExcludeMachine), sorted(f.Predicates), f.From, f.To, strconv.FormatBool(f.WithDeprecated)}, "|")
 	s.memo.mu.Lock()
 	e, ok := s.memo.lru.Get(key)
 	m := e.v
@@ -675,7 +693,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		}
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: expected a file name ending in .yaml, .yml, .json, .nq or .nquads", fn)}
+			return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("multipart part %q: %v", fn, err)}
 		}
 		data, err := io.ReadAll(part)
 		part.Close()
@@ -688,7 +706,7 @@ func (s *Server) uploadFiles(r *http.Request, a *args) ([]Upload, error) {
 		files = append(files, Upload{Name: fn, Data: data})
 	}
 	if len(files) == 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename ending in .yaml, .yml, .json, .nq or .nquads)"}
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "the multipart body has no file part (expected parts with a filename: .yaml, .yml, .json, .nq, .nquads or an importer's input, docs/import.md)"}
 	}
 	return files, nil
 }
@@ -727,7 +745,7 @@ func (s *Server) uploadName(r *http.Request, a *args) (string, error) {
 	if fn := a.str("filename"); fn != "" {
 		fn = path.Base(strings.ReplaceAll(fn, "\\", "/"))
 		if err := s.opts.Loader.Accepts(fn); err != nil {
-			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads")
+			return "", paramError("filename", fn, "a name ending in .yaml, .yml, .json, .nq or .nquads, or an importer's input (docs/import.md)")
 		}
 		return fn, nil
 	}

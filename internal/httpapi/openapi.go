@@ -69,6 +69,9 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 					sc.Default = n
 				case "boolean":
 					sc.Default = p.def == "true"
+				case "number":
+					f, _ := strconv.ParseFloat(p.def, 64)
+					sc.Default = f
 				default:
 					sc.Default = p.def
 				}
@@ -92,8 +95,8 @@ func (s *Server) openAPIDocument() (*openapi3.T, error) {
 			content := openapi3.Content{}
 			for _, f := range query.ExportFormats {
 				sch := openapi3.NewStringSchema() // XML or N-Quads text
-				if ct := query.ExportContentType(f); ct == "application/json" {
-					sch = openapi3.NewObjectSchema() // Cytoscape.js elements or the native format
+				if ct := query.ExportContentType(f); ct == "application/json" || strings.HasPrefix(ct, "application/stix+json") {
+					sch = openapi3.NewObjectSchema() // Cytoscape.js elements, the native format or a STIX bundle
 				}
 				content[query.ExportContentType(f)] = openapi3.NewMediaType().WithSchema(sch)
 			}

@@ -68,6 +68,9 @@ type Options struct {
 	// Loader writes what POST /v1/ingest uploads into the store (nil: the
 	// route answers 403, as without a Token).
 	Loader Loader
+	// Places finds places in the gazetteer beside the store (GET
+	// /v1/places; nil: 501).
+	Places Places
 	// History lists the load history and records retractions (GET
 	// /v1/loads, POST /v1/retract; nil: both answer 501).
 	History Historian

@@ -494,5 +494,13 @@ type Summary struct {
 	Nodes   int `json:"nodes"`             // entities written (graph formats, json)
 	Edges   int `json:"edges"`             // relation edges written (graph formats)
 	Quads   int `json:"quads"`             // quads written (nquads), or represented (json)
-	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies)
+	Skipped int `json:"skipped,omitempty"` // quads left out because the format cannot hold them (json: other vocabularies; stix: NotExported's total)
+	Objects int `json:"objects,omitempty"` // STIX objects written (stix)
+
+	// NotExported counts what the format cannot hold, by reason (stix).
+	NotExported map[string]int `json:"not_exported,omitempty"`
+	// Marking is the most restrictive TLP marking of the sources the export
+	// used (marking:tlp-amber...), Markings every marking they carry.
+	Marking  string   `json:"marking,omitempty"`
+	Markings []string `json:"markings,omitempty"`
 }
