@@ -609,23 +609,11 @@ func (s *Store) Write(ctx context.Context, qs []quad.Quad) (added int, err error
 	if before == 0 && s.opts.Backend == "bbolt" && len(qs) >= bulkMin {
 		return s.bulkWrite(ctx, qs, load)
 	}
-	if db != nil && len(qs) >= bulkMin {
-		// A large write into a populated store: cayley resolves every
-		// node and quad against the store one by one; the stream path
-		// (stream.go) checks them in one pass and writes a new file.
-		st, err := s.streamLocked(ctx, db, load, func(put func(quad.Quad, int) error) error {
-			for _, q := range qs {
-				if err := put(q, 0); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		return st.added, nil
-	}
+	// A large write into a populated store goes through cayley's batches
+	// here, not the merged file of WriteStream: a merge holds the store's
+	// handles for the whole write, and Write serves the server, whose
+	// readers must never wait for an ingest. The CLI's streamed N-Quads
+	// ingest, alone in its process, calls WriteStream.
 	deltas := make([]cgraph.Delta, len(qs))
 	for i, q := range qs {
 		deltas[i] = cgraph.Delta{Quad: q, Action: cgraph.Add}

@@ -114,6 +114,7 @@ func (s *Store) writeStream(ctx context.Context, each func(put func(q quad.Quad,
 			}
 		}
 		countQuads(distinct)
+		writeStarts(ctx)
 		_, err = s.Write(ctx, all)
 		return rep, err
 	}
@@ -144,6 +145,21 @@ func (s *Store) writeStream(ctx context.Context, each func(put func(q quad.Quad,
 	return rep, nil
 }
 
+type writeStartKey struct{}
+
+// WithWriteStart returns a context in which WriteStream calls fn just
+// before it begins to write the store, once the stream is read and
+// checked: until then an interruption leaves the store unchanged.
+func WithWriteStart(ctx context.Context, fn func()) context.Context {
+	return context.WithValue(ctx, writeStartKey{}, fn)
+}
+
+func writeStarts(ctx context.Context) {
+	if fn, ok := ctx.Value(writeStartKey{}).(func()); ok {
+		fn()
+	}
+}
+
 // streamLocked is WriteStream's write, wmu held and the history begun.
 func (s *Store) streamLocked(ctx context.Context, db *bolt.DB, load *Load, each func(put func(q quad.Quad, tag int) error) error) (*stage, error) {
 	st, err := stageStream(ctx, db, each)
@@ -156,6 +172,7 @@ func (s *Store) streamLocked(ctx context.Context, db *bolt.DB, load *Load, each 
 	if err := st.markExisting(ctx, db); err != nil {
 		return st, &WriteError{Quads: len(st.quads), Err: err}
 	}
+	writeStarts(ctx)
 	if st.added <= directMax {
 		err = s.writeDirect(ctx, db, st, load)
 	} else {
@@ -483,22 +500,37 @@ func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 	dir := s.opts.Path
 	tmp := filepath.Join(dir, boltBulk)
 	live := filepath.Join(dir, boltFile)
+	renamed := false
 	err := func() error {
 		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true, NoGrowSync: true, InitialMmapSize: 1 << 30})
+		mode := os.FileMode(0o600)
+		if fi, err := os.Stat(live); err == nil {
+			mode = fi.Mode().Perm()
+		}
+		db, err := bolt.Open(tmp, mode, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true, NoGrowSync: true, InitialMmapSize: 1 << 30})
 		if err != nil {
 			return err
 		}
+		// The new file has the store file's permissions (bolt.Open's
+		// mode is cut by the umask): a private store stays private.
+		if err := os.Chmod(tmp, mode); err != nil {
+			db.Close()
+			return err
+		}
 		w := &chunkWriter{db: db}
-		err = s.bolt.View(func(old *bolt.Tx) error { return st.mergeFile(ctx, old, w) })
-		if err == nil {
+		// The last chunk's puts point into the old file's map: they are
+		// committed while its read transaction is still open.
+		err = s.bolt.View(func(old *bolt.Tx) error {
+			if err := st.mergeFile(ctx, old, w); err != nil {
+				return err
+			}
 			load.Added = st.added
-			err = w.final(func(tx *bolt.Tx) error {
+			return w.final(func(tx *bolt.Tx) error {
 				return recordStream(boltPutter{tx}, load, st)
 			})
-		}
+		})
 		if err == nil {
 			err = db.Sync()
 		}
@@ -512,9 +544,21 @@ func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 			return fmt.Errorf("closing the store for the write: %w", err)
 		}
 		s.bolt = nil
-		return renameSynced(tmp, live)
+		if err := os.Rename(tmp, live); err != nil {
+			return err
+		}
+		renamed = true
+		// The rename is the commit: a failed sync of the directory after
+		// it does not undo it, and is only logged.
+		if d, err := os.Open(dir); err == nil {
+			if err := d.Sync(); err != nil {
+				s.logger.WarnContext(ctx, "syncing the store's directory after the write", "err", err)
+			}
+			d.Close()
+		}
+		return nil
 	}()
-	if err != nil {
+	if err != nil && !renamed {
 		os.Remove(tmp)
 	}
 	s.nodesMu.Lock()
@@ -524,13 +568,13 @@ func (s *Store) writeMerged(ctx context.Context, st *stage, load *Load) error {
 	if rerr != nil {
 		s.broken = fmt.Errorf("reopening store %s after the write: %w", s.opts.Path, rerr)
 		s.bolt = nil
-		written := err == nil
+		written := err == nil || renamed
 		return &WriteError{Quads: len(st.quads), Written: written, Err: errors.Join(err, s.broken)}
 	}
 	s.qs, s.bolt, s.broken = qstore, db, nil
 	if err != nil {
-		s.logger.WarnContext(ctx, "write failed; the store is as it was", "quads", len(st.quads), "err", err)
-		return &WriteError{Quads: len(st.quads), Err: err}
+		s.logger.WarnContext(ctx, "write failed", "quads", len(st.quads), "written", renamed, "err", err)
+		return &WriteError{Quads: len(st.quads), Written: renamed, Err: err}
 	}
 	s.logger.InfoContext(ctx, "wrote", "quads", st.added, "path", s.opts.Path)
 	return nil

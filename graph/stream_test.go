@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -268,5 +269,44 @@ func TestKindsMatchesCayley(t *testing.T) {
 	}
 	if len(a) < 1000 || !maps.Equal(a, b) {
 		t.Errorf("bbolt: %d kinds, memstore %d; want the same, at least 1000", len(a), len(b))
+	}
+}
+
+// TestStreamKeepsFileMode: a large streamed write builds a new store file
+// and renames it over the old one; the store keeps the old file's
+// permissions (a private store stays private: it had become 0644).
+func TestStreamKeepsFileMode(t *testing.T) {
+	ctx := t.Context()
+	in := synthetic(80_000)
+	dir := filepath.Join(t.TempDir(), "s")
+	s, err := graph.Open(ctx, graph.Options{Path: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Write(ctx, in[:10_000]); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "indexes.bolt")
+	if err := os.Chmod(file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := writeStream(t, s, in[10_000:], func(int) int { return 0 })
+	if rep.Added[0] <= 50_000 {
+		t.Fatalf("%d quads added: too few for the merged file (the test no longer covers it)", rep.Added[0])
+	}
+	after, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(before, after) {
+		t.Fatal("the store file was written in place: the test no longer covers the merged file")
+	}
+	if m := after.Mode().Perm(); m != 0o600 {
+		t.Errorf("store file mode %v after a streamed write; want 0600 as before", m)
 	}
 }

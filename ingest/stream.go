@@ -316,7 +316,7 @@ func (l *streamLoad) collect(ctx context.Context) (*tables, error) {
 		tb.files = append(tb.files, &fileState{name: name, dt: newDerivedTables(), jerrs: map[int]schema.Errors{}, names: &Record{File: name}})
 		tb.jrecs = append(tb.jrecs, nil)
 	}
-	err := scanFiles(ctx, l.names, true, func(c *chunk) error {
+	err := scanFiles(ctx, l.names, true, true, func(c *chunk) error {
 		fs := tb.files[c.file]
 		fs.records += c.plain
 		for _, r := range c.recs {
@@ -475,7 +475,8 @@ func (p *secondPass) dryRun(ctx context.Context) ([]int, error) {
 func (p *secondPass) run(ctx context.Context, put func(q quad.Quad, tag int) error) error {
 	strictFailed := false
 	p.rejectedAt = map[lineAt]schema.Errors{}
-	err := scanFiles(ctx, p.l.names, false, func(c *chunk) error {
+	var changed error
+	err := scanFiles(ctx, p.l.names, true, false, func(c *chunk) error {
 		fs := p.tb.files[c.file]
 		if len(fs.fileErrs) > 0 {
 			return nil
@@ -519,7 +520,16 @@ func (p *secondPass) run(ctx context.Context, put func(q quad.Quad, tag int) err
 			}
 		}
 		return nil
-	}, nil)
+	}, func(file int, sum hash.Hash, _ textCheck) {
+		// The second pass reads the file again: what it hands to the
+		// write must be what the first pass checked and hashed.
+		if fs := p.tb.files[file]; changed == nil && hex.EncodeToString(sum.Sum(nil)) != fs.sha {
+			changed = fmt.Errorf("%s changed while it was being loaded (its bytes differ from those the first pass checked): nothing was written; load it again once it is complete", fs.name)
+		}
+	})
+	if err == nil {
+		err = changed
+	}
 	if err != nil {
 		return err
 	}
@@ -663,10 +673,11 @@ type textCheck struct {
 // scanFiles reads the files in chunks, parses each chunk's lines into
 // records on as many goroutines as there are CPUs, and calls fn with the
 // chunks in order; after each file, end (if not nil) gets its hash (when
-// sum) and what checkText would say of it. With sum (the first pass), only
-// the lines that firstPass names are parsed; the others are counted. Memory is bounded by the chunks
-// in flight.
-func scanFiles(ctx context.Context, names []string, sum bool, fn func(*chunk) error, end func(file int, sum hash.Hash, text textCheck)) error {
+// sum) and what checkText would say of it. With light (the first pass),
+// only the lines that firstPass names are parsed; the others are counted.
+// Both passes hash the files: the second must read what the first checked.
+// Memory is bounded by the chunks in flight.
+func scanFiles(ctx context.Context, names []string, sum, light bool, fn func(*chunk) error, end func(file int, sum hash.Hash, text textCheck)) error {
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	work := make(chan *chunk, workers)
 	order := make(chan *chunk, 2*workers)
@@ -698,7 +709,7 @@ func scanFiles(ctx context.Context, names []string, sum bool, fn func(*chunk) er
 			if sum {
 				h = sha256.New()
 			}
-			text, err := readChunks(ctx, i, name, h, sum, func(c *chunk) bool {
+			text, err := readChunks(ctx, i, name, h, light, func(c *chunk) bool {
 				select {
 				case order <- c:
 				case <-ctx.Done():

@@ -100,13 +100,21 @@ func (t writeTarget) Write(ctx context.Context, qs []quad.Quad) (int, error) {
 	return t.Store.Write(ctx, qs)
 }
 
-// WriteStream records the write's state around the store's WriteStream
-// (which also runs the load's second pass: the state says "writing" from
-// its start, as the write may follow at any moment).
+// WriteStream records the write's state around the store's WriteStream,
+// which also runs the load's second pass: the state says "writing" only
+// from the moment the store begins to write, so that an interruption
+// during the checks says the store is unchanged.
 func (t writeTarget) WriteStream(ctx context.Context, each func(put func(quad.Quad, int) error) error) ([]int, []int, error) {
-	t.sess.write.Store(writing)
-	defer t.sess.write.Store(wroteSome)
-	return t.Store.WriteStream(ctx, each)
+	var started atomic.Bool
+	ctx = graph.WithWriteStart(ctx, func() {
+		started.Store(true)
+		t.sess.write.Store(writing)
+	})
+	quads, added, err := t.Store.WriteStream(ctx, each)
+	if started.Load() {
+		t.sess.write.Store(wroteSome)
+	}
+	return quads, added, err
 }
 
 // interruptMessage says what an interrupted run did to the store, from
