@@ -80,6 +80,9 @@ func Load(ctx context.Context, t Target, files []*File, opt Options) (*Report, e
 	for _, f := range files {
 		rep.Problems = append(rep.Problems, f.FileErrs...)
 	}
+	if err := quoteCollisions(ctx, t, files); err != nil {
+		return rep, err
+	}
 	if err := link(ctx, t, files, opt.SkipInvalid); err != nil {
 		return rep, err
 	}
