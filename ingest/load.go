@@ -801,7 +801,7 @@ func nameClashes(ctx context.Context, er EdgeReader, files []*File, declares fun
 			return fmt.Errorf("looking up names in the store: %w", err)
 		}
 	}
-	const advice = "looking it up will list both (use another alias, the same id if it is the same entity, or look them up by id)"
+	const advice = "looking it up will list both (look them up by id; if they are one entity, threatgraph candidates proposes the same command)"
 	for _, u := range uses {
 		held := inStore[u.n.key]
 		if slices.Contains(held, u.n.subj) {

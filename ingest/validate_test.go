@@ -250,7 +250,7 @@ func TestNameClashWarns(t *testing.T) {
 			t.Errorf("nothing loaded")
 		}
 		ws := ingest.Warnings([]*ingest.File{f})
-		if len(ws) != 1 || !strings.Contains(ws[0].Error(), `a.yaml:41: entities[4].alias: "Islamic State" is also a name or alias of group:isis ("Islamic State" at a.yaml:35): looking it up will list both (use another alias, the same id if it is the same entity, or look them up by id)`) {
+		if len(ws) != 1 || !strings.Contains(ws[0].Error(), `a.yaml:41: entities[4].alias: "Islamic State" is also a name or alias of group:isis ("Islamic State" at a.yaml:35): looking it up will list both (look them up by id; if they are one entity, threatgraph candidates proposes the same command)`) {
 			t.Errorf("warnings %v; want one for the shared alias", ws)
 		}
 	})
