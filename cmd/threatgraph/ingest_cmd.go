@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -60,7 +61,7 @@ server's report; the server loads them in one transaction too.`,
 				opt.SkipInvalid = !strict
 			}
 			if server != "" {
-				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt)
+				return a.ingestRemote(cmd.Context(), server, args, cmd.InOrStdin(), opt, impOpt.Mapping)
 			}
 			imps, err := importers(impOpt)
 			if err != nil {
@@ -242,7 +243,7 @@ func (a *app) printReport(rep *ingest.Report) error {
 // ingestRemote sends all the files in one request (multipart/form-data, a
 // part per file) to a server's POST /v1/ingest, which loads them in one
 // transaction, and prints the server's report.
-func (a *app) ingestRemote(ctx context.Context, server string, names []string, stdin io.Reader, opt ingest.Options) error {
+func (a *app) ingestRemote(ctx context.Context, server string, names []string, stdin io.Reader, opt ingest.Options, mapping string) error {
 	base, err := url.Parse(strings.TrimRight(server, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return usageError{fmt.Errorf("--server %q: expected a URL such as http://127.0.0.1:8080", server)}
@@ -284,6 +285,12 @@ func (a *app) ingestRemote(ctx context.Context, server string, names []string, s
 	}
 	if opt.SkipInvalid {
 		q.Set("skip-invalid", "true")
+	}
+	if mapping != "" {
+		if !slices.Contains(table.Shipped(), mapping) {
+			return usageError{fmt.Errorf("--mapping %q with --server: a server reads only its shipped mappings (%s); ingest a table with a mapping file of your own locally", mapping, strings.Join(table.Shipped(), ", "))}
+		}
+		q.Set("mapping", mapping)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/v1/ingest?"+q.Encode(), &body)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/ingest/table"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
@@ -39,7 +40,7 @@ locked) while the server runs. SIGINT or SIGTERM stops it gracefully: in-flight 
 					AnalyticsConcurrency: sc.AnalyticsAtOnce, AnalyticsTimeout: sc.AnalyticsTimeout,
 					CacheBytes: noneIfZero(sc.CacheBytes), MemoBytes: noneIfZero(sc.MemoBytes),
 					SnapshotDir: snapshotDir(s), Logger: a.logger, Hosts: httpapi.LoopbackHosts(sc.Addr),
-					Loader: storeLoader{s}, History: historian(s), Places: placesOf(s),
+					Loader: storeLoader{s}, Mappings: table.Shipped(), History: historian(s), Places: placesOf(s),
 				})
 				if err != nil {
 					return err

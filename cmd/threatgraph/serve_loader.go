@@ -31,7 +31,7 @@ func (l storeLoader) Load(ctx context.Context, ups []httpapi.Upload, opt httpapi
 // loadUploads parses and loads uploads in one transaction and translates
 // ingest's report and errors into the server's.
 func loadUploads(ctx context.Context, t ingest.Target, ups []httpapi.Upload, opt httpapi.LoadOptions) (*httpapi.LoadReport, error) {
-	imps, err := importers(importOptions{})
+	imps, err := importers(importOptions{Mapping: opt.Mapping})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/threatgraph/threatgraph/graph"
+	"github.com/threatgraph/threatgraph/ingest/table"
 	"github.com/threatgraph/threatgraph/internal/httpapi"
 )
 
@@ -23,7 +24,7 @@ func serveStore(t *testing.T, path, token string) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token, Loader: storeLoader{st}, History: historian(st)})
+	srv, err := httpapi.New(t.Context(), st, httpapi.Options{SnapshotDir: path, Token: token, Loader: storeLoader{st}, Mappings: table.Shipped(), History: historian(st)})
 	if err != nil {
 		t.Fatal(err)
 	}

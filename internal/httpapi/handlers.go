@@ -176,6 +176,7 @@ func (s *Server) routes0() []*route {
 				{name: "filename", typ: "string", desc: "the file's name, for the format (by extension) and for FILE:LINE in problems"},
 				{name: "dry-run", typ: "boolean", def: "false", desc: "validate only; write nothing"},
 				{name: "skip-invalid", typ: "boolean", def: "false", desc: "load the valid records and report the others (default: all or nothing)"},
+				{name: "mapping", typ: "string", desc: "a shipped table mapping (gtd, acled) for the .csv, .tsv and .txt files among them (docs/import.md); a mapping file of your own: ingest locally"},
 			},
 			body:   &requestBody{desc: "the file, or several files as multipart/form-data parts with file names", types: []string{"application/yaml", "application/json", "application/n-quads", "multipart/form-data"}, required: true},
 			result: &IngestResult{}, errors: []int{400, 401, 403, 413, 415, 422}, failure: &IngestErrorBody{},
@@ -622,6 +623,12 @@ func (s *Server) ingestAnswer(r *http.Request, a *args) (any, error) {
 	}
 	if opt.SkipInvalid, err = a.boolean("skip-invalid"); err != nil {
 		return nil, err
+	}
+	if m := a.str("mapping"); m != "" {
+		if !slices.Contains(s.opts.Mappings, m) {
+			return nil, paramError("mapping", m, "a shipped mapping: "+strings.Join(s.opts.Mappings, ", "))
+		}
+		opt.Mapping = m
 	}
 	files, err := s.uploadFiles(r, a)
 	if err != nil {

@@ -27,8 +27,9 @@ type Upload struct {
 
 // LoadOptions are the query parameters of POST /v1/ingest.
 type LoadOptions struct {
-	DryRun      bool // validate only
-	SkipInvalid bool // load the valid records, report the others
+	DryRun      bool   // validate only
+	SkipInvalid bool   // load the valid records, report the others
+	Mapping     string // a shipped table mapping (gtd, acled) for the tables among the files
 }
 
 // FileReport says what happened to one file, as the CLI's

@@ -68,6 +68,9 @@ type Options struct {
 	// Loader writes what POST /v1/ingest uploads into the store (nil: the
 	// route answers 403, as without a Token).
 	Loader Loader
+	// Mappings are the shipped table mappings an ingest may name
+	// (mapping=gtd); a mapping file of the server's is never read.
+	Mappings []string
 	// Places finds places in the gazetteer beside the store (GET
 	// /v1/places; nil: 501).
 	Places Places
