@@ -386,3 +386,7 @@ func literalText(v quad.Value) (string, bool) {
 	}
 	return "", false
 }
+
+// LiteralText returns the text of a string literal (plain, typed or with a
+// language tag), for the packages that read a File's quads.
+func LiteralText(v quad.Value) (string, bool) { return literalText(v) }

@@ -246,14 +246,14 @@ func (e *enricher) see(q quad.Quad) {
 	p, _ := q.Predicate.(quad.IRI)
 	switch p {
 	case "tg:name":
-		if t, ok := text(q.Object); ok {
+		if t, ok := ingest.LiteralText(q.Object); ok {
 			l := e.get(string(s))
 			if !contains(l.names, t) {
 				l.names = append(l.names, t)
 			}
 		}
 	case "tg:placeType":
-		if t, ok := text(q.Object); ok {
+		if t, ok := ingest.LiteralText(q.Object); ok {
 			l := e.get(string(s))
 			if !contains(l.placeTypes, t) {
 				l.placeTypes = append(l.placeTypes, t)
@@ -269,7 +269,7 @@ func (e *enricher) see(q quad.Quad) {
 	case "tg:lat", "tg:lon":
 		e.get(string(s)).coords = true
 	case "tg:externalId":
-		if t, ok := text(q.Object); ok {
+		if t, ok := ingest.LiteralText(q.Object); ok {
 			e.get(string(s)).externalID[t] = true
 		}
 	case schema.TypeIRI:
@@ -327,17 +327,6 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-func text(v quad.Value) (string, bool) {
-	switch x := v.(type) {
-	case quad.String:
-		return string(x), true
-	case quad.LangString:
-		return string(x.Value), true
-	case quad.TypedString:
-		return string(x.Value), true
-	}
-	return "", false
-}
 
 // kindsOf maps an entity's placeTypes to the gazetteer's kinds: nil when
 // it has none (any kind), empty when none is the gazetteer's (a region).
