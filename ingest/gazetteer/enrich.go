@@ -327,7 +327,6 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-
 // kindsOf maps an entity's placeTypes to the gazetteer's kinds: nil when
 // it has none (any kind), empty when none is the gazetteer's (a region).
 func kindsOf(types []string) []Kind {
